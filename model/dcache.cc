@@ -1,0 +1,287 @@
+#include "model/dcache.h"
+
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "model/keys.h"
+
+namespace fusesim::model {
+
+Dcache::Dcache(int mount, InodeTable* inodes, ViolationSink sink)
+    : mount_(mount), inodes_(inodes), sink_(std::move(sink)) {}
+
+uint64_t Dcache::SlotKey(DentryId parent, NameId name) const {
+  return MakeKey(KeyKind::kDentry, static_cast<uint64_t>(mount_), HashKey(parent, name));
+}
+
+DentryId Dcache::MakeRoot(InodeId root_inode) {
+  root_ = New(kNoDentry, -1, DState::kHashed);
+  SetInode(root_, root_inode);
+  return root_;
+}
+
+DentryId Dcache::New(DentryId parent, NameId name, DState state) {
+  DentryId id = static_cast<DentryId>(dentries_.size());
+  Dentry& d = dentries_.emplace_back();
+  d.state = state;
+  d.parent = parent;
+  d.name = name;
+  d.count = 1;
+  d.lookup_done.key = SlotKey(parent, name);
+  if (parent != kNoDentry) dget(parent);
+  return id;
+}
+
+DentryId Dcache::d_lookup(DentryId parent, NameId name, sim::Actor& a) {
+  a.Touch(SlotKey(parent, name), false);
+  auto it = hashed_.find(HashKey(parent, name));
+  if (it == hashed_.end()) return kNoDentry;
+  dget(it->second);
+  return it->second;
+}
+
+Dcache::Parallel Dcache::d_alloc_parallel(DentryId parent, NameId name, sim::Actor& a) {
+  a.Touch(SlotKey(parent, name), true);
+  const uint64_t key = HashKey(parent, name);
+  if (auto it = hashed_.find(key); it != hashed_.end()) {
+    dget(it->second);
+    return {Parallel::kHashed, it->second};
+  }
+  if (auto it = in_lookup_.find(key); it != in_lookup_.end()) {
+    dget(it->second);
+    return {Parallel::kInLookupOther, it->second};
+  }
+  DentryId d = New(parent, name, DState::kInLookup);
+  in_lookup_[key] = d;
+  return {Parallel::kNew, d};
+}
+
+bool Dcache::d_wait_lookup_matches(DentryId d, DentryId parent, NameId name) const {
+  const Dentry& de = at(d);
+  return de.state == DState::kHashed && de.parent == parent && de.name == name;
+}
+
+DentryId Dcache::d_alloc(DentryId parent, NameId name, sim::Actor& a) {
+  a.Touch(SlotKey(parent, name), true);
+  return New(parent, name, DState::kUnhashed);
+}
+
+void Dcache::Rehash(DentryId d, sim::Actor& a) {
+  Dentry& de = at(d);
+  a.Touch(SlotKey(de.parent, de.name), true);
+  const uint64_t key = HashKey(de.parent, de.name);
+  auto [it, inserted] = hashed_.try_emplace(key, d);
+  if (!inserted && it->second != d) {
+    if (sink_) {
+      sink_("single-dentry",
+            absl::StrFormat("a second dentry was hashed for one name (dentries %d and %d)",
+                            it->second, d));
+    }
+    it->second = d;
+  }
+  de.state = DState::kHashed;
+}
+
+void Dcache::Unhash(DentryId d) {
+  Dentry& de = at(d);
+  if (de.state != DState::kHashed) return;
+  auto it = hashed_.find(HashKey(de.parent, de.name));
+  if (it != hashed_.end() && it->second == d) hashed_.erase(it);
+  de.state = DState::kUnhashed;
+}
+
+void Dcache::SetInode(DentryId d, InodeId inode) {
+  Dentry& de = at(d);
+  if (de.inode == inode) return;
+  if (de.inode != kNoInode) {
+    InodeId old = de.inode;
+    if (inodes_->at(old).is_dir) {
+      auto it = dir_alias_.find(old);
+      if (it != dir_alias_.end() && it->second == d) dir_alias_.erase(it);
+    }
+    de.inode = kNoInode;
+    inodes_->Iput(old, -1);
+  }
+  if (inode != kNoInode) {
+    de.inode = inode;
+    inodes_->Ihold(inode);
+    if (inodes_->at(inode).is_dir) dir_alias_[inode] = d;
+  }
+}
+
+void Dcache::d_add(DentryId d, InodeId inode, sim::Actor& a) {
+  Dentry& de = at(d);
+  if (de.state == DState::kInLookup) {
+    in_lookup_.erase(HashKey(de.parent, de.name));
+    de.state = DState::kUnhashed;
+    SetInode(d, inode);
+    Rehash(d, a);
+    sim::Complete(a, de.lookup_done);
+    return;
+  }
+  SetInode(d, inode);
+  Rehash(d, a);
+}
+
+bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Actor& a) {
+  *alias = kNoDentry;
+  if (at(d).state == DState::kHashed) return false;
+  if (inode != kNoInode && inodes_->at(inode).is_dir) {
+    auto it = dir_alias_.find(inode);
+    if (it != dir_alias_.end() && it->second != d && at(it->second).state != DState::kFreed) {
+      // __d_unalias(): move the existing alias to this name and return it.
+      DentryId other = it->second;
+      Dentry& od = at(other);
+      const Dentry& de = at(d);
+      Unhash(other);
+      if (od.parent != de.parent) {
+        dget(de.parent);
+        DentryId old_parent = od.parent;
+        od.parent = de.parent;
+        dput(old_parent, -1);
+      }
+      od.name = de.name;
+      Rehash(other, a);
+      dget(other);
+      *alias = other;
+      return true;
+    }
+  }
+  d_add(d, inode, a);
+  return true;
+}
+
+bool Dcache::d_instantiate(DentryId d, InodeId inode, sim::Actor& a) {
+  Dentry& de = at(d);
+  a.Touch(SlotKey(de.parent, de.name), true);
+  if (de.state == DState::kInLookup) return false;
+  SetInode(d, inode);
+  return true;
+}
+
+void Dcache::d_drop(DentryId d, sim::Actor& a) {
+  Dentry& de = at(d);
+  a.Touch(SlotKey(de.parent, de.name), true);
+  Unhash(d);
+}
+
+void Dcache::d_invalidate(DentryId d, sim::Actor& a, int op) {
+  d_drop(d, a);
+  if (positive(d) && inodes_->at(at(d).inode).is_dir) ShrinkParent(d, op);
+}
+
+void Dcache::d_lookup_done(DentryId d, sim::Actor& a) {
+  Dentry& de = at(d);
+  if (de.state != DState::kInLookup) return;
+  a.Touch(SlotKey(de.parent, de.name), true);
+  in_lookup_.erase(HashKey(de.parent, de.name));
+  de.state = DState::kUnhashed;
+  sim::Complete(a, de.lookup_done);
+}
+
+void Dcache::d_delete(DentryId d, sim::Actor& a, int op) {
+  Dentry& de = at(d);
+  a.Touch(SlotKey(de.parent, de.name), true);
+  if (de.count == 1) {
+    // dentry_unlink_inode(): stays hashed, now negative.
+    InodeId old = de.inode;
+    if (old != kNoInode) {
+      if (inodes_->at(old).is_dir) dir_alias_.erase(old);
+      de.inode = kNoInode;
+      inodes_->Iput(old, op);
+    }
+  } else {
+    Unhash(d);
+  }
+}
+
+void Dcache::d_move(DentryId d, DentryId target, sim::Actor& a) {
+  Dentry& de = at(d);
+  Dentry& te = at(target);
+  a.Touch(SlotKey(de.parent, de.name), true);
+  a.Touch(SlotKey(te.parent, te.name), true);
+  Unhash(d);
+  Unhash(target);
+  if (de.parent != te.parent) {
+    dget(te.parent);
+    DentryId old_parent = de.parent;
+    de.parent = te.parent;
+    dput(old_parent, -1);
+  }
+  de.name = te.name;
+  Rehash(d, a);
+}
+
+void Dcache::Free(DentryId d, int op) {
+  Dentry& de = at(d);
+  de.state = DState::kFreed;
+  if (de.inode != kNoInode) {
+    InodeId old = de.inode;
+    if (inodes_->at(old).is_dir) {
+      auto it = dir_alias_.find(old);
+      if (it != dir_alias_.end() && it->second == d) dir_alias_.erase(it);
+    }
+    de.inode = kNoInode;
+    inodes_->Iput(old, op);
+  }
+  if (de.parent != kNoDentry) dput(de.parent, op);
+}
+
+void Dcache::dput(DentryId d, int op) {
+  Dentry& de = at(d);
+  de.count--;
+  if (de.count == 0 && de.state == DState::kUnhashed) Free(d, op);
+}
+
+void Dcache::ShrinkUnused(int op) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (DentryId d = size() - 1; d >= 0; --d) {
+      Dentry& de = dentries_[d];
+      if (d == root_ || de.state != DState::kHashed || de.count != 0) continue;
+      Unhash(d);
+      Free(d, op);
+      changed = true;
+    }
+  }
+}
+
+void Dcache::ShrinkParent(DentryId top, int op) {
+  auto below = [&](DentryId d) {
+    for (DentryId p = at(d).parent; p != kNoDentry; p = at(p).parent)
+      if (p == top) return true;
+    return false;
+  };
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (DentryId d = size() - 1; d >= 0; --d) {
+      Dentry& de = dentries_[d];
+      if (de.state != DState::kHashed || de.count != 0 || !below(d)) continue;
+      Unhash(d);
+      Free(d, op);
+      changed = true;
+    }
+  }
+}
+
+DentryId Dcache::Resolve(const std::vector<NameId>& path) const {
+  DentryId cur = root_;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (at(cur).inode == kNoInode) return kNoDentry;  // nothing below a negative
+    auto it = hashed_.find(HashKey(cur, path[i]));
+    if (it == hashed_.end()) return kNoDentry;
+    cur = it->second;
+  }
+  return cur;
+}
+
+std::vector<DentryId> Dcache::InLookup() const {
+  std::vector<DentryId> out;
+  for (DentryId d = 0; d < size(); ++d)
+    if (dentries_[d].state == DState::kInLookup) out.push_back(d);
+  return out;
+}
+
+}  // namespace fusesim::model

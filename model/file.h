@@ -1,0 +1,25 @@
+// An open file (struct file + struct fuse_file) as a thread's fd refers to it.
+#ifndef FUSESIM_MODEL_FILE_H_
+#define FUSESIM_MODEL_FILE_H_
+
+#include <cstdint>
+
+#include "model/dcache.h"
+#include "model/inode.h"
+
+namespace fusesim::model {
+
+struct File {
+  int mount = 0;
+  DentryId dentry = kNoDentry;  // holds a reference
+  InodeId inode = kNoInode;     // holds a reference
+  uint64_t fh = 0;              // server handle (0 with no_open)
+  bool is_dir = false;
+  uint32_t flags = 0;
+  bool created = false;  // FMODE_CREATED
+  bool opened = false;   // FMODE_OPENED: the fs opened it in ->atomic_open
+};
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_FILE_H_

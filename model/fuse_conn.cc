@@ -1,0 +1,153 @@
+#include "model/fuse_conn.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "model/keys.h"
+
+namespace fusesim::model {
+namespace {
+
+// Static labels for scheduling points, one per opcode.
+struct PointLabels {
+  std::array<std::string, kNumOpcodes> handle, reply;
+  PointLabels() {
+    for (Opcode op : AllOpcodes()) {
+      handle[OpcodeIndex(op)] = absl::StrCat("server handles ", std::string(OpcodeName(op)));
+      reply[OpcodeIndex(op)] = absl::StrCat(std::string(OpcodeName(op)), " reply");
+    }
+  }
+};
+const PointLabels& Labels() {
+  static const PointLabels* labels = new PointLabels;
+  return *labels;
+}
+
+std::string NameOf(const World& w, NameId n) { return n >= 0 ? w.names->Name(n) : "?"; }
+
+}  // namespace
+
+std::string DescribeRequest(const World& w, const Request& req) {
+  std::string op(OpcodeName(req.opcode));
+  switch (req.opcode) {
+    case Opcode::kLookup:
+    case Opcode::kMknod:
+    case Opcode::kMkdir:
+    case Opcode::kUnlink:
+    case Opcode::kRmdir:
+      return absl::StrFormat("%s(parent=%d, name=%s)", op, req.nodeid, NameOf(w, req.name));
+    case Opcode::kCreate:
+    case Opcode::kAtomicCreate:
+    case Opcode::kCreateExt:
+    case Opcode::kOpenAtomic:
+      return absl::StrFormat("%s(parent=%d, name=%s, flags=0%o)", op, req.nodeid,
+                             NameOf(w, req.name), req.flags);
+    case Opcode::kRename:
+    case Opcode::kRename2:
+      return absl::StrFormat("%s(parent=%d, name=%s, newparent=%d, newname=%s)", op, req.nodeid,
+                             NameOf(w, req.name), req.newdir, NameOf(w, req.newname));
+    case Opcode::kForget:
+    case Opcode::kBatchForget: {
+      std::string s = absl::StrCat(op, "(");
+      for (size_t i = 0; i < req.forgets.size(); ++i)
+        absl::StrAppendFormat(&s, "%s%d nlookup=%d", i ? ", " : "", req.forgets[i].first,
+                              req.forgets[i].second);
+      return s + ")";
+    }
+    case Opcode::kFlush:
+    case Opcode::kRelease:
+    case Opcode::kReleasedir:
+      return absl::StrFormat("%s(nodeid=%d, fh=%d)", op, req.nodeid, req.fh);
+    default:
+      return absl::StrFormat("%s(nodeid=%d)", op, req.nodeid);
+  }
+}
+
+std::string DescribeReply(const Request& req, const Reply& r) {
+  if (r.err != Err::kOk) return absl::StrCat("-> ", std::string(ErrName(r.err)));
+  switch (req.opcode) {
+    case Opcode::kLookup:
+      if (r.nodeid == 0) return absl::StrFormat("-> negative entry_valid=%dus", r.entry_valid_us);
+      return absl::StrFormat("-> nodeid=%d%s", r.nodeid, r.is_dir ? " (dir)" : "");
+    case Opcode::kCreate:
+    case Opcode::kAtomicCreate:
+    case Opcode::kCreateExt:
+    case Opcode::kOpenAtomic:
+      return absl::StrFormat("-> nodeid=%d fh=%d %s", r.nodeid, r.fh,
+                             r.file_created ? "(created)" : "(opened existing)");
+    case Opcode::kMknod:
+    case Opcode::kMkdir:
+      return absl::StrFormat("-> nodeid=%d", r.nodeid);
+    case Opcode::kOpen:
+    case Opcode::kOpendir:
+      return absl::StrFormat("-> fh=%d", r.fh);
+    default:
+      return "-> ok";
+  }
+}
+
+sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
+  const int idx = OpcodeIndex(req.opcode);
+  k.w.CountRequest(req.opcode, k.op, /*waited=*/true);
+  if (k.w.tracing) k.w.Trace(k.a.index, "request", DescribeRequest(k.w, req));
+  co_await sim::Point(k.a, Labels().handle[idx].c_str());
+  k.w.current_op = k.op;
+  Reply r = k.w.server.Handle(req, k.m.index, k.m.config.timeouts, k.a);
+  co_await sim::Point(k.a, Labels().reply[idx].c_str());
+  k.w.current_op = k.op;
+  k.a.clock += k.w.server.Latency(req.opcode);
+  k.m.inodes.set_now(k.a.clock);
+  if (k.w.tracing) k.w.Trace(k.a.index, "reply", DescribeRequest(k.w, req) + " " + DescribeReply(req, r));
+  k.changed_dir[0] = k.changed_dir[1] = 0;
+  if (r.err == Err::kOk && r.changed_dir) {
+    k.changed_dir[0] = req.nodeid;
+    if (req.opcode == Opcode::kRename || req.opcode == Opcode::kRename2)
+      k.changed_dir[1] = req.newdir;
+  }
+  if (r.err == Err::kOk && r.file_created) k.rec().server_created = true;
+  co_return r;
+}
+
+void FuseQueueBackground(Kctx& k, Request req) {
+  QueuedRequest q;
+  q.req = std::move(req);
+  q.op = k.op;
+  q.at = k.a.clock;
+  k.a.Touch(MakeKey(KeyKind::kAsyncQueue, k.m.index, 0), true);
+  k.m.async.push_back(std::move(q));
+  k.m.pending.value++;
+  k.m.pending.last_at = std::max(k.m.pending.last_at, k.a.clock);
+}
+
+sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a) {
+  for (;;) {
+    co_await sim::WaitNonZero(a, m.pending, "server reads a background request");
+    a.Touch(MakeKey(KeyKind::kAsyncQueue, m.index, 0), true);
+    QueuedRequest q = std::move(m.async.front());
+    m.async.pop_front();
+    m.pending.value--;
+    if (q.req.opcode == Opcode::kForget) {
+      // fuse_read_batch_forget(): every FORGET queued by now travels at once.
+      for (auto it = m.async.begin(); it != m.async.end();) {
+        if (it->req.opcode == Opcode::kForget) {
+          q.req.forgets.push_back(it->req.forgets.front());
+          it = m.async.erase(it);
+          m.pending.value--;
+        } else {
+          ++it;
+        }
+      }
+      if (q.req.forgets.size() > 1) q.req.opcode = Opcode::kBatchForget;
+    }
+    a.SyncClock(q.at);
+    w.current_op = q.op;
+    w.CountRequest(q.req.opcode, q.op, /*waited=*/false);
+    w.server.Handle(q.req, m.index, m.config.timeouts, a);
+    if (w.tracing) w.Trace(a.index, "async", DescribeRequest(w, q.req));
+    a.clock += w.server.Latency(q.req.opcode);
+  }
+}
+
+}  // namespace fusesim::model

@@ -1,0 +1,85 @@
+// The kernel FUSE client's directory and open paths (fs/fuse/dir.c, file.c).
+//
+// Function names are the kernel's. Every function is a coroutine: a request
+// to the server suspends it (see fuse_conn.h). fuse_atomic_open() is where
+// the variants differ; everything else is mainline 6.18 behaviour, with the
+// differences of 5.18 switched by the mount's kernel version.
+//
+// Kernel BUGs (d_instantiate on an in-lookup dentry, d_splice_alias on a
+// hashed one) are recorded as violations and stop the calling thread for
+// good: the coroutine never resumes, and what it holds stays held.
+#ifndef FUSESIM_MODEL_FUSE_DIR_H_
+#define FUSESIM_MODEL_FUSE_DIR_H_
+
+#include <cstdint>
+
+#include "model/dcache.h"
+#include "model/errno.h"
+#include "model/file.h"
+#include "model/kctx.h"
+#include "sim/task.h"
+
+namespace fusesim::model {
+
+// LOOKUP_* intent flags that fuse_dentry_revalidate() looks at.
+enum LookupFlags : unsigned {
+  kLookupOpen = 1u << 0,
+  kLookupCreate = 1u << 1,
+  kLookupExcl = 1u << 2,
+  kLookupReval = 1u << 3,
+  kLookupRenameTarget = 1u << 4,
+};
+
+struct Revalidate {
+  int status = 1;  // > 0 valid, 0 invalid, < 0 error (err)
+  Err err = Err::kOk;
+};
+sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned flags);
+
+struct LookupResult {
+  Err err = Err::kOk;
+  DentryId alias = kNoDentry;  // d_splice_alias() returned another dentry
+};
+// fuse_lookup(): LOOKUP for an in-lookup or d_alloc()ed dentry, hashed with
+// the result (negative with entry_valid for nodeid 0, time 0 for ENOENT).
+sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry);
+
+struct AtomicOpenResult {
+  Err err = Err::kOk;
+  // finish_no_open(file, res): the dentry to use instead (referenced), if any.
+  DentryId res = kNoDentry;
+};
+// ->atomic_open(): entry is in-lookup or hashed negative. On success either
+// file.opened (FMODE_OPENED) or the VFS opens res/entry itself.
+sim::Task<AtomicOpenResult> fuse_atomic_open(Kctx& k, InodeId dir, DentryId entry, File& file,
+                                             uint32_t flags);
+
+sim::Task<Err> fuse_mkdir(Kctx& k, InodeId dir, DentryId entry);
+sim::Task<Err> fuse_unlink(Kctx& k, InodeId dir, DentryId entry);
+sim::Task<Err> fuse_rmdir(Kctx& k, InodeId dir, DentryId entry);
+sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId newdir,
+                           DentryId newent);
+
+// fuse_open()/fuse_dir_open(): OPEN or OPENDIR unless the server lacks it.
+sim::Task<Err> fuse_open(Kctx& k, File& file);
+// fuse_flush(): FLUSH at close (not for directories).
+sim::Task<Err> fuse_flush(Kctx& k, File& file);
+// fuse_release(): RELEASE/RELEASEDIR in the background at last close.
+void fuse_release(Kctx& k, File& file);
+// fuse_update_get_attr(): GETATTR if the attributes are stale.
+sim::Task<Err> fuse_getattr(Kctx& k, InodeId inode);
+// fuse_permission(): with default_permissions, GETATTR if the permission
+// attributes are stale.
+sim::Task<Err> fuse_permission(Kctx& k, InodeId inode);
+// The security.capability check of a truncating open (GETXATTR), until the
+// server answers ENOSYS.
+sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId inode);
+
+// fuse_dir_changed(): invalidates the directory's attributes.
+void fuse_dir_changed(Kctx& k, InodeId dir);
+// fuse_invalidate_entry(): d_invalidate() + entry time 0.
+void fuse_invalidate_entry(Kctx& k, DentryId entry);
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_FUSE_DIR_H_

@@ -1,0 +1,82 @@
+#include "model/inode.h"
+
+#include <algorithm>
+
+#include "model/keys.h"
+
+namespace fusesim::model {
+
+InodeTable::InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending)
+    : mount_(mount), queue_(queue), pending_(pending) {}
+
+InodeId InodeTable::MakeRoot(sim::Clock attr_until) {
+  root_ = Iget(kRootNodeId, /*is_dir=*/true, 2, attr_until);
+  inodes_[root_].nlookup = 0;  // the root is never forgotten
+  inodes_[root_].count = 1;    // held by the mount
+  return root_;
+}
+
+InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until) {
+  auto it = by_nodeid_.find(nodeid);
+  if (it != by_nodeid_.end()) {
+    Inode& ino = inodes_[it->second];
+    ino.nlookup++;
+    ino.nlink = nlink;
+    ino.attr_time = attr_until;
+    ino.inval_perm = ino.inval_other = false;
+    return it->second;
+  }
+  InodeId id = static_cast<InodeId>(inodes_.size());
+  Inode& ino = inodes_.emplace_back();
+  ino.nodeid = nodeid;
+  ino.is_dir = is_dir;
+  ino.nlookup = 1;
+  ino.nlink = nlink;
+  ino.attr_time = attr_until;
+  ino.i_rwsem.key = MakeKey(KeyKind::kLock, mount_, 2 * static_cast<uint64_t>(id));
+  ino.fuse_mutex.key = MakeKey(KeyKind::kLock, mount_, 2 * static_cast<uint64_t>(id) + 1);
+  by_nodeid_[nodeid] = id;
+  return id;
+}
+
+InodeId InodeTable::Find(NodeId nodeid) const {
+  auto it = by_nodeid_.find(nodeid);
+  return it == by_nodeid_.end() ? kNoInode : it->second;
+}
+
+void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now) {
+  if (nlookup == 0) return;
+  QueuedRequest q;
+  q.req.opcode = Opcode::kForget;
+  q.req.nodeid = nodeid;
+  q.req.forgets.push_back({nodeid, nlookup});
+  q.op = op;
+  q.at = now;
+  queue_->push_back(std::move(q));
+  pending_->value++;
+  pending_->last_at = std::max(pending_->last_at, now);
+}
+
+void InodeTable::Evict(InodeId id, int op) {
+  Inode& ino = inodes_[id];
+  ino.evicted = true;
+  QueueForget(ino.nodeid, ino.nlookup, op, now_);
+  ino.nlookup = 0;
+  auto it = by_nodeid_.find(ino.nodeid);
+  if (it != by_nodeid_.end() && it->second == id) by_nodeid_.erase(it);
+}
+
+void InodeTable::Iput(InodeId id, int op) {
+  Inode& ino = inodes_[id];
+  ino.count--;
+  if (ino.count == 0 && id != root_ && (ino.nlink == 0 || ino.bad)) Evict(id, op);
+}
+
+void InodeTable::ShrinkUnused(int op) {
+  for (InodeId id = 0; id < size(); ++id) {
+    Inode& ino = inodes_[id];
+    if (!ino.evicted && ino.count == 0 && id != root_) Evict(id, op);
+  }
+}
+
+}  // namespace fusesim::model

@@ -1,0 +1,83 @@
+// The kernel's FUSE inodes of one mount (struct fuse_inode and the icache).
+//
+// An inode is found by nodeid (fuse_iget) and counts the lookups the server
+// has replied with (nlookup), which the kernel gives back with FORGET when it
+// evicts the inode. `count` is i_count: dentry aliases, open files and
+// syscalls in flight. An unused inode stays cached until drop_caches, unless
+// its link count is zero or it is bad, in which case iput() evicts it at once
+// (generic_drop_inode), as after unlink.
+#ifndef FUSESIM_MODEL_INODE_H_
+#define FUSESIM_MODEL_INODE_H_
+
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "model/request.h"
+#include "sim/runtime.h"
+
+namespace fusesim::model {
+
+using InodeId = int32_t;
+inline constexpr InodeId kNoInode = -1;
+
+struct Inode {
+  NodeId nodeid = 0;
+  bool is_dir = false;
+  uint64_t nlookup = 0;
+  int count = 0;          // i_count
+  uint32_t nlink = 1;     // as the kernel believes it
+  sim::Clock attr_time = 0;     // fi->i_time: attributes valid until then
+  bool inval_perm = false;      // fi->inval_mask has MODE|UID|GID
+  bool inval_other = false;     // fi->inval_mask has other STATX bits
+  bool bad = false;             // fuse_make_bad()
+  bool evicted = false;
+  sim::RwSem i_rwsem;
+  sim::Mutex fuse_mutex;  // fuse_lock_inode() without FUSE_PARALLEL_DIROPS
+};
+
+class InodeTable {
+ public:
+  // queue and pending receive FORGETs of evicted inodes.
+  InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending);
+  InodeTable(const InodeTable&) = delete;
+  InodeTable& operator=(const InodeTable&) = delete;
+
+  // fuse_iget(): the inode for nodeid, created if needed; nlookup += 1.
+  // Attributes are refreshed with attr_valid from the same reply.
+  InodeId Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until);
+  // The root inode (nodeid 1), created at mount time.
+  InodeId MakeRoot(sim::Clock attr_until);
+  InodeId Find(NodeId nodeid) const;
+  Inode& at(InodeId id) { return inodes_[id]; }
+  const Inode& at(InodeId id) const { return inodes_[id]; }
+
+  void Ihold(InodeId id) { inodes_[id].count++; }
+  // iput(): drops a reference; evicts if unused and unlinked or bad.
+  void Iput(InodeId id, int op);
+  // Simulated time for FORGETs queued by evictions (set by the caller's step).
+  void set_now(sim::Clock now) { now_ = now; }
+  // drop_caches: evicts every unused inode but the root.
+  void ShrinkUnused(int op);
+  // fuse_queue_forget() for a reply whose inode could not be kept.
+  void QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now);
+  int size() const { return static_cast<int>(inodes_.size()); }
+  InodeId root() const { return root_; }
+
+ private:
+  void Evict(InodeId id, int op);
+
+  int mount_;
+  std::deque<Inode> inodes_;  // stable addresses: locks are waited on by address
+  absl::flat_hash_map<NodeId, InodeId> by_nodeid_;
+  std::deque<QueuedRequest>* queue_;
+  sim::Counter* pending_;
+  InodeId root_ = kNoInode;
+  sim::Clock now_ = 0;
+};
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_INODE_H_

@@ -1,0 +1,534 @@
+#include "model/namei.h"
+
+#include <utility>
+
+#include "model/fuse_dir.h"
+
+namespace fusesim::model {
+namespace {
+
+struct Nameidata {
+  DentryId parent = kNoDentry;  // referenced; the path itself when last < 0
+  NameId last = -1;             // -1: the path names the root
+};
+
+struct Walk {
+  Err err = Err::kOk;
+  DentryId dentry = kNoDentry;  // referenced
+};
+
+InodeId InodeOf(Kctx& k, DentryId d) { return k.dentry(d).inode; }
+bool IsDir(Kctx& k, DentryId d) {
+  return k.m.dcache.positive(d) && k.inode(k.dentry(d).inode).is_dir;
+}
+
+// lookup_fast(): the dcache hit, revalidated; no lock.
+sim::Task<Walk> lookup_fast(Kctx& k, DentryId parent, NameId name, unsigned flags) {
+  co_await sim::Point(k.a, "d_lookup");
+  k.m.inodes.set_now(k.now());
+  Dcache& dc = k.m.dcache;
+  DentryId d = dc.d_lookup(parent, name, k.a);
+  if (d == kNoDentry) co_return Walk{};
+  Revalidate rv = co_await fuse_dentry_revalidate(k, d, flags);
+  if (rv.status > 0) co_return Walk{Err::kOk, d};
+  if (rv.status == 0) dc.d_invalidate(d, k.a, k.op);
+  dc.dput(d, k.op);
+  co_return Walk{rv.status == 0 ? Err::kOk : rv.err, kNoDentry};
+}
+
+// __lookup_slow(), with the parent's i_rwsem held shared.
+sim::Task<Walk> lookup_slow_locked(Kctx& k, InodeId dir, DentryId parent, NameId name,
+                                   unsigned flags) {
+  Dcache& dc = k.m.dcache;
+  for (;;) {
+    Dcache::Parallel p = dc.d_alloc_parallel(parent, name, k.a);
+    DentryId d = p.dentry;
+    if (p.kind == Dcache::Parallel::kInLookupOther) {
+      co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
+      if (!dc.d_wait_lookup_matches(d, parent, name)) {  // mismatch: retry
+        dc.dput(d, k.op);
+        continue;
+      }
+      p.kind = Dcache::Parallel::kHashed;
+    }
+    if (p.kind == Dcache::Parallel::kHashed) {
+      Revalidate rv = co_await fuse_dentry_revalidate(k, d, flags);
+      if (rv.status > 0) co_return Walk{Err::kOk, d};
+      if (rv.status < 0) {
+        dc.dput(d, k.op);
+        co_return Walk{rv.err};
+      }
+      dc.d_invalidate(d, k.a, k.op);
+      dc.dput(d, k.op);
+      continue;
+    }
+    LookupResult lr = co_await fuse_lookup(k, dir, d);
+    dc.d_lookup_done(d, k.a);
+    if (lr.err != Err::kOk) {
+      dc.dput(d, k.op);
+      co_return Walk{lr.err};
+    }
+    if (lr.alias != kNoDentry) {
+      dc.dput(d, k.op);
+      d = lr.alias;
+    }
+    co_return Walk{Err::kOk, d};
+  }
+}
+
+sim::Task<Walk> lookup_slow(Kctx& k, DentryId parent, NameId name, unsigned flags) {
+  const InodeId dir = InodeOf(k, parent);
+  co_await sim::DownRead(k.a, k.inode(dir).i_rwsem, "i_rwsem (shared)");
+  Walk w = co_await lookup_slow_locked(k, dir, parent, name, flags);
+  sim::UpRead(k.a, k.inode(dir).i_rwsem);
+  co_return w;
+}
+
+// walk_component(): a positive dentry for name, or an error.
+sim::Task<Walk> walk_component(Kctx& k, DentryId parent, NameId name, unsigned flags) {
+  Walk w = co_await lookup_fast(k, parent, name, flags);
+  if (w.err != Err::kOk) co_return w;
+  if (w.dentry == kNoDentry) w = co_await lookup_slow(k, parent, name, flags);
+  if (w.err != Err::kOk) co_return w;
+  if (!k.m.dcache.positive(w.dentry)) {
+    k.m.dcache.dput(w.dentry, k.op);
+    co_return Walk{Err::kENOENT};
+  }
+  co_return w;
+}
+
+// link_path_walk(): every component but the last, with may_lookup() on
+// each directory (the last one's parent included).
+sim::Task<Err> link_path_walk(Kctx& k, const std::vector<NameId>& path, unsigned flags,
+                              Nameidata* nd) {
+  Dcache& dc = k.m.dcache;
+  k.m.inodes.set_now(k.now());
+  DentryId cur = dc.root();
+  dc.dget(cur);
+  if (path.empty()) {
+    nd->parent = cur;
+    nd->last = -1;
+    co_return Err::kOk;
+  }
+  for (size_t i = 0; i < path.size(); ++i) {
+    Err e = co_await fuse_permission(k, InodeOf(k, cur));  // may_lookup()
+    if (e == Err::kOk && k.w.names->Name(path[i]).size() > kNameMax) e = Err::kENAMETOOLONG;
+    if (e != Err::kOk) {
+      dc.dput(cur, k.op);
+      co_return e;
+    }
+    if (i + 1 == path.size()) {
+      nd->parent = cur;
+      nd->last = path[i];
+      co_return Err::kOk;
+    }
+    Walk w = co_await walk_component(k, cur, path[i], flags);
+    if (w.err == Err::kOk && !IsDir(k, w.dentry)) {
+      dc.dput(w.dentry, k.op);
+      w.err = Err::kENOTDIR;
+    }
+    dc.dput(cur, k.op);
+    if (w.err != Err::kOk) co_return w.err;
+    cur = w.dentry;
+  }
+  co_return Err::kOk;
+}
+
+// lookup_one_qstr_excl(): the lookup of unlink/mkdir/rmdir/rename, under the
+// parent's exclusive lock (no d_alloc_parallel needed).
+sim::Task<Walk> lookup_one_qstr_excl(Kctx& k, InodeId dir, DentryId parent, NameId name,
+                                     unsigned flags) {
+  Dcache& dc = k.m.dcache;
+  DentryId d = dc.d_lookup(parent, name, k.a);
+  if (d != kNoDentry) {
+    Revalidate rv = co_await fuse_dentry_revalidate(k, d, flags);
+    if (rv.status < 0) {
+      dc.dput(d, k.op);
+      co_return Walk{rv.err};
+    }
+    if (rv.status == 0) {
+      dc.d_invalidate(d, k.a, k.op);
+      dc.dput(d, k.op);
+      d = kNoDentry;
+    }
+  }
+  if (d == kNoDentry) {
+    d = dc.d_alloc(parent, name, k.a);
+    LookupResult lr = co_await fuse_lookup(k, dir, d);
+    if (lr.err != Err::kOk) {
+      dc.dput(d, k.op);
+      co_return Walk{lr.err};
+    }
+    if (lr.alias != kNoDentry) {
+      dc.dput(d, k.op);
+      d = lr.alias;
+    }
+  }
+  if (!dc.positive(d) && (flags & kLookupCreate) == 0) {
+    dc.dput(d, k.op);
+    co_return Walk{Err::kENOENT};
+  }
+  if (dc.positive(d) && (flags & kLookupExcl) != 0) {
+    dc.dput(d, k.op);
+    co_return Walk{Err::kEEXIST};
+  }
+  co_return Walk{Err::kOk, d};
+}
+
+// lookup_open(), with the parent locked (exclusive for O_CREAT).
+sim::Task<Walk> lookup_open(Kctx& k, const Nameidata& nd, File& file, uint32_t open_flag,
+                            unsigned flags) {
+  Dcache& dc = k.m.dcache;
+  const InodeId dir = InodeOf(k, nd.parent);
+  file.created = false;
+  DentryId d = dc.d_lookup(nd.parent, nd.last, k.a);
+  for (;;) {
+    if (d == kNoDentry) {
+      Dcache::Parallel p = dc.d_alloc_parallel(nd.parent, nd.last, k.a);
+      d = p.dentry;
+      if (p.kind == Dcache::Parallel::kInLookupOther) {
+        co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
+        if (!dc.d_wait_lookup_matches(d, nd.parent, nd.last)) {
+          dc.dput(d, k.op);
+          d = kNoDentry;
+          continue;
+        }
+      }
+    }
+    if (dc.d_in_lookup(d)) break;
+    Revalidate rv = co_await fuse_dentry_revalidate(k, d, flags);
+    if (rv.status > 0) break;
+    if (rv.status < 0) {
+      dc.dput(d, k.op);
+      co_return Walk{rv.err};
+    }
+    dc.d_invalidate(d, k.a, k.op);
+    dc.dput(d, k.op);
+    d = kNoDentry;
+  }
+  if (dc.positive(d)) co_return Walk{Err::kOk, d};  // cached positive: opened by do_open
+  Err create_error = Err::kOk;
+  if ((open_flag & kOCreat) != 0) {
+    if ((open_flag & kOExcl) != 0) open_flag &= ~kOTrunc;
+    create_error = co_await fuse_permission(k, dir);  // may_o_create()
+    if (create_error != Err::kOk) open_flag &= ~kOCreat;
+  }
+  // The atomic_open() wrapper: ->atomic_open, then always d_lookup_done().
+  AtomicOpenResult r = co_await fuse_atomic_open(k, dir, d, file, open_flag);
+  dc.d_lookup_done(d, k.a);
+  if (r.err == Err::kOk) {
+    if (file.opened) {
+      dc.dput(d, k.op);
+      co_return Walk{};  // the file holds its dentry
+    }
+    if (r.res != kNoDentry) {
+      dc.dput(d, k.op);
+      d = r.res;
+    }
+    if (!dc.positive(d)) r.err = Err::kENOENT;
+  }
+  if (r.err != Err::kOk) {
+    dc.dput(d, k.op);
+    if (create_error != Err::kOk && r.err == Err::kENOENT) r.err = create_error;
+    co_return Walk{r.err};
+  }
+  co_return Walk{Err::kOk, d};
+}
+
+// open_last_lookups(): the dentry to open (or file.opened by ->atomic_open).
+sim::Task<Walk> open_last_lookups(Kctx& k, const Nameidata& nd, File& file, uint32_t open_flag,
+                                  unsigned lookup_flags) {
+  const bool creat = (open_flag & kOCreat) != 0;
+  unsigned flags = lookup_flags | kLookupOpen;
+  if (creat) flags |= kLookupCreate | ((open_flag & kOExcl) != 0 ? kLookupExcl : 0);
+  Dcache& dc = k.m.dcache;
+  // lookup_fast_for_open() (6.12+) / lookup_fast() for plain opens.
+  if (!creat || (HasOCreatFastPath(k.m.config.kernel) && (open_flag & kOExcl) == 0)) {
+    Walk w = co_await lookup_fast(k, nd.parent, nd.last, flags);
+    if (w.err != Err::kOk) co_return w;
+    if (w.dentry != kNoDentry && creat && !dc.positive(w.dentry)) {
+      // "Discard negative dentries. Need inode_lock to do the create"
+      dc.dput(w.dentry, k.op);
+      w.dentry = kNoDentry;
+    }
+    if (w.dentry != kNoDentry) {
+      if (!dc.positive(w.dentry)) {
+        dc.dput(w.dentry, k.op);
+        co_return Walk{Err::kENOENT};
+      }
+      co_return w;
+    }
+  }
+  Inode& dir = k.inode(InodeOf(k, nd.parent));
+  if (creat) {
+    co_await sim::DownWrite(k.a, dir.i_rwsem, "i_rwsem (exclusive)");
+  } else {
+    co_await sim::DownRead(k.a, dir.i_rwsem, "i_rwsem (shared)");
+  }
+  k.m.inodes.set_now(k.now());
+  Walk w = co_await lookup_open(k, nd, file, open_flag, flags);
+  if (creat) {
+    sim::UpWrite(k.a, dir.i_rwsem);
+  } else {
+    sim::UpRead(k.a, dir.i_rwsem);
+  }
+  co_return w;
+}
+
+// Drops what an open that failed holds; a file already opened is fput(),
+// which sends RELEASE.
+void AbandonOpen(Kctx& k, File& file, bool opened) {
+  if (opened) fuse_release(k, file);
+  if (file.dentry != kNoDentry) k.m.dcache.dput(file.dentry, k.op);
+  if (file.inode != kNoInode) k.m.inodes.Iput(file.inode, k.op);
+  file.dentry = kNoDentry;
+  file.inode = kNoInode;
+}
+
+// do_open(): what FMODE_CREATED decides, then vfs_open() if needed.
+sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file) {
+  if (!file.opened) {
+    file.dentry = dentry;  // the reference moves to the file
+    file.inode = InodeOf(k, dentry);
+    k.m.inodes.Ihold(file.inode);
+  }
+  const Inode& ino = k.inode(file.inode);
+  file.is_dir = ino.is_dir;
+  bool opened = file.opened;
+  unsigned acc_write = (open_flag & kOAccMode) != kORdonly || (open_flag & kOTrunc) != 0;
+  Err e = Err::kOk;
+  if ((open_flag & kOCreat) != 0) {
+    if ((open_flag & kOExcl) != 0 && !file.created) e = Err::kEEXIST;
+    else if (ino.is_dir) e = Err::kEISDIR;
+  }
+  if (e == Err::kOk && (open_flag & kODirectory) != 0 && !ino.is_dir) e = Err::kENOTDIR;
+  bool do_truncate = false;
+  if (file.created) {
+    open_flag &= ~kOTrunc;
+    acc_write = 0;
+  } else if (!ino.is_dir && (open_flag & kOTrunc) != 0) {
+    do_truncate = true;
+  }
+  file.flags = open_flag;
+  if (e == Err::kOk && ino.is_dir && acc_write) e = Err::kEISDIR;  // may_open()
+  if (e == Err::kOk) e = co_await fuse_permission(k, file.inode);
+  if (e == Err::kOk && !opened) {
+    e = co_await fuse_open(k, file);
+    opened = e == Err::kOk;
+  }
+  if (e == Err::kOk && do_truncate) e = co_await fuse_need_killpriv(k, file.inode);
+  if (e != Err::kOk) AbandonOpen(k, file, opened);
+  file.opened = opened;
+  co_return e;
+}
+
+sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t open_flag,
+                           unsigned lookup_flags, File& file) {
+  Nameidata nd;
+  Err e = co_await link_path_walk(k, path, lookup_flags, &nd);
+  if (e != Err::kOk) co_return e;
+  DentryId dentry = nd.parent;
+  if (nd.last >= 0) {
+    Walk w = co_await open_last_lookups(k, nd, file, open_flag, lookup_flags);
+    k.m.dcache.dput(nd.parent, k.op);
+    if (w.err != Err::kOk) co_return w.err;
+    dentry = w.dentry;
+  }
+  co_return co_await do_open(k, dentry, open_flag, file);
+}
+
+}  // namespace
+
+sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file) {
+  unsigned lookup_flags = 0;
+  for (int attempt = 0;; ++attempt) {
+    File f;
+    f.mount = k.m.index;
+    f.flags = flags;
+    Err e = co_await path_openat(k, path, flags, lookup_flags, f);
+    if (e == Err::kESTALE && attempt == 0) {  // do_filp_open(): retry with LOOKUP_REVAL
+      lookup_flags = kLookupReval;
+      continue;
+    }
+    OpenOutcome out;
+    out.err = e;
+    if (e == Err::kOk) {
+      out.created = f.created;
+      *file = f;
+    }
+    co_return out;
+  }
+}
+
+sim::Task<Err> SysClose(Kctx& k, File& file) {
+  k.m.inodes.set_now(k.now());
+  Err e = co_await fuse_flush(k, file);
+  k.m.inodes.set_now(k.now());
+  fuse_release(k, file);
+  k.m.dcache.dput(file.dentry, k.op);
+  k.m.inodes.Iput(file.inode, k.op);
+  file.dentry = kNoDentry;
+  file.inode = kNoInode;
+  co_return e;
+}
+
+sim::Task<Err> SysStat(Kctx& k, const std::vector<NameId>& path) {
+  Nameidata nd;
+  Err e = co_await link_path_walk(k, path, 0, &nd);
+  if (e != Err::kOk) co_return e;
+  DentryId d = nd.parent;
+  if (nd.last >= 0) {
+    Walk w = co_await walk_component(k, nd.parent, nd.last, 0);
+    k.m.dcache.dput(nd.parent, k.op);
+    if (w.err != Err::kOk) co_return w.err;
+    d = w.dentry;
+  }
+  e = co_await fuse_getattr(k, InodeOf(k, d));
+  k.m.dcache.dput(d, k.op);
+  co_return e;
+}
+
+namespace {
+
+sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdir) {
+  Nameidata nd;
+  Err e = co_await link_path_walk(k, path, 0, &nd);
+  if (e != Err::kOk) co_return e;
+  Dcache& dc = k.m.dcache;
+  if (nd.last < 0) {
+    dc.dput(nd.parent, k.op);
+    co_return rmdir ? Err::kEBUSY : Err::kEISDIR;
+  }
+  const InodeId dir = InodeOf(k, nd.parent);
+  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  k.m.inodes.set_now(k.now());
+  Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, 0);
+  e = w.err;
+  InodeId victim = kNoInode;
+  if (e == Err::kOk) {
+    const DentryId d = w.dentry;
+    victim = InodeOf(k, d);
+    k.m.inodes.Ihold(victim);
+    e = co_await fuse_permission(k, dir);  // may_delete()
+    if (e == Err::kOk) {
+      const bool isdir = k.inode(victim).is_dir;
+      if (rmdir && !isdir) e = Err::kENOTDIR;
+      if (!rmdir && isdir) e = Err::kEISDIR;
+    }
+    if (e == Err::kOk) e = rmdir ? co_await fuse_rmdir(k, dir, d) : co_await fuse_unlink(k, dir, d);
+    if (e == Err::kOk) {
+      if (rmdir) dc.ShrinkParent(d, k.op);
+      dc.d_delete(d, k.a, k.op);
+    }
+    dc.dput(d, k.op);
+  }
+  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  if (victim != kNoInode) k.m.inodes.Iput(victim, k.op);
+  dc.dput(nd.parent, k.op);
+  co_return e;
+}
+
+}  // namespace
+
+sim::Task<Err> SysUnlink(Kctx& k, const std::vector<NameId>& path) {
+  co_return co_await UnlinkOrRmdir(k, path, /*rmdir=*/false);
+}
+
+sim::Task<Err> SysRmdir(Kctx& k, const std::vector<NameId>& path) {
+  co_return co_await UnlinkOrRmdir(k, path, /*rmdir=*/true);
+}
+
+sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path) {
+  Nameidata nd;
+  Err e = co_await link_path_walk(k, path, 0, &nd);
+  if (e != Err::kOk) co_return e;
+  Dcache& dc = k.m.dcache;
+  if (nd.last < 0) {
+    dc.dput(nd.parent, k.op);
+    co_return Err::kEEXIST;
+  }
+  const InodeId dir = InodeOf(k, nd.parent);
+  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  k.m.inodes.set_now(k.now());
+  Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
+  e = w.err;
+  if (e == Err::kOk) {
+    e = co_await fuse_permission(k, dir);  // may_create()
+    if (e == Err::kOk) e = co_await fuse_mkdir(k, dir, w.dentry);
+    dc.dput(w.dentry, k.op);
+  }
+  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  dc.dput(nd.parent, k.op);
+  co_return e;
+}
+
+sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::vector<NameId>& to) {
+  Dcache& dc = k.m.dcache;
+  Nameidata o, n;
+  Err e = co_await link_path_walk(k, from, 0, &o);
+  if (e != Err::kOk) co_return e;
+  e = co_await link_path_walk(k, to, 0, &n);
+  if (e != Err::kOk) {
+    dc.dput(o.parent, k.op);
+    co_return e;
+  }
+  if (o.last < 0 || n.last < 0) {
+    dc.dput(o.parent, k.op);
+    dc.dput(n.parent, k.op);
+    co_return Err::kEBUSY;
+  }
+  const InodeId odir = InodeOf(k, o.parent), ndir = InodeOf(k, n.parent);
+  // lock_rename()
+  const bool cross = odir != ndir;
+  if (cross) {
+    co_await sim::MutexLock(k.a, k.m.rename_mutex, "s_vfs_rename_mutex");
+    const InodeId first = odir < ndir ? odir : ndir, second = odir < ndir ? ndir : odir;
+    co_await sim::DownWrite(k.a, k.inode(first).i_rwsem, "i_rwsem (exclusive)");
+    co_await sim::DownWrite(k.a, k.inode(second).i_rwsem, "i_rwsem (exclusive)");
+  } else {
+    co_await sim::DownWrite(k.a, k.inode(odir).i_rwsem, "i_rwsem (exclusive)");
+  }
+  k.m.inodes.set_now(k.now());
+  Walk ow = co_await lookup_one_qstr_excl(k, odir, o.parent, o.last, 0);
+  e = ow.err;
+  Walk nw;
+  if (e == Err::kOk) {
+    nw = co_await lookup_one_qstr_excl(k, ndir, n.parent, n.last, kLookupRenameTarget | kLookupCreate);
+    e = nw.err;
+  }
+  if (e == Err::kOk && ow.dentry != nw.dentry) {
+    const bool old_dir = IsDir(k, ow.dentry);
+    if (dc.positive(nw.dentry)) {
+      const bool new_dir = IsDir(k, nw.dentry);
+      if (old_dir && !new_dir) e = Err::kENOTDIR;
+      if (!old_dir && new_dir) e = Err::kEISDIR;
+    }
+    if (e == Err::kOk) e = co_await fuse_permission(k, odir);
+    if (e == Err::kOk && cross) e = co_await fuse_permission(k, ndir);
+    if (e == Err::kOk) e = co_await fuse_rename(k, odir, ow.dentry, ndir, nw.dentry);
+    if (e == Err::kOk) {
+      if (IsDir(k, nw.dentry)) dc.ShrinkParent(nw.dentry, k.op);
+      dc.d_move(ow.dentry, nw.dentry, k.a);
+    }
+  }
+  if (nw.dentry != kNoDentry) dc.dput(nw.dentry, k.op);
+  if (ow.dentry != kNoDentry) dc.dput(ow.dentry, k.op);
+  if (cross) {
+    sim::UpWrite(k.a, k.inode(odir).i_rwsem);
+    sim::UpWrite(k.a, k.inode(ndir).i_rwsem);
+    sim::MutexUnlock(k.a, k.m.rename_mutex);
+  } else {
+    sim::UpWrite(k.a, k.inode(odir).i_rwsem);
+  }
+  dc.dput(o.parent, k.op);
+  dc.dput(n.parent, k.op);
+  co_return e;
+}
+
+void SysDropCaches(Kctx& k) {
+  k.m.inodes.set_now(k.now());
+  k.m.dcache.ShrinkUnused(k.op);
+  k.m.inodes.ShrinkUnused(k.op);
+}
+
+}  // namespace fusesim::model

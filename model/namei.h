@@ -1,0 +1,48 @@
+// The VFS side of the syscalls fusesim models (fs/namei.c, fs/open.c).
+//
+// Path walk (link_path_walk, lookup_fast, lookup_slow with d_alloc_parallel
+// and d_wait_lookup), open (path_openat: open_last_lookups, lookup_open, the
+// atomic_open wrapper, do_open, the ESTALE retry with LOOKUP_REVAL), stat,
+// unlink, mkdir, rmdir, rename, close and drop_caches. Parent i_rwsem is
+// taken as the kernel takes it: shared for lookups and plain opens,
+// exclusive for O_CREAT opens and namespace changes; 6.12+ skips it for an
+// O_CREAT open (no O_EXCL) that finds a valid positive dentry.
+//
+// Paths are absolute, as interned components; "/" is the empty vector.
+#ifndef FUSESIM_MODEL_NAMEI_H_
+#define FUSESIM_MODEL_NAMEI_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "model/errno.h"
+#include "model/file.h"
+#include "model/kctx.h"
+#include "model/names.h"
+#include "sim/task.h"
+
+namespace fusesim::model {
+
+// Linux's NAME_MAX.
+inline constexpr size_t kNameMax = 255;
+
+struct OpenOutcome {
+  Err err = Err::kOk;
+  bool created = false;  // FMODE_CREATED
+};
+
+// open(2). On success *file is open (holding its dentry and inode).
+sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file);
+// close(2): FLUSH, then RELEASE in the background; drops the references.
+sim::Task<Err> SysClose(Kctx& k, File& file);
+sim::Task<Err> SysStat(Kctx& k, const std::vector<NameId>& path);
+sim::Task<Err> SysUnlink(Kctx& k, const std::vector<NameId>& path);
+sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path);
+sim::Task<Err> SysRmdir(Kctx& k, const std::vector<NameId>& path);
+sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::vector<NameId>& to);
+// echo 2 > /proc/sys/vm/drop_caches, for this mount.
+void SysDropCaches(Kctx& k);
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_NAMEI_H_

@@ -1,0 +1,56 @@
+// FUSE opcodes as in include/uapi/linux/fuse.h (protocol 7.45), plus the
+// never-merged opcodes of the atomic-create/atomic-open proposals.
+//
+// The proposals' own numbers (51, 52, 53) now mean TMPFILE, STATX and
+// COPY_FILE_RANGE_64 in mainline, so fusesim keeps them private: >= 1000.
+// Names are printed without the FUSE_ prefix, as reports and scenarios use them.
+#ifndef FUSESIM_MODEL_OPCODE_H_
+#define FUSESIM_MODEL_OPCODE_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fusesim::model {
+
+enum class Opcode : uint16_t {
+  kLookup = 1,
+  kForget = 2,
+  kGetattr = 3,
+  kSetattr = 4,
+  kMknod = 8,
+  kMkdir = 9,
+  kUnlink = 10,
+  kRmdir = 11,
+  kRename = 12,
+  kOpen = 14,
+  kRelease = 18,
+  kGetxattr = 22,
+  kFlush = 25,
+  kOpendir = 27,
+  kReleasedir = 29,
+  kCreate = 35,
+  kBatchForget = 42,
+  kRename2 = 45,
+  // Private numbers for proposals that were never merged.
+  kAtomicCreate = 1051,  // v4 "FUSE: Implement atomic lookup + create" (was 51)
+  kCreateExt = 1052,     // v5 "FUSE: Avoid lookups in fuse create" (was 51)
+  kOpenAtomic = 1053,    // 2023 "fuse: full atomic open" v10 (was 52, then 53)
+};
+
+// Dense index of an opcode in AllOpcodes(), for counters.
+inline constexpr int kNumOpcodes = 21;
+int OpcodeIndex(Opcode op);
+// Every opcode fusesim models, in numeric order.
+const std::vector<Opcode>& AllOpcodes();
+std::string_view OpcodeName(Opcode op);
+std::optional<Opcode> ParseOpcode(std::string_view name);
+std::string AllOpcodeNames();
+// Requests the sender does not wait for: FORGET, BATCH_FORGET (the
+// asynchronous RELEASE/RELEASEDIR are marked per request instead).
+bool IsNoReply(Opcode op);
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_OPCODE_H_

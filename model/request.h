@@ -1,0 +1,71 @@
+// A FUSE request as the kernel sends it, and the server's reply.
+//
+// Only the fields that change what the kernel or the server does are kept:
+// this is the protocol as the model needs it, not the wire format.
+#ifndef FUSESIM_MODEL_REQUEST_H_
+#define FUSESIM_MODEL_REQUEST_H_
+
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <vector>
+
+#include "model/errno.h"
+#include "model/names.h"
+#include "model/opcode.h"
+#include "sim/runtime.h"
+
+namespace fusesim::model {
+
+using NodeId = uint64_t;
+inline constexpr NodeId kRootNodeId = 1;
+
+// Open flags, as in <fcntl.h> (only those fusesim models).
+enum OpenFlags : uint32_t {
+  kORdonly = 0,
+  kOWronly = 01,
+  kORdwr = 02,
+  kOAccMode = 03,
+  kOCreat = 0100,
+  kOExcl = 0200,
+  kOTrunc = 01000,
+  kODirectory = 0200000,
+};
+
+struct Request {
+  Opcode opcode = Opcode::kLookup;
+  NodeId nodeid = 0;   // the inode the request is about (parent for names)
+  NameId name = -1;    // LOOKUP, CREATE, MKNOD, MKDIR, UNLINK, RMDIR, RENAME
+  NodeId newdir = 0;   // RENAME
+  NameId newname = -1; // RENAME
+  uint32_t flags = 0;  // CREATE/OPEN/ATOMIC_CREATE/...: open flags
+  uint64_t fh = 0;     // FLUSH, RELEASE
+  // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
+  std::vector<std::pair<NodeId, uint64_t>> forgets;
+};
+
+struct Reply {
+  Err err = Err::kOk;
+  NodeId nodeid = 0;  // 0 with kOk from LOOKUP: a negative entry with timeout
+  bool is_dir = false;
+  uint32_t nlink = 0;
+  sim::Clock entry_valid_us = 0;
+  sim::Clock attr_valid_us = 0;
+  uint64_t fh = 0;
+  bool opened = false;        // an open handle came back (CREATE and friends)
+  bool file_created = false;  // FOPEN_FILE_CREATED: the server created it now
+  // The server changed the directory (a name was added or removed).
+  bool changed_dir = false;
+};
+
+// A request the kernel sends without waiting (RELEASE, RELEASEDIR, FORGET),
+// queued until the server reads it.
+struct QueuedRequest {
+  Request req;
+  int op;  // scenario op that caused it (-1: none)
+  sim::Clock at;
+};
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_REQUEST_H_

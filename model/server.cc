@@ -1,0 +1,458 @@
+#include "model/server.h"
+
+#include <algorithm>
+
+#include "model/keys.h"
+
+namespace fusesim::model {
+
+Server::Server(const ServerConfig& config, int num_mounts)
+    : config_(config), num_mounts_(num_mounts), error_uses_(config.errors.size(), 0) {
+  nodes_.resize(2);
+  Node& root = nodes_[kRootNodeId];
+  root.exists = true;
+  root.is_dir = true;
+  root.linked = true;
+  root.nlookup.assign(num_mounts_, 0);
+}
+
+uint64_t Server::EntryKey(NodeId parent, NameId name) {
+  return MakeKey(KeyKind::kServerEntry, parent, static_cast<uint64_t>(name));
+}
+
+const Server::Node* Server::Find(NodeId id) const {
+  if (id == 0 || id >= nodes_.size() || !nodes_[id].exists) return nullptr;
+  return &nodes_[id];
+}
+
+Server::Node* Server::Lookup(NodeId parent, NameId name) {
+  if (parent >= nodes_.size() || !nodes_[parent].exists) return nullptr;
+  auto it = nodes_[parent].children.find(name);
+  return it == nodes_[parent].children.end() ? nullptr : &nodes_[it->second];
+}
+
+NodeId Server::NewNode(NodeId parent, NameId name, bool is_dir) {
+  NodeId id = nodes_.size();
+  Node n;
+  n.exists = true;
+  n.is_dir = is_dir;
+  n.linked = true;
+  n.parent = parent;
+  n.name = name;
+  n.nlookup.assign(num_mounts_, 0);
+  nodes_.push_back(std::move(n));
+  nodes_[parent].children[name] = id;
+  return id;
+}
+
+NodeId Server::AddPath(const std::vector<NameId>& path, bool is_dir) {
+  NodeId cur = kRootNodeId;
+  for (size_t i = 0; i < path.size(); ++i) {
+    bool last = i + 1 == path.size();
+    Node* child = Lookup(cur, path[i]);
+    if (child == nullptr) {
+      cur = NewNode(cur, path[i], last ? is_dir : true);
+    } else {
+      cur = nodes_[cur].children[path[i]];
+    }
+  }
+  return cur;
+}
+
+NodeId Server::Resolve(const std::vector<NameId>& path) const {
+  NodeId cur = kRootNodeId;
+  for (NameId n : path) {
+    const Node& node = nodes_[cur];
+    if (!node.is_dir) return 0;
+    auto it = node.children.find(n);
+    if (it == node.children.end()) return 0;
+    cur = it->second;
+  }
+  return cur;
+}
+
+std::vector<NameId> Server::PathOf(NodeId id) const {
+  std::vector<NameId> path;
+  while (id != kRootNodeId && id < nodes_.size() && nodes_[id].linked) {
+    path.push_back(nodes_[id].name);
+    id = nodes_[id].parent;
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+sim::Clock Server::Latency(Opcode op) const {
+  auto it = config_.latency_us.find(op);
+  return it == config_.latency_us.end() ? config_.default_latency_us : it->second;
+}
+
+bool Server::Unsupported(Opcode op) const {
+  return std::find(config_.unsupported.begin(), config_.unsupported.end(), op) !=
+         config_.unsupported.end();
+}
+
+bool Server::Injected(const Request& req, Err* err) {
+  for (size_t i = 0; i < config_.errors.size(); ++i) {
+    const ErrorRule& r = config_.errors[i];
+    if (r.opcode != req.opcode) continue;
+    if (r.times > 0 && error_uses_[i] >= r.times) continue;
+    if (!r.any_path) {
+      std::vector<NameId> target = PathOf(req.nodeid);
+      if (req.name >= 0) target.push_back(req.name);
+      if (target != r.path) continue;
+    }
+    error_uses_[i]++;
+    *err = r.err;
+    return true;
+  }
+  return false;
+}
+
+void Server::MaybeFree(NodeId id) {
+  Node& n = nodes_[id];
+  if (id == kRootNodeId || !n.exists || n.linked || n.open_count > 0) return;
+  for (uint64_t c : n.nlookup)
+    if (c > 0) return;
+  n.exists = false;
+}
+
+void Server::Unlink(NodeId parent, NameId name) {
+  auto it = nodes_[parent].children.find(name);
+  NodeId id = it->second;
+  nodes_[parent].children.erase(it);
+  nodes_[id].linked = false;
+  MaybeFree(id);
+}
+
+uint64_t Server::OpenHandleFor(int mount, NodeId node, int actor) {
+  uint64_t fh = next_fh_++;
+  handles_[fh] = OpenHandle{mount, node, actor};
+  nodes_[node].open_count++;
+  return fh;
+}
+
+Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t) {
+  Node& n = nodes_[id];
+  n.nlookup[mount]++;
+  Reply r;
+  r.nodeid = id;
+  r.is_dir = n.is_dir;
+  r.nlink = n.is_dir ? 2 : 1;
+  r.entry_valid_us = t.entry_us;
+  r.attr_valid_us = t.attr_us;
+  return r;
+}
+
+Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
+                         sim::Actor& actor) {
+  Reply r;
+  const Node* parent = Find(req.nodeid);
+  if (parent == nullptr || !parent->linked) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!parent->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  const bool create = (req.flags & kOCreat) != 0;
+  Node* existing = Lookup(req.nodeid, req.name);
+  if (existing != nullptr) {
+    NodeId id = nodes_[req.nodeid].children[req.name];
+    if (existing->is_dir) {
+      if (req.opcode == Opcode::kOpenAtomic && !create) {
+        // A directory: the entry comes back unopened; the VFS opens it.
+        return Entry(id, mount, t);
+      }
+      r.err = Err::kEISDIR;
+      return r;
+    }
+    if (create && (req.flags & kOExcl)) {
+      r.err = Err::kEEXIST;
+      return r;
+    }
+    if (req.opcode == Opcode::kCreate &&
+        config_.create_existing == CreateExisting::kEexist) {
+      r.err = Err::kEEXIST;
+      return r;
+    }
+    r = Entry(id, mount, t);
+    r.fh = OpenHandleFor(mount, id, actor.index);
+    r.opened = true;
+    actor.Touch(MakeKey(KeyKind::kServerNode, id, 0), true);
+    return r;
+  }
+  if (!create) {  // OPEN_ATOMIC without O_CREAT on a missing name
+    r.err = Err::kENOENT;
+    return r;
+  }
+  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  NodeId id = NewNode(req.nodeid, req.name, /*is_dir=*/false);
+  r = Entry(id, mount, t);
+  r.fh = OpenHandleFor(mount, id, actor.index);
+  r.opened = true;
+  r.file_created = true;
+  r.changed_dir = true;
+  return r;
+}
+
+Err Server::Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname) {
+  const Node* od = Find(olddir);
+  const Node* nd = Find(newdir);
+  if (od == nullptr || nd == nullptr || !od->linked || !nd->linked) return Err::kENOENT;
+  if (!od->is_dir || !nd->is_dir) return Err::kENOTDIR;
+  Node* src = Lookup(olddir, oldname);
+  if (src == nullptr) return Err::kENOENT;
+  NodeId src_id = nodes_[olddir].children[oldname];
+  // A directory cannot move below itself.
+  if (src->is_dir) {
+    for (NodeId p = newdir; p != 0; p = p == kRootNodeId ? 0 : nodes_[p].parent)
+      if (p == src_id) return Err::kEINVAL;
+  }
+  Node* dst = Lookup(newdir, newname);
+  if (dst != nullptr) {
+    NodeId dst_id = nodes_[newdir].children[newname];
+    if (dst_id == src_id) return Err::kOk;
+    if (src->is_dir && !dst->is_dir) return Err::kENOTDIR;
+    if (!src->is_dir && dst->is_dir) return Err::kEISDIR;
+    if (dst->is_dir && !dst->children.empty()) return Err::kENOTEMPTY;
+    Unlink(newdir, newname);
+  }
+  nodes_[olddir].children.erase(oldname);
+  Node& s = nodes_[src_id];
+  s.parent = newdir;
+  s.name = newname;
+  nodes_[newdir].children[newname] = src_id;
+  return Err::kOk;
+}
+
+Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
+                     sim::Actor& actor) {
+  Reply r;
+  if (req.name >= 0) actor.Touch(EntryKey(req.nodeid, req.name), false);
+  actor.Touch(MakeKey(KeyKind::kServerNode, req.nodeid, 0), true);
+  if (req.opcode != Opcode::kForget && req.opcode != Opcode::kBatchForget) {
+    if (Unsupported(req.opcode)) {
+      r.err = Err::kENOSYS;
+      return r;
+    }
+    if (!config_.errors.empty() && Injected(req, &r.err)) return r;
+  }
+  switch (req.opcode) {
+    case Opcode::kLookup: {
+      const Node* parent = Find(req.nodeid);
+      if (parent == nullptr || !parent->linked) {
+        r.err = Err::kENOENT;
+        return r;
+      }
+      if (!parent->is_dir) {
+        r.err = Err::kENOTDIR;
+        return r;
+      }
+      auto it = parent->children.find(req.name);
+      if (it == parent->children.end()) {
+        if (t.negative_us > 0) {
+          r.nodeid = 0;
+          r.entry_valid_us = t.negative_us;
+        } else {
+          r.err = Err::kENOENT;
+        }
+        return r;
+      }
+      return Entry(it->second, mount, t);
+    }
+    case Opcode::kCreate:
+    case Opcode::kAtomicCreate:
+    case Opcode::kCreateExt:
+    case Opcode::kOpenAtomic:
+      return CreateLike(req, mount, t, actor);
+    case Opcode::kMknod:
+    case Opcode::kMkdir: {
+      const Node* parent = Find(req.nodeid);
+      if (parent == nullptr || !parent->linked) {
+        r.err = Err::kENOENT;
+        return r;
+      }
+      if (Lookup(req.nodeid, req.name) != nullptr) {
+        r.err = Err::kEEXIST;
+        return r;
+      }
+      actor.Touch(EntryKey(req.nodeid, req.name), true);
+      NodeId id = NewNode(req.nodeid, req.name, req.opcode == Opcode::kMkdir);
+      r = Entry(id, mount, t);
+      r.changed_dir = true;
+      r.file_created = true;  // the truth, for invariants; MKNOD has no such flag
+      return r;
+    }
+    case Opcode::kUnlink:
+    case Opcode::kRmdir: {
+      const Node* parent = Find(req.nodeid);
+      Node* child = parent == nullptr ? nullptr : Lookup(req.nodeid, req.name);
+      if (child == nullptr) {
+        r.err = Err::kENOENT;
+        return r;
+      }
+      if (req.opcode == Opcode::kUnlink && child->is_dir) {
+        r.err = Err::kEISDIR;
+        return r;
+      }
+      if (req.opcode == Opcode::kRmdir) {
+        if (!child->is_dir) {
+          r.err = Err::kENOTDIR;
+          return r;
+        }
+        if (!child->children.empty()) {
+          r.err = Err::kENOTEMPTY;
+          return r;
+        }
+      }
+      actor.Touch(EntryKey(req.nodeid, req.name), true);
+      Unlink(req.nodeid, req.name);
+      r.changed_dir = true;
+      return r;
+    }
+    case Opcode::kRename:
+    case Opcode::kRename2: {
+      actor.Touch(EntryKey(req.nodeid, req.name), true);
+      actor.Touch(EntryKey(req.newdir, req.newname), true);
+      r.err = Rename(req.nodeid, req.name, req.newdir, req.newname);
+      r.changed_dir = r.err == Err::kOk;
+      return r;
+    }
+    case Opcode::kOpen:
+    case Opcode::kOpendir: {
+      const Node* n = Find(req.nodeid);
+      if (n == nullptr) {
+        r.err = Err::kESTALE;
+        return r;
+      }
+      if (!n->linked) {
+        switch (config_.open_unlinked) {
+          case OpenUnlinked::kOpen:
+            break;
+          case OpenUnlinked::kENOENT:
+            r.err = Err::kENOENT;
+            return r;
+          case OpenUnlinked::kESTALE:
+            r.err = Err::kESTALE;
+            return r;
+        }
+      }
+      r.fh = OpenHandleFor(mount, req.nodeid, actor.index);
+      r.opened = true;
+      return r;
+    }
+    case Opcode::kGetattr:
+    case Opcode::kSetattr: {
+      const Node* n = Find(req.nodeid);
+      if (n == nullptr) {
+        r.err = Err::kENOENT;
+        return r;
+      }
+      r.nodeid = req.nodeid;
+      r.is_dir = n->is_dir;
+      r.nlink = n->linked ? (n->is_dir ? 2 : 1) : 0;
+      r.attr_valid_us = t.attr_us;
+      return r;
+    }
+    case Opcode::kGetxattr:
+      r.err = config_.xattr ? Err::kENODATA : Err::kENOSYS;
+      return r;
+    case Opcode::kFlush:
+      return r;
+    case Opcode::kRelease:
+    case Opcode::kReleasedir: {
+      auto it = handles_.find(req.fh);
+      if (it != handles_.end()) {
+        NodeId node = it->second.node;
+        handles_.erase(it);
+        nodes_[node].open_count--;
+        MaybeFree(node);
+      }
+      return r;
+    }
+    case Opcode::kForget:
+    case Opcode::kBatchForget:
+      for (const auto& [id, n] : req.forgets) {
+        actor.Touch(MakeKey(KeyKind::kServerNode, id, 0), true);
+        if (id < nodes_.size()) {
+          uint64_t& c = nodes_[id].nlookup[mount];
+          c = n > c ? 0 : c - n;
+          MaybeFree(id);
+        }
+      }
+      return r;
+  }
+  r.err = Err::kENOSYS;
+  return r;
+}
+
+namespace {
+// Splits a path into (parent path, last name).
+bool SplitLast(const std::vector<NameId>& path, std::vector<NameId>* parent, NameId* name) {
+  if (path.empty()) return false;
+  parent->assign(path.begin(), path.end() - 1);
+  *name = path.back();
+  return true;
+}
+}  // namespace
+
+Err Server::RemoteCreate(const std::vector<NameId>& path) {
+  std::vector<NameId> pp;
+  NameId name;
+  if (!SplitLast(path, &pp, &name)) return Err::kEEXIST;
+  NodeId parent = Resolve(pp);
+  if (parent == 0) return Err::kENOENT;
+  if (!nodes_[parent].is_dir) return Err::kENOTDIR;
+  if (Node* n = Lookup(parent, name)) return n->is_dir ? Err::kEISDIR : Err::kOk;
+  NewNode(parent, name, false);
+  return Err::kOk;
+}
+
+Err Server::RemoteMkdir(const std::vector<NameId>& path) {
+  std::vector<NameId> pp;
+  NameId name;
+  if (!SplitLast(path, &pp, &name)) return Err::kEEXIST;
+  NodeId parent = Resolve(pp);
+  if (parent == 0) return Err::kENOENT;
+  if (!nodes_[parent].is_dir) return Err::kENOTDIR;
+  if (Lookup(parent, name) != nullptr) return Err::kEEXIST;
+  NewNode(parent, name, true);
+  return Err::kOk;
+}
+
+Err Server::RemoteUnlink(const std::vector<NameId>& path) {
+  std::vector<NameId> pp;
+  NameId name;
+  if (!SplitLast(path, &pp, &name)) return Err::kEISDIR;
+  NodeId parent = Resolve(pp);
+  Node* n = parent == 0 ? nullptr : Lookup(parent, name);
+  if (n == nullptr) return Err::kENOENT;
+  if (n->is_dir) return Err::kEISDIR;
+  Unlink(parent, name);
+  return Err::kOk;
+}
+
+Err Server::RemoteRmdir(const std::vector<NameId>& path) {
+  std::vector<NameId> pp;
+  NameId name;
+  if (!SplitLast(path, &pp, &name)) return Err::kEBUSY;
+  NodeId parent = Resolve(pp);
+  Node* n = parent == 0 ? nullptr : Lookup(parent, name);
+  if (n == nullptr) return Err::kENOENT;
+  if (!n->is_dir) return Err::kENOTDIR;
+  if (!n->children.empty()) return Err::kENOTEMPTY;
+  Unlink(parent, name);
+  return Err::kOk;
+}
+
+Err Server::RemoteRename(const std::vector<NameId>& from, const std::vector<NameId>& to) {
+  std::vector<NameId> fp, tp;
+  NameId fname, tname;
+  if (!SplitLast(from, &fp, &fname) || !SplitLast(to, &tp, &tname)) return Err::kEBUSY;
+  NodeId fdir = Resolve(fp), tdir = Resolve(tp);
+  if (fdir == 0 || tdir == 0) return Err::kENOENT;
+  return Rename(fdir, fname, tdir, tname);
+}
+
+}  // namespace fusesim::model

@@ -1,0 +1,130 @@
+// The FUSE server: its namespace, lookup counts and open handles.
+//
+// One Server serves every mount of a scenario (several mounts = several
+// clients of one network file system). Node ids are the server's and are the
+// same on every mount; lookup counts and handles are kept per mount, as each
+// mount is its own FUSE connection.
+//
+// Behaviour follows a POSIX/passthrough server built on libfuse's low-level
+// API: unsupported opcodes answer ENOSYS; CREATE on an existing name opens it
+// unless O_EXCL (or answers EEXIST when create_existing is "eexist"); create
+// on a directory name answers EISDIR; a node lives until it is unlinked, no
+// mount holds a lookup count on it and no handle is open.
+//
+// Handle() is one atomic step of the model: the engine schedules it.
+#ifndef FUSESIM_MODEL_SERVER_H_
+#define FUSESIM_MODEL_SERVER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "model/errno.h"
+#include "model/names.h"
+#include "model/opcode.h"
+#include "model/request.h"
+#include "sim/runtime.h"
+
+namespace fusesim::model {
+
+enum class CreateExisting : uint8_t { kOpen, kEexist };
+enum class OpenUnlinked : uint8_t { kOpen, kENOENT, kESTALE };
+
+struct ErrorRule {
+  Opcode opcode = Opcode::kLookup;
+  bool any_path = true;
+  std::vector<NameId> path;  // absolute, when !any_path
+  Err err = Err::kEIO;
+  int times = 0;  // 0: every matching request
+};
+
+struct ServerConfig {
+  std::vector<Opcode> unsupported;
+  std::vector<ErrorRule> errors;
+  CreateExisting create_existing = CreateExisting::kOpen;
+  OpenUnlinked open_unlinked = OpenUnlinked::kOpen;
+  bool xattr = false;  // GETXATTR answers ENODATA (true) or ENOSYS (false)
+  sim::Clock default_latency_us = 0;
+  std::map<Opcode, sim::Clock> latency_us;
+};
+
+// What a mount's server returns as entry_valid/attr_valid.
+struct MountTimeouts {
+  sim::Clock entry_us = 1000000;
+  sim::Clock attr_us = 1000000;
+  sim::Clock negative_us = 0;  // 0: negative lookups answer ENOENT
+};
+
+class Server {
+ public:
+  struct Node {
+    bool exists = false;  // false once freed
+    bool is_dir = false;
+    bool linked = false;
+    NodeId parent = 0;
+    NameId name = -1;
+    absl::flat_hash_map<NameId, NodeId> children;
+    std::vector<uint64_t> nlookup;  // per mount
+    int open_count = 0;
+  };
+  struct OpenHandle {
+    int mount;
+    NodeId node;
+    int opener;  // actor index
+  };
+
+  Server(const ServerConfig& config, int num_mounts);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Creates path (and missing parents) before the run; returns the node.
+  NodeId AddPath(const std::vector<NameId>& path, bool is_dir);
+
+  // Handles one request from a mount at simulated time `now` for actor
+  // `actor` (recorded as the opener of any handle).
+  Reply Handle(const Request& req, int mount, const MountTimeouts& t,
+               sim::Actor& actor);
+
+  // Out-of-band changes by another client of the same file system.
+  Err RemoteCreate(const std::vector<NameId>& path);
+  Err RemoteMkdir(const std::vector<NameId>& path);
+  Err RemoteUnlink(const std::vector<NameId>& path);
+  Err RemoteRmdir(const std::vector<NameId>& path);
+  Err RemoteRename(const std::vector<NameId>& from, const std::vector<NameId>& to);
+
+  // Resolves a path in the server's namespace; 0 if absent.
+  NodeId Resolve(const std::vector<NameId>& path) const;
+  const Node* Find(NodeId id) const;
+  sim::Clock Latency(Opcode op) const;
+  // Nodes by id (index 0 unused), for invariant checks.
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::map<uint64_t, OpenHandle>& handles() const { return handles_; }
+
+ private:
+  Node* Lookup(NodeId parent, NameId name);
+  NodeId NewNode(NodeId parent, NameId name, bool is_dir);
+  void Unlink(NodeId parent, NameId name);
+  void MaybeFree(NodeId id);
+  bool Injected(const Request& req, Err* err);
+  std::vector<NameId> PathOf(NodeId id) const;
+  bool Unsupported(Opcode op) const;
+  uint64_t OpenHandleFor(int mount, NodeId node, int actor);
+  Reply Entry(NodeId id, int mount, const MountTimeouts& t);
+  Reply CreateLike(const Request& req, int mount, const MountTimeouts& t,
+                   sim::Actor& actor);
+  Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
+  static uint64_t EntryKey(NodeId parent, NameId name);
+
+  ServerConfig config_;
+  int num_mounts_;
+  std::vector<Node> nodes_;
+  std::map<uint64_t, OpenHandle> handles_;
+  uint64_t next_fh_ = 1;
+  std::vector<int> error_uses_;
+};
+
+}  // namespace fusesim::model
+
+#endif  // FUSESIM_MODEL_SERVER_H_

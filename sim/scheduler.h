@@ -1,0 +1,64 @@
+// The step loop: runs actors one scheduling point at a time, letting a
+// Chooser pick which enabled actor takes the next step.
+//
+// A schedule is the list of actor indices that took each step; replaying the
+// same list against the same scenario reproduces the run exactly.
+#ifndef FUSESIM_SIM_SCHEDULER_H_
+#define FUSESIM_SIM_SCHEDULER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/runtime.h"
+
+namespace fusesim::sim {
+
+class Chooser {
+ public:
+  virtual ~Chooser() = default;
+  // Picks the actor for step `step` among `enabled` (ascending indices,
+  // never empty). `last` ran the previous step (-1 before the first).
+  // An error (e.g. a replay that names a blocked actor) ends the run.
+  virtual absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                                     const std::vector<Actor*>& actors) = 0;
+};
+
+// "sequential": each thread to completion in file order; a blocked thread
+// yields to the next one that can run. Background queues are served first,
+// whenever they have something (a prompt server).
+class SequentialChooser : public Chooser {
+ public:
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override;
+};
+
+// "replay": follows a fixed list of actor indices, then continues
+// sequentially. Naming an actor that cannot run is an error that says why.
+class ReplayChooser : public Chooser {
+ public:
+  explicit ReplayChooser(std::vector<int> steps) : steps_(std::move(steps)) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override;
+
+ private:
+  std::vector<int> steps_;
+  SequentialChooser then_;
+};
+
+struct LoopResult {
+  std::vector<int> schedule;  // actor index per step
+  bool step_limit = false;    // stopped at max_steps
+};
+
+// Starts every actor (each runs to its first scheduling point) and steps
+// until no actor is enabled or max_steps is reached. A step is recorded
+// before the actor runs, so the schedule always replays.
+absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
+                                   int64_t max_steps);
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_SCHEDULER_H_
