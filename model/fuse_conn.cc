@@ -92,7 +92,7 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   const int idx = OpcodeIndex(req.opcode);
   k.w.CountRequest(req.opcode, k.op, /*waited=*/true);
   if (k.w.tracing) k.w.Trace(k.a.index, "request", DescribeRequest(k.w, req));
-  co_await sim::Point(k.a, Labels().handle[idx].c_str());
+  co_await sim::ServerPoint(k.a, Labels().handle[idx].c_str());
   k.w.current_op = k.op;
   Reply r = k.w.server.Handle(req, k.m.index, k.m.config.timeouts, k.a);
   co_await sim::Point(k.a, Labels().reply[idx].c_str());

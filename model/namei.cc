@@ -240,7 +240,7 @@ sim::Task<Walk> open_last_lookups(Kctx& k, const Nameidata& nd, File& file, uint
                                   unsigned lookup_flags) {
   const bool creat = (open_flag & kOCreat) != 0;
   unsigned flags = lookup_flags | kLookupOpen;
-  if (creat) flags |= kLookupCreate | ((open_flag & kOExcl) != 0 ? kLookupExcl : 0);
+  if (creat) flags |= kLookupCreate | ((open_flag & kOExcl) != 0 ? static_cast<unsigned>(kLookupExcl) : 0u);
   Dcache& dc = k.m.dcache;
   // lookup_fast_for_open() (6.12+) / lookup_fast() for plain opens.
   if (!creat || (HasOCreatFastPath(k.m.config.kernel) && (open_flag & kOExcl) == 0)) {

@@ -16,6 +16,12 @@ Server::Server(const ServerConfig& config, int num_mounts)
   root.nlookup.assign(num_mounts_, 0);
 }
 
+uint64_t Server::NodeKey(NodeId id) { return MakeKey(KeyKind::kServerNode, id, 0); }
+uint64_t Server::CountKey(NodeId id, int mount) {
+  return MakeKey(KeyKind::kServerNode, id, static_cast<uint64_t>(mount) + 1);
+}
+uint64_t Server::GlobalKey() { return MakeKey(KeyKind::kServerNode, 0, 0); }
+
 uint64_t Server::EntryKey(NodeId parent, NameId name) {
   return MakeKey(KeyKind::kServerEntry, parent, static_cast<uint64_t>(name));
 }
@@ -131,8 +137,10 @@ uint64_t Server::OpenHandleFor(int mount, NodeId node, int actor) {
   return fh;
 }
 
-Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t) {
+Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& actor) {
   Node& n = nodes_[id];
+  actor.Touch(CountKey(id, mount), true);
+  actor.Touch(NodeKey(id), false);
   n.nlookup[mount]++;
   Reply r;
   r.nodeid = id;
@@ -162,7 +170,7 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
     if (existing->is_dir) {
       if (req.opcode == Opcode::kOpenAtomic && !create) {
         // A directory: the entry comes back unopened; the VFS opens it.
-        return Entry(id, mount, t);
+        return Entry(id, mount, t, actor);
       }
       r.err = Err::kEISDIR;
       return r;
@@ -176,10 +184,10 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
       r.err = Err::kEEXIST;
       return r;
     }
-    r = Entry(id, mount, t);
+    r = Entry(id, mount, t, actor);
     r.fh = OpenHandleFor(mount, id, actor.index);
     r.opened = true;
-    actor.Touch(MakeKey(KeyKind::kServerNode, id, 0), true);
+    actor.Touch(NodeKey(id), true);
     return r;
   }
   if (!create) {  // OPEN_ATOMIC without O_CREAT on a missing name
@@ -188,7 +196,8 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
   }
   actor.Touch(EntryKey(req.nodeid, req.name), true);
   NodeId id = NewNode(req.nodeid, req.name, /*is_dir=*/false);
-  r = Entry(id, mount, t);
+  actor.Touch(NodeKey(id), true);
+  r = Entry(id, mount, t, actor);
   r.fh = OpenHandleFor(mount, id, actor.index);
   r.opened = true;
   r.file_created = true;
@@ -229,8 +238,13 @@ Err Server::Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname)
 Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
                      sim::Actor& actor) {
   Reply r;
+  // Footprint: the namespace shape (renames, rmdir, remote changes, counted
+  // error rules write it), the parent node, the name's entry, and below the
+  // nodes whose counts or handles change.
+  actor.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename ||
+                               req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir);
+  actor.Touch(NodeKey(req.nodeid), false);
   if (req.name >= 0) actor.Touch(EntryKey(req.nodeid, req.name), false);
-  actor.Touch(MakeKey(KeyKind::kServerNode, req.nodeid, 0), true);
   if (req.opcode != Opcode::kForget && req.opcode != Opcode::kBatchForget) {
     if (Unsupported(req.opcode)) {
       r.err = Err::kENOSYS;
@@ -259,7 +273,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
         }
         return r;
       }
-      return Entry(it->second, mount, t);
+      return Entry(it->second, mount, t, actor);
     }
     case Opcode::kCreate:
     case Opcode::kAtomicCreate:
@@ -279,7 +293,8 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
       }
       actor.Touch(EntryKey(req.nodeid, req.name), true);
       NodeId id = NewNode(req.nodeid, req.name, req.opcode == Opcode::kMkdir);
-      r = Entry(id, mount, t);
+      actor.Touch(NodeKey(id), true);
+      r = Entry(id, mount, t, actor);
       r.changed_dir = true;
       r.file_created = true;  // the truth, for invariants; MKNOD has no such flag
       return r;
@@ -307,6 +322,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
         }
       }
       actor.Touch(EntryKey(req.nodeid, req.name), true);
+      actor.Touch(NodeKey(nodes_[req.nodeid].children[req.name]), true);
       Unlink(req.nodeid, req.name);
       r.changed_dir = true;
       return r;
@@ -315,6 +331,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
     case Opcode::kRename2: {
       actor.Touch(EntryKey(req.nodeid, req.name), true);
       actor.Touch(EntryKey(req.newdir, req.newname), true);
+      actor.Touch(NodeKey(req.newdir), false);
       r.err = Rename(req.nodeid, req.name, req.newdir, req.newname);
       r.changed_dir = r.err == Err::kOk;
       return r;
@@ -338,6 +355,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
             return r;
         }
       }
+      actor.Touch(NodeKey(req.nodeid), true);
       r.fh = OpenHandleFor(mount, req.nodeid, actor.index);
       r.opened = true;
       return r;
@@ -365,6 +383,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
       auto it = handles_.find(req.fh);
       if (it != handles_.end()) {
         NodeId node = it->second.node;
+        actor.Touch(NodeKey(node), true);
         handles_.erase(it);
         nodes_[node].open_count--;
         MaybeFree(node);
@@ -374,7 +393,8 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
     case Opcode::kForget:
     case Opcode::kBatchForget:
       for (const auto& [id, n] : req.forgets) {
-        actor.Touch(MakeKey(KeyKind::kServerNode, id, 0), true);
+        actor.Touch(NodeKey(id), true);
+        actor.Touch(CountKey(id, mount), true);
         if (id < nodes_.size()) {
           uint64_t& c = nodes_[id].nlookup[mount];
           c = n > c ? 0 : c - n;

@@ -111,11 +111,20 @@ class Server {
   std::vector<NameId> PathOf(NodeId id) const;
   bool Unsupported(Opcode op) const;
   uint64_t OpenHandleFor(int mount, NodeId node, int actor);
-  Reply Entry(NodeId id, int mount, const MountTimeouts& t);
+  Reply Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& actor);
   Reply CreateLike(const Request& req, int mount, const MountTimeouts& t,
                    sim::Actor& actor);
   Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
   static uint64_t EntryKey(NodeId parent, NameId name);
+  static uint64_t NodeKey(NodeId id);
+  static uint64_t CountKey(NodeId id, int mount);
+
+ public:
+  // Footprint key of the namespace shape: remote (out-of-band) changes
+  // write it.
+  static uint64_t GlobalKey();
+
+ private:
 
   ServerConfig config_;
   int num_mounts_;

@@ -78,6 +78,7 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  run SCENARIO      one execution per variant (sequential or replay schedule)\n"
+    "  explore SCENARIO  explore interleavings (dpor, exhaustive, random, pct)\n"
     "  check DIR|FILE... run every scenario's expectations (the CI entry point)\n"
     "  help              this text\n"
     "\n"
@@ -99,6 +100,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   if (cmd == "run") return CmdRun(rest, out, err);
   if (cmd == "check") return CmdCheck(rest, out, err);
+  if (cmd == "explore") return CmdExplore(rest, out, err);
   err << "fusesim: unknown command \"" << cmd << "\"\n\n" << kUsage;
   return kExitBadInput;
 }

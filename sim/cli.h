@@ -51,6 +51,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 // Commands (each in its own file).
 int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // The variants named by --FLAG (comma separated), or the scenario's.
 absl::StatusOr<std::vector<model::Variant>> SelectVariants(const Scenario& s, const ParsedArgs& a,

@@ -72,6 +72,8 @@ class Execution {
       a->name = s.threads[t].name;
       a->kind = s.threads[t].server_side ? ActorKind::kServerThread : ActorKind::kThread;
       a->record = opts.record_footprints;
+      if (!s.threads[t].server_side)
+        a->home_key = model::MakeKey(model::KeyKind::kConn, static_cast<uint64_t>(s.threads[t].mount), 1);
       actors_.push_back(std::move(a));
     }
     for (size_t m = 0; m < s.mounts.size(); ++m) {
@@ -181,7 +183,7 @@ class Execution {
   }
 
   Err ServerOp(Actor& a, const OpSpec& op, Err e) {
-    a.Touch(model::MakeKey(model::KeyKind::kServerNode, 0, 0), true);  // the namespace
+    a.Touch(model::Server::GlobalKey(), true);  // the namespace as a whole
     (void)op;
     return e;
   }

@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/explore.h"
+#include <optional>
+#include <utility>
 
 namespace fusesim::sim {
 namespace {
@@ -35,9 +38,10 @@ std::vector<std::string> BrokenInvariants(const RunReport& r) {
   return {names.begin(), names.end()};
 }
 
-std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const RunReport& r) {
-  std::vector<std::string> fails;
-  const std::vector<std::string> broken = BrokenInvariants(r);
+namespace {
+
+// Everything but violations, deadlock and outcomes.
+void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::vector<std::string>& fails) {
   for (const Expectation* e : ExpectationsFor(s, v)) {
     const std::string where = e->pointer;
     if (!e->requests.empty()) {
@@ -81,12 +85,12 @@ std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const Run
       std::string got = it == r.dentries.end() ? "absent" : it->second;
       if (got != want) fails.push_back(absl::StrCat(where, "/dentries/", key, ": expected ", want, ", got ", got));
     }
-    if (e->deadlock && *e->deadlock != r.deadlock)
-      fails.push_back(absl::StrCat(where, "/deadlock: expected ", *e->deadlock ? "true" : "false", ", got ",
-                                   r.deadlock ? "true" : "false"));
   }
-  // Violations: the variant's own list wins over "all"'s; without a list,
-  // every broken invariant is a failure ("invariants": "hold" says so too).
+}
+
+// The violations a scenario expects for a variant; the variant's own list
+// wins over "all"'s; without a list, none.
+std::pair<std::vector<std::string>, std::string> WantedViolations(const Scenario& s, model::Variant v) {
   const Expectation* all = nullptr;
   const Expectation* own = nullptr;
   if (auto it = s.expect.find("all"); it != s.expect.end()) all = &it->second;
@@ -96,9 +100,60 @@ std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const Run
   else if (all != nullptr && (all->violations || all->invariants_hold)) source = all;
   std::vector<std::string> want;
   if (source != nullptr && source->violations) want = *source->violations;
-  if (broken != want) {
-    fails.push_back(absl::StrCat(source ? source->pointer : std::string("/expect"), "/violations: expected [",
-                                 absl::StrJoin(want, ", "), "], got [", absl::StrJoin(broken, ", "), "]"));
+  return {want, source ? source->pointer : std::string("/expect")};
+}
+
+std::optional<bool> WantedDeadlock(const Scenario& s, model::Variant v) {
+  std::optional<bool> d;
+  for (const Expectation* e : ExpectationsFor(s, v))
+    if (e->deadlock) d = e->deadlock;
+  return d;
+}
+
+}  // namespace
+
+std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const RunReport& r) {
+  std::vector<std::string> fails;
+  CheckFields(s, v, r, fails);
+  if (auto d = WantedDeadlock(s, v); d && *d != r.deadlock)
+    fails.push_back(absl::StrCat("/expect/deadlock: expected ", *d ? "true" : "false", ", got ", r.deadlock ? "true" : "false"));
+  const std::vector<std::string> broken = BrokenInvariants(r);
+  auto [want, where] = WantedViolations(s, v);
+  if (broken != want)
+    fails.push_back(absl::StrCat(where, "/violations: expected [", absl::StrJoin(want, ", "), "], got [",
+                                 absl::StrJoin(broken, ", "), "]"));
+  return fails;
+}
+
+std::vector<std::string> CheckExplore(const Scenario& s, model::Variant v, const ExploreResult& r) {
+  std::vector<std::string> fails;
+  std::set<std::string> broken;
+  bool any_deadlock = false;
+  int shown = 0;
+  for (size_t i = 0; i < r.outcomes.size(); ++i) {
+    const RunReport& rep = r.outcomes[i].report;
+    std::vector<std::string> f;
+    CheckFields(s, v, rep, f);
+    for (const auto& b : BrokenInvariants(rep)) broken.insert(b);
+    any_deadlock |= rep.deadlock;
+    if (!f.empty() && shown < 5) {
+      ++shown;
+      for (const auto& x : f)
+        fails.push_back(absl::StrCat("outcome ", i + 1, " (", r.outcomes[i].count, " schedules, e.g. --schedule '",
+                                     ScheduleToken(rep.schedule), "'): ", x));
+    }
+  }
+  if (auto d = WantedDeadlock(s, v); d && *d != any_deadlock)
+    fails.push_back(absl::StrCat("/expect/deadlock: expected ", *d ? "true" : "false", ", got ",
+                                 any_deadlock ? "a deadlock" : "no deadlock"));
+  auto [want, where] = WantedViolations(s, v);
+  std::vector<std::string> got(broken.begin(), broken.end());
+  if (got != want)
+    fails.push_back(absl::StrCat(where, "/violations: expected [", absl::StrJoin(want, ", "),
+                                 "] over all schedules, got [", absl::StrJoin(got, ", "), "]"));
+  for (const Expectation* e : ExpectationsFor(s, v)) {
+    if (e->outcomes && *e->outcomes != static_cast<int>(r.outcomes.size()))
+      fails.push_back(absl::StrCat(e->pointer, "/outcomes: expected ", *e->outcomes, ", got ", r.outcomes.size()));
   }
   return fails;
 }

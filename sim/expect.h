@@ -13,6 +13,7 @@
 
 #include "sim/report.h"
 #include "sim/scenario.h"
+#include "sim/explore.h"
 
 namespace fusesim::sim {
 
@@ -22,6 +23,12 @@ std::vector<const Expectation*> ExpectationsFor(const Scenario& s, model::Varian
 // Failures of one run, each a readable sentence; empty if it passes.
 // With `every_schedule` false (single runs), "outcomes" is not checked.
 std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const RunReport& r);
+
+// Failures of an exploration: requests/results/dentries/dir_changed must hold
+// in every schedule (any_of lists the acceptable alternatives), "violations"
+// is the union over all schedules, "deadlock": false means no schedule
+// deadlocked, "outcomes" counts distinct outcomes.
+std::vector<std::string> CheckExplore(const Scenario& s, model::Variant v, const ExploreResult& r);
 
 // The invariant names a report broke, sorted and unique.
 std::vector<std::string> BrokenInvariants(const RunReport& r);

@@ -75,6 +75,9 @@ struct Wait {
   const void* obj = nullptr;
   // What the step does, for traces and diagnostics ("LOOKUP reply", ...).
   const char* what = "";
+  // False for a step that touches only the server (a request being handled),
+  // not the actor's own kernel state.
+  bool touches_home = true;
 };
 
 // One access of a step to shared state, for dependency analysis.
@@ -103,6 +106,9 @@ struct Actor {
   std::vector<const Completion*> after;  // used by WaitKind::kAfter
   std::vector<Access> footprint;         // of the step being run
   bool record = false;                   // collect footprints?
+  // The state every kernel step of this actor may touch (its mount's dcache,
+  // inodes and connection); 0 for server threads and queues.
+  uint64_t home_key = 0;
 
   void Touch(uint64_t key, bool write) {
     if (record) footprint.push_back({key, write});
@@ -147,6 +153,7 @@ class PointAwaiter {
     a_.wait = w_;
   }
   void await_resume() noexcept {
+    if (w_.touches_home && a_.home_key != 0) a_.Touch(a_.home_key, true);
     switch (w_.kind) {
       case WaitKind::kNone:
         break;
@@ -154,7 +161,7 @@ class PointAwaiter {
         auto* s = const_cast<RwSem*>(static_cast<const RwSem*>(w_.obj));
         s->readers++;
         a_.SyncClock(s->released_at);
-        a_.Touch(s->key, true);
+        a_.Touch(s->key, false);  // readers commute
         break;
       }
       case WaitKind::kRwsemWrite: {
@@ -198,6 +205,12 @@ class PointAwaiter {
   Wait w_;
 };
 
+// The point where the server handles a request: the step touches only
+// server state.
+inline PointAwaiter ServerPoint(Actor& a, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what, /*touches_home=*/false});
+}
+
 // A preemption point that waits for nothing.
 inline PointAwaiter Point(Actor& a, const char* what) {
   return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what});
@@ -221,20 +234,19 @@ inline PointAwaiter WaitAfter(Actor& a, const char* what) {
   return PointAwaiter(a, Wait{WaitKind::kAfter, nullptr, what});
 }
 
+// Releases record no access: a release and an acquire of the same lock are
+// never enabled together, so they need no ordering for dependency analysis.
 inline void UpRead(Actor& a, RwSem& s) {
   s.readers--;
   s.released_at = std::max(s.released_at, a.clock);
-  a.Touch(s.key, true);
 }
 inline void UpWrite(Actor& a, RwSem& s) {
   s.writer = -1;
   s.released_at = std::max(s.released_at, a.clock);
-  a.Touch(s.key, true);
 }
 inline void MutexUnlock(Actor& a, Mutex& m) {
   m.owner = -1;
   m.released_at = std::max(m.released_at, a.clock);
-  a.Touch(m.key, true);
 }
 inline void Complete(Actor& a, Completion& c) {
   c.done = true;

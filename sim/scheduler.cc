@@ -60,6 +60,7 @@ absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& c
     if (a->root.done()) a->finished = true;
     last = *pick;
   }
+  chooser.Finish(static_cast<int>(out.schedule.size()), actors);
   return out;
 }
 

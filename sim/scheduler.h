@@ -24,6 +24,12 @@ class Chooser {
   // An error (e.g. a replay that names a blocked actor) ends the run.
   virtual absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
                                      const std::vector<Actor*>& actors) = 0;
+  // Called once when no actor can run any more (or the step limit is hit),
+  // with the footprint of the last step still in its actor.
+  virtual void Finish(int steps, const std::vector<Actor*>& actors) {
+    (void)steps;
+    (void)actors;
+  }
 };
 
 // "sequential": each thread to completion in file order; a blocked thread

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""Validates docs/scenario.schema.json against the scenario corpus.
+
+usage: scenario_schema_test.py REPO_ROOT
+
+Checks, one line each:
+  * the schema itself is a valid draft 2020-12 schema;
+  * every REPO_ROOT/scenarios/*.json is accepted by the schema (duplicate keys
+    and NaN/Infinity are rejected as the loader rejects them);
+  * a minimal valid scenario is accepted and a set of deliberately bad ones
+    (unknown key, bad op name, bad flag, bad variant, ...) are rejected.
+Ends with "N passed, M failed"; exits 1 if anything failed, 2 on bad usage.
+Needs only the standard library and jsonschema (Debian python3-jsonschema).
+"""
+
+import copy
+import glob
+import json
+import os
+import sys
+
+import jsonschema
+
+
+class LoadError(Exception):
+    pass
+
+
+def _no_duplicates(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise LoadError('duplicate key "%s"' % key)
+        obj[key] = value
+    return obj
+
+
+def _no_constant(name):
+    raise LoadError("%s is not JSON" % name)
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
+def pointer(path):
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def first_error(validator, doc):
+    errors = list(validator.iter_errors(doc))
+    if not errors:
+        return None
+    e = jsonschema.exceptions.best_match(errors)
+    return "%s: %s" % (pointer(e.absolute_path), e.message[:300])
+
+
+BASE = {
+    "name": "schema-test-base",
+    "variants": ["lookup-create", "atomic-create"],
+    "mounts": [{"name": "m0", "negative_timeout_ms": 0}],
+    "server": {"tree": ["/d/"], "errors": [{"opcode": "CREATE", "errno": "EIO", "times": 1}]},
+    "threads": [
+        {"name": "t1", "ops": [
+            {"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY", "mode": "0644", "fd": "a"},
+            {"op": "close", "fd": "a"},
+        ]},
+        {"name": "remote", "server_side": True, "ops": [
+            {"op": "create", "path": "/d/g", "after": "t1.0"},
+        ]},
+    ],
+    "schedule": {"mode": "replay", "steps": ["t1", "t1"]},
+    "expect": {
+        "lookup-create": {"requests": {"CREATE": 1}, "results": {"t1.0": {"any_of": ["EIO", "ok+created"]}}},
+        "all": {"invariants": "hold", "deadlock": False},
+    },
+}
+
+
+def mutate(fn):
+    doc = copy.deepcopy(BASE)
+    fn(doc)
+    return doc
+
+
+def t1op(doc):
+    return doc["threads"][0]["ops"][0]
+
+
+# (name, document) pairs the schema must reject.
+BAD = [
+    ("unknown top-level key", mutate(lambda d: d.update(bogus=1))),
+    ("unknown op key", mutate(lambda d: t1op(d).update(to="/x"))),
+    ("bad op name", mutate(lambda d: t1op(d).update(op="opne"))),
+    ("kernel op on a server-side thread", mutate(lambda d: d["threads"][1]["ops"][0].update(op="open"))),
+    ("mount on a server-side thread", mutate(lambda d: d["threads"][1].update(mount="m0"))),
+    ("bad flag", mutate(lambda d: t1op(d).update(flags="O_CREAT|O_APPEND"))),
+    ("two access modes", mutate(lambda d: t1op(d).update(flags="O_RDONLY|O_WRONLY"))),
+    ("empty flags", mutate(lambda d: t1op(d).update(flags=""))),
+    ("bad variant", mutate(lambda d: d.update(variants=["lookup-create", "mainline"]))),
+    ("bad expect key", mutate(lambda d: d["expect"].update(mainline={}))),
+    ("relative path", mutate(lambda d: t1op(d).update(path="d/f"))),
+    ("path with ..", mutate(lambda d: t1op(d).update(path="/d/../f"))),
+    ("bad mode", mutate(lambda d: t1op(d).update(mode="0999"))),
+    ("bad schedule key", mutate(lambda d: d.update(schedule={"mode": "sequential", "seed": 1}))),
+    ("bad schedule mode", mutate(lambda d: d.update(schedule={"mode": "dpor"}))),
+    ("bad result", mutate(lambda d: d["expect"]["all"].update(results={"t1.1": "okay"}))),
+    ("bad opcode in requests", mutate(lambda d: d["expect"]["all"].update(requests={"LOOKUPP": 1}))),
+    ("bad invariant", mutate(lambda d: d["expect"]["all"].update(violations=["o_excl"]))),
+    ("hold with violations", mutate(lambda d: d["expect"]["all"].update(violations=["o-excl"]))),
+    ("FORGET unsupported", mutate(lambda d: d["server"].update(unsupported=["FORGET"]))),
+    ("bad errno", mutate(lambda d: d["server"]["errors"][0].update(errno="EWHAT"))),
+    ("negative timeout", mutate(lambda d: d["mounts"][0].update(entry_timeout_ms=-1))),
+    ("missing threads", mutate(lambda d: d.pop("threads"))),
+]
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: %s REPO_ROOT\n" % argv[0])
+        return 2
+    root = argv[1]
+    schema_path = os.path.join(root, "docs", "scenario.schema.json")
+    passed = failed = 0
+
+    def report(ok, what, why=""):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+            print("PASS %s" % what)
+        else:
+            failed += 1
+            print("FAIL %s%s" % (what, ": " + why if why else ""))
+
+    try:
+        schema = load_json(schema_path)
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except (OSError, ValueError, LoadError, jsonschema.exceptions.SchemaError) as e:
+        report(False, "docs/scenario.schema.json", str(e).splitlines()[0])
+        print("%d passed, %d failed" % (passed, failed))
+        return 1
+    report(True, "docs/scenario.schema.json (valid draft 2020-12 schema)")
+    validator = jsonschema.Draft202012Validator(schema)
+
+    for path in sorted(glob.glob(os.path.join(root, "scenarios", "*.json"))):
+        rel = os.path.relpath(path, root)
+        try:
+            doc = load_json(path)
+        except (OSError, ValueError, LoadError) as e:
+            report(False, rel, "not loadable: %s" % e)
+            continue
+        err = first_error(validator, doc)
+        report(err is None, rel, err or "")
+
+    err = first_error(validator, BASE)
+    report(err is None, "valid: minimal scenario", err or "")
+    for name, doc in BAD:
+        err = first_error(validator, doc)
+        report(err is not None, "rejects: %s" % name, "" if err else "the schema accepted it")
+
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
