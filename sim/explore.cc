@@ -487,7 +487,8 @@ nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
   for (const Outcome& o : r.outcomes) {
     nlohmann::ordered_json e;
     e["count"] = o.count;
-    for (auto& [k, v] : ReportToJson(o.report).items()) e[k] = v;
+    const nlohmann::ordered_json report = ReportToJson(o.report);
+    for (auto it = report.begin(); it != report.end(); ++it) e[it.key()] = it.value();
     j["outcomes"].push_back(e);
   }
   j["violations"] = nlohmann::ordered_json::array();

@@ -1,0 +1,63 @@
+// Same scenario + same schedule -> byte-identical output.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sim/execution.h"
+#include "sim/explore.h"
+#include "sim/scenario_loader.h"
+
+namespace fusesim::sim {
+namespace {
+
+std::vector<std::string> BundledScenarios() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(FUSESIM_SOURCE_DIR) + "/scenarios"))
+    if (e.path().extension() == ".json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(Determinism, EveryBundledScenarioRendersIdenticallyTwice) {
+  const auto files = BundledScenarios();
+  ASSERT_FALSE(files.empty());
+  for (const std::string& f : files) {
+    auto s = LoadScenario(f);
+    ASSERT_TRUE(s.ok()) << s.status();
+    for (model::Variant v : (*s)->variants) {
+      std::string first;
+      for (int i = 0; i < 2; ++i) {
+        SequentialChooser c;
+        ExecOptions o;
+        o.trace = true;
+        auto r = Execute(**s, v, c, o);
+        ASSERT_TRUE(r.ok()) << f << ": " << r.status();
+        std::string json = ReportToJson(*r).dump(2);
+        if (i == 0) first = json;
+        else EXPECT_EQ(json, first) << f << " [" << model::VariantName(v) << "]";
+      }
+    }
+  }
+}
+
+TEST(Determinism, ExplorationIsIdenticalTwice) {
+  const auto files = BundledScenarios();
+  int explored = 0;
+  for (const std::string& f : files) {
+    auto s = LoadScenario(f);
+    ASSERT_TRUE(s.ok());
+    if ((*s)->schedule.mode != ScheduleSpec::Mode::kExplore) continue;
+    ExploreOptions o = *ExploreOptionsFor(**s);
+    o.max_schedules = std::min<int64_t>(o.max_schedules, 2000);
+    auto a = Explore(**s, (*s)->variants.front(), o);
+    auto b = Explore(**s, (*s)->variants.front(), o);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(ExploreToJson(*a).dump(), ExploreToJson(*b).dump()) << f;
+    ++explored;
+  }
+  SUCCEED() << explored << " explored scenarios";
+}
+
+}  // namespace
+}  // namespace fusesim::sim
