@@ -128,7 +128,7 @@ sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a) {
     QueuedRequest q = std::move(m.async.front());
     m.async.pop_front();
     m.pending.value--;
-    if (q.req.opcode == Opcode::kForget) {
+    if (q.req.opcode == Opcode::kForget && !q.alone) {
       // fuse_read_batch_forget(): every FORGET queued by now travels at once.
       for (auto it = m.async.begin(); it != m.async.end();) {
         if (it->req.opcode == Opcode::kForget) {

@@ -52,6 +52,7 @@ void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock
   q.req.forgets.push_back({nodeid, nlookup});
   q.op = op;
   q.at = now;
+  q.alone = queue_->empty();
   queue_->push_back(std::move(q));
   pending_->value++;
   pending_->last_at = std::max(pending_->last_at, now);
@@ -69,7 +70,9 @@ void InodeTable::Evict(InodeId id, int op) {
 void InodeTable::Iput(InodeId id, int op) {
   Inode& ino = inodes_[id];
   ino.count--;
-  if (ino.count == 0 && id != root_ && (ino.nlink == 0 || ino.bad)) Evict(id, op);
+  // FUSE's .drop_inode is generic_delete_inode: an unused inode is evicted
+  // (and forgotten) at once, linked or not.
+  if (ino.count == 0 && id != root_) Evict(id, op);
 }
 
 void InodeTable::ShrinkUnused(int op) {

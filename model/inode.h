@@ -3,9 +3,9 @@
 // An inode is found by nodeid (fuse_iget) and counts the lookups the server
 // has replied with (nlookup), which the kernel gives back with FORGET when it
 // evicts the inode. `count` is i_count: dentry aliases, open files and
-// syscalls in flight. An unused inode stays cached until drop_caches, unless
-// its link count is zero or it is bad, in which case iput() evicts it at once
-// (generic_drop_inode), as after unlink.
+// syscalls in flight. FUSE sets .drop_inode = generic_delete_inode, so the
+// last iput() evicts the inode at once: an inode lives exactly as long as a
+// dentry, an open file or a syscall holds it.
 #ifndef FUSESIM_MODEL_INODE_H_
 #define FUSESIM_MODEL_INODE_H_
 
@@ -55,7 +55,7 @@ class InodeTable {
   const Inode& at(InodeId id) const { return inodes_[id]; }
 
   void Ihold(InodeId id) { inodes_[id].count++; }
-  // iput(): drops a reference; evicts if unused and unlinked or bad.
+  // iput(): drops a reference; the last one evicts (generic_delete_inode).
   void Iput(InodeId id, int op);
   // Simulated time for FORGETs queued by evictions (set by the caller's step).
   void set_now(sim::Clock now) { now_ = now; }

@@ -64,6 +64,10 @@ struct QueuedRequest {
   Request req;
   int op;  // scenario op that caused it (-1: none)
   sim::Clock at;
+  // A FORGET queued while nothing else was queued: the daemon, idle in
+  // read(), takes it alone; FORGETs queued behind others are read together
+  // as one BATCH_FORGET (fuse_read_batch_forget).
+  bool alone = false;
 };
 
 }  // namespace fusesim::model

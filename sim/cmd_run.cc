@@ -19,7 +19,7 @@ const std::vector<OptionSpec> kRunOptions = {
     {"seed", true, "accepted for symmetry with explore; run is deterministic without it"},
     {"format", true, "text (default) or json"},
     {"trace", false, "include the message trace"},
-    {"max-steps", true, "step limit per run (default 1000000)"},
+    {"max-steps", true, "step limit per run (default: 1000 per op)"},
     {"help", false, "this text"},
 };
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -95,7 +96,7 @@ class Execution {
   absl::StatusOr<RunReport> Run(Chooser& chooser) {
     std::vector<Actor*> actors;
     for (auto& a : actors_) actors.push_back(a.get());
-    auto loop = RunLoop(actors, chooser, opts_.max_steps);
+    auto loop = RunLoop(actors, chooser, MaxSteps());
     if (!loop.ok()) return loop.status();
     return Finish(*loop);
   }
@@ -111,6 +112,7 @@ class Execution {
       bool open;
     };
     std::vector<OpenFd> fds;
+    absl::flat_hash_map<std::string, size_t> open_by_label;  // label -> index in fds
     for (const OpSpec& op : ts.ops) {
       if (!op.after.empty()) {
         a.after.clear();
@@ -132,17 +134,20 @@ class Execution {
           err = o.err;
           rec.is_open = true;
           rec.created = o.created;
-          if (err == Err::kOk) fds.push_back({op.fd, f, true});
+          if (err == Err::kOk) {
+            if (!op.fd.empty()) open_by_label[op.fd] = fds.size();
+            fds.push_back({op.fd, f, true});
+          }
           break;
         }
         case OpKind::kClose: {
           err = Err::kEBADF;
-          for (OpenFd& fd : fds) {
-            if (fd.open && fd.label == op.fd) {
-              fd.open = false;
-              err = co_await model::SysClose(k, fd.file);
-              break;
-            }
+          auto it = open_by_label.find(op.fd);
+          if (it != open_by_label.end()) {
+            OpenFd& fd = fds[it->second];
+            open_by_label.erase(it);
+            fd.open = false;
+            err = co_await model::SysClose(k, fd.file);
           }
           break;
         }
@@ -180,6 +185,10 @@ class Execution {
       fd.open = false;
       (void)co_await model::SysClose(k, fd.file);
     }
+  }
+
+  int64_t MaxSteps() const {
+    return opts_.max_steps > 0 ? opts_.max_steps : 1000 * (static_cast<int64_t>(s_.ops.size()) + 1);
   }
 
   Err ServerOp(Actor& a, const OpSpec& op, Err e) {
@@ -271,8 +280,7 @@ class Execution {
       w_.AddViolation("deadlock", absl::StrJoin(why, "; "), -1);
     }
     if (loop.step_limit) {
-      w_.AddViolation("step-limit",
-                      absl::StrCat("the run did not finish within ", opts_.max_steps, " steps"), -1);
+      w_.AddViolation("step-limit", absl::StrCat("the run did not finish within ", MaxSteps(), " steps"), -1);
     }
     const bool complete = stuck.empty() && !loop.step_limit;
     for (auto& mp : w_.mounts) {
@@ -311,15 +319,15 @@ class Execution {
                         -1);
       }
     }
-    // Dentries of every path the scenario names, on every mount.
+    // Dentries of every path the scenario names, on every mount (paths are
+    // sorted, so the keys arrive in order).
     for (const auto& mp : w_.mounts) {
-      for (const std::string& path : s_.paths) {
-        if (path == "/") continue;
-        std::vector<model::NameId> ids;
-        for (absl::string_view part : absl::StrSplit(path.substr(1), '/')) ids.push_back(s_.names.Find(std::string(part)));
-        model::DentryId d = mp->dcache.Resolve(ids);
-        std::string state = d == model::kNoDentry ? "absent" : mp->dcache.positive(d) ? "positive" : "negative";
-        r.dentries[absl::StrCat(mp->config.name, ":", path)] = state;
+      const std::string prefix = mp->config.name + ":";
+      for (size_t i = 0; i < s_.paths.size(); ++i) {
+        if (s_.paths[i] == "/") continue;
+        model::DentryId d = mp->dcache.Resolve(s_.path_ids[i]);
+        const char* state = d == model::kNoDentry ? "absent" : mp->dcache.positive(d) ? "positive" : "negative";
+        r.dentries.emplace_hint(r.dentries.end(), prefix + s_.paths[i], state);
       }
     }
     for (model::Opcode op : model::AllOpcodes()) {

@@ -24,7 +24,9 @@
 namespace fusesim::sim {
 
 struct ExecOptions {
-  int64_t max_steps = 1000000;  // per schedule; hitting it is "step-limit"
+  // Per schedule; hitting it is "step-limit". 0: 1000 steps per op (the model
+  // has no unbounded loops, so only a livelock gets there).
+  int64_t max_steps = 0;
   bool trace = false;           // record a message trace in the report
   bool record_footprints = false;
 };

@@ -84,7 +84,9 @@ std::string ReportToText(const RunReport& r) {
     absl::StrAppendFormat(&s, "  VIOLATION %s%s: %s\n", v.invariant, v.op.empty() ? "" : " at " + v.op, v.detail);
   if (r.deadlock) s += "  DEADLOCK: some thread never finished\n";
   if (r.step_limit) s += "  STEP LIMIT reached: the run did not finish (livelock?)\n";
-  absl::StrAppendFormat(&s, "  schedule: %s\n", ScheduleToken(r.schedule));
+  std::string token = ScheduleToken(r.schedule);
+  if (token.size() > 160) token = absl::StrCat(token.substr(0, 160), "... (", r.schedule.size(), " steps; --format json has all)");
+  absl::StrAppendFormat(&s, "  schedule: %s\n", token);
   if (!r.trace.empty()) {
     s += "  trace:\n";
     for (const auto& t : r.trace)

@@ -120,8 +120,10 @@ struct Scenario {
   const OpSpec& op(int global) const {
     return threads[ops[global].first].ops[ops[global].second];
   }
-  // Every path the scenario names (tree and ops), for the dentries report.
+  // Every path the scenario names (tree and ops), sorted, for the dentries
+  // report; path_ids[i] are the interned components of paths[i].
   std::vector<std::string> paths;
+  std::vector<std::vector<model::NameId>> path_ids;
 };
 
 }  // namespace fusesim::sim

@@ -154,6 +154,7 @@ class Loader {
     std::sort(paths_.begin(), paths_.end());
     paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
     s_->paths = paths_;
+    for (const std::string& p : paths_) s_->path_ids.push_back(model::InternPath(s_->names, p));
     return sc;
   }
 
@@ -617,6 +618,7 @@ class Loader {
       s.seed = static_cast<uint64_t>(v);
       FUSESIM_ASSIGN(s.runs, r_.IntKey(sc, p, "runs", 1000, 1000000000));
       FUSESIM_ASSIGN(v, r_.IntKey(sc, p, "depth", 3, 100));
+      if (v < 1) return r_.Error(p + "/depth", "the pct depth is at least 1");
       s.depth = static_cast<int>(v);
       return absl::OkStatus();
     }

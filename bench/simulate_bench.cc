@@ -1,0 +1,94 @@
+// Google Benchmarks of the simulator's hot loops. Figures are stated as
+// ratios in docs/performance.md; nothing here is a timed unit test.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "sim/execution.h"
+#include "sim/explore.h"
+#include "sim/scenario_loader.h"
+
+namespace fusesim::sim {
+namespace {
+
+// N creates (open O_CREAT + close) spread over directories of 100 files.
+std::string CreateWorkload(int n) {
+  std::string tree = "\"/w/\"";
+  for (int d = 0; d < (n + 99) / 100; ++d) absl::StrAppend(&tree, ", \"/w/d", d, "/\"");
+  std::string ops;
+  for (int i = 0; i < n; ++i) {
+    absl::StrAppend(&ops, i ? "," : "", "{\"op\":\"open\",\"path\":\"/w/d", i / 100, "/f", i,
+                    "\",\"flags\":\"O_CREAT|O_WRONLY\",\"fd\":\"f", i, "\"},{\"op\":\"close\",\"fd\":\"f", i, "\"}");
+  }
+  return absl::StrCat(R"({"name":"creates","mounts":[{"name":"m0","negative_timeout_ms":1000}],"server":{"tree":[)", tree,
+                      R"(]},"threads":[{"name":"t1","ops":[)", ops, "]}]}");
+}
+
+void BM_Simulate100kCreates(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  auto s = ParseScenario(CreateWorkload(n), "bench.json");
+  if (!s.ok()) {
+    state.SkipWithError(std::string(s.status().message()).c_str());
+    return;
+  }
+  const auto variant = static_cast<model::Variant>(state.range(1));
+  int64_t syscalls = 0;
+  for (auto _ : state) {
+    SequentialChooser c;
+    auto r = Execute(**s, variant, c);
+    if (!r.ok() || !r->violations.empty()) state.SkipWithError("run failed");
+    syscalls += static_cast<int64_t>((*s)->ops.size());
+  }
+  state.SetItemsProcessed(syscalls);
+  state.counters["syscalls/s"] = benchmark::Counter(static_cast<double>(syscalls), benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(model::VariantName(variant)));
+}
+BENCHMARK(BM_Simulate100kCreates)
+    ->Args({100000, static_cast<int>(model::Variant::kLookupCreate)})
+    ->Args({100000, static_cast<int>(model::Variant::kAtomicCreate)})
+    ->Unit(benchmark::kMillisecond);
+
+const char* kRaces[] = {
+    R"({"name": "same-name", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],
+        "threads": [{"name": "t1", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]},
+                    {"name": "t2", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})",
+    R"({"name": "two-mounts", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}, {"name": "m1", "negative_timeout_ms": 1000}],
+        "threads": [{"name": "a", "mount": "m0", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_EXCL|O_WRONLY"}]},
+                    {"name": "b", "mount": "m1", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})",
+    R"({"name": "two-stats", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],
+        "threads": [{"name": "s1", "ops": [{"op": "stat", "path": "/f"}]},
+                    {"name": "s2", "ops": [{"op": "stat", "path": "/f"}]}]})",
+};
+
+void BM_Explore(benchmark::State& state) {
+  auto s = ParseScenario(kRaces[state.range(0)], "race.json");
+  if (!s.ok()) {
+    state.SkipWithError("bad scenario");
+    return;
+  }
+  ExploreOptions o;
+  o.strategy = static_cast<Strategy>(state.range(1));
+  o.shrink = false;
+  o.max_schedules = 1000000;
+  int64_t schedules = 0, per_run = 0;
+  for (auto _ : state) {
+    auto r = Explore(**s, model::Variant::kLookupCreate, o);
+    if (!r.ok()) state.SkipWithError("explore failed");
+    per_run = r->schedules;
+    schedules += r->schedules;
+  }
+  state.counters["schedules"] = static_cast<double>(per_run);
+  state.counters["schedules/s"] = benchmark::Counter(static_cast<double>(schedules), benchmark::Counter::kIsRate);
+  state.SetLabel(absl::StrCat((*s)->name, " ", StrategyName(o.strategy)));
+}
+BENCHMARK(BM_Explore)
+    ->Args({0, static_cast<int>(Strategy::kExhaustive)})
+    ->Args({0, static_cast<int>(Strategy::kDpor)})
+    ->Args({1, static_cast<int>(Strategy::kExhaustive)})
+    ->Args({1, static_cast<int>(Strategy::kDpor)})
+    ->Args({2, static_cast<int>(Strategy::kExhaustive)})
+    ->Args({2, static_cast<int>(Strategy::kDpor)})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace fusesim::sim

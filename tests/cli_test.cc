@@ -1,0 +1,536 @@
+// Tests of the command line (sim/cli.h), run in-process through RunCli, plus
+// one smoke test of the built binary. Exit codes (scenario-format.md §2):
+// 0 ok, 1 an expectation or invariant failed, 2 bad input or usage.
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "sim/cli.h"
+
+namespace fusesim::sim {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+CliResult Cli(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  CliResult r;
+  r.code = RunCli(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+// A fresh directory under the test's temporary directory, removed with its
+// contents when it goes out of scope.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::path(testing::TempDir()) / "fusesim_cli_XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    const char* dir = mkdtemp(buf.data());
+    EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
+    if (dir != nullptr) path_ = dir;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir + "/" + name;
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  EXPECT_TRUE(f) << "cannot write " << path;
+  return path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+int CountLinesStartingWith(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  for (const std::string& l : Lines(text)) n += l.rfind(prefix, 0) == 0;
+  return n;
+}
+
+int CountOccurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+// Passes under both of its variants.
+constexpr char kPassing[] = R"({
+  "name": "pass",
+  "variants": ["lookup-create", "open-atomic"],
+  "server": {"tree": ["/d/"]},
+  "threads": [{"name": "t1", "ops": [
+    {"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY", "fd": "a"},
+    {"op": "close", "fd": "a"}
+  ]}],
+  "expect": {"all": {"results": {"t1.0": "ok+created"}, "invariants": "hold", "deadlock": false}}
+})";
+
+// A stat of "/" succeeds; the scenario expects EEXIST.
+constexpr char kFailing[] = R"({
+  "name": "fail",
+  "variants": ["lookup-create"],
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"results": {"t1.0": "EEXIST"}}}
+})";
+
+// t2 waits for t1.0 with "after".
+constexpr char kAfter[] = R"({
+  "name": "after",
+  "variants": ["lookup-create"],
+  "server": {"tree": ["/d/"]},
+  "threads": [
+    {"name": "t1", "ops": [{"op": "stat", "path": "/d"}]},
+    {"name": "t2", "ops": [{"op": "stat", "path": "/d", "after": "t1.0"}]}
+  ]
+})";
+
+// Two mounts of one server race to create /d/f: mainline reports
+// FMODE_CREATED to both openers in some interleavings; open-atomic does not.
+constexpr char kTwoMountRace[] = R"({
+  "name": "two-mount-race",
+  "variants": ["lookup-create", "open-atomic"],
+  "mounts": [{"name": "m0"}, {"name": "m1"}],
+  "server": {"tree": ["/d/"]},
+  "threads": [
+    {"name": "t1", "mount": "m0", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]},
+    {"name": "t2", "mount": "m1", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]}
+  ],
+  "schedule": {"mode": "explore"},
+  "expect": {
+    "lookup-create": {"violations": ["fmode-created"]},
+    "open-atomic": {"invariants": "hold"}
+  }
+})";
+
+// Returns "" if text is well-formed XML (the subset JUnit files use:
+// optional declaration, comments, elements, attributes, text with entity
+// references), else what is wrong.
+std::string XmlWellFormedError(const std::string& x) {
+  size_t i = 0;
+  std::vector<std::string> open;
+  bool root_seen = false;
+  auto is_name_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':';
+  };
+  auto name = [&]() {
+    size_t b = i;
+    while (i < x.size() && is_name_char(x[i])) ++i;
+    return x.substr(b, i - b);
+  };
+  auto ws = [&]() {
+    while (i < x.size() && (x[i] == ' ' || x[i] == '\n' || x[i] == '\t' || x[i] == '\r')) ++i;
+  };
+  // Checks character data (text or attribute value) in [b, e).
+  auto chars = [&](size_t b, size_t e) -> std::string {
+    for (size_t k = b; k < e; ++k) {
+      unsigned char c = static_cast<unsigned char>(x[k]);
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+        return "control character " + std::to_string(c) + " at offset " + std::to_string(k);
+      if (c == '<') return "raw '<' at offset " + std::to_string(k);
+      if (c == '&') {
+        size_t semi = x.find(';', k);
+        if (semi == std::string::npos || semi >= e) return "unterminated entity at offset " + std::to_string(k);
+        std::string ent = x.substr(k + 1, semi - k - 1);
+        bool ok = ent == "amp" || ent == "lt" || ent == "gt" || ent == "quot" || ent == "apos";
+        if (!ok && ent.size() > 1 && ent[0] == '#') ok = true;
+        if (!ok) return "unknown entity &" + ent + "; at offset " + std::to_string(k);
+        k = semi;
+      }
+    }
+    return "";
+  };
+  if (x.rfind("<?xml", 0) == 0) {
+    size_t end = x.find("?>");
+    if (end == std::string::npos) return "unterminated XML declaration";
+    i = end + 2;
+  }
+  while (i < x.size()) {
+    if (x[i] != '<') {
+      size_t e = x.find('<', i);
+      if (e == std::string::npos) e = x.size();
+      if (std::string err = chars(i, e); !err.empty()) return err;
+      if (open.empty() && x.find_first_not_of(" \t\r\n", i) < e) return "text outside the root element";
+      i = e;
+      continue;
+    }
+    if (x.compare(i, 4, "<!--") == 0) {
+      size_t e = x.find("-->", i);
+      if (e == std::string::npos) return "unterminated comment";
+      i = e + 3;
+      continue;
+    }
+    if (x.compare(i, 2, "</") == 0) {
+      i += 2;
+      std::string n = name();
+      ws();
+      if (i >= x.size() || x[i] != '>') return "bad end tag </" + n;
+      ++i;
+      if (open.empty() || open.back() != n) return "end tag </" + n + "> does not match";
+      open.pop_back();
+      continue;
+    }
+    ++i;
+    std::string n = name();
+    if (n.empty()) return "bad tag at offset " + std::to_string(i);
+    if (open.empty()) {
+      if (root_seen) return "a second root element <" + n + ">";
+      root_seen = true;
+    }
+    std::vector<std::string> attrs;
+    for (;;) {
+      ws();
+      if (i >= x.size()) return "unterminated tag <" + n;
+      if (x[i] == '>' || x.compare(i, 2, "/>") == 0) break;
+      std::string a = name();
+      if (a.empty()) return "bad attribute in <" + n + "> at offset " + std::to_string(i);
+      for (const auto& other : attrs)
+        if (other == a) return "duplicate attribute " + a + " in <" + n + ">";
+      attrs.push_back(a);
+      ws();
+      if (i >= x.size() || x[i] != '=') return "attribute " + a + " without value";
+      ++i;
+      ws();
+      if (i >= x.size() || (x[i] != '"' && x[i] != '\'')) return "unquoted attribute " + a;
+      char q = x[i++];
+      size_t e = x.find(q, i);
+      if (e == std::string::npos) return "unterminated attribute " + a;
+      if (std::string err = chars(i, e); !err.empty()) return err;
+      i = e + 1;
+    }
+    if (x[i] == '>') {
+      open.push_back(n);
+      ++i;
+    } else {
+      i += 2;
+    }
+  }
+  if (!open.empty()) return "unclosed element <" + open.back() + ">";
+  if (!root_seen) return "no root element";
+  return "";
+}
+
+// ---------------------------------------------------------------------------
+// Usage.
+
+TEST(Cli, XmlCheckerSelfTest) {
+  EXPECT_EQ(XmlWellFormedError("<?xml version=\"1.0\"?>\n<a x=\"1\"><b/>t &amp; u</a>\n"), "");
+  EXPECT_NE(XmlWellFormedError("<a><b></a></b>"), "");
+  EXPECT_NE(XmlWellFormedError("<a x=\"<\"/>"), "");
+  EXPECT_NE(XmlWellFormedError("<a>&</a>"), "");
+  EXPECT_NE(XmlWellFormedError("<a>"), "");
+  EXPECT_NE(XmlWellFormedError("<a/><b/>"), "");
+  EXPECT_NE(XmlWellFormedError("<a x=\"1\" x=\"2\"/>"), "");
+}
+
+TEST(Cli, NoArgumentsPrintsUsageAndExits2) {
+  CliResult r = Cli({});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("usage: fusesim"));
+  EXPECT_THAT(r.out, IsEmpty());
+}
+
+TEST(Cli, UnknownCommandExits2) {
+  CliResult r = Cli({"frobnicate"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("unknown command \"frobnicate\""), HasSubstr("usage: fusesim")));
+}
+
+TEST(Cli, HelpExits0) {
+  CliResult r = Cli({"help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, AllOf(HasSubstr("usage: fusesim"), HasSubstr("run"), HasSubstr("explore"), HasSubstr("check")));
+  EXPECT_THAT(r.err, IsEmpty());
+}
+
+// ---------------------------------------------------------------------------
+// run.
+
+TEST(Cli, RunUnknownOptionListsValidOptions) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "pass.json", kPassing);
+  CliResult r = Cli({"run", file, "--bogus"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("unknown option --bogus"));
+  EXPECT_THAT(r.err, AllOf(HasSubstr("--variant"), HasSubstr("--schedule"), HasSubstr("--format"), HasSubstr("--trace")));
+  EXPECT_THAT(r.out, IsEmpty());
+}
+
+TEST(Cli, RunPassingScenarioExits0) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "pass.json", kPassing);
+  CliResult r = Cli({"run", file});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_THAT(r.out, AllOf(HasSubstr("pass [lookup-create]"), HasSubstr("pass [open-atomic]")));
+  EXPECT_EQ(CountOccurrences(r.out, "expectations: ok"), 2) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("FAIL")));
+}
+
+TEST(Cli, RunFailingExpectationExits1WithItsPointer) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "fail.json", kFailing);
+  CliResult r = Cli({"run", file});
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL /expect/all/results/t1.0"));
+  EXPECT_THAT(r.out, AllOf(HasSubstr("EEXIST"), HasSubstr("got ok")));
+  EXPECT_THAT(r.out, Not(HasSubstr("expectations: ok")));
+}
+
+TEST(Cli, RunBadScenarioExits2WithLocation) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "bad.json", R"({
+  "name": "bad",
+  "threads": [{"name": "t1", "ops": [{"op": "opne", "path": "/f"}]}]
+})");
+  CliResult r = Cli({"run", file});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr(file + ":3:45: /threads/0/ops/0/op: unknown op \"opne\""));
+  EXPECT_THAT(r.out, IsEmpty());
+
+  CliResult missing = Cli({"run", dir + "/no-such.json"});
+  EXPECT_EQ(missing.code, kExitBadInput);
+  EXPECT_THAT(missing.err, HasSubstr(dir + "/no-such.json"));
+}
+
+TEST(Cli, RunFormatJsonHasTheReportKeys) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "pass.json", kPassing);
+  CliResult r = Cli({"run", file, "--variant", "lookup-create", "--format", "json"});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  ASSERT_TRUE(j.is_object()) << r.out;
+  for (const char* key : {"scenario", "variant", "schedule", "requests", "round_trips", "simulated_time_us", "results",
+                          "dentries", "dir_changed", "violations", "deadlock"})
+    EXPECT_TRUE(j.contains(key)) << "missing key " << key << " in " << r.out;
+  EXPECT_EQ(j["scenario"], "pass");
+  EXPECT_EQ(j["variant"], "lookup-create");
+  EXPECT_TRUE(j["schedule"].is_array());
+  EXPECT_TRUE(j["violations"].is_array());
+  EXPECT_EQ(j["deadlock"], false);
+  EXPECT_EQ(j["results"]["t1.0"]["result"], "ok");
+  EXPECT_EQ(j["results"]["t1.0"]["created"], true);
+
+  // Several variants: an array of reports.
+  CliResult all = Cli({"run", file, "--format", "json"});
+  EXPECT_EQ(all.code, kExitOk);
+  nlohmann::json a = nlohmann::json::parse(all.out, nullptr, false);
+  ASSERT_TRUE(a.is_array()) << all.out;
+  EXPECT_EQ(a.size(), 2u);
+}
+
+TEST(Cli, RunScheduleNamingAnUnknownThreadExits2) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "after.json", kAfter);
+  CliResult r = Cli({"run", file, "--schedule", "t1,t9"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("unknown thread \"t9\""), HasSubstr("t1, t2")));
+  EXPECT_THAT(r.out, IsEmpty());
+}
+
+TEST(Cli, RunScheduleNamingABlockedThreadDiverges) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "after.json", kAfter);
+  // t2 waits for t1.0, so it cannot take the first step.
+  CliResult r = Cli({"run", file, "--schedule", "t2"});
+  EXPECT_EQ(r.code, kExitBadInput) << r.out;
+  EXPECT_THAT(r.err, AllOf(HasSubstr("diverges at step 1"), HasSubstr("t2"), HasSubstr("blocked")));
+  // Starting with t1 is fine (the rest of the run is sequential).
+  CliResult ok = Cli({"run", file, "--schedule", "t1"});
+  EXPECT_EQ(ok.code, kExitOk) << ok.out << ok.err;
+}
+
+// ---------------------------------------------------------------------------
+// check.
+
+TEST(Cli, CheckDirectoryPrintsOneLinePerScenarioAndVariant) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  WriteFile(dir, "a-pass.json", kPassing);
+  WriteFile(dir, "b-fail.json", kFailing);
+  WriteFile(dir, "notes.txt", "not a scenario");
+  CliResult r = Cli({"check", dir});
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;
+  EXPECT_EQ(CountLinesStartingWith(r.out, "PASS "), 2) << r.out;
+  EXPECT_EQ(CountLinesStartingWith(r.out, "FAIL "), 1) << r.out;
+  EXPECT_EQ(CountLinesStartingWith(r.out, "PASS pass [lookup-create]"), 1) << r.out;
+  EXPECT_EQ(CountLinesStartingWith(r.out, "PASS pass [open-atomic]"), 1) << r.out;
+  EXPECT_EQ(CountLinesStartingWith(r.out, "FAIL fail [lookup-create]"), 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("/expect/all/results/t1.0"));
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(), "2 passed, 1 failed");
+
+  // Only passing scenarios: exit 0.
+  ScratchDir dir2_scratch;
+  const std::string dir2 = dir2_scratch.path();
+  WriteFile(dir2, "a-pass.json", kPassing);
+  CliResult ok = Cli({"check", dir2});
+  EXPECT_EQ(ok.code, kExitOk) << ok.out << ok.err;
+  lines = Lines(ok.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(), "2 passed, 0 failed");
+}
+
+TEST(Cli, CheckBadJsonExits2AndStillChecksTheOthers) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  WriteFile(dir, "a-pass.json", kPassing);
+  const std::string bad = WriteFile(dir, "b-bad.json", "{\n  \"name\": \"bad\",\n  \"threads\": [\n");
+  WriteFile(dir, "c-fail.json", kFailing);
+  CliResult r = Cli({"check", dir});
+  EXPECT_EQ(r.code, kExitBadInput) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(bad + ":"));
+  // The files before and after the bad one are still checked.
+  EXPECT_EQ(CountLinesStartingWith(r.out, "PASS pass ["), 2) << r.out;
+  EXPECT_EQ(CountLinesStartingWith(r.out, "FAIL fail [lookup-create]"), 1) << r.out;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(), "2 passed, 2 failed");
+}
+
+TEST(Cli, CheckJunitWritesWellFormedXml) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string scenarios = dir + "/scenarios";
+  std::filesystem::create_directory(scenarios);
+  WriteFile(scenarios, "a-pass.json", kPassing);
+  WriteFile(scenarios, "b-fail.json", kFailing);
+  // A name with XML metacharacters must be escaped.
+  WriteFile(scenarios, "c-escape.json", R"({
+  "name": "a<b> & \"c\" 'd'",
+  "variants": ["create-ext"],
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"results": {"t1.0": "ENOENT"}}}
+})");
+  const std::string junit = dir + "/junit.xml";
+  CliResult r = Cli({"check", scenarios, "--junit", junit});
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;
+  const std::string xml = ReadFile(junit);
+  ASSERT_FALSE(xml.empty()) << "no " << junit;
+  EXPECT_EQ(XmlWellFormedError(xml), "") << xml;
+  EXPECT_THAT(xml, HasSubstr("<testsuite"));
+  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 4) << xml;  // 2 + 1 + 1 scenario x variant
+  EXPECT_EQ(CountOccurrences(xml, "<failure"), 2) << xml;
+  EXPECT_THAT(xml, HasSubstr("name=\"open-atomic\""));
+  EXPECT_THAT(xml, HasSubstr("/expect/all/results/t1.0"));
+  EXPECT_THAT(xml, HasSubstr("a&lt;b&gt; &amp; &quot;c&quot;"));
+  EXPECT_FALSE(std::filesystem::exists(junit + ".tmp"));
+}
+
+// ---------------------------------------------------------------------------
+// explore.
+
+TEST(Cli, ExploreTwoMountRaceFindsAReplayableViolation) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "race.json", kTwoMountRace);
+  CliResult r = Cli({"explore", file});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+
+  // The report of each variant starts with "NAME [VARIANT]".
+  const size_t lc = r.out.find("two-mount-race [lookup-create]");
+  const size_t oa = r.out.find("two-mount-race [open-atomic]");
+  ASSERT_NE(lc, std::string::npos) << r.out;
+  ASSERT_NE(oa, std::string::npos) << r.out;
+  const std::string lookup_create = lc < oa ? r.out.substr(lc, oa - lc) : r.out.substr(lc);
+  const std::string open_atomic = oa < lc ? r.out.substr(oa, lc - oa) : r.out.substr(oa);
+  EXPECT_THAT(lookup_create, HasSubstr("violation fmode-created"));
+  EXPECT_THAT(open_atomic, Not(HasSubstr("violation")));
+  EXPECT_EQ(CountOccurrences(r.out, "expectations: ok"), 2) << r.out;
+
+  const std::string marker = "--variant lookup-create --schedule '";
+  const size_t at = lookup_create.find(marker);
+  ASSERT_NE(at, std::string::npos) << lookup_create;
+  const size_t begin = at + marker.size();
+  const size_t end = lookup_create.find('\'', begin);
+  ASSERT_NE(end, std::string::npos);
+  const std::string token = lookup_create.substr(begin, end - begin);
+  ASSERT_FALSE(token.empty());
+
+  // The token replays the violation.
+  CliResult replay = Cli({"run", file, "--variant", "lookup-create", "--schedule", token});
+  EXPECT_EQ(replay.code, kExitOk) << replay.out << replay.err;  // the violation is expected
+  EXPECT_THAT(replay.out, HasSubstr("fmode-created"));
+  CliResult json = Cli({"run", file, "--variant", "lookup-create", "--schedule", token, "--format", "json"});
+  nlohmann::json j = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << json.out;
+  ASSERT_TRUE(j["violations"].is_array());
+  bool found = false;
+  for (const auto& v : j["violations"]) found |= v.dump().find("fmode-created") != std::string::npos;
+  EXPECT_TRUE(found) << json.out;
+}
+
+TEST(Cli, ExploreUnknownStrategyExits2) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "race.json", kTwoMountRace);
+  CliResult r = Cli({"explore", file, "--strategy", "bogus"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("bogus"), HasSubstr("dpor")));
+  EXPECT_THAT(r.out, IsEmpty());
+}
+
+// ---------------------------------------------------------------------------
+// The built binary.
+
+TEST(Cli, BinaryHelpExits0) {
+  ASSERT_TRUE(std::filesystem::exists(FUSESIM_BINARY)) << FUSESIM_BINARY;
+  const int status = std::system("'" FUSESIM_BINARY "' help >/dev/null 2>&1");
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace fusesim::sim
