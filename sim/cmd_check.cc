@@ -74,6 +74,7 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     auto sc = LoadScenario(f);
     if (!sc.ok()) {
       err << sc.status().message() << "\n";
+      out << "FAIL " << f << " (bad input: " << sc.status().message() << ")\n";
       cases.push_back({f, f, "", false, true, {std::string(sc.status().message())}});
       bad_input = true;
       ++failed;

@@ -336,4 +336,18 @@ TextPosition JsonPositions::Find(std::string_view pointer) const {
   }
 }
 
+std::string JsonPositions::PointerAt(TextPosition pos) const {
+  std::string best;
+  TextPosition best_pos{0, 0};
+  for (const auto& [pointer, p] : positions_) {
+    const bool before = p.line < pos.line || (p.line == pos.line && p.column <= pos.column);
+    const bool later = p.line > best_pos.line || (p.line == best_pos.line && p.column >= best_pos.column);
+    if (before && later) {
+      best = pointer;
+      best_pos = p;
+    }
+  }
+  return best;
+}
+
 }  // namespace fusesim::sim

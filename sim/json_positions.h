@@ -68,6 +68,10 @@ class JsonPositions {
   // object). Returns 1:1 if not even the root is known.
   TextPosition Find(std::string_view pointer) const;
 
+  // The pointer of the innermost value that starts at or before pos and is
+  // the latest such value ("" if none): where a parser error at pos lies.
+  std::string PointerAt(TextPosition pos) const;
+
  private:
   std::map<std::string, TextPosition> positions_;
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -310,6 +312,8 @@ class Loader {
         model::ErrorRule rule;
         if (!es[i].contains("opcode")) return r_.Error(ep, "missing required key \"opcode\"");
         FUSESIM_ASSIGN(rule.opcode, ParseOpcodeAt(es[i]["opcode"], ep + "/opcode"));
+        if (rule.opcode == Opcode::kForget || rule.opcode == Opcode::kBatchForget)
+          return r_.Error(ep + "/opcode", "FORGET has no reply, so it cannot fail");
         if (!es[i].contains("errno")) return r_.Error(ep, "missing required key \"errno\"");
         FUSESIM_ASSIGN(rule.err, ParseErrnoAt(es[i]["errno"], ep + "/errno"));
         if (es[i].contains("path")) {
@@ -568,8 +572,16 @@ class Loader {
         if (next < static_cast<int>(deps.size())) {
           int d = deps[next];
           if (state[d] == 1) {
-            auto it = after_ptr_.find(v);
-            return r_.Error(it != after_ptr_.end() ? it->second : "/threads",
+            // Point at an "after" on the cycle (the stack from d to v).
+            std::string where = "/threads";
+            for (auto sit = stack.rbegin(); sit != stack.rend(); ++sit) {
+              if (auto it = after_ptr_.find(sit->first); it != after_ptr_.end()) {
+                where = it->second;
+                break;
+              }
+              if (sit->first == d) break;
+            }
+            return r_.Error(where,
                             absl::StrCat("\"after\" makes ", op.label, " wait for ", s_->op(d).label,
                                          ", which waits for it: a cycle"));
           }
@@ -809,25 +821,34 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
     return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: the file is ", text.size(),
                                                    " bytes, above the limit of ", limits.max_file_bytes));
   auto pos = JsonPositions::Scan(text, limits.max_json_depth);
+  // nlohmann's words for syntax errors; the position and pointer come from the
+  // scanner when it saw the error too, else from nlohmann's byte offset.
+  std::string syntax;
+  size_t syntax_byte = 0;
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    syntax = e.what();
+    size_t cut = syntax.find(": ", syntax.find("column"));
+    if (cut != std::string::npos) syntax = syntax.substr(cut + 2);
+    syntax_byte = e.byte == 0 ? 0 : e.byte - 1;
+  }
   if (!pos.ok()) {
     std::string msg(pos.status().message());
-    // Prefer nlohmann's wording for syntax errors; keep ours for the rest.
-    if (msg.find("malformed JSON") != std::string::npos) {
-      try {
-        json parsed = json::parse(text);
-        (void)parsed;
-      } catch (const json::parse_error& e) {
-        TextPosition p = PositionOfOffset(text, e.byte == 0 ? 0 : e.byte - 1);
-        std::string what = e.what();
-        size_t cut = what.find(": ", what.find("column"));
-        if (cut != std::string::npos) what = what.substr(cut + 2);
-        return absl::InvalidArgumentError(absl::StrCat(file, ":", p.line, ":", p.column, ": ", what));
-      }
-    }
+    if (!syntax.empty() && msg.find("malformed JSON") != std::string::npos)
+      msg = msg.substr(0, msg.rfind("malformed JSON")) + syntax;
+    // The scanner names the root "" ; messages name it "/".
+    if (size_t root = msg.find(": : "); root != std::string::npos && root < msg.find(": ", msg.find(": ") + 1) + 1)
+      msg.replace(root, 4, ": /: ");
     return absl::InvalidArgumentError(absl::StrCat(file, ":", msg));
   }
-  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: malformed JSON"));
+  if (!syntax.empty()) {
+    TextPosition p = PositionOfOffset(text, syntax_byte);
+    std::string ptr = pos->PointerAt(p);
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":", p.line, ":", p.column, ": ", ptr.empty() ? "/" : ptr, ": ", syntax));
+  }
   if (!root.is_object())
     return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
   Loader loader(file, &*pos, limits);
@@ -835,6 +856,9 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
 }
 
 absl::StatusOr<std::unique_ptr<Scenario>> LoadScenario(const std::string& file, const LoaderLimits& limits) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    return absl::InvalidArgumentError(absl::StrCat(file, ": cannot read: Is a directory"));
   std::ifstream in(file, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(file, ": cannot open: ", std::strerror(errno)));
   std::ostringstream ss;

@@ -8,6 +8,7 @@
 // opening brace (line 1, column 1).
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,9 +16,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "model/errno.h"
 #include "model/kernel_version.h"
-#include "model/opcode.h"
 #include "model/request.h"
 #include "model/variant.h"
 #include "sim/scenario.h"
