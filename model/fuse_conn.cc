@@ -97,7 +97,9 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   Reply r = k.w.server.Handle(req, k.m.index, k.m.config.timeouts, k.a);
   co_await sim::Point(k.a, Labels().reply[idx].c_str());
   k.w.current_op = k.op;
-  k.a.clock += k.w.server.Latency(req.opcode);
+  const sim::Clock latency = k.w.server.Latency(req.opcode);
+  k.a.clock += latency;
+  k.w.waited_us += latency;
   k.m.inodes.set_now(k.a.clock);
   if (k.w.tracing) k.w.Trace(k.a.index, "reply", DescribeRequest(k.w, req) + " " + DescribeReply(req, r));
   k.changed_dir[0] = k.changed_dir[1] = 0;

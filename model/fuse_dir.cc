@@ -23,7 +23,6 @@ std::string DentryPath(Kctx& k, DentryId d) {
 sim::Task<bool> Bug(Kctx& k, const char* invariant, std::string detail) {
   k.w.AddViolation(invariant, detail, k.op);
   k.rec().bug = true;
-  if (k.w.tracing) k.w.Trace(k.a.index, "violation", absl::StrCat("BUG: ", invariant, ": ", detail));
   co_await sim::BugAwaiter(k.a);
   co_return false;
 }

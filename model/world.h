@@ -68,7 +68,7 @@ class World {
 
   void AddViolation(const std::string& invariant, const std::string& detail, int op) {
     violations.push_back({invariant, detail, op >= 0 ? ops[op].label : ""});
-    if (tracing) trace.push_back({-1, "violation", invariant + ": " + detail});
+    if (tracing) trace.push_back({op >= 0 ? ops[op].actor : -1, "violation", invariant + ": " + detail});
   }
   void CountRequest(Opcode op, int op_index, bool waited) {
     request_counts[OpcodeIndex(op)]++;
@@ -90,6 +90,7 @@ class World {
   std::vector<Violation> violations;
   std::array<int, kNumOpcodes> request_counts{};
   int round_trips = 0;
+  sim::Clock waited_us = 0;  // simulated time threads spent waiting for replies
   int dir_changed = 0;
   int spurious_dir_changed = 0;
   int current_op = -1;  // op of the step being run, for violations

@@ -80,6 +80,9 @@ constexpr char kUsage[] =
     "  run SCENARIO      one execution per variant (sequential or replay schedule)\n"
     "  explore SCENARIO  explore interleavings (dpor, exhaustive, random, pct)\n"
     "  check DIR|FILE... run every scenario's expectations (the CI entry point)\n"
+    "  compare DIR|FILE... round trips, time and correctness of every variant\n"
+    "  trace SCENARIO    the message sequence of one run (Mermaid, text, JSON)\n"
+    "  oracle DIR|FILE... compare with a real kernel on a real FUSE mount (root)\n"
     "  help              this text\n"
     "\n"
     "`fusesim COMMAND --help` lists a command's options. Exit codes: 0 all\n"
@@ -101,6 +104,16 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (cmd == "run") return CmdRun(rest, out, err);
   if (cmd == "check") return CmdCheck(rest, out, err);
   if (cmd == "explore") return CmdExplore(rest, out, err);
+  if (cmd == "compare") return CmdCompare(rest, out, err);
+  if (cmd == "trace") return CmdTrace(rest, out, err);
+  if (cmd == "oracle") {
+#ifdef FUSESIM_HAVE_ORACLE
+    return CmdOracle(rest, out, err);
+#else
+    err << "fusesim oracle: built without libfuse3\n";
+    return kExitBadInput;
+#endif
+  }
   err << "fusesim: unknown command \"" << cmd << "\"\n\n" << kUsage;
   return kExitBadInput;
 }

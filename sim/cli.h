@@ -52,6 +52,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdTrace(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Real-kernel oracle (sim/cmd_oracle.cc; built only with libfuse3).
+int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Scenario files named on the command line: files, and *.json below
+// directories (sorted).
+absl::StatusOr<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& inputs);
 
 // The variants named by --FLAG (comma separated), or the scenario's.
 absl::StatusOr<std::vector<model::Variant>> SelectVariants(const Scenario& s, const ParsedArgs& a,

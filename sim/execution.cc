@@ -96,7 +96,14 @@ class Execution {
   absl::StatusOr<RunReport> Run(Chooser& chooser) {
     std::vector<Actor*> actors;
     for (auto& a : actors_) actors.push_back(a.get());
-    auto loop = RunLoop(actors, chooser, MaxSteps());
+    WaitObserver observer;
+    if (opts_.trace) {
+      observer = [this](const Actor& a, bool blocked) {
+        w_.Trace(a.index, blocked ? "wait" : "wake",
+                 blocked ? absl::StrCat("waits: ", a.wait.what) : absl::StrCat("wakes: ", a.wait.what));
+      };
+    }
+    auto loop = RunLoop(actors, chooser, MaxSteps(), observer);
     if (!loop.ok()) return loop.status();
     return Finish(*loop);
   }
@@ -335,6 +342,7 @@ class Execution {
       if (n > 0) r.requests[std::string(model::OpcodeName(op))] = n;
     }
     r.round_trips = w_.round_trips;
+    r.request_time_us = w_.waited_us;
     for (auto& a : actors_) r.simulated_time_us = std::max(r.simulated_time_us, a->clock);
     r.dir_changed = w_.dir_changed;
     r.spurious_dir_changed = w_.spurious_dir_changed;

@@ -31,6 +31,7 @@ nlohmann::ordered_json ReportToJson(const RunReport& r) {
   for (const auto& [op, n] : r.requests) j["requests"][op] = n;
   j["round_trips"] = r.round_trips;
   j["simulated_time_us"] = r.simulated_time_us;
+  j["request_time_us"] = r.request_time_us;
   j["results"] = nlohmann::ordered_json::object();
   for (const OpOutcome& o : r.results) {
     nlohmann::ordered_json e;

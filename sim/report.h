@@ -31,7 +31,8 @@ struct RunReport {
   std::vector<std::string> schedule;  // actor name per step
   std::map<std::string, int> requests;
   int round_trips = 0;
-  uint64_t simulated_time_us = 0;
+  uint64_t simulated_time_us = 0;  // makespan, sleeps included
+  uint64_t request_time_us = 0;    // time threads waited for replies, summed
   std::vector<OpOutcome> results;  // in scenario order
   std::map<std::string, std::string> dentries;
   int dir_changed = 0;

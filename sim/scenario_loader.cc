@@ -17,6 +17,7 @@
 #include "model/kernel_version.h"
 #include "nlohmann/json.hpp"
 #include "sim/json_positions.h"
+#include "sim/workload.h"
 
 namespace fusesim::sim {
 namespace {
@@ -145,8 +146,6 @@ class Loader {
     FUSESIM_ASSIGN(s_->name, r_.String(root, "", "name", true));
     if (s_->name.empty()) return r_.Error("/name", "the name must not be empty");
     FUSESIM_ASSIGN(s_->description, r_.String(root, "", "description", false));
-    if (root.contains("workload"))
-      return r_.Error("/workload", "a workload block is expanded by `fusesim workload`, not loaded directly");
     FUSESIM_RETURN_IF_ERROR(LoadVariants(root));
     FUSESIM_RETURN_IF_ERROR(LoadMounts(root));
     FUSESIM_RETURN_IF_ERROR(LoadServer(root));
@@ -851,6 +850,15 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
   }
   if (!root.is_object())
     return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
+  if (root.contains("workload")) {
+    absl::Status st = ExpandWorkload(root);
+    if (!st.ok()) {
+      std::string msg(st.message());
+      std::string ptr = msg.substr(0, msg.find(": "));
+      TextPosition p = pos->Find(ptr);
+      return absl::InvalidArgumentError(absl::StrCat(file, ":", p.line, ":", p.column, ": ", msg));
+    }
+  }
   Loader loader(file, &*pos, limits);
   return loader.Load(root, file);
 }

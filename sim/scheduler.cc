@@ -32,7 +32,8 @@ absl::StatusOr<int> ReplayChooser::Choose(int step, const std::vector<int>& enab
 }
 
 absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
-                                   int64_t max_steps) {
+                                   int64_t max_steps, const WaitObserver& observer) {
+  std::vector<char> blocked(actors.size(), 0);
   LoopResult out;
   for (Actor* a : actors) {
     a->resume = a->root.handle();
@@ -46,6 +47,15 @@ absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& c
     enabled.clear();
     for (size_t i = 0; i < actors.size(); ++i)
       if (Enabled(*actors[i])) enabled.push_back(static_cast<int>(i));
+    if (observer) {
+      for (size_t i = 0; i < actors.size(); ++i) {
+        const Actor& a = *actors[i];
+        if (!blocked[i] && !a.daemon && !a.finished && !a.bugged && a.wait.kind != WaitKind::kNone && !Enabled(a)) {
+          blocked[i] = 1;
+          observer(a, true);
+        }
+      }
+    }
     if (enabled.empty()) break;
     if (static_cast<int64_t>(out.schedule.size()) >= max_steps) {
       out.step_limit = true;
@@ -54,6 +64,10 @@ absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& c
     auto pick = chooser.Choose(static_cast<int>(out.schedule.size()), enabled, last, actors);
     if (!pick.ok()) return pick.status();
     Actor* a = actors[*pick];
+    if (observer && blocked[*pick]) {
+      blocked[*pick] = 0;
+      observer(*a, false);
+    }
     out.schedule.push_back(*pick);
     a->footprint.clear();
     a->resume.resume();

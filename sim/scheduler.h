@@ -7,6 +7,7 @@
 #define FUSESIM_SIM_SCHEDULER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,8 +63,12 @@ struct LoopResult {
 // Starts every actor (each runs to its first scheduling point) and steps
 // until no actor is enabled or max_steps is reached. A step is recorded
 // before the actor runs, so the schedule always replays.
+// Told when an actor starts waiting (blocked = true: it cannot run, and waits
+// for something) and when it runs again after waiting.
+using WaitObserver = std::function<void(const Actor& a, bool blocked)>;
+
 absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
-                                   int64_t max_steps);
+                                   int64_t max_steps, const WaitObserver& observer = nullptr);
 
 }  // namespace fusesim::sim
 

@@ -1,0 +1,1004 @@
+#include "oracle/fuse_server.h"
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "model/opcode.h"
+
+namespace fusesim::oracle {
+
+// ---------------------------------------------------------------- names ----
+
+std::string FuseOpcodeName(uint32_t opcode) {
+  switch (opcode) {
+    case 1: return "LOOKUP";
+    case 2: return "FORGET";
+    case 3: return "GETATTR";
+    case 4: return "SETATTR";
+    case 5: return "READLINK";
+    case 6: return "SYMLINK";
+    case 8: return "MKNOD";
+    case 9: return "MKDIR";
+    case 10: return "UNLINK";
+    case 11: return "RMDIR";
+    case 12: return "RENAME";
+    case 13: return "LINK";
+    case 14: return "OPEN";
+    case 15: return "READ";
+    case 16: return "WRITE";
+    case 17: return "STATFS";
+    case 18: return "RELEASE";
+    case 20: return "FSYNC";
+    case 21: return "SETXATTR";
+    case 22: return "GETXATTR";
+    case 23: return "LISTXATTR";
+    case 24: return "REMOVEXATTR";
+    case 25: return "FLUSH";
+    case 26: return "INIT";
+    case 27: return "OPENDIR";
+    case 28: return "READDIR";
+    case 29: return "RELEASEDIR";
+    case 30: return "FSYNCDIR";
+    case 31: return "GETLK";
+    case 32: return "SETLK";
+    case 33: return "SETLKW";
+    case 34: return "ACCESS";
+    case 35: return "CREATE";
+    case 36: return "INTERRUPT";
+    case 37: return "BMAP";
+    case 38: return "DESTROY";
+    case 39: return "IOCTL";
+    case 40: return "POLL";
+    case 41: return "NOTIFY_REPLY";
+    case 42: return "BATCH_FORGET";
+    case 43: return "FALLOCATE";
+    case 44: return "READDIRPLUS";
+    case 45: return "RENAME2";
+    case 46: return "LSEEK";
+    case 47: return "COPY_FILE_RANGE";
+    case 48: return "SETUPMAPPING";
+    case 49: return "REMOVEMAPPING";
+    case 50: return "SYNCFS";
+    case 51: return "TMPFILE";
+    case 52: return "STATX";
+    case 53: return "COPY_FILE_RANGE_64";
+    case 4096: return "CUSE_INIT";
+  }
+  return absl::StrCat("OPCODE_", opcode);
+}
+
+std::string ErrnoName(int err) {
+  if (err == 0) return "ok";
+  const char* n = strerrorname_np(err);
+  return n != nullptr ? std::string(n) : absl::StrCat("E", err);
+}
+
+std::string LoggedRequest::Text() const {
+  std::string s = absl::StrCat(name, "(", args, ")");
+  if (opcode == 2 || opcode == 42) return s;  // FORGET, BATCH_FORGET: no reply
+  return absl::StrCat(s, " -> ", reply.empty() ? "?" : reply);
+}
+
+// ------------------------------------------------------------------ log ----
+
+RequestLog::RequestLog() : start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+int64_t RequestLog::NowUs() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count();
+}
+
+size_t RequestLog::Append(LoggedRequest r) {
+  std::lock_guard<std::mutex> l(mu_);
+  last_ = std::chrono::steady_clock::now();
+  r.seq = entries_.size() + 1;
+  r.tag = tag_;
+  r.at_us = std::chrono::duration_cast<std::chrono::microseconds>(last_ - start_).count();
+  const size_t index = entries_.size();
+  by_unique_[{r.mount, r.unique}] = index;
+  entries_.push_back(std::move(r));
+  cv_.notify_all();
+  return index;
+}
+
+void RequestLog::SetArgs(size_t index, std::string args) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (index < entries_.size()) entries_[index].args = std::move(args);
+}
+
+void RequestLog::SetReply(size_t index, std::string reply) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (index < entries_.size()) entries_[index].reply = std::move(reply);
+}
+
+void RequestLog::SetReplyError(int mount, uint64_t unique, int error) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_unique_.find({mount, unique});
+  if (it == by_unique_.end()) return;
+  LoggedRequest& r = entries_[it->second];
+  if (error != 0) {
+    r.reply = ErrnoName(error);
+  } else if (r.reply.empty()) {
+    r.reply = "ok";
+  }
+}
+
+void RequestLog::SetTag(int tag) {
+  std::lock_guard<std::mutex> l(mu_);
+  tag_ = tag;
+}
+
+int RequestLog::tag() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return tag_;
+}
+
+std::vector<LoggedRequest> RequestLog::Snapshot() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return entries_;
+}
+
+size_t RequestLog::size() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return entries_.size();
+}
+
+bool RequestLog::WaitQuiet(std::chrono::milliseconds quiet, std::chrono::milliseconds max) const {
+  std::unique_lock<std::mutex> l(mu_);
+  const auto begin = std::chrono::steady_clock::now();
+  const auto deadline = begin + max;
+  for (;;) {
+    const auto from = std::max(begin, last_);
+    const auto until = from + quiet;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return true;
+    if (now >= deadline) return false;
+    cv_.wait_until(l, std::min(until, deadline));
+  }
+}
+
+bool RequestLog::WaitForCount(size_t n, std::chrono::milliseconds max) const {
+  std::unique_lock<std::mutex> l(mu_);
+  return cv_.wait_for(l, max, [&] { return entries_.size() >= n; });
+}
+
+// ----------------------------------------------------------- behaviour ----
+
+ServerBehaviour BehaviourFromConfig(const model::ServerConfig& c, const model::NameTable& names) {
+  ServerBehaviour b;
+  for (model::Opcode op : c.unsupported) b.unsupported.insert(std::string(model::OpcodeName(op)));
+  for (const model::ErrorRule& r : c.errors) {
+    ServerBehaviour::Rule rule;
+    rule.opcode = std::string(model::OpcodeName(r.opcode));
+    rule.any_path = r.any_path;
+    for (model::NameId id : r.path) rule.path.push_back(names.Name(id));
+    rule.err = static_cast<int>(r.err);
+    rule.times = r.times;
+    b.errors.push_back(std::move(rule));
+  }
+  b.create_eexist = c.create_existing == model::CreateExisting::kEexist;
+  b.open_unlinked = c.open_unlinked;
+  b.xattr = c.xattr;
+  return b;
+}
+
+// ----------------------------------------------------------- namespace ----
+
+Namespace::Namespace(ServerBehaviour b, int num_mounts)
+    : b_(std::move(b)), num_mounts_(num_mounts), error_uses_(b_.errors.size(), 0) {
+  nodes_.resize(2);
+  Node& root = nodes_[FUSE_ROOT_ID];
+  root.exists = true;
+  root.is_dir = true;
+  root.linked = true;
+  root.nlookup.assign(num_mounts_, 0);
+}
+
+Namespace::Node* Namespace::Find(uint64_t id) {
+  if (id == 0 || id >= nodes_.size() || !nodes_[id].exists) return nullptr;
+  return &nodes_[id];
+}
+
+uint64_t Namespace::Child(uint64_t parent, const std::string& name) const {
+  if (parent == 0 || parent >= nodes_.size() || !nodes_[parent].exists) return 0;
+  auto it = nodes_[parent].children.find(name);
+  return it == nodes_[parent].children.end() ? 0 : it->second;
+}
+
+uint64_t Namespace::NewNode(uint64_t parent, const std::string& name, bool is_dir) {
+  // Node ids are never reused: the kernel may still hold an old one.
+  const uint64_t id = nodes_.size();
+  Node n;
+  n.exists = true;
+  n.is_dir = is_dir;
+  n.linked = true;
+  n.parent = parent;
+  n.name = name;
+  n.nlookup.assign(num_mounts_, 0);
+  nodes_.push_back(std::move(n));
+  nodes_[parent].children[name] = id;
+  return id;
+}
+
+void Namespace::AddPath(const std::vector<std::string>& path, bool is_dir) {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t cur = FUSE_ROOT_ID;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const bool last = i + 1 == path.size();
+    const uint64_t child = Child(cur, path[i]);
+    cur = child != 0 ? child : NewNode(cur, path[i], last ? is_dir : true);
+  }
+}
+
+uint64_t Namespace::ResolveLocked(const std::vector<std::string>& path) const {
+  uint64_t cur = FUSE_ROOT_ID;
+  for (const std::string& n : path) {
+    if (!nodes_[cur].is_dir) return 0;
+    cur = Child(cur, n);
+    if (cur == 0) return 0;
+  }
+  return cur;
+}
+
+uint64_t Namespace::Resolve(const std::vector<std::string>& path) const {
+  std::lock_guard<std::mutex> l(mu_);
+  return ResolveLocked(path);
+}
+
+uint64_t Namespace::LookupCount(int mount, uint64_t ino) const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (ino >= nodes_.size() || mount < 0 || mount >= num_mounts_) return 0;
+  return nodes_[ino].nlookup[mount];
+}
+
+size_t Namespace::OpenHandles() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return handles_.size();
+}
+
+bool Namespace::NeedsGetxattrHandler() const {
+  if (b_.xattr) return true;
+  for (const auto& r : b_.errors)
+    if (r.opcode == "GETXATTR") return true;
+  return false;
+}
+
+std::vector<std::string> Namespace::PathOf(uint64_t id) const {
+  // As model::Server::PathOf: stops at the first unlinked node.
+  std::vector<std::string> path;
+  while (id != FUSE_ROOT_ID && id < nodes_.size() && nodes_[id].linked) {
+    path.push_back(nodes_[id].name);
+    id = nodes_[id].parent;
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+int Namespace::Check(const char* opcode, uint64_t nodeid, const std::string* name) {
+  if (b_.unsupported.count(opcode) > 0) return ENOSYS;
+  for (size_t i = 0; i < b_.errors.size(); ++i) {
+    const ServerBehaviour::Rule& r = b_.errors[i];
+    if (r.opcode != opcode) continue;
+    if (r.times > 0 && error_uses_[i] >= r.times) continue;
+    if (!r.any_path) {
+      std::vector<std::string> target = PathOf(nodeid);
+      if (name != nullptr) target.push_back(*name);
+      if (target != r.path) continue;
+    }
+    error_uses_[i]++;
+    return r.err;
+  }
+  return 0;
+}
+
+void Namespace::MaybeFree(uint64_t id) {
+  Node& n = nodes_[id];
+  if (id == FUSE_ROOT_ID || !n.exists || n.linked || n.open_count > 0) return;
+  for (uint64_t c : n.nlookup)
+    if (c > 0) return;
+  n.exists = false;
+}
+
+void Namespace::Unlink(uint64_t parent, const std::string& name) {
+  auto it = nodes_[parent].children.find(name);
+  const uint64_t id = it->second;
+  nodes_[parent].children.erase(it);
+  nodes_[id].linked = false;
+  MaybeFree(id);
+}
+
+void Namespace::FillEntry(int mount, uint64_t id, EntryOut* out, bool count) {
+  Node& n = nodes_[id];
+  if (count) n.nlookup[mount]++;
+  out->ino = id;
+  out->is_dir = n.is_dir;
+  out->linked = n.linked;
+}
+
+int Namespace::Lookup(int mount, uint64_t parent, const std::string& name, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("LOOKUP", parent, &name)) return e;
+  const Node* p = Find(parent);
+  if (p == nullptr || !p->linked) return ENOENT;
+  if (!p->is_dir) return ENOTDIR;
+  const uint64_t id = Child(parent, name);
+  if (id == 0) {
+    out->ino = 0;  // the caller answers ENOENT or a negative entry
+    return 0;
+  }
+  FillEntry(mount, id, out, true);
+  return 0;
+}
+
+int Namespace::CreateFile(int mount, uint64_t parent, const std::string& name, int flags, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("CREATE", parent, &name)) return e;
+  const Node* p = Find(parent);
+  if (p == nullptr || !p->linked) return ENOENT;
+  if (!p->is_dir) return ENOTDIR;
+  const uint64_t existing = Child(parent, name);
+  if (existing != 0) {
+    if (nodes_[existing].is_dir) return EISDIR;
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return EEXIST;
+    if (b_.create_eexist) return EEXIST;
+    FillEntry(mount, existing, out, true);
+  } else {
+    const uint64_t id = NewNode(parent, name, false);
+    FillEntry(mount, id, out, true);
+    out->created = true;
+  }
+  out->fh = next_fh_++;
+  handles_[out->fh] = {mount, out->ino};
+  nodes_[out->ino].open_count++;
+  return 0;
+}
+
+int Namespace::MakeNode(int mount, const char* opcode, uint64_t parent, const std::string& name, bool is_dir,
+                        EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check(opcode, parent, &name)) return e;
+  const Node* p = Find(parent);
+  if (p == nullptr || !p->linked) return ENOENT;
+  if (Child(parent, name) != 0) return EEXIST;
+  const uint64_t id = NewNode(parent, name, is_dir);
+  FillEntry(mount, id, out, true);
+  out->created = true;
+  return 0;
+}
+
+int Namespace::Remove(const char* opcode, uint64_t parent, const std::string& name) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check(opcode, parent, &name)) return e;
+  const uint64_t id = Find(parent) == nullptr ? 0 : Child(parent, name);
+  if (id == 0) return ENOENT;
+  const bool rmdir = std::strcmp(opcode, "RMDIR") == 0;
+  if (!rmdir && nodes_[id].is_dir) return EISDIR;
+  if (rmdir) {
+    if (!nodes_[id].is_dir) return ENOTDIR;
+    if (!nodes_[id].children.empty()) return ENOTEMPTY;
+  }
+  Unlink(parent, name);
+  return 0;
+}
+
+int Namespace::RenameLocked(uint64_t olddir, const std::string& oldname, uint64_t newdir,
+                            const std::string& newname) {
+  const Node* od = Find(olddir);
+  const Node* nd = Find(newdir);
+  if (od == nullptr || nd == nullptr || !od->linked || !nd->linked) return ENOENT;
+  if (!od->is_dir || !nd->is_dir) return ENOTDIR;
+  const uint64_t src = Child(olddir, oldname);
+  if (src == 0) return ENOENT;
+  if (nodes_[src].is_dir) {
+    for (uint64_t p = newdir; p != 0; p = p == FUSE_ROOT_ID ? 0 : nodes_[p].parent)
+      if (p == src) return EINVAL;
+  }
+  const uint64_t dst = Child(newdir, newname);
+  if (dst != 0) {
+    if (dst == src) return 0;
+    if (nodes_[src].is_dir && !nodes_[dst].is_dir) return ENOTDIR;
+    if (!nodes_[src].is_dir && nodes_[dst].is_dir) return EISDIR;
+    if (nodes_[dst].is_dir && !nodes_[dst].children.empty()) return ENOTEMPTY;
+    Unlink(newdir, newname);
+  }
+  nodes_[olddir].children.erase(oldname);
+  nodes_[src].parent = newdir;
+  nodes_[src].name = newname;
+  nodes_[newdir].children[newname] = src;
+  return 0;
+}
+
+int Namespace::Rename(uint64_t olddir, const std::string& oldname, uint64_t newdir, const std::string& newname) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("RENAME", olddir, &oldname)) return e;
+  return RenameLocked(olddir, oldname, newdir, newname);
+}
+
+int Namespace::Open(int mount, const char* opcode, uint64_t ino, uint64_t* fh) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check(opcode, ino, nullptr)) return e;
+  Node* n = Find(ino);
+  if (n == nullptr) return ESTALE;
+  if (!n->linked) {
+    if (b_.open_unlinked == model::OpenUnlinked::kENOENT) return ENOENT;
+    if (b_.open_unlinked == model::OpenUnlinked::kESTALE) return ESTALE;
+  }
+  *fh = next_fh_++;
+  handles_[*fh] = {mount, ino};
+  n->open_count++;
+  return 0;
+}
+
+int Namespace::Attr(const char* opcode, uint64_t ino, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check(opcode, ino, nullptr)) return e;
+  const Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  out->ino = ino;
+  out->is_dir = n->is_dir;
+  out->linked = n->linked;
+  return 0;
+}
+
+int Namespace::Release(const char* opcode, uint64_t ino, uint64_t fh) {
+  std::lock_guard<std::mutex> l(mu_);
+  const int e = Check(opcode, ino, nullptr);
+  // The kernel forgets the handle whatever the reply says.
+  auto it = handles_.find(fh);
+  if (it != handles_.end()) {
+    const uint64_t node = it->second.second;
+    handles_.erase(it);
+    nodes_[node].open_count--;
+    MaybeFree(node);
+  }
+  return e;
+}
+
+int Namespace::Simple(const char* opcode, uint64_t ino) {
+  std::lock_guard<std::mutex> l(mu_);
+  return Check(opcode, ino, nullptr);
+}
+
+int Namespace::Getxattr(uint64_t ino) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("GETXATTR", ino, nullptr)) return e;
+  return b_.xattr ? ENODATA : ENOSYS;
+}
+
+void Namespace::Forget(int mount, uint64_t ino, uint64_t nlookup) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (ino >= nodes_.size() || mount < 0 || mount >= num_mounts_) return;
+  uint64_t& c = nodes_[ino].nlookup[mount];
+  c = nlookup > c ? 0 : c - nlookup;
+  MaybeFree(ino);
+}
+
+namespace {
+bool SplitLast(const std::vector<std::string>& path, std::vector<std::string>* parent, std::string* name) {
+  if (path.empty()) return false;
+  parent->assign(path.begin(), path.end() - 1);
+  *name = path.back();
+  return true;
+}
+}  // namespace
+
+int Namespace::RemoteCreate(const std::vector<std::string>& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> pp;
+  std::string name;
+  if (!SplitLast(path, &pp, &name)) return EEXIST;
+  const uint64_t parent = ResolveLocked(pp);
+  if (parent == 0) return ENOENT;
+  if (!nodes_[parent].is_dir) return ENOTDIR;
+  if (uint64_t id = Child(parent, name)) return nodes_[id].is_dir ? EISDIR : 0;
+  NewNode(parent, name, false);
+  return 0;
+}
+
+int Namespace::RemoteMkdir(const std::vector<std::string>& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> pp;
+  std::string name;
+  if (!SplitLast(path, &pp, &name)) return EEXIST;
+  const uint64_t parent = ResolveLocked(pp);
+  if (parent == 0) return ENOENT;
+  if (!nodes_[parent].is_dir) return ENOTDIR;
+  if (Child(parent, name) != 0) return EEXIST;
+  NewNode(parent, name, true);
+  return 0;
+}
+
+int Namespace::RemoteUnlink(const std::vector<std::string>& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> pp;
+  std::string name;
+  if (!SplitLast(path, &pp, &name)) return EISDIR;
+  const uint64_t parent = ResolveLocked(pp);
+  const uint64_t id = parent == 0 ? 0 : Child(parent, name);
+  if (id == 0) return ENOENT;
+  if (nodes_[id].is_dir) return EISDIR;
+  Unlink(parent, name);
+  return 0;
+}
+
+int Namespace::RemoteRmdir(const std::vector<std::string>& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> pp;
+  std::string name;
+  if (!SplitLast(path, &pp, &name)) return EBUSY;
+  const uint64_t parent = ResolveLocked(pp);
+  const uint64_t id = parent == 0 ? 0 : Child(parent, name);
+  if (id == 0) return ENOENT;
+  if (!nodes_[id].is_dir) return ENOTDIR;
+  if (!nodes_[id].children.empty()) return ENOTEMPTY;
+  Unlink(parent, name);
+  return 0;
+}
+
+int Namespace::RemoteRename(const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> fp, tp;
+  std::string fname, tname;
+  if (!SplitLast(from, &fp, &fname) || !SplitLast(to, &tp, &tname)) return EBUSY;
+  const uint64_t fdir = ResolveLocked(fp), tdir = ResolveLocked(tp);
+  if (fdir == 0 || tdir == 0) return ENOENT;
+  return RenameLocked(fdir, fname, tdir, tname);
+}
+
+// ------------------------------------------------------------ handlers ----
+
+namespace {
+
+FuseServer* Srv(fuse_req_t req) { return static_cast<FuseServer*>(fuse_req_userdata(req)); }
+
+double Seconds(sim::Clock us) { return static_cast<double>(us) / 1e6; }
+
+void FillStat(uint64_t ino, bool is_dir, bool linked, struct stat* st) {
+  std::memset(st, 0, sizeof(*st));
+  st->st_ino = ino;
+  st->st_mode = is_dir ? (S_IFDIR | 0755) : (S_IFREG | 0644);
+  st->st_nlink = linked ? (is_dir ? 2 : 1) : 0;
+  st->st_uid = 0;
+  st->st_gid = 0;
+  st->st_blksize = 4096;
+  // Constant times: the kernel never sees attributes change.
+  st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = 1700000000;
+}
+
+fuse_entry_param Entry(FuseServer* s, const EntryOut& o) {
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof(e));
+  e.ino = o.ino;
+  e.generation = 0;
+  FillStat(o.ino, o.is_dir, o.linked, &e.attr);
+  e.attr_timeout = Seconds(s->options().timeouts.attr_us);
+  e.entry_timeout = Seconds(s->options().timeouts.entry_us);
+  return e;
+}
+
+void Note(FuseServer* s, std::string reply) { s->log().SetReply(s->current(), std::move(reply)); }
+
+void ReplyErr(FuseServer* s, fuse_req_t req, int err) {
+  Note(s, ErrnoName(err));
+  fuse_reply_err(req, err);
+}
+
+void ReplyEntry(FuseServer* s, fuse_req_t req, const EntryOut& o) {
+  fuse_entry_param e = Entry(s, o);
+  Note(s, absl::StrCat("ino=", o.ino, o.created ? " (created)" : ""));
+  fuse_reply_entry(req, &e);
+}
+
+void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  FuseServer* s = Srv(req);
+  EntryOut o;
+  const int err = s->ns().Lookup(s->mount_index(), parent, name, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  if (o.ino != 0) return ReplyEntry(s, req, o);
+  const sim::Clock neg = s->options().timeouts.negative_us;
+  if (neg == 0) return ReplyErr(s, req, ENOENT);
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof(e));
+  e.ino = 0;
+  e.entry_timeout = Seconds(neg);
+  Note(s, absl::StrCat("negative(", neg / 1000.0, "ms)"));
+  fuse_reply_entry(req, &e);
+}
+
+void OpForget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  FuseServer* s = Srv(req);
+  s->ns().Forget(s->mount_index(), ino, nlookup);
+  fuse_reply_none(req);
+}
+
+void OpForgetMulti(fuse_req_t req, size_t count, struct fuse_forget_data* forgets) {
+  FuseServer* s = Srv(req);
+  for (size_t i = 0; i < count; ++i) s->ns().Forget(s->mount_index(), forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
+
+void AttrReply(fuse_req_t req, fuse_ino_t ino, const char* opcode) {
+  FuseServer* s = Srv(req);
+  EntryOut o;
+  const int err = s->ns().Attr(opcode, ino, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  struct stat st;
+  FillStat(o.ino, o.is_dir, o.linked, &st);
+  Note(s, "ok");
+  fuse_reply_attr(req, &st, Seconds(s->options().timeouts.attr_us));
+}
+
+void OpGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info*) { AttrReply(req, ino, "GETATTR"); }
+
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, struct fuse_file_info*) {
+  AttrReply(req, ino, "SETATTR");
+}
+
+void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t) {
+  FuseServer* s = Srv(req);
+  EntryOut o;
+  const int err = s->ns().MakeNode(s->mount_index(), "MKNOD", parent, name, false, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  ReplyEntry(s, req, o);
+}
+
+void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
+  FuseServer* s = Srv(req);
+  EntryOut o;
+  const int err = s->ns().MakeNode(s->mount_index(), "MKDIR", parent, name, true, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  ReplyEntry(s, req, o);
+}
+
+void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Remove("UNLINK", parent, name));
+}
+
+void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Remove("RMDIR", parent, name));
+}
+
+void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+              unsigned int) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Rename(parent, name, newparent, newname));
+}
+
+void OpenReply(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi, const char* opcode) {
+  FuseServer* s = Srv(req);
+  uint64_t fh = 0;
+  const int err = s->ns().Open(s->mount_index(), opcode, ino, &fh);
+  if (err != 0) return ReplyErr(s, req, err);
+  fi->fh = fh;
+  Note(s, absl::StrCat("fh=", fh));
+  if (fuse_reply_open(req, fi) != 0) s->ns().Release(opcode, ino, fh);  // interrupted
+}
+
+void OpOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) { OpenReply(req, ino, fi, "OPEN"); }
+void OpOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) { OpenReply(req, ino, fi, "OPENDIR"); }
+
+void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, struct fuse_file_info* fi) {
+  FuseServer* s = Srv(req);
+  EntryOut o;
+  const int err = s->ns().CreateFile(s->mount_index(), parent, name, fi->flags, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  fuse_entry_param e = Entry(s, o);
+  fi->fh = o.fh;
+  Note(s, absl::StrCat("ino=", o.ino, " fh=", o.fh, o.created ? " (created)" : " (opened existing)"));
+  fuse_reply_create(req, &e, fi);
+}
+
+void OpFlush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info*) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Simple("FLUSH", ino));
+}
+
+void OpRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Release("RELEASE", ino, fi->fh));
+}
+
+void OpReleasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Release("RELEASEDIR", ino, fi->fh));
+}
+
+void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char*, size_t) {
+  FuseServer* s = Srv(req);
+  ReplyErr(s, req, s->ns().Getxattr(ino));
+}
+
+ssize_t ReadCb(int fd, void* buf, size_t len, void* userdata) {
+  return static_cast<FuseServer*>(userdata)->OnRead(fd, buf, len);
+}
+
+ssize_t WritevCb(int fd, struct iovec* iov, int count, void* userdata) {
+  return static_cast<FuseServer*>(userdata)->OnWritev(fd, iov, count);
+}
+
+// The wire format (include/uapi/linux/fuse.h); stable ABI.
+struct InHeader {
+  uint32_t len;
+  uint32_t opcode;
+  uint64_t unique;
+  uint64_t nodeid;
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t pid;
+  uint16_t total_extlen;
+  uint16_t padding;
+};
+struct OutHeader {
+  uint32_t len;
+  int32_t error;
+  uint64_t unique;
+};
+static_assert(sizeof(InHeader) == 40);
+static_assert(sizeof(OutHeader) == 16);
+
+template <typename T>
+bool Get(const char* p, size_t n, size_t off, T* out) {
+  if (off + sizeof(T) > n) return false;
+  std::memcpy(out, p + off, sizeof(T));
+  return true;
+}
+
+std::string Str(const char* p, size_t n, size_t off) {
+  if (off >= n) return "";
+  const char* s = p + off;
+  return std::string(s, strnlen(s, n - off));
+}
+
+std::string FlagsText(uint32_t f) {
+  std::string s;
+  switch (f & O_ACCMODE) {
+    case O_WRONLY: s = "O_WRONLY"; break;
+    case O_RDWR: s = "O_RDWR"; break;
+    default: s = "O_RDONLY";
+  }
+  if (f & O_CREAT) s += "|O_CREAT";
+  if (f & O_EXCL) s += "|O_EXCL";
+  if (f & O_TRUNC) s += "|O_TRUNC";
+  if (f & O_DIRECTORY) s += "|O_DIRECTORY";
+  return s;
+}
+
+// The request's arguments, for reports (protocol >= 7.12 layouts).
+std::string Describe(const InHeader& h, const char* body, size_t n) {
+  switch (h.opcode) {
+    case 1:   // LOOKUP
+    case 10:  // UNLINK
+    case 11:  // RMDIR
+      return absl::StrCat("parent=", h.nodeid, " name=", Str(body, n, 0));
+    case 2: {  // FORGET
+      uint64_t nl = 0;
+      Get(body, n, 0, &nl);
+      return absl::StrCat("ino=", h.nodeid, " nlookup=", nl);
+    }
+    case 42: {  // BATCH_FORGET
+      uint32_t count = 0;
+      Get(body, n, 0, &count);
+      std::string s = absl::StrCat("count=", count);
+      for (uint32_t i = 0; i < count && i < 64; ++i) {
+        uint64_t ino = 0, nl = 0;
+        if (!Get(body, n, 8 + 16 * i, &ino) || !Get(body, n, 16 + 16 * i, &nl)) break;
+        absl::StrAppend(&s, " [ino=", ino, " nl=", nl, "]");
+      }
+      return s;
+    }
+    case 35: {  // CREATE
+      uint32_t flags = 0, mode = 0;
+      Get(body, n, 0, &flags);
+      Get(body, n, 4, &mode);
+      return absl::StrCat("parent=", h.nodeid, " name=", Str(body, n, 16), " flags=", FlagsText(flags));
+    }
+    case 8:  // MKNOD
+      return absl::StrCat("parent=", h.nodeid, " name=", Str(body, n, 16));
+    case 9:  // MKDIR
+      return absl::StrCat("parent=", h.nodeid, " name=", Str(body, n, 8));
+    case 12: {  // RENAME
+      uint64_t newdir = 0;
+      Get(body, n, 0, &newdir);
+      const std::string from = Str(body, n, 8);
+      return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir, " newname=",
+                          Str(body, n, 8 + from.size() + 1));
+    }
+    case 45: {  // RENAME2
+      uint64_t newdir = 0;
+      Get(body, n, 0, &newdir);
+      const std::string from = Str(body, n, 16);
+      return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir, " newname=",
+                          Str(body, n, 16 + from.size() + 1));
+    }
+    case 14:    // OPEN
+    case 27: {  // OPENDIR
+      uint32_t flags = 0;
+      Get(body, n, 0, &flags);
+      return absl::StrCat("ino=", h.nodeid, " flags=", FlagsText(flags));
+    }
+    case 18:  // RELEASE
+    case 29:  // RELEASEDIR
+    case 25: {  // FLUSH
+      uint64_t fh = 0;
+      Get(body, n, 0, &fh);
+      return absl::StrCat("ino=", h.nodeid, " fh=", fh);
+    }
+    case 22:  // GETXATTR
+      return absl::StrCat("ino=", h.nodeid, " name=", Str(body, n, 8));
+    case 26:  // INIT
+      return "";
+  }
+  return absl::StrCat("ino=", h.nodeid);
+}
+
+}  // namespace
+
+// --------------------------------------------------------------- server ----
+
+FuseServer::FuseServer(std::shared_ptr<Namespace> ns, std::shared_ptr<RequestLog> log, int mount,
+                       MountOptions opts)
+    : ns_(std::move(ns)), log_(std::move(log)), mount_(mount), opts_(opts), pid_(getpid()) {}
+
+FuseServer::~FuseServer() { (void)Unmount(); }
+
+ssize_t FuseServer::OnRead(int fd, void* buf, size_t len) {
+  const ssize_t res = read(fd, buf, len);
+  const int saved = errno;
+  if (res >= static_cast<ssize_t>(sizeof(InHeader))) {
+    InHeader h;
+    std::memcpy(&h, buf, sizeof(h));
+    LoggedRequest r;
+    r.mount = mount_;
+    r.opcode = h.opcode;
+    r.name = FuseOpcodeName(h.opcode);
+    r.unique = h.unique;
+    r.nodeid = h.nodeid;
+    r.pid = h.pid;
+    if (h.pid != 0 && static_cast<pid_t>(h.pid) != pid_) {
+      // Ours if it is one of this process's threads.
+      const std::string task = absl::StrCat("/proc/self/task/", h.pid);
+      r.foreign = access(task.c_str(), F_OK) != 0;
+    }
+    const size_t body = std::min<size_t>(res, h.len) - sizeof(InHeader);
+    r.args = Describe(h, static_cast<const char*>(buf) + sizeof(InHeader), body);
+    if (h.opcode == 26) init_unique_ = h.unique;
+    current_ = log_->Append(std::move(r));
+  }
+  errno = saved;
+  return res;
+}
+
+ssize_t FuseServer::OnWritev(int fd, struct iovec* iov, int count) {
+  if (count >= 1 && iov[0].iov_len >= sizeof(OutHeader)) {
+    OutHeader h;
+    std::memcpy(&h, iov[0].iov_base, sizeof(h));
+    if (h.unique != 0) {
+      if (opts_.parallel_dirops && h.unique == init_unique_ && h.error == 0 && count >= 2 &&
+          iov[1].iov_len >= 16) {
+        uint32_t flags;
+        std::memcpy(&flags, static_cast<char*>(iov[1].iov_base) + 12, sizeof(flags));
+        flags |= 1u << 18;  // FUSE_PARALLEL_DIROPS
+        std::memcpy(static_cast<char*>(iov[1].iov_base) + 12, &flags, sizeof(flags));
+      }
+      log_->SetReplyError(mount_, h.unique, -h.error);
+    }
+  }
+  return writev(fd, iov, count);
+}
+
+absl::Status FuseServer::Mount(const std::string& mountpoint) {
+  if (mounted_ || se_ != nullptr) return absl::FailedPreconditionError("already mounted");
+  const int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open /dev/fuse: ", strerror(errno)));
+  std::string opts = absl::StrCat("fd=", fd, ",rootmode=40000,user_id=", getuid(), ",group_id=", getgid());
+  if (opts_.default_permissions) opts += ",default_permissions";
+  if (mount("fusesim-oracle", mountpoint.c_str(), "fuse.fusesim-oracle", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
+    const int e = errno;
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("mount(2) of a FUSE file system on ", mountpoint,
+                                               " failed: ", strerror(e)));
+  }
+  mounted_ = true;
+  mountpoint_ = mountpoint;
+
+  static const struct fuse_lowlevel_ops kOps = [] {
+    struct fuse_lowlevel_ops o;
+    std::memset(&o, 0, sizeof(o));
+    o.lookup = OpLookup;
+    o.forget = OpForget;
+    o.forget_multi = OpForgetMulti;
+    o.getattr = OpGetattr;
+    o.setattr = OpSetattr;
+    o.mknod = OpMknod;
+    o.mkdir = OpMkdir;
+    o.unlink = OpUnlink;
+    o.rmdir = OpRmdir;
+    o.rename = OpRename;
+    o.open = OpOpen;
+    o.opendir = OpOpendir;
+    o.create = OpCreate;
+    o.flush = OpFlush;
+    o.release = OpRelease;
+    o.releasedir = OpReleasedir;
+    return o;
+  }();
+  struct fuse_lowlevel_ops ops = kOps;
+  if (ns_->NeedsGetxattrHandler()) ops.getxattr = OpGetxattr;
+
+  const char* argv[] = {"fusesim-oracle", "-d"};
+  struct fuse_args args = FUSE_ARGS_INIT(opts_.debug ? 2 : 1, const_cast<char**>(argv));
+  se_ = fuse_session_new(&args, &ops, sizeof(ops), this);
+  if (se_ == nullptr) {
+    close(fd);
+    (void)Unmount();
+    return absl::InternalError("fuse_session_new failed");
+  }
+  static const struct fuse_custom_io kIo = {WritevCb, ReadCb, nullptr, nullptr};
+  if (fuse_session_custom_io(se_, &kIo, fd) != 0) {
+    close(fd);
+    (void)Unmount();
+    return absl::InternalError("fuse_session_custom_io failed");
+  }
+  loop_done_ = false;
+  loop_ = std::thread([this] {
+    fuse_session_loop(se_);
+    loop_done_ = true;
+  });
+  // The first request waits for INIT; the root's GETATTR comes with it.
+  struct stat st;
+  if (stat(mountpoint.c_str(), &st) != 0) {
+    const int e = errno;
+    (void)Unmount();
+    return absl::UnavailableError(absl::StrCat("stat of the fresh mount ", mountpoint, " failed: ", strerror(e)));
+  }
+  return absl::OkStatus();
+}
+
+void FuseServer::Abort() {
+  if (!mountpoint_.empty()) umount2(mountpoint_.c_str(), MNT_FORCE | MNT_DETACH);
+}
+
+absl::Status FuseServer::Unmount() {
+  absl::Status status;
+  if (mounted_) {
+    if (umount2(mountpoint_.c_str(), 0) != 0 && errno != EINVAL) {
+      // Busy (or a hung server): abort the connection and detach.
+      if (umount2(mountpoint_.c_str(), MNT_FORCE | MNT_DETACH) != 0 && errno != EINVAL)
+        status = absl::InternalError(absl::StrCat("cannot unmount ", mountpoint_, ": ", strerror(errno)));
+    }
+    mounted_ = false;
+  }
+  if (loop_.joinable()) {
+    // The loop reads ENODEV once the connection is gone.
+    for (int i = 0; i < 200 && !loop_done_; ++i) usleep(10000);
+    if (!loop_done_) {
+      fuse_session_exit(se_);
+      status = absl::InternalError("the FUSE session loop did not stop after unmount");
+      loop_.detach();  // cannot join a thread blocked in read(2)
+      se_ = nullptr;   // leaked with the thread
+      return status;
+    }
+    loop_.join();
+  }
+  if (se_ != nullptr) {
+    fuse_session_destroy(se_);  // closes the /dev/fuse fd
+    se_ = nullptr;
+  }
+  return status;
+}
+
+}  // namespace fusesim::oracle

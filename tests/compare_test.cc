@@ -1,0 +1,91 @@
+// The round-trip-savings report, checked against counts made independently.
+#include "sim/compare.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "sim/scenario_loader.h"
+
+namespace fusesim::sim {
+namespace {
+
+const VariantRow& Row(const ScenarioComparison& c, const std::string& v) {
+  for (const auto& r : c.rows)
+    if (r.variant == v) return r;
+  ADD_FAILURE() << "no row for " << v;
+  return c.rows.front();
+}
+
+TEST(Compare, Archive10kMatchesAnIndependentCount) {
+  auto s = LoadScenario(std::string(FUSESIM_SOURCE_DIR) + "/workloads/archive-10k.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  CompareOptions o;
+  o.latency = *LatencyPreset("local");
+  auto c = CompareScenario(**s, o);
+  ASSERT_TRUE(c.ok()) << c.status();
+  const int files = 10000, dirs = 100;
+  // Counted by hand from what tar does, not from the model: every directory
+  // is one mkdir (LOOKUP + MKDIR; /w is looked up once), every file an
+  // uncached absent name (mainline: LOOKUP + CREATE, an atomic create: one
+  // request) and a close (FLUSH waited for, RELEASE in the background).
+  const VariantRow& u = Row(*c, "lookup-create");
+  EXPECT_EQ(u.requests.at("LOOKUP"), 1 + dirs + files);
+  EXPECT_EQ(u.requests.at("CREATE"), files);
+  EXPECT_EQ(u.requests.at("MKDIR"), dirs);
+  EXPECT_EQ(u.requests.at("FLUSH"), files);
+  EXPECT_EQ(u.requests.at("RELEASE"), files);
+  EXPECT_EQ(u.round_trips, 1 + 2 * dirs + 2 * files + files);
+  const VariantRow& a = Row(*c, "atomic-create");
+  EXPECT_EQ(a.requests.at("ATOMIC_CREATE"), files);
+  EXPECT_EQ(a.requests.at("LOOKUP"), 1 + dirs);
+  EXPECT_EQ(a.round_trips, 1 + 2 * dirs + files + files);
+  // Per create: 2 round trips against 1 (plus the close's FLUSH).
+  EXPECT_EQ(u.round_trips - a.round_trips, files);
+  for (const auto& r : c->rows) {
+    EXPECT_TRUE(r.violations.empty()) << r.variant;
+    EXPECT_TRUE(r.behaviour_changes.empty()) << r.variant;
+  }
+  // Time: rtt + server cost per waited request (local preset: LOOKUP 2 us,
+  // CREATE 12 us, ATOMIC_CREATE 12 us, MKDIR 12 us, FLUSH 1 us).
+  EXPECT_EQ(u.time_us, static_cast<uint64_t>((1 + dirs + files) * 12 + dirs * 22 + files * 22 + files * 11));
+  EXPECT_EQ(a.time_us, static_cast<uint64_t>((1 + dirs) * 12 + dirs * 22 + files * 22 + files * 11));
+}
+
+TEST(Compare, SavingsAndBehaviourChangesAreReported) {
+  auto s = ParseScenario(R"({"name": "existing", "server": {"tree": ["/f"]},
+      "threads": [{"name": "t", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})", "x.json");
+  ASSERT_TRUE(s.ok());
+  CompareOptions o;
+  o.latency = *LatencyPreset("nfs");
+  Comparison c;
+  c.latency = o.latency;
+  auto sc = CompareScenario(**s, o);
+  ASSERT_TRUE(sc.ok());
+  c.scenarios.push_back(*sc);
+  Summarize(c);
+  const VariantRow& a = Row(c.scenarios[0], "atomic-create");
+  EXPECT_EQ(a.saved_round_trips, 1);  // LOOKUP+OPEN -> ATOMIC_CREATE
+  ASSERT_EQ(a.behaviour_changes.size(), 1u);
+  EXPECT_NE(a.behaviour_changes[0].find("ok+existing -> ok+created"), std::string::npos);
+  EXPECT_EQ(a.violations, std::vector<std::string>{"fmode-created"});
+  EXPECT_TRUE(Row(c.scenarios[0], "open-atomic").behaviour_changes.empty());
+  const std::string md = CompareToMarkdown(c);
+  EXPECT_NE(md.find("⚠"), std::string::npos);
+  EXPECT_NE(md.find("```mermaid"), std::string::npos);
+  const std::string csv = CompareToCsv(c);
+  EXPECT_EQ(csv.substr(0, 18), "scenario,variant,r");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 5);
+  auto j = nlohmann::json::parse(CompareToJson(c));
+  EXPECT_EQ(j["totals"].size(), 5u);
+  const std::string html = CompareToHtml(c);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+  // Byte-identical when rendered again.
+  EXPECT_EQ(md, CompareToMarkdown(c));
+}
+
+TEST(Compare, UnknownPresetIsAnError) { EXPECT_FALSE(LatencyPreset("carrier-pigeon").ok()); }
+
+}  // namespace
+}  // namespace fusesim::sim

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Fails when a generated document is stale: regenerate with the named script.
+set -euo pipefail
+src=$1
+fusesim=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$src"
+"$fusesim" compare scenarios workloads --format md -o "$tmp/report-example.md"
+if ! cmp -s "$tmp/report-example.md" docs/report-example.md; then
+  echo "docs/report-example.md is stale: run scripts/gen-report-example.sh" >&2
+  diff -u docs/report-example.md "$tmp/report-example.md" | head -40 >&2
+  exit 1
+fi
+echo "1 passed, 0 failed"
