@@ -82,6 +82,7 @@ constexpr char kUsage[] =
     "  check DIR|FILE... run every scenario's expectations (the CI entry point)\n"
     "  compare DIR|FILE... round trips, time and correctness of every variant\n"
     "  trace SCENARIO    the message sequence of one run (Mermaid, text, JSON)\n"
+    "  merge FILE...     combine the JSON of `explore --shard I/N` runs\n"
     "  oracle DIR|FILE... compare with a real kernel on a real FUSE mount (root)\n"
     "  help              this text\n"
     "\n"
@@ -106,6 +107,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (cmd == "explore") return CmdExplore(rest, out, err);
   if (cmd == "compare") return CmdCompare(rest, out, err);
   if (cmd == "trace") return CmdTrace(rest, out, err);
+  if (cmd == "merge") return CmdMerge(rest, out, err);
   if (cmd == "oracle") {
 #ifdef FUSESIM_HAVE_ORACLE
     return CmdOracle(rest, out, err);

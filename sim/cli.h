@@ -53,6 +53,7 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
 int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdTrace(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // Real-kernel oracle (sim/cmd_oracle.cc; built only with libfuse3).
 int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

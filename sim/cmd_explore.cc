@@ -29,6 +29,7 @@ const std::vector<OptionSpec> kExploreOptions = {
     {"depth", true, "pct bug depth (default 3)"},
     {"time-budget", true, "stop after this many seconds of wall time"},
     {"no-shrink", false, "report violating schedules as found, unshrunk"},
+    {"shard", true, "I/N: explore only shard I of N (dpor, exhaustive); combine with `fusesim merge`"},
     {"format", true, "text (default) or json"},
     {"help", false, "this text"},
 };
@@ -119,6 +120,22 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     return kExitBadInput;
   }
   o.shrink = !parsed->has("no-shrink");
+  if (parsed->has("shard")) {
+    const std::string sh = parsed->get("shard");
+    const size_t slash = sh.find('/');
+    int i = -1, n = 0;
+    if (slash == std::string::npos || !absl::SimpleAtoi(sh.substr(0, slash), &i) ||
+        !absl::SimpleAtoi(sh.substr(slash + 1), &n) || n < 1 || n > 100000 || i < 0 || i >= n) {
+      err << "fusesim explore: --shard needs I/N with 0 <= I < N, e.g. 0/4\n";
+      return kExitBadInput;
+    }
+    if (o.strategy != Strategy::kDpor && o.strategy != Strategy::kExhaustive) {
+      err << "fusesim explore: --shard splits dpor and exhaustive; random and pct shard by --seed\n";
+      return kExitBadInput;
+    }
+    o.shard_index = i;
+    o.shard_count = n;
+  }
   g_interrupted.store(false);
   o.interrupted = &g_interrupted;
   auto old_int = std::signal(SIGINT, OnSignal);

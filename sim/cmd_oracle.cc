@@ -101,10 +101,11 @@ struct ScenarioOutcome {
 
 std::string Seq(const std::vector<std::string>& v) { return v.empty() ? "-" : absl::StrJoin(v, " "); }
 
-void Compare(const Scenario& s, const RunReport& model, const oracle::OracleResult& real, bool exact,
+void Compare(const RunReport& model, const oracle::OracleResult& real, bool exact,
              ScenarioOutcome* out) {
+  // Rows in the order the ops ran (the model's sequential order).
   std::map<std::string, int> per_op;
-  for (size_t g = 0; g < s.ops.size(); ++g) {
+  for (int g : real.order) {
     const OpOutcome& m = model.results[g];
     const oracle::RealOp& r = real.ops[g];
     Row row;
@@ -361,7 +362,7 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
       }
       continue;
     }
-    Compare(s, *model, *real, exact, &o);
+    Compare(*model, *real, exact, &o);
     const bool differs = o.status != "agree";
     finish(std::move(o));
     if (differs && !keep_going) {

@@ -63,6 +63,7 @@ struct Frame {
   std::vector<int> done;
   std::vector<std::pair<int, Footprint>> sleep;     // asleep at this state
   std::vector<std::pair<int, Footprint>> explored;  // siblings already explored
+  bool fixed = false;  // part of a shard's prefix: never branched
 
   bool IsPreemption(int c) const { return last >= 0 && c != last && Contains(enabled, last); }
 };
@@ -72,8 +73,9 @@ constexpr char kSleepBlocked[] = "sleep-set blocked";
 // Follows frames[0..replay) and extends the path, for dpor and exhaustive.
 class DfsChooser : public Chooser {
  public:
-  DfsChooser(std::vector<Frame>* frames, size_t replay, const ExploreOptions& o)
-      : frames_(*frames), replay_(replay), o_(o) {}
+  DfsChooser(std::vector<Frame>* frames, size_t replay, const ExploreOptions& o,
+             const std::vector<int>* forced = nullptr)
+      : frames_(*frames), replay_(replay), o_(o), forced_(forced) {}
 
   absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
                              const std::vector<Actor*>& actors) override {
@@ -87,6 +89,20 @@ class DfsChooser : public Chooser {
     Frame f;
     f.enabled = enabled;
     f.last = last;
+    if (forced_ != nullptr && static_cast<size_t>(step) < forced_->size()) {
+      const int pick = (*forced_)[step];
+      if (!Contains(enabled, pick))
+        return absl::InternalError(absl::StrCat("internal bug: shard prefix not runnable at step ", step + 1));
+      f.chosen = pick;
+      f.fixed = true;
+      f.backtrack.push_back(pick);
+      if (step > 0) {
+        const Frame& p = frames_[step - 1];
+        f.preemptions = p.preemptions + (p.IsPreemption(p.chosen) ? 1 : 0);
+      }
+      frames_.push_back(std::move(f));
+      return pick;
+    }
     if (step > 0) {
       const Frame& p = frames_[step - 1];
       f.preemptions = p.preemptions + (p.IsPreemption(p.chosen) ? 1 : 0);
@@ -131,7 +147,29 @@ class DfsChooser : public Chooser {
   std::vector<Frame>& frames_;
   size_t replay_;
   const ExploreOptions& o_;
+  const std::vector<int>* forced_;
   std::vector<std::pair<int, Footprint>> pending_;
+};
+
+// Records the enabled set at one depth of a forced prefix.
+class ProbeChooser : public Chooser {
+ public:
+  ProbeChooser(const std::vector<int>& prefix, std::vector<int>* enabled_at_end)
+      : prefix_(prefix), out_(*enabled_at_end) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override {
+    if (static_cast<size_t>(step) < prefix_.size()) return prefix_[step];
+    if (static_cast<size_t>(step) == prefix_.size()) {
+      out_ = enabled;
+      return absl::CancelledError("probe done");
+    }
+    return then_.Choose(step, enabled, last, actors);
+  }
+
+ private:
+  const std::vector<int>& prefix_;
+  std::vector<int>& out_;
+  SequentialChooser then_;
 };
 
 // Flanagan-Godefroid backtracking over an executed path: for each step (and
@@ -233,6 +271,13 @@ int CountPreemptions(const Scenario& s, model::Variant v, const std::vector<std:
   return n;
 }
 
+// Shorter first, then the smaller token: a total order, so the choice does
+// not depend on the order schedules were explored in.
+bool ShorterSchedule(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return ScheduleToken(a) < ScheduleToken(b);
+}
+
 class Explorer {
  public:
   Explorer(const Scenario& s, model::Variant v, const ExploreOptions& o)
@@ -250,7 +295,7 @@ class Explorer {
     switch (o_.strategy) {
       case Strategy::kDpor:
       case Strategy::kExhaustive:
-        st = RunDfs();
+        st = o_.shard_count > 0 ? RunShard() : RunDfs();
         break;
       case Strategy::kRandom:
       case Strategy::kPct:
@@ -262,6 +307,11 @@ class Explorer {
       for (Finding& f : result_.findings) Shrink(f);
     }
     for (Finding& f : result_.findings) f.preemptions = CountPreemptions(s_, v_, f.schedule);
+    std::sort(result_.outcomes.begin(), result_.outcomes.end(),
+              [](const Outcome& a, const Outcome& b) { return a.key < b.key; });
+    std::sort(result_.findings.begin(), result_.findings.end(),
+              [](const Finding& a, const Finding& b) { return a.invariant < b.invariant; });
+    if (o_.shard_count > 0) result_.shard = absl::StrCat(o_.shard_index, "/", o_.shard_count);
     return result_;
   }
 
@@ -298,28 +348,86 @@ class Explorer {
       index_[key] = result_.outcomes.size();
       result_.outcomes.push_back({key, 1, r});
     } else {
-      result_.outcomes[it->second].count++;
+      Outcome& o = result_.outcomes[it->second];
+      o.count++;
+      if (ShorterSchedule(r.schedule, o.report.schedule)) o.report = r;  // the representative
     }
     for (const auto& viol : r.violations) {
       Finding* f = nullptr;
       for (Finding& x : result_.findings)
         if (x.invariant == viol.invariant) f = &x;
       if (f == nullptr) {
-        result_.findings.push_back({viol.invariant, viol.detail, r.schedule, 0});
-      } else if (r.schedule.size() < f->schedule.size()) {
+        result_.findings.push_back({viol.invariant, viol.detail, r.schedule, r.schedule, 0});
+      } else if (ShorterSchedule(r.schedule, f->found)) {
         f->detail = viol.detail;
-        f->schedule = r.schedule;
+        f->schedule = f->found = r.schedule;
       }
     }
   }
 
-  absl::Status RunDfs() {
+  // The shard's subtrees: every prefix of the split (see Prefixes) whose
+  // index is congruent to the shard, each explored below its prefix.
+  absl::Status RunShard() {
+    auto prefixes = Prefixes();
+    if (!prefixes.ok()) return prefixes.status();
+    result_.prefixes = static_cast<int64_t>(prefixes->size());
+    for (size_t j = 0; j < prefixes->size(); ++j) {
+      if (static_cast<int>(j % o_.shard_count) != o_.shard_index) continue;
+      absl::Status st = RunDfs(&(*prefixes)[j]);
+      if (!st.ok() || !result_.complete) return st;
+    }
+    return absl::OkStatus();
+  }
+
+  // Splits the schedule space: all exhaustive prefixes (within the
+  // preemption bound), deepened level by level until there are at least
+  // kMinPrefixes or kMaxSplitDepth is reached. Independent of the shard
+  // count, so any number of shards covers the same subtrees.
+  absl::StatusOr<std::vector<std::vector<int>>> Prefixes() {
+    constexpr size_t kMinPrefixes = 64;
+    constexpr size_t kMaxSplitDepth = 24;
+    struct Prefix {
+      std::vector<int> steps;
+      int preemptions = 0;
+    };
+    std::vector<Prefix> level = {Prefix{}};
+    for (size_t depth = 0; depth < kMaxSplitDepth && level.size() < kMinPrefixes; ++depth) {
+      std::vector<Prefix> next;
+      bool grew = false;
+      for (const Prefix& p : level) {
+        std::vector<int> enabled;
+        ProbeChooser probe(p.steps, &enabled);
+        auto r = Execute(s_, v_, probe, exec_);
+        if (r.ok() || enabled.empty()) {  // the schedule ends before this depth
+          next.push_back(p);
+          continue;
+        }
+        if (!absl::IsCancelled(r.status())) return r.status();
+        grew = true;
+        for (int c : enabled) {
+          Prefix q = p;
+          const int last = p.steps.empty() ? -1 : p.steps.back();
+          if (last >= 0 && c != last && Contains(enabled, last)) ++q.preemptions;
+          if (o_.max_preemptions >= 0 && q.preemptions > o_.max_preemptions) continue;
+          q.steps.push_back(c);
+          next.push_back(std::move(q));
+        }
+      }
+      level = std::move(next);
+      if (!grew) break;
+    }
+    std::vector<std::vector<int>> out;
+    for (Prefix& p : level) out.push_back(std::move(p.steps));
+    return out;
+  }
+
+  absl::Status RunDfs(const std::vector<int>* forced = nullptr) {
     std::vector<Frame> frames;
     size_t replay = 0;
     const int num_actors = static_cast<int>(ActorNames(s_).size());
     for (;;) {
       if (!Budget()) return absl::OkStatus();
-      DfsChooser chooser(&frames, replay, o_);
+      DfsChooser chooser(&frames, replay, o_, forced);
       ExecOptions eo = exec_;
       eo.record_footprints = o_.strategy == Strategy::kDpor;
       auto report = Execute(s_, v_, chooser, eo);
@@ -335,6 +443,7 @@ class Explorer {
       bool found = false;
       while (!frames.empty()) {
         Frame& f = frames.back();
+        if (f.fixed) break;  // a shard's prefix: the other branches are other subtrees
         f.done.push_back(f.chosen);
         f.explored.push_back({f.chosen, f.fp});
         int next = -1;
@@ -483,10 +592,15 @@ nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
   j["sleep_blocked"] = r.sleep_blocked;
   j["complete"] = r.complete;
   j["bounds_hit"] = r.bounds_hit;
+  if (!r.shard.empty()) {
+    j["shard"] = r.shard;
+    j["prefixes"] = r.prefixes;
+  }
   j["outcomes"] = nlohmann::ordered_json::array();
   for (const Outcome& o : r.outcomes) {
     nlohmann::ordered_json e;
     e["count"] = o.count;
+    e["key"] = o.key;
     const nlohmann::ordered_json report = ReportToJson(o.report);
     for (auto it = report.begin(); it != report.end(); ++it) e[it.key()] = it.value();
     j["outcomes"].push_back(e);
@@ -498,9 +612,117 @@ nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
     e["detail"] = f.detail;
     e["schedule"] = f.schedule;
     e["token"] = ScheduleToken(f.schedule);
+    e["found"] = f.found;
     j["violations"].push_back(e);
   }
   return j;
+}
+
+namespace {
+
+std::vector<std::string> Strings(const nlohmann::ordered_json& a) {
+  std::vector<std::string> v;
+  for (const auto& x : a) v.push_back(x.get<std::string>());
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts) {
+  struct Group {
+    std::vector<const nlohmann::ordered_json*> runs;
+  };
+  std::map<std::pair<std::string, std::string>, Group> groups;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const auto& part : parts) {
+    std::vector<const nlohmann::ordered_json*> runs;
+    if (part.is_array()) {
+      for (const auto& x : part) runs.push_back(&x);
+    } else {
+      runs.push_back(&part);
+    }
+    for (const auto* r : runs) {
+      if (!r->is_object() || !r->contains("scenario") || !r->contains("variant") || !r->contains("outcomes"))
+        return absl::InvalidArgumentError("not the JSON of `fusesim explore --format json`");
+      auto key = std::make_pair((*r)["scenario"].get<std::string>(), (*r)["variant"].get<std::string>());
+      if (!groups.count(key)) order.push_back(key);
+      groups[key].runs.push_back(r);
+    }
+  }
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const auto& key : order) {
+    const auto& runs = groups[key].runs;
+    const auto& first = *runs.front();
+    // Shards must be 0..N-1 of one N, once each.
+    int n = -1;
+    std::vector<int> seen;
+    for (const auto* r : runs) {
+      if ((*r)["strategy"] != first["strategy"] || (*r)["max_preemptions"] != first["max_preemptions"])
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: runs with different strategies or bounds"));
+      if (!r->contains("shard"))
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: a run without --shard cannot be merged"));
+      const std::string sh = (*r)["shard"].get<std::string>();
+      const size_t slash = sh.find('/');
+      const int i = std::stoi(sh.substr(0, slash)), count = std::stoi(sh.substr(slash + 1));
+      if (n >= 0 && count != n)
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: shards of different counts (", n, " and ", count, ")"));
+      n = count;
+      if (std::find(seen.begin(), seen.end(), i) != seen.end())
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: shard ", i, "/", n, " given twice"));
+      seen.push_back(i);
+    }
+    std::vector<std::string> missing;
+    for (int i = 0; i < n; ++i)
+      if (std::find(seen.begin(), seen.end(), i) == seen.end()) missing.push_back(absl::StrCat(i, "/", n));
+    if (!missing.empty())
+      return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: missing shards ", absl::StrJoin(missing, ", ")));
+    nlohmann::ordered_json m;
+    m["scenario"] = key.first;
+    m["variant"] = key.second;
+    m["strategy"] = first["strategy"];
+    m["max_preemptions"] = first["max_preemptions"];
+    m["max_schedules"] = first["max_schedules"];
+    int64_t schedules = 0, blocked = 0;
+    bool complete = true;
+    std::set<std::string> bounds;
+    std::map<std::string, nlohmann::ordered_json> outcomes;
+    std::map<std::string, nlohmann::ordered_json> findings;
+    for (const auto* r : runs) {
+      schedules += (*r)["schedules_explored"].get<int64_t>();
+      blocked += (*r)["sleep_blocked"].get<int64_t>();
+      complete = complete && (*r)["complete"].get<bool>();
+      for (const auto& b : (*r)["bounds_hit"]) bounds.insert(b.get<std::string>());
+      for (const auto& o : (*r)["outcomes"]) {
+        const std::string k = o["key"].get<std::string>();
+        auto it = outcomes.find(k);
+        if (it == outcomes.end()) {
+          outcomes[k] = o;
+        } else {
+          const int64_t count = it->second["count"].get<int64_t>() + o["count"].get<int64_t>();
+          if (ShorterSchedule(Strings(o["schedule"]), Strings(it->second["schedule"]))) it->second = o;
+          it->second["count"] = count;
+        }
+      }
+      for (const auto& f : (*r)["violations"]) {
+        const std::string inv = f["invariant"].get<std::string>();
+        auto it = findings.find(inv);
+        if (it == findings.end() || ShorterSchedule(Strings(f["found"]), Strings(it->second["found"]))) findings[inv] = f;
+      }
+    }
+    m["schedules_explored"] = schedules;
+    m["sleep_blocked"] = blocked;
+    m["complete"] = complete;
+    m["bounds_hit"] = std::vector<std::string>(bounds.begin(), bounds.end());
+    m["shard"] = absl::StrCat("merged ", n);
+    m["prefixes"] = first.value("prefixes", 0);
+    m["outcomes"] = nlohmann::ordered_json::array();
+    for (auto& [k, o] : outcomes) m["outcomes"].push_back(o);
+    m["violations"] = nlohmann::ordered_json::array();
+    for (auto& [k, f] : findings) m["violations"].push_back(f);
+    all.push_back(m);
+  }
+  if (all.size() == 1) return all[0];
+  return all;
 }
 
 std::string ExploreToText(const ExploreResult& r) {

@@ -52,6 +52,10 @@ struct ExploreOptions {
   bool shrink = true;
   int64_t shrink_budget = 2000;  // re-executions spent shrinking, per finding
   const std::atomic<bool>* interrupted = nullptr;  // set by SIGINT/SIGTERM
+  // Sharding (dpor, exhaustive): 0 = none; else explore only the subtrees
+  // whose index is congruent to shard_index modulo shard_count.
+  int shard_index = 0;
+  int shard_count = 0;
   // Called about once a second with (schedules, violations so far).
   std::function<void(int64_t, int64_t)> progress;
 };
@@ -66,6 +70,7 @@ struct Finding {
   std::string invariant;
   std::string detail;
   std::vector<std::string> schedule;  // shrunk
+  std::vector<std::string> found;     // as first found (shortest), before shrinking
   int preemptions = 0;
 };
 
@@ -79,6 +84,8 @@ struct ExploreResult {
   std::vector<Finding> findings;        // one per invariant, shortest schedule
   int max_preemptions = -1;
   int64_t max_schedules = 0;
+  std::string shard;      // "I/N" or ""
+  int64_t prefixes = 0;   // subtrees of the split (sharded runs)
 };
 
 // The key that makes two runs the same outcome: results (with the created
@@ -90,7 +97,13 @@ absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const
 // The options a scenario's "schedule" block asks for.
 absl::StatusOr<ExploreOptions> ExploreOptionsFor(const Scenario& s);
 
+// Outcomes sorted by key and findings by invariant, so that results of
+// shards merge (MergeExploreJson) into exactly what one process reports.
 nlohmann::ordered_json ExploreToJson(const ExploreResult& r);
+// Merges the JSON of explorations of the same scenarios and variants by
+// shards 0..N-1 of N (each an object or an array of objects). Errors on
+// missing or repeated shards and on mismatched runs.
+absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts);
 std::string ExploreToText(const ExploreResult& r);
 
 }  // namespace fusesim::sim
