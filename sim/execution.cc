@@ -255,7 +255,7 @@ class Execution {
     r.scenario = s_.name;
     r.variant = std::string(model::VariantName(w_.variant));
     for (auto& a : actors_) r.actor_names.push_back(a->name);
-    for (int i : loop.schedule) r.schedule.push_back(actors_[i]->name);
+    r.steps = loop.schedule;
     bool any_bug = false;
     for (auto& a : actors_) any_bug |= a->bugged;
     w_.current_op = -1;

@@ -140,7 +140,7 @@ std::vector<std::string> CheckExplore(const Scenario& s, model::Variant v, const
       ++shown;
       for (const auto& x : f)
         fails.push_back(absl::StrCat("outcome ", i + 1, " (", r.outcomes[i].count, " schedules, e.g. --schedule '",
-                                     ScheduleToken(rep.schedule), "'): ", x));
+                                     ScheduleToken(rep.schedule()), "'): ", x));
     }
   }
   if (auto d = WantedDeadlock(s, v); d && *d != any_deadlock)

@@ -350,17 +350,17 @@ class Explorer {
     } else {
       Outcome& o = result_.outcomes[it->second];
       o.count++;
-      if (ShorterSchedule(r.schedule, o.report.schedule)) o.report = r;  // the representative
+      if (ShorterSchedule(r.schedule(), o.report.schedule())) o.report = r;  // the representative
     }
     for (const auto& viol : r.violations) {
       Finding* f = nullptr;
       for (Finding& x : result_.findings)
         if (x.invariant == viol.invariant) f = &x;
       if (f == nullptr) {
-        result_.findings.push_back({viol.invariant, viol.detail, r.schedule, r.schedule, 0});
-      } else if (ShorterSchedule(r.schedule, f->found)) {
+        result_.findings.push_back({viol.invariant, viol.detail, r.schedule(), r.schedule(), 0});
+      } else if (ShorterSchedule(r.schedule(), f->found)) {
         f->detail = viol.detail;
-        f->schedule = f->found = r.schedule;
+        f->schedule = f->found = r.schedule();
       }
     }
   }
@@ -475,7 +475,7 @@ class Explorer {
       SequentialChooser seq;
       auto r = Execute(s_, v_, seq, exec_);
       if (!r.ok()) return r.status();
-      expected = static_cast<int64_t>(r->schedule.size());
+      expected = static_cast<int64_t>(r->steps.size());
     }
     const int num_actors = static_cast<int>(ActorNames(s_).size());
     Random seeds(o_.seed);

@@ -26,7 +26,7 @@ nlohmann::ordered_json ReportToJson(const RunReport& r) {
   nlohmann::ordered_json j;
   j["scenario"] = r.scenario;
   j["variant"] = r.variant;
-  j["schedule"] = r.schedule;
+  j["schedule"] = r.schedule();
   j["requests"] = nlohmann::ordered_json::object();
   for (const auto& [op, n] : r.requests) j["requests"][op] = n;
   j["round_trips"] = r.round_trips;
@@ -85,8 +85,8 @@ std::string ReportToText(const RunReport& r) {
     absl::StrAppendFormat(&s, "  VIOLATION %s%s: %s\n", v.invariant, v.op.empty() ? "" : " at " + v.op, v.detail);
   if (r.deadlock) s += "  DEADLOCK: some thread never finished\n";
   if (r.step_limit) s += "  STEP LIMIT reached: the run did not finish (livelock?)\n";
-  std::string token = ScheduleToken(r.schedule);
-  if (token.size() > 160) token = absl::StrCat(token.substr(0, 160), "... (", r.schedule.size(), " steps; --format json has all)");
+  std::string token = ScheduleToken(r.schedule());
+  if (token.size() > 160) token = absl::StrCat(token.substr(0, 160), "... (", r.steps.size(), " steps; --format json has all)");
   absl::StrAppendFormat(&s, "  schedule: %s\n", token);
   if (!r.trace.empty()) {
     s += "  trace:\n";

@@ -28,7 +28,14 @@ struct OpOutcome {
 struct RunReport {
   std::string scenario;
   std::string variant;
-  std::vector<std::string> schedule;  // actor name per step
+  std::vector<int> steps;  // actor index per step (names: actor_names)
+  // The schedule as actor names, one per step.
+  std::vector<std::string> schedule() const {
+    std::vector<std::string> out;
+    out.reserve(steps.size());
+    for (int i : steps) out.push_back(actor_names[i]);
+    return out;
+  }
   std::map<std::string, int> requests;
   int round_trips = 0;
   uint64_t simulated_time_us = 0;  // makespan, sleeps included

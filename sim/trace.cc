@@ -54,7 +54,7 @@ std::string TraceToMermaid(const Scenario& s, const RunReport& r) {
 }
 
 std::string TraceToText(const RunReport& r) {
-  std::string out = absl::StrFormat("%s [%s] schedule %s\n", r.scenario, r.variant, ScheduleToken(r.schedule));
+  std::string out = absl::StrFormat("%s [%s] schedule %s\n", r.scenario, r.variant, ScheduleToken(r.schedule()));
   for (const model::TraceEvent& e : r.trace)
     absl::StrAppendFormat(&out, "%-10s %-9s %s\n", e.actor >= 0 ? r.actor_names[e.actor] : "-", e.kind, e.text);
   return out;

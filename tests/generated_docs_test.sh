@@ -12,4 +12,10 @@ if ! cmp -s "$tmp/report-example.md" docs/report-example.md; then
   diff -u docs/report-example.md "$tmp/report-example.md" | head -40 >&2
   exit 1
 fi
-echo "1 passed, 0 failed"
+scripts/gen-atomic-create-doc.sh "$fusesim" "$tmp/atomic-create.md"
+if ! cmp -s "$tmp/atomic-create.md" docs/atomic-create.md; then
+  echo "docs/atomic-create.md is stale: run scripts/gen-atomic-create-doc.sh" >&2
+  diff -u docs/atomic-create.md "$tmp/atomic-create.md" | head -40 >&2
+  exit 1
+fi
+echo "2 passed, 0 failed"
