@@ -131,7 +131,9 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
   std::vector<OpOutcome> baseline;
   for (model::Variant v : variants) {
     ReplayChooser chooser(steps);
-    auto r = Execute(s, v, chooser);
+    ExecOptions eo;
+    eo.report_dentries = false;
+    auto r = Execute(s, v, chooser, eo);
     if (!r.ok()) return r.status();
     VariantRow row;
     row.variant = std::string(model::VariantName(v));

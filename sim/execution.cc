@@ -329,6 +329,7 @@ class Execution {
     // Dentries of every path the scenario names, on every mount (paths are
     // sorted, so the keys arrive in order).
     for (const auto& mp : w_.mounts) {
+      if (!opts_.report_dentries) break;
       const std::string prefix = mp->config.name + ":";
       for (size_t i = 0; i < s_.paths.size(); ++i) {
         if (s_.paths[i] == "/") continue;

@@ -29,6 +29,9 @@ struct ExecOptions {
   int64_t max_steps = 0;
   bool trace = false;           // record a message trace in the report
   bool record_footprints = false;
+  // Report the dentry of every path the scenario names (compare needs only
+  // counts and turns this off: it is most of a big workload's report cost).
+  bool report_dentries = true;
 };
 
 absl::StatusOr<RunReport> Execute(const Scenario& s, model::Variant v, Chooser& chooser,

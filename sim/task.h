@@ -13,7 +13,9 @@
 #ifndef FUSESIM_SIM_TASK_H_
 #define FUSESIM_SIM_TASK_H_
 
+#include <array>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <utility>
 
@@ -24,8 +26,50 @@ class Task;
 
 namespace internal {
 
+// Coroutine frames are allocated and freed at every modelled call; a
+// per-thread free list per size class (64-byte granules up to 4 KiB) keeps
+// that off malloc. Memory is reused, never returned.
+class FrameAllocator {
+ public:
+  static void* Allocate(std::size_t n) {
+    const std::size_t b = (n - 1) / kGranule;
+    if (b >= kBuckets) return ::operator new(n);
+    Node*& head = Free()[b];
+    if (head != nullptr) {
+      Node* p = head;
+      head = p->next;
+      return p;
+    }
+    return ::operator new((b + 1) * kGranule);
+  }
+  static void Deallocate(void* p, std::size_t n) {
+    const std::size_t b = (n - 1) / kGranule;
+    if (b >= kBuckets) {
+      ::operator delete(p);
+      return;
+    }
+    Node* node = static_cast<Node*>(p);
+    node->next = Free()[b];
+    Free()[b] = node;
+  }
+
+ private:
+  struct Node {
+    Node* next;
+  };
+  static constexpr std::size_t kGranule = 64;
+  static constexpr std::size_t kBuckets = 64;
+  static std::array<Node*, kBuckets>& Free() {
+    thread_local std::array<Node*, kBuckets> free{};
+    return free;
+  }
+};
+
 struct PromiseBase {
   std::coroutine_handle<> continuation;
+
+  static void* operator new(std::size_t n) { return FrameAllocator::Allocate(n); }
+  static void operator delete(void* p, std::size_t n) { FrameAllocator::Deallocate(p, n); }
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {
