@@ -2,7 +2,9 @@
 // replayable schedule for every broken invariant.
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +33,8 @@ const std::vector<OptionSpec> kExploreOptions = {
     {"no-shrink", false, "report violating schedules as found, unshrunk"},
     {"shard", true, "I/N: explore only shard I of N (dpor, exhaustive); combine with `fusesim merge`"},
     {"format", true, "text (default) or json"},
+    {"o", true, "write the result to this file (atomically); an interrupted run writes its partial result"},
+    {"resume", true, "continue the interrupted run whose JSON (with \"resume\") is in this file"},
     {"help", false, "this text"},
 };
 
@@ -59,7 +63,10 @@ absl::StatusOr<ExploreOptions> ExploreOptionsFor(const Scenario& s) {
 }
 
 int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = ParseArgs(args, kExploreOptions);
+  std::vector<std::string> a = args;
+  for (auto& x : a)
+    if (x == "-o") x = "--o";
+  auto parsed = ParseArgs(a, kExploreOptions);
   if (!parsed.ok()) {
     err << "fusesim explore: " << parsed.status().message() << "\n" << OptionsHelp(kExploreOptions);
     return kExitBadInput;
@@ -75,6 +82,10 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   const std::string format = parsed->get("format", "text");
   if (format != "text" && format != "json") {
     err << "fusesim explore: --format must be text or json\n";
+    return kExitBadInput;
+  }
+  if (parsed->has("o") && format != "json") {
+    err << "fusesim explore: -o writes JSON: add --format json\n";
     return kExitBadInput;
   }
   auto scenario = LoadScenario(parsed->positional[0]);
@@ -143,9 +154,47 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   o.progress = [&err](int64_t schedules, int64_t violations) {
     err << absl::StrFormat("explore: %d schedules, %d violations so far\n", schedules, violations);
   };
+  nlohmann::ordered_json partial;
+  if (parsed->has("resume")) {
+    std::ifstream in(parsed->get("resume"), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    partial = nlohmann::ordered_json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+    if (!in || partial.is_discarded()) {
+      err << "fusesim explore: --resume: " << parsed->get("resume") << ": not the JSON of `fusesim explore --format json`\n";
+      return kExitBadInput;
+    }
+    if (format != "json") {
+      err << "fusesim explore: --resume writes JSON: add --format json\n";
+      return kExitBadInput;
+    }
+  }
   int exit = kExitOk;
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  nlohmann::ordered_json saved_runs = nlohmann::ordered_json::array();
+  if (partial.is_array()) {
+    saved_runs = partial;
+  } else if (!partial.is_null()) {
+    saved_runs.push_back(partial);
+  }
   for (model::Variant var : *variants) {
+    // The variant's saved state, when resuming.
+    nlohmann::json state;
+    const nlohmann::ordered_json* saved = nullptr;
+    if (!partial.is_null()) {
+      for (const auto& x : saved_runs)
+        if (x.value("scenario", "") == s.name && x.value("variant", "") == model::VariantName(var)) saved = &x;
+      if (saved != nullptr && saved->contains("resume")) {
+        if ((*saved)["strategy"] != StrategyName(o.strategy) || (*saved)["max_preemptions"] != o.max_preemptions) {
+          err << "fusesim explore: --resume: the saved run used another strategy or preemption bound\n";
+          return kExitBadInput;
+        }
+        state = nlohmann::json::parse((*saved)["resume"].dump());
+        o.resume = &state;
+      } else {
+        o.resume = nullptr;
+      }
+    }
     auto r = Explore(s, var, o);
     if (!r.ok()) {
       err << s.file << " [" << model::VariantName(var) << "]: " << r.status().message() << "\n";
@@ -156,6 +205,16 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (!fails.empty() && exit == kExitOk) exit = kExitFailed;
     if (format == "json") {
       nlohmann::ordered_json j = ExploreToJson(*r);
+      if (saved != nullptr) {
+        nlohmann::ordered_json before = *saved;
+        before.erase("expectations");
+        auto merged = MergeContinuation(before, j);
+        if (!merged.ok()) {
+          err << "fusesim explore: --resume: " << merged.status().message() << "\n";
+          return kExitBadInput;
+        }
+        j = *merged;
+      }
       j["expectations"] = {{"passed", fails.empty()}, {"failures", fails}};
       all.push_back(j);
     } else {
@@ -168,7 +227,13 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
     if (g_interrupted.load()) break;
   }
-  if (format == "json") out << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
+  if (format == "json") {
+    auto st = WriteFileAtomically(parsed->get("o", "-"), (all.size() == 1 ? all[0] : all).dump(2) + "\n", out);
+    if (!st.ok()) {
+      err << "fusesim explore: " << st.message() << "\n";
+      exit = kExitBadInput;
+    }
+  }
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
   return exit;

@@ -70,6 +70,46 @@ struct Frame {
 
 constexpr char kSleepBlocked[] = "sleep-set blocked";
 
+nlohmann::json FootprintJson(const Footprint& f) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const Access& a : f) j.push_back({a.key, a.write});
+  return j;
+}
+Footprint FootprintFrom(const nlohmann::json& j) {
+  Footprint f;
+  for (const auto& a : j) f.push_back({a[0].get<uint64_t>(), a[1].get<bool>()});
+  return f;
+}
+nlohmann::json SetJson(const std::vector<std::pair<int, Footprint>>& v) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [a, f] : v) j.push_back({a, FootprintJson(f)});
+  return j;
+}
+std::vector<std::pair<int, Footprint>> SetFrom(const nlohmann::json& j) {
+  std::vector<std::pair<int, Footprint>> v;
+  for (const auto& x : j) v.push_back({x[0].get<int>(), FootprintFrom(x[1])});
+  return v;
+}
+nlohmann::json FrameJson(const Frame& f) {
+  return {{"e", f.enabled}, {"l", f.last}, {"c", f.chosen},       {"fp", FootprintJson(f.fp)},
+          {"p", f.preemptions}, {"b", f.backtrack}, {"d", f.done}, {"s", SetJson(f.sleep)},
+          {"x", SetJson(f.explored)}, {"f", f.fixed}};
+}
+Frame FrameFrom(const nlohmann::json& j) {
+  Frame f;
+  f.enabled = j["e"].get<std::vector<int>>();
+  f.last = j["l"].get<int>();
+  f.chosen = j["c"].get<int>();
+  f.fp = FootprintFrom(j["fp"]);
+  f.preemptions = j["p"].get<int>();
+  f.backtrack = j["b"].get<std::vector<int>>();
+  f.done = j["d"].get<std::vector<int>>();
+  f.sleep = SetFrom(j["s"]);
+  f.explored = SetFrom(j["x"]);
+  f.fixed = j["f"].get<bool>();
+  return f;
+}
+
 // Follows frames[0..replay) and extends the path, for dpor and exhaustive.
 class DfsChooser : public Chooser {
  public:
@@ -288,6 +328,7 @@ class Explorer {
     result_.max_preemptions = o.max_preemptions;
     result_.max_schedules = o.max_schedules;
     exec_.max_steps = o.max_steps;
+    resume_ = o.resume;
   }
 
   absl::StatusOr<ExploreResult> Run() {
@@ -371,9 +412,11 @@ class Explorer {
     auto prefixes = Prefixes();
     if (!prefixes.ok()) return prefixes.status();
     result_.prefixes = static_cast<int64_t>(prefixes->size());
-    for (size_t j = 0; j < prefixes->size(); ++j) {
+    size_t first = 0;
+    if (resume_ != nullptr && resume_->contains("prefix")) first = (*resume_)["prefix"].get<size_t>();
+    for (size_t j = first; j < prefixes->size(); ++j) {
       if (static_cast<int>(j % o_.shard_count) != o_.shard_index) continue;
-      absl::Status st = RunDfs(&(*prefixes)[j]);
+      absl::Status st = RunDfs(&(*prefixes)[j], static_cast<int64_t>(j));
       if (!st.ok() || !result_.complete) return st;
     }
     return absl::OkStatus();
@@ -421,12 +464,25 @@ class Explorer {
     return out;
   }
 
-  absl::Status RunDfs(const std::vector<int>* forced = nullptr) {
+  absl::Status RunDfs(const std::vector<int>* forced = nullptr, int64_t prefix_index = -1) {
     std::vector<Frame> frames;
     size_t replay = 0;
+    if (resume_ != nullptr && resume_->contains("frames")) {
+      for (const auto& f : (*resume_)["frames"]) frames.push_back(FrameFrom(f));
+      replay = (*resume_)["replay"].get<size_t>();
+      resume_ = nullptr;
+    }
     const int num_actors = static_cast<int>(ActorNames(s_).size());
     for (;;) {
-      if (!Budget()) return absl::OkStatus();
+      if (!Budget()) {
+        nlohmann::json st;
+        st["frames"] = nlohmann::json::array();
+        for (const Frame& f : frames) st["frames"].push_back(FrameJson(f));
+        st["replay"] = replay;
+        st["prefix"] = prefix_index;
+        result_.resume = st;
+        return absl::OkStatus();
+      }
       DfsChooser chooser(&frames, replay, o_, forced);
       ExecOptions eo = exec_;
       eo.record_footprints = o_.strategy == Strategy::kDpor;
@@ -479,8 +535,14 @@ class Explorer {
     }
     const int num_actors = static_cast<int>(ActorNames(s_).size());
     Random seeds(o_.seed);
-    for (int64_t i = 0; i < o_.runs; ++i) {
-      if (!Budget()) return absl::OkStatus();
+    int64_t start = 0;
+    if (resume_ != nullptr && resume_->contains("run")) start = (*resume_)["run"].get<int64_t>();
+    for (int64_t i = 0; i < start; ++i) seeds.Next();
+    for (int64_t i = start; i < o_.runs; ++i) {
+      if (!Budget()) {
+        result_.resume = {{"run", i}};
+        return absl::OkStatus();
+      }
       const uint64_t seed = seeds.Next();
       absl::StatusOr<RunReport> r;
       if (o_.strategy == Strategy::kRandom) {
@@ -536,6 +598,7 @@ class Explorer {
   const Scenario& s_;
   model::Variant v_;
   const ExploreOptions& o_;
+  const nlohmann::json* resume_ = nullptr;  // consumed by the first DFS that resumes
   ExecOptions exec_;
   ExploreResult result_;
   std::map<std::string, size_t> index_;
@@ -596,6 +659,7 @@ nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
     j["shard"] = r.shard;
     j["prefixes"] = r.prefixes;
   }
+  if (!r.resume.is_null()) j["resume"] = r.resume;
   j["outcomes"] = nlohmann::ordered_json::array();
   for (const Outcome& o : r.outcomes) {
     nlohmann::ordered_json e;
@@ -627,6 +691,55 @@ std::vector<std::string> Strings(const nlohmann::ordered_json& a) {
 }
 
 }  // namespace
+
+// Sums the runs of one scenario and variant: counts, outcomes by key with
+// the shortest representative, findings by invariant with the shortest.
+nlohmann::ordered_json AccumulateRuns(const std::vector<const nlohmann::ordered_json*>& runs) {
+  const auto& first = *runs.front();
+  nlohmann::ordered_json m;
+  m["scenario"] = first["scenario"];
+  m["variant"] = first["variant"];
+  m["strategy"] = first["strategy"];
+  m["max_preemptions"] = first["max_preemptions"];
+  m["max_schedules"] = first["max_schedules"];
+  int64_t schedules = 0, blocked = 0;
+  bool complete = true;
+  std::set<std::string> bounds;
+  std::map<std::string, nlohmann::ordered_json> outcomes;
+  std::map<std::string, nlohmann::ordered_json> findings;
+  for (const auto* r : runs) {
+    schedules += (*r)["schedules_explored"].get<int64_t>();
+    blocked += (*r)["sleep_blocked"].get<int64_t>();
+    complete = complete && (*r)["complete"].get<bool>();
+    for (const auto& b : (*r)["bounds_hit"]) bounds.insert(b.get<std::string>());
+    for (const auto& o : (*r)["outcomes"]) {
+      const std::string k = o["key"].get<std::string>();
+      auto it = outcomes.find(k);
+      if (it == outcomes.end()) {
+        outcomes[k] = o;
+      } else {
+        const int64_t count = it->second["count"].get<int64_t>() + o["count"].get<int64_t>();
+        if (ShorterSchedule(Strings(o["schedule"]), Strings(it->second["schedule"]))) it->second = o;
+        it->second["count"] = count;
+      }
+    }
+    for (const auto& f : (*r)["violations"]) {
+      const std::string inv = f["invariant"].get<std::string>();
+      auto it = findings.find(inv);
+      if (it == findings.end() || ShorterSchedule(Strings(f["found"]), Strings(it->second["found"]))) findings[inv] = f;
+    }
+  }
+  m["schedules_explored"] = schedules;
+  m["sleep_blocked"] = blocked;
+  m["complete"] = complete;
+  m["bounds_hit"] = std::vector<std::string>(bounds.begin(), bounds.end());
+  m["prefixes"] = first.value("prefixes", 0);
+  m["outcomes"] = nlohmann::ordered_json::array();
+  for (auto& [k, o] : outcomes) m["outcomes"].push_back(o);
+  m["violations"] = nlohmann::ordered_json::array();
+  for (auto& [k, f] : findings) m["violations"].push_back(f);
+  return m;
+}
 
 absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts) {
   struct Group {
@@ -676,49 +789,49 @@ absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohma
       if (std::find(seen.begin(), seen.end(), i) == seen.end()) missing.push_back(absl::StrCat(i, "/", n));
     if (!missing.empty())
       return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: missing shards ", absl::StrJoin(missing, ", ")));
-    nlohmann::ordered_json m;
-    m["scenario"] = key.first;
-    m["variant"] = key.second;
-    m["strategy"] = first["strategy"];
-    m["max_preemptions"] = first["max_preemptions"];
-    m["max_schedules"] = first["max_schedules"];
-    int64_t schedules = 0, blocked = 0;
-    bool complete = true;
-    std::set<std::string> bounds;
-    std::map<std::string, nlohmann::ordered_json> outcomes;
-    std::map<std::string, nlohmann::ordered_json> findings;
-    for (const auto* r : runs) {
-      schedules += (*r)["schedules_explored"].get<int64_t>();
-      blocked += (*r)["sleep_blocked"].get<int64_t>();
-      complete = complete && (*r)["complete"].get<bool>();
-      for (const auto& b : (*r)["bounds_hit"]) bounds.insert(b.get<std::string>());
-      for (const auto& o : (*r)["outcomes"]) {
-        const std::string k = o["key"].get<std::string>();
-        auto it = outcomes.find(k);
-        if (it == outcomes.end()) {
-          outcomes[k] = o;
-        } else {
-          const int64_t count = it->second["count"].get<int64_t>() + o["count"].get<int64_t>();
-          if (ShorterSchedule(Strings(o["schedule"]), Strings(it->second["schedule"]))) it->second = o;
-          it->second["count"] = count;
-        }
-      }
-      for (const auto& f : (*r)["violations"]) {
-        const std::string inv = f["invariant"].get<std::string>();
-        auto it = findings.find(inv);
-        if (it == findings.end() || ShorterSchedule(Strings(f["found"]), Strings(it->second["found"]))) findings[inv] = f;
-      }
-    }
-    m["schedules_explored"] = schedules;
-    m["sleep_blocked"] = blocked;
-    m["complete"] = complete;
-    m["bounds_hit"] = std::vector<std::string>(bounds.begin(), bounds.end());
+    nlohmann::ordered_json m = AccumulateRuns(runs);
     m["shard"] = absl::StrCat("merged ", n);
-    m["prefixes"] = first.value("prefixes", 0);
-    m["outcomes"] = nlohmann::ordered_json::array();
-    for (auto& [k, o] : outcomes) m["outcomes"].push_back(o);
-    m["violations"] = nlohmann::ordered_json::array();
-    for (auto& [k, f] : findings) m["violations"].push_back(f);
+    all.push_back(m);
+  }
+  if (all.size() == 1) return all[0];
+  return all;
+}
+
+absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
+                                                         const nlohmann::ordered_json& rest) {
+  auto runs_of = [](const nlohmann::ordered_json& j) {
+    std::vector<const nlohmann::ordered_json*> v;
+    if (j.is_array()) {
+      for (const auto& x : j) v.push_back(&x);
+    } else {
+      v.push_back(&j);
+    }
+    return v;
+  };
+  const auto a = runs_of(partial), b = runs_of(rest);
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const auto* r : b) {
+    const nlohmann::ordered_json* p = nullptr;
+    for (const auto* x : a)
+      if ((*x)["scenario"] == (*r)["scenario"] && (*x)["variant"] == (*r)["variant"]) p = x;
+    if (p == nullptr) {
+      all.push_back(*r);
+      continue;
+    }
+    nlohmann::ordered_json m = AccumulateRuns({p, r});
+    // Only the continuation says whether the whole is complete, and its
+    // bounds are the ones that held at the end.
+    m["max_schedules"] = (*r)["max_schedules"];
+    m["complete"] = (*r)["complete"];
+    m["bounds_hit"] = (*r)["bounds_hit"];
+    if (r->contains("shard")) {
+      m["shard"] = (*r)["shard"];
+      m["prefixes"] = (*r)["prefixes"];
+    } else {
+      m.erase("shard");
+      m.erase("prefixes");
+    }
+    if (r->contains("resume")) m["resume"] = (*r)["resume"];
     all.push_back(m);
   }
   if (all.size() == 1) return all[0];

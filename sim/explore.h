@@ -56,6 +56,9 @@ struct ExploreOptions {
   // whose index is congruent to shard_index modulo shard_count.
   int shard_index = 0;
   int shard_count = 0;
+  // Continue an interrupted exploration from its "resume" state (the JSON
+  // ExploreToJson wrote when a bound or a signal stopped it).
+  const nlohmann::json* resume = nullptr;
   // Called about once a second with (schedules, violations so far).
   std::function<void(int64_t, int64_t)> progress;
 };
@@ -86,6 +89,9 @@ struct ExploreResult {
   int64_t max_schedules = 0;
   std::string shard;      // "I/N" or ""
   int64_t prefixes = 0;   // subtrees of the split (sharded runs)
+  // Where an incomplete exploration stopped, to continue it (--resume);
+  // null when complete.
+  nlohmann::json resume;
 };
 
 // The key that makes two runs the same outcome: results (with the created
@@ -104,6 +110,10 @@ nlohmann::ordered_json ExploreToJson(const ExploreResult& r);
 // shards 0..N-1 of N (each an object or an array of objects). Errors on
 // missing or repeated shards and on mismatched runs.
 absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts);
+// Combines an interrupted run's JSON with the JSON of its continuation
+// (explore --resume) into what one uninterrupted run reports.
+absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
+                                                         const nlohmann::ordered_json& rest);
 std::string ExploreToText(const ExploreResult& r);
 
 }  // namespace fusesim::sim

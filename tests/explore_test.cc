@@ -231,3 +231,57 @@ TEST(Explore, MergeRejectsMissingOrRepeatedShards) {
 
 }  // namespace
 }  // namespace fusesim::sim
+
+namespace fusesim::sim {
+namespace {
+
+// Interrupts an exploration after `stop` schedules, resumes it from its
+// saved state, and merges the two into one result.
+nlohmann::ordered_json InterruptAndResume(const Scenario& s, ExploreOptions o, int64_t stop) {
+  ExploreOptions first = o;
+  first.max_schedules = stop;
+  auto a = Explore(s, model::Variant::kLookupCreate, first);
+  EXPECT_TRUE(a.ok());
+  EXPECT_FALSE(a->complete);
+  EXPECT_FALSE(a->resume.is_null());
+  // Through text, as a file on disk would be.
+  auto saved = nlohmann::ordered_json::parse(ExploreToJson(*a).dump());
+  nlohmann::json state = nlohmann::json::parse(saved["resume"].dump());
+  ExploreOptions rest = o;
+  rest.resume = &state;
+  auto b = Explore(s, model::Variant::kLookupCreate, rest);
+  EXPECT_TRUE(b.ok());
+  auto merged = MergeContinuation(saved, ExploreToJson(*b));
+  EXPECT_TRUE(merged.ok());
+  return *merged;
+}
+
+TEST(Explore, InterruptedRunsResumeToTheUninterruptedResult) {
+  auto s = Load(kLitmus[0]);
+  for (Strategy st : {Strategy::kDpor, Strategy::kExhaustive, Strategy::kRandom, Strategy::kPct}) {
+    ExploreOptions o;
+    o.strategy = st;
+    o.runs = 200;
+    auto whole = Explore(*s, model::Variant::kLookupCreate, o);
+    ASSERT_TRUE(whole.ok());
+    const std::string want = ExploreToJson(*whole).dump();
+    for (int64_t stop : {1, 37, 150}) {
+      EXPECT_EQ(InterruptAndResume(*s, o, stop).dump(), want) << StrategyName(st) << " stopped after " << stop;
+    }
+  }
+}
+
+TEST(Explore, ASignalStopsWithAPartialResultAndAResumeState) {
+  auto s = Load(kLitmus[0]);
+  std::atomic<bool> interrupted{true};
+  ExploreOptions o;
+  o.interrupted = &interrupted;
+  auto r = Explore(*s, model::Variant::kLookupCreate, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->complete);
+  EXPECT_EQ(r->bounds_hit, std::vector<std::string>{"interrupted"});
+  EXPECT_FALSE(r->resume.is_null());
+}
+
+}  // namespace
+}  // namespace fusesim::sim
