@@ -284,4 +284,39 @@ std::vector<DentryId> Dcache::InLookup() const {
   return out;
 }
 
+std::vector<std::string> Dcache::CheckConsistency() const {
+  std::vector<std::string> out;
+  for (const auto& [key, d] : hashed_) {
+    const Dentry& de = at(d);
+    if (de.state != DState::kHashed || HashKey(de.parent, de.name) != key)
+      out.push_back(absl::StrFormat("dentry %d is indexed as hashed but is not (state %d)", d, static_cast<int>(de.state)));
+  }
+  for (const auto& [key, d] : in_lookup_) {
+    const Dentry& de = at(d);
+    if (de.state != DState::kInLookup || HashKey(de.parent, de.name) != key)
+      out.push_back(absl::StrFormat("dentry %d is indexed as in-lookup but is not", d));
+  }
+  std::vector<int> children(dentries_.size(), 0);
+  for (DentryId d = 0; d < size(); ++d) {
+    const Dentry& de = at(d);
+    if (de.state == DState::kFreed) continue;
+    if (de.state == DState::kInLookup && !in_lookup_.contains(HashKey(de.parent, de.name)))
+      out.push_back(absl::StrFormat("in-lookup dentry %d is not in the in-lookup hash", d));
+    if (de.count < 0) out.push_back(absl::StrFormat("dentry %d has count %d", d, de.count));
+    if (de.parent != kNoDentry) {
+      if (at(de.parent).state == DState::kFreed)
+        out.push_back(absl::StrFormat("dentry %d lives under freed dentry %d", d, de.parent));
+      children[de.parent]++;
+    }
+    if (de.inode != kNoInode && inodes_->at(de.inode).evicted)
+      out.push_back(absl::StrFormat("dentry %d points at evicted inode %d", d, de.inode));
+    if (de.state == DState::kUnhashed && de.count == 0)
+      out.push_back(absl::StrFormat("unhashed dentry %d has no reference but was not freed", d));
+  }
+  for (DentryId d = 0; d < size(); ++d)
+    if (at(d).state != DState::kFreed && at(d).count < children[d])
+      out.push_back(absl::StrFormat("dentry %d has count %d below its %d children", d, at(d).count, children[d]));
+  return out;
+}
+
 }  // namespace fusesim::model

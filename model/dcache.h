@@ -125,6 +125,12 @@ class Dcache {
   int size() const { return static_cast<int>(dentries_.size()); }
   uint64_t SlotKey(DentryId parent, NameId name) const;
 
+  // The model's own consistency (not a kernel invariant): the hashes index
+  // exactly the hashed and in-lookup dentries, reference counts cover the
+  // children, positive dentries point at live inodes. Messages for
+  // whatever is broken; empty if nothing.
+  std::vector<std::string> CheckConsistency() const;
+
  private:
   static uint64_t HashKey(DentryId parent, NameId name) {
     return (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) |

@@ -127,6 +127,9 @@ sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a) {
   for (;;) {
     co_await sim::WaitNonZero(a, m.pending, "server reads a background request");
     a.Touch(MakeKey(KeyKind::kAsyncQueue, m.index, 0), true);
+    // Evictions queue FORGETs without recording it (InodeTable knows no
+    // actor): the mount key, which every kernel step writes, orders them.
+    a.Touch(MountKey(m.index), true);
     QueuedRequest q = std::move(m.async.front());
     m.async.pop_front();
     m.pending.value--;

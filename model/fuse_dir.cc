@@ -423,14 +423,15 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   Err ret = r.err;
   if (ret == Err::kOk && r.nodeid == 0) ret = Err::kENOENT;
   if (ret == Err::kOk) {
-    if (r.nodeid != inode.nodeid || r.is_dir != inode.is_dir) {
+    if (r.nodeid != inode.nodeid) {
       k.m.inodes.QueueForget(r.nodeid, 1, k.op, k.now());
       co_return Revalidate{0};
     }
     inode.nlookup++;
   }
   if (ret == Err::kENOMEM || ret == Err::kEINTR) co_return Revalidate{-1, ret};
-  if (ret != Err::kOk) co_return Revalidate{0};
+  // fuse_stale_inode(): the same nodeid with another type is invalid too.
+  if (ret != Err::kOk || r.is_dir != inode.is_dir) co_return Revalidate{0};
   RefreshAttrs(k, ino, r);
   SetEntryTimeout(k, entry, r.entry_valid_us);
   co_return Revalidate{1};
@@ -524,7 +525,7 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
     if (k.m.dcache.positive(newent)) fuse_entry_unlinked(k, newent);
     fuse_dir_changed(k, olddir);
     if (olddir != newdir) fuse_dir_changed(k, newdir);
-  } else if (r.err == Err::kENOENT && InvalidatesOnEexist(k.m.config.kernel)) {
+  } else if ((r.err == Err::kENOENT && InvalidatesOnEexist(k.m.config.kernel)) || r.err == Err::kEINTR) {
     fuse_invalidate_entry(k, oldent);
     if (k.m.dcache.positive(newent)) fuse_invalidate_entry(k, newent);
   }
@@ -552,7 +553,6 @@ sim::Task<Err> fuse_open(Kctx& k, File& file) {
 
 sim::Task<Err> fuse_flush(Kctx& k, File& file) {
   if (file.is_dir || k.m.conn.no_flush) co_return Err::kOk;
-  if (file.fh == 0 && k.m.conn.no_open) co_return Err::kOk;
   Request req;
   req.opcode = Opcode::kFlush;
   req.nodeid = k.inode(file.inode).nodeid;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_format.h"
 #include "model/keys.h"
 
 namespace fusesim::model {
@@ -80,6 +81,24 @@ void InodeTable::ShrinkUnused(int op) {
     Inode& ino = inodes_[id];
     if (!ino.evicted && ino.count == 0 && id != root_) Evict(id, op);
   }
+}
+
+std::vector<std::string> InodeTable::CheckConsistency() const {
+  std::vector<std::string> out;
+  for (const auto& [nodeid, id] : by_nodeid_) {
+    const Inode& ino = inodes_[id];
+    if (ino.evicted || ino.nodeid != nodeid)
+      out.push_back(absl::StrFormat("nodeid %d indexes inode %d, which is evicted or another node", nodeid, id));
+  }
+  for (InodeId id = 0; id < size(); ++id) {
+    const Inode& ino = inodes_[id];
+    if (ino.evicted) continue;
+    if (ino.count <= 0 && id != root_)
+      out.push_back(absl::StrFormat("inode %d (nodeid %d) is unused but not evicted", id, ino.nodeid));
+    if (ino.i_rwsem.readers < 0 || (ino.i_rwsem.writer >= 0 && ino.i_rwsem.readers > 0))
+      out.push_back(absl::StrFormat("inode %d: i_rwsem has %d readers and writer %d", id, ino.i_rwsem.readers, ino.i_rwsem.writer));
+  }
+  return out;
 }
 
 }  // namespace fusesim::model

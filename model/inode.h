@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -65,6 +66,9 @@ class InodeTable {
   void QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now);
   int size() const { return static_cast<int>(inodes_.size()); }
   InodeId root() const { return root_; }
+  // The model's own consistency: the nodeid index points at live inodes,
+  // and a live inode other than the root is in use (generic_delete_inode).
+  std::vector<std::string> CheckConsistency() const;
 
  private:
   void Evict(InodeId id, int op);

@@ -21,6 +21,13 @@ enum class KeyKind : uint64_t {
   kOp = 8,           // (op number) completion of a scenario op
 };
 
+inline uint64_t MakeKey(KeyKind kind, uint64_t a, uint64_t b);
+
+// Everything a kernel step of a mount may touch (its dcache, inodes,
+// connection flags and the queue it may add FORGETs to): every kernel step of
+// the mount writes it, and so does the delivery of its background queue.
+inline uint64_t MountKey(int mount) { return MakeKey(KeyKind::kConn, static_cast<uint64_t>(mount), 1); }
+
 inline uint64_t MakeKey(KeyKind kind, uint64_t a, uint64_t b) {
   uint64_t h = (a + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
   h ^= (b + 0x94D049BB133111EBull) * 0x9E3779B97F4A7C15ull;

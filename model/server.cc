@@ -190,8 +190,13 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
     actor.Touch(NodeKey(id), true);
     return r;
   }
-  if (!create) {  // OPEN_ATOMIC without O_CREAT on a missing name
-    r.err = Err::kENOENT;
+  if (!create) {  // OPEN_ATOMIC without O_CREAT on a missing name: as LOOKUP
+    if (t.negative_us > 0) {
+      r.nodeid = 0;
+      r.entry_valid_us = t.negative_us;
+    } else {
+      r.err = Err::kENOENT;
+    }
     return r;
   }
   actor.Touch(EntryKey(req.nodeid, req.name), true);

@@ -16,6 +16,7 @@ absl::StatusOr<Verdict> CheckScenario(const Scenario& s, model::Variant v) {
       mode == ScheduleSpec::Mode::kPct) {
     auto o = ExploreOptionsFor(s);
     if (!o.ok()) return o.status();
+    o->shrink = false;  // check prints no schedules
     auto r = Explore(s, v, *o);
     if (!r.ok()) return r.status();
     out.failures = CheckExplore(s, v, *r);

@@ -119,8 +119,14 @@ void Compare(const RunReport& model, const oracle::OracleResult& real, bool exac
       row.real_requests.push_back(q.opcode);
       row.real_texts.push_back(q.text);
     }
-    row.agree = row.model_result == row.real_result &&
-                Normalize(row.model_requests, exact) == Normalize(row.real_requests, exact);
+    // In a gated replay the forgets (sent by no thread) are attributed by a
+    // guess, so by default they are compared once for the run (below).
+    auto seq = [&](const std::vector<std::string>& v) {
+      std::vector<std::string> n = Normalize(v, exact);
+      if (real.gated && !exact) n.erase(std::remove(n.begin(), n.end(), kForgets), n.end());
+      return n;
+    };
+    row.agree = row.model_result == row.real_result && seq(row.model_requests) == seq(row.real_requests);
     out->rows.push_back(std::move(row));
   }
   // Exit-time closes: what the model counted in no op, against what the real
@@ -142,6 +148,39 @@ void Compare(const RunReport& model, const oracle::OracleResult& real, bool exac
     exit.model_result = exit.real_result = "ok";
     exit.agree = NormalizeBag(exit.model_requests, exact) == NormalizeBag(exit.real_requests, exact);
     out->rows.push_back(std::move(exit));
+  }
+  if (real.gated) {
+    if (!exact) {
+      Row f;
+      f.label = "forgets";
+      f.syscall = "forget messages in the run";
+      f.model_result = f.real_result = "ok";
+      for (const auto& [op, n] : model.requests)
+        for (int i = 0; i < n; ++i)
+          if (IsForget(op)) f.model_requests.push_back(op);
+      for (const auto& x : real.ops)
+        for (const auto& q : x.requests)
+          if (IsForget(q.opcode)) {
+            f.real_requests.push_back(q.opcode);
+            f.real_texts.push_back(q.text);
+          }
+      for (const auto& x : real.exits)
+        for (const auto& q : x.requests)
+          if (IsForget(q.opcode)) {
+            f.real_requests.push_back(q.opcode);
+            f.real_texts.push_back(q.text);
+          }
+      f.agree = f.model_requests.empty() == f.real_requests.empty();
+      if (!f.model_requests.empty() || !f.real_requests.empty()) out->rows.push_back(std::move(f));
+    }
+    Row sch;
+    sch.label = "schedule";
+    sch.syscall = "the replay schedule";
+    sch.model_result = "followed";
+    sch.real_result = real.schedule_divergence.empty() ? "followed" : "diverged";
+    if (!real.schedule_divergence.empty()) sch.real_texts.push_back(real.schedule_divergence);
+    sch.agree = real.schedule_divergence.empty();
+    out->rows.push_back(std::move(sch));
   }
   out->status = "agree";
   for (size_t i = 0; i < out->rows.size(); ++i) {
@@ -316,7 +355,23 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
       finish(std::move(o));
       continue;
     }
-    SequentialChooser chooser;
+    // The model's run: sequential, or the scenario's replay schedule (which
+    // the real run then follows through the server's gate).
+    const bool replay = s.schedule.mode == ScheduleSpec::Mode::kReplay;
+    std::vector<int> steps;
+    if (replay) {
+      auto st = ScheduleIndices(s, s.schedule.steps);
+      if (!st.ok()) {
+        err << s.file << ": /schedule/steps: " << st.status().message() << "\n";
+        o.status = "bad-input";
+        o.reason = std::string(st.status().message());
+        bad_input = true;
+        outcomes.push_back(o);
+        continue;
+      }
+      steps = *st;
+    }
+    ReplayChooser chooser(steps);  // empty: sequential
     ExecOptions eo;
     eo.trace = true;
     auto model = Execute(s, model::Variant::kLookupCreate, chooser, eo);
@@ -330,7 +385,19 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
       }
       continue;
     }
-    auto order = oracle::OrderFromTrace(s, *model);
+    opts.gated = replay;
+    opts.script.clear();
+    if (replay) {
+      auto script = oracle::ScriptFromModel(s, steps);
+      if (!script.ok()) {
+        o.status = "error";
+        o.reason = std::string(script.status().message());
+        finish(std::move(o));
+        continue;
+      }
+      opts.script = *script;
+    }
+    auto order = oracle::OrderFromTrace(s, *model, /*allow_overlap=*/replay);
     if (!order.ok()) {
       if (order.status().code() == absl::StatusCode::kUnimplemented) {
         o.status = "skipped";

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "model/consistency.h"
 #include "model/file.h"
 #include "model/fuse_conn.h"
 #include "model/keys.h"
@@ -74,7 +75,7 @@ class Execution {
       a->kind = s.threads[t].server_side ? ActorKind::kServerThread : ActorKind::kThread;
       a->record = opts.record_footprints;
       if (!s.threads[t].server_side)
-        a->home_key = model::MakeKey(model::KeyKind::kConn, static_cast<uint64_t>(s.threads[t].mount), 1);
+        a->home_key = model::MountKey(s.threads[t].mount);
       actors_.push_back(std::move(a));
     }
     for (size_t m = 0; m < s.mounts.size(); ++m) {
@@ -103,7 +104,18 @@ class Execution {
                  blocked ? absl::StrCat("waits: ", a.wait.what) : absl::StrCat("wakes: ", a.wait.what));
       };
     }
-    auto loop = RunLoop(actors, chooser, MaxSteps(), observer);
+    StepHook hook;
+    if (opts_.check_consistency) {
+      hook = [this](int step) {
+        if (internal_errors_.size() > 20) return;
+        // After an oops the dead task's half-done state is the BUG's finding.
+        for (const auto& a : actors_)
+          if (a->bugged) return;
+        for (const std::string& e : model::CheckConsistency(w_))
+          internal_errors_.push_back(absl::StrCat("after step ", step, ": ", e));
+      };
+    }
+    auto loop = RunLoop(actors, chooser, MaxSteps(), observer, hook);
     if (!loop.ok()) return loop.status();
     return Finish(*loop);
   }
@@ -350,6 +362,7 @@ class Execution {
     r.violations = w_.violations;
     r.step_limit = loop.step_limit;
     if (opts_.trace) r.trace = w_.trace;
+    r.internal_errors = internal_errors_;
     return r;
   }
 
@@ -357,6 +370,7 @@ class Execution {
   ExecOptions opts_;
   model::World w_;
   std::vector<std::unique_ptr<Actor>> actors_;
+  std::vector<std::string> internal_errors_;
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ struct ExecOptions {
   // Report the dentry of every path the scenario names (compare needs only
   // counts and turns this off: it is most of a big workload's report cost).
   bool report_dentries = true;
+  // Run model/consistency.h after every step; what it finds goes to
+  // RunReport::internal_errors (a bug in fusesim, not in the kernel).
+  bool check_consistency = false;
 };
 
 absl::StatusOr<RunReport> Execute(const Scenario& s, model::Variant v, Chooser& chooser,

@@ -13,7 +13,7 @@
 //   pct         `runs` schedules of Probabilistic Concurrency Testing with
 //               bug depth `depth` (Burckhardt et al. 2010), seeded.
 // Two steps are dependent when their footprints (sim::Access) touch a common
-// key and one writes it; see docs/scheduling-points.md.
+// key and one writes it; see docs/exploring.md.
 //
 // Results: the distinct outcomes with how many schedules reached each, and
 // for every broken invariant a shortest schedule found, shrunk, as the token
@@ -66,7 +66,7 @@ struct ExploreOptions {
 struct Outcome {
   std::string key;  // canonical JSON of what makes outcomes distinct
   int64_t count = 0;
-  RunReport report;  // the first schedule that reached it
+  RunReport report;  // its shortest schedule (then the smallest token)
 };
 
 struct Finding {
@@ -83,7 +83,7 @@ struct ExploreResult {
   int64_t sleep_blocked = 0;    // dpor: redundant prefixes abandoned
   bool complete = true;         // the space was covered within the bounds
   std::vector<std::string> bounds_hit;  // "max-schedules", "time-budget", "interrupted", ...
-  std::vector<Outcome> outcomes;        // in order of discovery
+  std::vector<Outcome> outcomes;        // sorted by key
   std::vector<Finding> findings;        // one per invariant, shortest schedule
   int max_preemptions = -1;
   int64_t max_schedules = 0;

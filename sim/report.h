@@ -48,6 +48,8 @@ struct RunReport {
   bool deadlock = false;
   bool step_limit = false;
   std::vector<std::string> actor_names;
+  // Model inconsistencies found with ExecOptions::check_consistency.
+  std::vector<std::string> internal_errors;
   std::vector<model::TraceEvent> trace;  // with ExecOptions::trace
 };
 

@@ -832,6 +832,17 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
     size_t cut = syntax.find(": ", syntax.find("column"));
     if (cut != std::string::npos) syntax = syntax.substr(cut + 2);
     syntax_byte = e.byte == 0 ? 0 : e.byte - 1;
+  } catch (const json::exception& e) {
+    // Not a parse_error: a number too large for a double ("1e400") is
+    // out_of_range.406, "number overflow parsing '1e400'", without an offset;
+    // point at the first occurrence of the number.
+    syntax = e.what();
+    if (size_t cut = syntax.find("] "); cut != std::string::npos) syntax = syntax.substr(cut + 2);
+    size_t q = syntax.find('\'');
+    if (q != std::string::npos && syntax.rfind('\'') > q) {
+      size_t at = text.find(syntax.substr(q + 1, syntax.rfind('\'') - q - 1));
+      if (at != std::string::npos) syntax_byte = at;
+    }
   }
   if (!pos.ok()) {
     std::string msg(pos.status().message());

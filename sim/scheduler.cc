@@ -32,7 +32,8 @@ absl::StatusOr<int> ReplayChooser::Choose(int step, const std::vector<int>& enab
 }
 
 absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
-                                   int64_t max_steps, const WaitObserver& observer) {
+                                   int64_t max_steps, const WaitObserver& observer,
+                                   const StepHook& after_step) {
   std::vector<char> blocked(actors.size(), 0);
   LoopResult out;
   for (Actor* a : actors) {
@@ -73,6 +74,7 @@ absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& c
     a->resume.resume();
     if (a->root.done()) a->finished = true;
     last = *pick;
+    if (after_step) after_step(static_cast<int>(out.schedule.size()));
   }
   chooser.Finish(static_cast<int>(out.schedule.size()), actors);
   return out;

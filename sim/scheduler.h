@@ -67,8 +67,12 @@ struct LoopResult {
 // for something) and when it runs again after waiting.
 using WaitObserver = std::function<void(const Actor& a, bool blocked)>;
 
+// Called after every step (model consistency checks in tests).
+using StepHook = std::function<void(int step)>;
+
 absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
-                                   int64_t max_steps, const WaitObserver& observer = nullptr);
+                                   int64_t max_steps, const WaitObserver& observer = nullptr,
+                                   const StepHook& after_step = nullptr);
 
 }  // namespace fusesim::sim
 

@@ -26,7 +26,8 @@ absl::StatusOr<Knobs> ReadKnobs(const json& w, const WorkloadLimits& lim) {
   if (!w.is_object()) return Bad("", "expected an object like {\"kind\": \"archive\", \"files\": 1000}");
   Knobs k;
   static const char* kKeys[] = {"kind", "files", "dirs", "threads", "depth", "existing", "seed"};
-  for (const auto& [key, value] : w.items()) {
+  for (const auto& item : w.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those
     if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return key == x; }) == std::end(kKeys))
       return Bad(key, "unknown key; valid keys: kind, files, dirs, threads, depth, existing, seed");
   }

@@ -61,3 +61,56 @@ TEST(Determinism, ExplorationIsIdenticalTwice) {
 
 }  // namespace
 }  // namespace fusesim::sim
+
+namespace fusesim::sim {
+namespace {
+
+// The model stays consistent with itself after every step of every bundled
+// scenario, and of a sample of explored schedules.
+TEST(Consistency, HoldsAfterEveryStepOfTheCorpus) {
+  for (const std::string& f : BundledScenarios()) {
+    auto s = LoadScenario(f);
+    ASSERT_TRUE(s.ok());
+    for (model::Variant v : (*s)->variants) {
+      std::vector<int> steps;
+      if ((*s)->schedule.mode == ScheduleSpec::Mode::kReplay) steps = *ScheduleIndices(**s, (*s)->schedule.steps);
+      ReplayChooser c(steps);
+      ExecOptions o;
+      o.check_consistency = true;
+      auto r = Execute(**s, v, c, o);
+      ASSERT_TRUE(r.ok()) << f;
+      EXPECT_TRUE(r->internal_errors.empty()) << f << " [" << model::VariantName(v) << "]: " << r->internal_errors.front();
+    }
+  }
+}
+
+TEST(Consistency, HoldsOnRandomSchedulesOfTheRaces) {
+  for (const std::string& f : BundledScenarios()) {
+    auto s = LoadScenario(f);
+    ASSERT_TRUE(s.ok());
+    if ((*s)->threads.size() < 2) continue;
+    for (model::Variant v : (*s)->variants) {
+      for (uint64_t seed = 1; seed <= 20; ++seed) {
+        // A random schedule, replayed with the check on.
+        ExploreOptions eo;
+        eo.strategy = Strategy::kRandom;
+        eo.runs = 1;
+        eo.seed = seed;
+        eo.shrink = false;
+        auto e = Explore(**s, v, eo);
+        ASSERT_TRUE(e.ok());
+        const RunReport& rep = e->outcomes.front().report;
+        ReplayChooser c(rep.steps);
+        ExecOptions o;
+        o.check_consistency = true;
+        auto r = Execute(**s, v, c, o);
+        ASSERT_TRUE(r.ok());
+        EXPECT_TRUE(r->internal_errors.empty()) << f << " [" << model::VariantName(v) << "] seed " << seed << ": "
+                                                << r->internal_errors.front();
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fusesim::sim
