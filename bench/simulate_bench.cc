@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "sim/compare.h"
 #include "sim/execution.h"
 #include "sim/explore.h"
 #include "sim/scenario_loader.h"
@@ -52,6 +53,26 @@ BENCHMARK(BM_Simulate100kCreates)
     ->Args({100000, static_cast<int>(model::Variant::kAtomicCreate), 0})
     ->Args({100000, static_cast<int>(model::Variant::kLookupCreate), 1})
     ->Unit(benchmark::kMillisecond);
+
+// `fusesim compare` over an archive extraction of 100,000 files, all five
+// variants (what the report of a big workload costs).
+void BM_Compare100kArchive(benchmark::State& state) {
+  auto s = ParseScenario(R"({"name": "archive-100k", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],
+                             "workload": {"kind": "archive", "files": 100000, "dirs": 1000}})", "bench.json");
+  if (!s.ok()) {
+    state.SkipWithError("bad workload");
+    return;
+  }
+  CompareOptions o;
+  o.latency = *LatencyPreset("local");
+  for (auto _ : state) {
+    auto c = CompareScenario(**s, o);
+    if (!c.ok()) state.SkipWithError("compare failed");
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetLabel("5 variants, 200,000 syscalls each");
+}
+BENCHMARK(BM_Compare100kArchive)->Unit(benchmark::kMillisecond);
 
 const char* kRaces[] = {
     R"({"name": "same-name", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],

@@ -2,6 +2,7 @@
 // finds, with fewer schedules; counterexamples replay; sampling is seeded.
 #include "sim/explore.h"
 
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -281,6 +282,42 @@ TEST(Explore, ASignalStopsWithAPartialResultAndAResumeState) {
   EXPECT_FALSE(r->complete);
   EXPECT_EQ(r->bounds_hit, std::vector<std::string>{"interrupted"});
   EXPECT_FALSE(r->resume.is_null());
+}
+
+}  // namespace
+}  // namespace fusesim::sim
+
+namespace fusesim::sim {
+namespace {
+
+// Every violation a bundled explore scenario finds comes with a shrunk
+// schedule that `run --schedule` replays into the same violation.
+TEST(Explore, EveryBundledFindingReplays) {
+  int replayed = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(FUSESIM_SOURCE_DIR) + "/scenarios")) {
+    if (e.path().extension() != ".json") continue;
+    auto s = LoadScenario(e.path().string());
+    ASSERT_TRUE(s.ok());
+    if ((*s)->schedule.mode != ScheduleSpec::Mode::kExplore) continue;
+    for (model::Variant v : (*s)->variants) {
+      auto r = Explore(**s, v, *ExploreOptionsFor(**s));
+      ASSERT_TRUE(r.ok());
+      for (const Finding& f : r->findings) {
+        auto steps = ParseScheduleToken(**s, ScheduleToken(f.schedule));
+        ASSERT_TRUE(steps.ok());
+        ReplayChooser c(*steps);
+        auto rep = Execute(**s, v, c);
+        ASSERT_TRUE(rep.ok());
+        bool found = false;
+        for (const auto& viol : rep->violations) found |= viol.invariant == f.invariant;
+        EXPECT_TRUE(found) << e.path() << " [" << model::VariantName(v) << "] " << f.invariant << " with '"
+                           << ScheduleToken(f.schedule) << "'";
+        EXPECT_LE(f.schedule.size(), f.found.size());
+        ++replayed;
+      }
+    }
+  }
+  EXPECT_GE(replayed, 8);
 }
 
 }  // namespace
