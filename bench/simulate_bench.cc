@@ -35,6 +35,7 @@ void BM_Simulate100kCreates(benchmark::State& state) {
   const auto variant = static_cast<model::Variant>(state.range(1));
   ExecOptions eo;
   eo.report_dentries = state.range(2) != 0;
+  eo.describe_ops = state.range(2) != 0;
   int64_t syscalls = 0;
   for (auto _ : state) {
     SequentialChooser c;

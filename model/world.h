@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+
 #include "model/errno.h"
 #include "model/mount.h"
 #include "model/names.h"
@@ -33,7 +35,7 @@ struct OpRecord {
   bool is_open = false;
   bool created = false;         // FMODE_CREATED of a successful open
   bool server_created = false;  // a request of this op created the file opened
-  std::vector<Opcode> requests;
+  absl::InlinedVector<Opcode, 6> requests;  // usually a few: no allocation
   int round_trips = 0;
   sim::Completion completion;
 };

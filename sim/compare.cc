@@ -133,6 +133,7 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
     ReplayChooser chooser(steps);
     ExecOptions eo;
     eo.report_dentries = false;
+    eo.describe_ops = false;
     auto r = Execute(s, v, chooser, eo);
     if (!r.ok()) return r.status();
     VariantRow row;
@@ -160,7 +161,9 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
     if (!baseline.empty() && v != model::Variant::kLookupCreate) {
       for (size_t i = 0; i < r->results.size() && i < baseline.size(); ++i) {
         const std::string a = ResultWithCreated(baseline[i]), b = ResultWithCreated(r->results[i]);
-        if (a != b) row.behaviour_changes.push_back(absl::StrCat(r->results[i].label, " (", r->results[i].op, "): ", a, " -> ", b));
+        if (a != b)
+          row.behaviour_changes.push_back(
+              absl::StrCat(r->results[i].label, " (", DescribeOp(s.op(static_cast<int>(i))), "): ", a, " -> ", b));
       }
     }
     out.rows.push_back(std::move(row));

@@ -23,7 +23,9 @@ namespace {
 using model::Err;
 using model::Kctx;
 
-std::string Describe(const OpSpec& op) {
+}  // namespace
+
+std::string DescribeOp(const OpSpec& op) {
   switch (op.kind) {
     case OpKind::kOpen: return absl::StrCat("open ", op.path, " ", op.flags_text);
     case OpKind::kClose: return absl::StrCat("close ", op.fd);
@@ -43,6 +45,10 @@ std::string Describe(const OpSpec& op) {
   }
   return "?";
 }
+
+namespace {
+
+std::string Describe(const OpSpec& op) { return DescribeOp(op); }
 
 class Execution {
  public:
@@ -276,13 +282,14 @@ class Execution {
       const model::OpRecord& rec = w_.ops[g];
       OpOutcome o;
       o.label = rec.label;
-      o.op = Describe(s_.op(static_cast<int>(g)));
+      if (opts_.describe_ops) o.op = Describe(s_.op(static_cast<int>(g)));
       if (rec.bug) o.result = "BUG";
       else if (rec.done) o.result = std::string(model::ErrName(rec.err));
       else if (rec.started) o.result = "hung";
       else o.result = "not-run";
       o.is_open = rec.is_open;
       o.created = rec.created;
+      o.requests.reserve(rec.requests.size());
       for (model::Opcode op : rec.requests) o.requests.emplace_back(model::OpcodeName(op));
       o.round_trips = rec.round_trips;
       r.results.push_back(std::move(o));

@@ -35,7 +35,12 @@ struct ExecOptions {
   // Run model/consistency.h after every step; what it finds goes to
   // RunReport::internal_errors (a bug in fusesim, not in the kernel).
   bool check_consistency = false;
+  // Fill OpOutcome::op ("open /d/f O_CREAT|O_WRONLY") for every op.
+  bool describe_ops = true;
 };
+
+// "open /d/f O_CREAT|O_WRONLY": an op as text reports show it.
+std::string DescribeOp(const OpSpec& op);
 
 absl::StatusOr<RunReport> Execute(const Scenario& s, model::Variant v, Chooser& chooser,
                                   const ExecOptions& opts = {});
