@@ -189,37 +189,52 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
   co_return Err::kOk;
 }
 
-// Mainline's ->atomic_open() (and every variant's fallback to it).
-sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                                 uint32_t flags, bool lookup_if_in_lookup) {
-  AtomicOpenResult out;
-  if (lookup_if_in_lookup && k.m.dcache.d_in_lookup(entry)) {
-    LookupResult lr = co_await fuse_lookup(k, dir, entry);
-    if (lr.err != Err::kOk) co_return AtomicOpenResult{lr.err};
-    if (lr.alias != kNoDentry) {
-      out.res = lr.alias;
-      entry = lr.alias;
-    }
+// The LOOKUP at the top of ->atomic_open for an in-lookup dentry. On a
+// directory alias the caller goes on with the alias, which finish_no_open()
+// hands to the VFS (out->res holds its reference).
+sim::Task<Err> lookup_first(Kctx& k, InodeId dir, DentryId* entry, AtomicOpenResult* out) {
+  LookupResult lr = co_await fuse_lookup(k, dir, *entry);
+  if (lr.err != Err::kOk) co_return lr.err;
+  if (lr.alias != kNoDentry) {
+    out->res = lr.alias;
+    *entry = lr.alias;
   }
-  if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;  // finish_no_open
-  file.created = true;  // "Only creates"
-  Err err = Err::kOk;
-  if (!k.m.conn.no_create) {
-    err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
-    if (err == Err::kENOSYS) {
-      k.m.conn.no_create = true;
-    } else {
-      if (err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
-      if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-      co_return AtomicOpenResult{err};
-    }
-  }
-  err = co_await fuse_mknod(k, dir, entry);
+  co_return Err::kOk;
+}
+
+// Returns from ->atomic_open with the create's result: 6.6+ invalidates the
+// dentry on EEXIST; an alias reference is dropped.
+AtomicOpenResult create_done(Kctx& k, DentryId entry, const AtomicOpenResult& out, Err err) {
+  if (err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
+  if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
+  return AtomicOpenResult{err};
+}
+
+// The "mknod:" label: MKNOD, then finish_no_open() so that the VFS opens.
+sim::Task<AtomicOpenResult> mknod_then_open(Kctx& k, InodeId dir, DentryId entry, AtomicOpenResult out) {
+  Err err = co_await fuse_mknod(k, dir, entry);
   if (err != Err::kOk) {
     if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
     co_return AtomicOpenResult{err};
   }
   co_return out;
+}
+
+// Mainline's ->atomic_open() (and every variant's fallback to it).
+sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId entry, File& file,
+                                                 uint32_t flags, bool lookup_if_in_lookup) {
+  AtomicOpenResult out;
+  if (lookup_if_in_lookup && k.m.dcache.d_in_lookup(entry)) {
+    if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
+  }
+  if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;  // finish_no_open
+  file.created = true;  // "Only creates"
+  if (!k.m.conn.no_create) {
+    Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
+    if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
+    k.m.conn.no_create = true;
+  }
+  co_return co_await mknod_then_open(k, dir, entry, out);
 }
 
 // v4 1/3 "FUSE: Implement atomic lookup + create", exactly.
@@ -228,38 +243,23 @@ sim::Task<AtomicOpenResult> atomic_open_v4(Kctx& k, InodeId dir, DentryId entry,
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
   if ((!create || k.m.conn.no_atomic_create) && k.m.dcache.d_in_lookup(entry)) {
-    LookupResult lr = co_await fuse_lookup(k, dir, entry);
-    if (lr.err != Err::kOk) co_return AtomicOpenResult{lr.err};
-    if (lr.alias != kNoDentry) {
-      out.res = lr.alias;
-      entry = lr.alias;
-    }
+    if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
   }
   if (!create || k.m.dcache.positive(entry)) co_return out;
   file.created = true;
-  Err err = Err::kOk;
   if (!k.m.conn.no_create) {
     // fuse_atomic_create()
-    err = Err::kENOSYS;
+    Err err = Err::kENOSYS;
     if (!k.m.conn.no_atomic_create) {
       err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kAtomicCreate);
       if (err == Err::kENOSYS) k.m.conn.no_atomic_create = true;
     }
     // "fall back to normal create" -- without redoing the lookup.
     if (err == Err::kENOSYS) err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
-    if (err != Err::kENOSYS) {
-      if (err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
-      if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-      co_return AtomicOpenResult{err};
-    }
+    if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
     k.m.conn.no_create = true;
   }
-  err = co_await fuse_mknod(k, dir, entry);
-  if (err != Err::kOk) {
-    if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-    co_return AtomicOpenResult{err};
-  }
-  co_return out;
+  co_return co_await mknod_then_open(k, dir, entry, out);
 }
 
 // The alternative raised in review: skip LOOKUP, send plain CREATE.
@@ -268,30 +268,16 @@ sim::Task<AtomicOpenResult> atomic_open_skip_lookup(Kctx& k, InodeId dir, Dentry
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
   if ((!create || k.m.conn.no_create) && k.m.dcache.d_in_lookup(entry)) {
-    LookupResult lr = co_await fuse_lookup(k, dir, entry);
-    if (lr.err != Err::kOk) co_return AtomicOpenResult{lr.err};
-    if (lr.alias != kNoDentry) {
-      out.res = lr.alias;
-      entry = lr.alias;
-    }
+    if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
   }
   if (!create || k.m.dcache.positive(entry)) co_return out;
   file.created = true;
   if (!k.m.conn.no_create) {
     Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
-    if (err != Err::kENOSYS) {
-      if (err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
-      if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-      co_return AtomicOpenResult{err};
-    }
+    if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
     k.m.conn.no_create = true;
   }
-  Err err = co_await fuse_mknod(k, dir, entry);
-  if (err != Err::kOk) {
-    if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-    co_return AtomicOpenResult{err};
-  }
-  co_return out;
+  co_return co_await mknod_then_open(k, dir, entry, out);
 }
 
 // v5 1/3 "FUSE: Avoid lookups in fuse create": CREATE_EXT; on ENOSYS go back
@@ -302,12 +288,7 @@ sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry,
   const bool create = (flags & kOCreat) != 0;
   for (;;) {  // "lookup:" label
     if ((!create || k.m.conn.no_create_ext) && k.m.dcache.d_in_lookup(entry)) {
-      LookupResult lr = co_await fuse_lookup(k, dir, entry);
-      if (lr.err != Err::kOk) co_return AtomicOpenResult{lr.err};
-      if (lr.alias != kNoDentry) {
-        out.res = lr.alias;
-        entry = lr.alias;
-      }
+      if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
     }
     if (!create || k.m.dcache.positive(entry)) co_return out;
     if (k.m.conn.no_create) break;  // mknod
@@ -323,21 +304,12 @@ sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry,
     } else {
       err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     }
-    if (err == Err::kENOSYS) {
-      k.m.conn.no_create = true;
-      break;
-    }
-    if (err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
-    if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-    co_return AtomicOpenResult{err};
+    if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
+    k.m.conn.no_create = true;
+    break;
   }
   file.created = true;
-  Err err = co_await fuse_mknod(k, dir, entry);
-  if (err != Err::kOk) {
-    if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
-    co_return AtomicOpenResult{err};
-  }
-  co_return out;
+  co_return co_await mknod_then_open(k, dir, entry, out);
 }
 
 // The 2023 "full atomic open" series (v10): one OPEN_ATOMIC for O_CREAT and

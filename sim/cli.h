@@ -66,6 +66,10 @@ absl::StatusOr<std::vector<std::string>> CollectScenarioFiles(const std::vector<
 absl::StatusOr<std::vector<model::Variant>> SelectVariants(const Scenario& s, const ParsedArgs& a,
                                                            const std::string& flag);
 
+// The steps to replay: --schedule if given, else the scenario's replay
+// schedule, else none (sequential). Errors say which of the two is bad.
+absl::StatusOr<std::vector<int>> StepsFor(const Scenario& s, const ParsedArgs& a);
+
 // Writes text to path atomically (temp file + rename); "-" is stdout.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& text, std::ostream& out);
 

@@ -45,28 +45,12 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "fusesim check: give scenario files or directories\n";
     return kExitBadInput;
   }
-  std::vector<std::string> files;
-  for (const std::string& p : parsed->positional) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
-           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path().string());
-      }
-      std::sort(found.begin(), found.end());
-      if (found.empty()) {
-        err << "fusesim check: " << p << ": no .json scenarios found\n";
-        return kExitBadInput;
-      }
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (std::filesystem::exists(p, ec)) {
-      files.push_back(p);
-    } else {
-      err << "fusesim check: " << p << ": no such file or directory\n";
-      return kExitBadInput;
-    }
+  auto collected = CollectScenarioFiles(parsed->positional);
+  if (!collected.ok()) {
+    err << "fusesim check: " << collected.status().message() << "\n";
+    return kExitBadInput;
   }
+  const std::vector<std::string>& files = *collected;
   std::vector<Case> cases;
   int passed = 0, failed = 0;
   bool bad_input = false;

@@ -40,6 +40,20 @@ absl::StatusOr<std::vector<model::Variant>> SelectVariants(const Scenario& s, co
   return out;
 }
 
+absl::StatusOr<std::vector<int>> StepsFor(const Scenario& s, const ParsedArgs& a) {
+  if (a.has("schedule")) {
+    auto st = ParseScheduleToken(s, a.get("schedule"));
+    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat("--schedule: ", st.status().message()));
+    return st;
+  }
+  if (s.schedule.mode == ScheduleSpec::Mode::kReplay) {
+    auto st = ScheduleIndices(s, s.schedule.steps);
+    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(s.file, ": /schedule/steps: ", st.status().message()));
+    return st;
+  }
+  return std::vector<int>{};
+}
+
 int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto parsed = ParseArgs(args, kRunOptions);
   if (!parsed.ok()) {
@@ -83,22 +97,12 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
     err << "fusesim run: " << variants.status().message() << "\n";
     return kExitBadInput;
   }
-  std::vector<int> steps;
-  if (parsed->has("schedule")) {
-    auto st = ParseScheduleToken(s, parsed->get("schedule"));
-    if (!st.ok()) {
-      err << "fusesim run: --schedule: " << st.status().message() << "\n";
-      return kExitBadInput;
-    }
-    steps = *st;
-  } else if (s.schedule.mode == ScheduleSpec::Mode::kReplay) {
-    auto st = ScheduleIndices(s, s.schedule.steps);
-    if (!st.ok()) {
-      err << s.file << ": /schedule/steps: " << st.status().message() << "\n";
-      return kExitBadInput;
-    }
-    steps = *st;
+  auto steps_or = StepsFor(s, *parsed);
+  if (!steps_or.ok()) {
+    err << "fusesim run: " << steps_or.status().message() << "\n";
+    return kExitBadInput;
   }
+  const std::vector<int>& steps = *steps_or;
   int exit = kExitOk;
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   for (model::Variant v : *variants) {

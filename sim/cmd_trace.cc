@@ -51,23 +51,12 @@ int CmdTrace(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "fusesim trace: " << (variants.ok() ? "give one --variant" : std::string(variants.status().message())) << "\n";
     return kExitBadInput;
   }
-  std::vector<int> steps;
-  if (parsed->has("schedule")) {
-    auto st = ParseScheduleToken(s, parsed->get("schedule"));
-    if (!st.ok()) {
-      err << "fusesim trace: --schedule: " << st.status().message() << "\n";
-      return kExitBadInput;
-    }
-    steps = *st;
-  } else if (s.schedule.mode == ScheduleSpec::Mode::kReplay) {
-    auto st = ScheduleIndices(s, s.schedule.steps);
-    if (!st.ok()) {
-      err << s.file << ": /schedule/steps: " << st.status().message() << "\n";
-      return kExitBadInput;
-    }
-    steps = *st;
+  auto steps = StepsFor(s, *parsed);
+  if (!steps.ok()) {
+    err << "fusesim trace: " << steps.status().message() << "\n";
+    return kExitBadInput;
   }
-  ReplayChooser chooser(steps);
+  ReplayChooser chooser(*steps);
   ExecOptions o;
   o.trace = true;
   auto r = Execute(s, variants->front(), chooser, o);
