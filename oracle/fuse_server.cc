@@ -104,7 +104,8 @@ size_t RequestLog::Append(LoggedRequest r) {
   std::lock_guard<std::mutex> l(mu_);
   last_ = std::chrono::steady_clock::now();
   r.seq = entries_.size() + 1;
-  r.tag = tag_;
+  auto tt = thread_tags_.find(static_cast<pid_t>(r.pid));
+  r.tag = tt != thread_tags_.end() ? tt->second : tag_;
   r.at_us = std::chrono::duration_cast<std::chrono::microseconds>(last_ - start_).count();
   const size_t index = entries_.size();
   by_unique_[{r.mount, r.unique}] = index;
@@ -133,11 +134,105 @@ void RequestLog::SetReplyError(int mount, uint64_t unique, int error) {
   } else if (r.reply.empty()) {
     r.reply = "ok";
   }
+  r.replied = true;
+  cv_.notify_all();
+}
+
+void RequestLog::SetReplyFh(size_t index, uint64_t fh) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (index < entries_.size()) entries_[index].fh = fh;
 }
 
 void RequestLog::SetTag(int tag) {
   std::lock_guard<std::mutex> l(mu_);
   tag_ = tag;
+}
+
+void RequestLog::SetThreadTag(pid_t tid, int tag) {
+  std::lock_guard<std::mutex> l(mu_);
+  thread_tags_[tid] = tag;
+}
+
+void RequestLog::EnableGate(bool on) {
+  std::lock_guard<std::mutex> l(mu_);
+  gate_ = on;
+  cv_.notify_all();
+}
+
+void RequestLog::Hold(size_t index) {
+  std::unique_lock<std::mutex> l(mu_);
+  if (!gate_ || index >= entries_.size()) return;
+  const pid_t pid = static_cast<pid_t>(entries_[index].pid);
+  if (pid == 0 || thread_tags_.count(pid) == 0) return;
+  entries_[index].held = true;
+  waiting_.insert(index);
+  cv_.notify_all();
+  cv_.wait(l, [&] { return !gate_ || released_.count(index) > 0; });
+  waiting_.erase(index);
+  cv_.notify_all();
+}
+
+void RequestLog::Release(size_t index) {
+  std::lock_guard<std::mutex> l(mu_);
+  released_.insert(index);
+  cv_.notify_all();
+}
+
+void RequestLog::HoldReply(int mount, uint64_t unique) {
+  std::unique_lock<std::mutex> l(mu_);
+  auto it = by_unique_.find({mount, unique});
+  if (!gate_ || it == by_unique_.end() || !entries_[it->second].held) return;
+  const size_t index = it->second;
+  reply_waiting_.insert(index);
+  cv_.notify_all();
+  cv_.wait(l, [&] { return !gate_ || reply_released_.count(index) > 0; });
+  reply_waiting_.erase(index);
+  cv_.notify_all();
+}
+
+void RequestLog::ReleaseReply(size_t index) {
+  std::lock_guard<std::mutex> l(mu_);
+  reply_released_.insert(index);
+  cv_.notify_all();
+}
+
+bool RequestLog::WaitReplyHeld(size_t index, std::chrono::milliseconds max) const {
+  std::unique_lock<std::mutex> l(mu_);
+  return cv_.wait_for(l, max, [&] {
+    return reply_waiting_.count(index) > 0 || (index < entries_.size() && entries_[index].replied);
+  });
+}
+
+std::optional<size_t> RequestLog::HeldFrom(pid_t tid) const {
+  std::lock_guard<std::mutex> l(mu_);
+  for (size_t i : waiting_)
+    if (static_cast<pid_t>(entries_[i].pid) == tid && released_.count(i) == 0) return i;
+  return std::nullopt;
+}
+
+std::optional<size_t> RequestLog::WaitHeld(pid_t tid, std::chrono::milliseconds max) const {
+  std::unique_lock<std::mutex> l(mu_);
+  std::optional<size_t> found;
+  cv_.wait_for(l, max, [&] {
+    for (size_t i : waiting_) {
+      if (static_cast<pid_t>(entries_[i].pid) == tid && released_.count(i) == 0) {
+        found = i;
+        return true;
+      }
+    }
+    return false;
+  });
+  return found;
+}
+
+bool RequestLog::WaitReplied(size_t index, std::chrono::milliseconds max) const {
+  std::unique_lock<std::mutex> l(mu_);
+  return cv_.wait_for(l, max, [&] { return index < entries_.size() && entries_[index].replied; });
+}
+
+LoggedRequest RequestLog::Get(size_t index) const {
+  std::lock_guard<std::mutex> l(mu_);
+  return index < entries_.size() ? entries_[index] : LoggedRequest{};
 }
 
 int RequestLog::tag() const {
@@ -561,7 +656,18 @@ int Namespace::RemoteRename(const std::vector<std::string>& from, const std::vec
 
 namespace {
 
+// The log entry of the request the calling worker thread is handling: a
+// worker reads a request (OnRead) and then handles it, in the same thread.
+thread_local size_t tls_current = 0;
+
 FuseServer* Srv(fuse_req_t req) { return static_cast<FuseServer*>(fuse_req_userdata(req)); }
+
+// A handler's entry: waits at the gate (gated replay) before acting.
+FuseServer* Enter(fuse_req_t req) {
+  FuseServer* s = Srv(req);
+  s->log().Hold(s->current());
+  return s;
+}
 
 double Seconds(sim::Clock us) { return static_cast<double>(us) / 1e6; }
 
@@ -602,7 +708,7 @@ void ReplyEntry(FuseServer* s, fuse_req_t req, const EntryOut& o) {
 }
 
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   EntryOut o;
   const int err = s->ns().Lookup(s->mount_index(), parent, name, &o);
   if (err != 0) return ReplyErr(s, req, err);
@@ -630,7 +736,7 @@ void OpForgetMulti(fuse_req_t req, size_t count, struct fuse_forget_data* forget
 }
 
 void AttrReply(fuse_req_t req, fuse_ino_t ino, const char* opcode) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   EntryOut o;
   const int err = s->ns().Attr(opcode, ino, &o);
   if (err != 0) return ReplyErr(s, req, err);
@@ -647,7 +753,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, struct fuse_fi
 }
 
 void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   EntryOut o;
   const int err = s->ns().MakeNode(s->mount_index(), "MKNOD", parent, name, false, &o);
   if (err != 0) return ReplyErr(s, req, err);
@@ -655,7 +761,7 @@ void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t)
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   EntryOut o;
   const int err = s->ns().MakeNode(s->mount_index(), "MKDIR", parent, name, true, &o);
   if (err != 0) return ReplyErr(s, req, err);
@@ -663,27 +769,28 @@ void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
 }
 
 void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Remove("UNLINK", parent, name));
 }
 
 void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Remove("RMDIR", parent, name));
 }
 
 void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
               unsigned int) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Rename(parent, name, newparent, newname));
 }
 
 void OpenReply(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi, const char* opcode) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   uint64_t fh = 0;
   const int err = s->ns().Open(s->mount_index(), opcode, ino, &fh);
   if (err != 0) return ReplyErr(s, req, err);
   fi->fh = fh;
+  s->log().SetReplyFh(s->current(), fh);
   Note(s, absl::StrCat("fh=", fh));
   if (fuse_reply_open(req, fi) != 0) s->ns().Release(opcode, ino, fh);  // interrupted
 }
@@ -692,33 +799,34 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) { OpenRep
 void OpOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) { OpenReply(req, ino, fi, "OPENDIR"); }
 
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, struct fuse_file_info* fi) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   EntryOut o;
   const int err = s->ns().CreateFile(s->mount_index(), parent, name, fi->flags, &o);
   if (err != 0) return ReplyErr(s, req, err);
   fuse_entry_param e = Entry(s, o);
   fi->fh = o.fh;
+  s->log().SetReplyFh(s->current(), o.fh);
   Note(s, absl::StrCat("ino=", o.ino, " fh=", o.fh, o.created ? " (created)" : " (opened existing)"));
   fuse_reply_create(req, &e, fi);
 }
 
 void OpFlush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info*) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Simple("FLUSH", ino));
 }
 
 void OpRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Release("RELEASE", ino, fi->fh));
 }
 
 void OpReleasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Release("RELEASEDIR", ino, fi->fh));
 }
 
 void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char*, size_t) {
-  FuseServer* s = Srv(req);
+  FuseServer* s = Enter(req);
   ReplyErr(s, req, s->ns().Getxattr(ino));
 }
 
@@ -855,6 +963,8 @@ FuseServer::FuseServer(std::shared_ptr<Namespace> ns, std::shared_ptr<RequestLog
 
 FuseServer::~FuseServer() { (void)Unmount(); }
 
+size_t FuseServer::current() const { return tls_current; }
+
 ssize_t FuseServer::OnRead(int fd, void* buf, size_t len) {
   const ssize_t res = read(fd, buf, len);
   const int saved = errno;
@@ -875,29 +985,35 @@ ssize_t FuseServer::OnRead(int fd, void* buf, size_t len) {
     }
     const size_t body = std::min<size_t>(res, h.len) - sizeof(InHeader);
     r.args = Describe(h, static_cast<const char*>(buf) + sizeof(InHeader), body);
+    if (h.opcode == 25 || h.opcode == 18 || h.opcode == 29) {  // FLUSH, RELEASE, RELEASEDIR
+      Get(static_cast<const char*>(buf) + sizeof(InHeader), body, 0, &r.fh);
+    }
     if (h.opcode == 26) init_unique_ = h.unique;
-    current_ = log_->Append(std::move(r));
+    tls_current = log_->Append(std::move(r));
   }
   errno = saved;
   return res;
 }
 
 ssize_t FuseServer::OnWritev(int fd, struct iovec* iov, int count) {
-  if (count >= 1 && iov[0].iov_len >= sizeof(OutHeader)) {
-    OutHeader h;
-    std::memcpy(&h, iov[0].iov_base, sizeof(h));
-    if (h.unique != 0) {
-      if (opts_.parallel_dirops && h.unique == init_unique_ && h.error == 0 && count >= 2 &&
-          iov[1].iov_len >= 16) {
-        uint32_t flags;
-        std::memcpy(&flags, static_cast<char*>(iov[1].iov_base) + 12, sizeof(flags));
-        flags |= 1u << 18;  // FUSE_PARALLEL_DIROPS
-        std::memcpy(static_cast<char*>(iov[1].iov_base) + 12, &flags, sizeof(flags));
-      }
-      log_->SetReplyError(mount_, h.unique, -h.error);
+  OutHeader h{};
+  const bool reply = count >= 1 && iov[0].iov_len >= sizeof(OutHeader) &&
+                     (std::memcpy(&h, iov[0].iov_base, sizeof(h)), h.unique != 0);
+  if (reply) {
+    if (opts_.parallel_dirops && h.unique == init_unique_ && h.error == 0 && count >= 2 && iov[1].iov_len >= 16) {
+      uint32_t flags;
+      std::memcpy(&flags, static_cast<char*>(iov[1].iov_base) + 12, sizeof(flags));
+      flags |= 1u << 18;  // FUSE_PARALLEL_DIROPS
+      std::memcpy(static_cast<char*>(iov[1].iov_base) + 12, &flags, sizeof(flags));
     }
+    // Gated replay: the reply waits until the model's thread takes it.
+    log_->HoldReply(mount_, h.unique);
   }
-  return writev(fd, iov, count);
+  const ssize_t res = writev(fd, iov, count);
+  const int saved = errno;
+  if (reply) log_->SetReplyError(mount_, h.unique, -h.error);
+  errno = saved;
+  return res;
 }
 
 absl::Status FuseServer::Mount(const std::string& mountpoint) {
@@ -937,11 +1053,12 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     return o;
   }();
   struct fuse_lowlevel_ops ops = kOps;
-  if (ns_->NeedsGetxattrHandler()) ops.getxattr = OpGetxattr;
+  if (ns_->NeedsGetxattrHandler() || opts_.gated) ops.getxattr = OpGetxattr;
 
   const char* argv[] = {"fusesim-oracle", "-d"};
   struct fuse_args args = FUSE_ARGS_INIT(opts_.debug ? 2 : 1, const_cast<char**>(argv));
   se_ = fuse_session_new(&args, &ops, sizeof(ops), this);
+  fuse_opt_free_args(&args);  // fuse_session_new copies what it keeps (LeakSanitizer)
   if (se_ == nullptr) {
     close(fd);
     (void)Unmount();
@@ -955,7 +1072,15 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
   }
   loop_done_ = false;
   loop_ = std::thread([this] {
-    fuse_session_loop(se_);
+    if (opts_.gated) {
+      struct fuse_loop_config* cfg = fuse_loop_cfg_create();
+      fuse_loop_cfg_set_clone_fd(cfg, 0);
+      fuse_loop_cfg_set_max_threads(cfg, 32);
+      fuse_session_loop_mt(se_, cfg);
+      fuse_loop_cfg_destroy(cfg);
+    } else {
+      fuse_session_loop(se_);
+    }
     loop_done_ = true;
   });
   // The first request waits for INIT; the root's GETATTR comes with it.
@@ -974,6 +1099,7 @@ void FuseServer::Abort() {
 
 absl::Status FuseServer::Unmount() {
   absl::Status status;
+  log_->EnableGate(false);  // nothing may stay held at the gate
   if (mounted_) {
     if (umount2(mountpoint_.c_str(), 0) != 0 && errno != EINVAL) {
       // Busy (or a hung server): abort the connection and detach.

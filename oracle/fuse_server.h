@@ -13,7 +13,9 @@
 //    mount's timeouts. Mounted with a raw mount(2) on a directory the caller
 //    owns, fuse_session_custom_io() (so that every request is seen before
 //    libfuse dispatches it, including the ones it answers ENOSYS itself), and
-//    a dedicated thread running the single-threaded fuse_session_loop().
+//    a dedicated thread running the single-threaded fuse_session_loop() (as
+//    in the traces; a gated replay needs the multi-threaded loop, see
+//    MountOptions::gated).
 //
 // Behaviour (docs/scenario-format.md "Server"): LOOKUP of a missing name is
 // ENOENT, or nodeid 0 with entry_timeout = negative timeout when that is > 0;
@@ -33,6 +35,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -72,6 +75,11 @@ struct LoggedRequest {
   bool foreign = false;  // from a process other than ours
   std::string args;    // "parent=1 name=s1", "ino=2 fh=1", ...
   std::string reply;   // "ok", "ENOENT", "ino=2", "negative", "-" (no reply)
+  bool replied = false;
+  // FLUSH/RELEASE/RELEASEDIR: the handle in the request; OPEN/OPENDIR/CREATE:
+  // the handle in the reply.
+  uint64_t fh = 0;
+  bool held = false;   // waited at the gate
   int tag = kTagMount;
   int64_t at_us = 0;   // since the log was created
   // "LOOKUP(parent=1 name=s1) -> negative"
@@ -89,9 +97,29 @@ class RequestLog {
   void SetReply(size_t index, std::string reply);
   // The error a reply carried (by unique), when no handler described it.
   void SetReplyError(int mount, uint64_t unique, int error);
-  // Requests arriving from now on carry this tag.
+  void SetReplyFh(size_t index, uint64_t fh);
+  // Requests arriving from now on carry this tag, unless their pid has a tag
+  // of its own (SetThreadTag: one driver thread per scenario thread).
   void SetTag(int tag);
   int tag() const;
+  void SetThreadTag(pid_t tid, int tag);
+
+  // The gate (gated replay), in two phases as the model has them: while
+  // enabled, a request from a thread with a thread tag waits before its
+  // handler runs until Release() (the model's server handles it), and its
+  // reply, computed, waits before it is written until ReleaseReply() (the
+  // model's thread takes the reply). Disabling releases everything.
+  void EnableGate(bool on);
+  void Hold(size_t index);
+  void Release(size_t index);
+  void HoldReply(int mount, uint64_t unique);
+  void ReleaseReply(size_t index);
+  bool WaitReplyHeld(size_t index, std::chrono::milliseconds max) const;
+  // The oldest request of `tid` waiting at the gate.
+  std::optional<size_t> HeldFrom(pid_t tid) const;
+  std::optional<size_t> WaitHeld(pid_t tid, std::chrono::milliseconds max) const;
+  bool WaitReplied(size_t index, std::chrono::milliseconds max) const;
+  LoggedRequest Get(size_t index) const;
   std::vector<LoggedRequest> Snapshot() const;
   size_t size() const;
   // Waits until no request has arrived for `quiet` (counted from the later of
@@ -107,6 +135,12 @@ class RequestLog {
   std::vector<LoggedRequest> entries_;
   std::map<std::pair<int, uint64_t>, size_t> by_unique_;
   int tag_ = kTagMount;
+  std::map<pid_t, int> thread_tags_;
+  bool gate_ = false;
+  std::set<size_t> waiting_;   // at the gate
+  std::set<size_t> released_;
+  std::set<size_t> reply_waiting_;
+  std::set<size_t> reply_released_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_;
 };
@@ -211,6 +245,10 @@ struct MountOptions {
   // passes it although it is in `want`).
   bool parallel_dirops = false;
   bool debug = false;  // libfuse's own log to stderr
+  // Gated replay: a multi-threaded loop (a request held at the gate must not
+  // stop the others from being read), and a getxattr handler so that every
+  // request reaches the gate (it answers what libfuse would).
+  bool gated = false;
 };
 
 class FuseServer {
@@ -240,8 +278,8 @@ class FuseServer {
   RequestLog& log() { return *log_; }
   int mount_index() const { return mount_; }
   const MountOptions& options() const { return opts_; }
-  // The log entry of the request being handled (single-threaded loop).
-  size_t current() const { return current_; }
+  // The log entry of the request this worker thread is handling.
+  size_t current() const;
 
  private:
   std::shared_ptr<Namespace> ns_;
@@ -253,8 +291,7 @@ class FuseServer {
   std::thread loop_;
   std::atomic<bool> loop_done_{false};
   bool mounted_ = false;
-  size_t current_ = 0;
-  uint64_t init_unique_ = 0;
+  std::atomic<uint64_t> init_unique_{0};
   pid_t pid_ = 0;
 };
 

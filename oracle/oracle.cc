@@ -8,12 +8,16 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,6 +25,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/execution.h"
+#include "sim/scheduler.h"
 
 namespace fusesim::oracle {
 namespace {
@@ -160,14 +166,12 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
     return absl::UnimplementedError("more mounts than the oracle handles");
   switch (s.schedule.mode) {
     case sim::ScheduleSpec::Mode::kSequential:
+    case sim::ScheduleSpec::Mode::kReplay:  // gated replay
       break;
-    case sim::ScheduleSpec::Mode::kReplay:
-      return absl::UnimplementedError(
-          "replay schedule: it interleaves syscalls at points a real kernel cannot be stopped at; "
-          "races cannot be forced on a real kernel yet");
     default:
       return absl::UnimplementedError(
-          "random/pct/explore schedule: races cannot be forced on a real kernel yet");
+          "random/pct/explore schedule: no single schedule to follow; races cannot be forced on a real "
+          "kernel beyond a replay schedule");
   }
   uint64_t sleep_us = 0;
   for (const auto& t : s.threads)
@@ -212,7 +216,8 @@ absl::StatusOr<std::vector<int>> SequentialOrder(const sim::Scenario& s) {
   return order;
 }
 
-absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const sim::RunReport& r) {
+absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const sim::RunReport& r,
+                                                bool allow_overlap) {
   const int nthreads = static_cast<int>(s.threads.size());
   std::vector<size_t> next(nthreads, 0);
   std::vector<int> in_op(nthreads, -1);  // global index of the op in progress
@@ -227,11 +232,11 @@ absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const si
     if (next[t] >= s.threads[t].ops.size())
       return absl::FailedPreconditionError("the model's trace has more syscalls than the scenario has ops");
     const int g = s.threads[t].ops[next[t]++].global;
-    for (int u = 0; u < nthreads; ++u) {
+    for (int u = 0; u < nthreads && !allow_overlap; ++u) {
       if (u != t && in_op[u] >= 0)
         return absl::UnimplementedError(absl::StrCat(
             "in the model's sequential run ", s.op(g).label, " starts while ", s.op(in_op[u]).label,
-            " is in progress; races cannot be forced on a real kernel yet"));
+            " is in progress; races cannot be forced on a real kernel without a replay schedule"));
     }
     in_op[t] = g;
     order.push_back(g);
@@ -242,125 +247,135 @@ absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const si
   return order;
 }
 
-absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const OracleOptions& o) {
-  if (absl::Status st = CheckSupported(s, o); !st.ok()) return st;
-  std::vector<int> order = o.order;
-  if (order.empty()) {
-    auto so = SequentialOrder(s);
-    if (!so.ok()) return so.status();
-    order = *so;
-  }
-  {
-    std::vector<int> sorted = order;
-    std::sort(sorted.begin(), sorted.end());
-    for (size_t i = 0; i < sorted.size(); ++i)
-      if (sorted[i] != static_cast<int>(i) || sorted.size() != s.ops.size())
-        return absl::InvalidArgumentError("the op order is not a permutation of the scenario's ops");
-  }
-  std::lock_guard<std::mutex> run_lock(g_run_mutex);
-
-  OracleResult res;
-  res.kernel_release = KernelRelease();
-  res.order = order;
-  for (size_t g = 0; g < s.ops.size(); ++g) {
-    res.ops.emplace_back();
-    res.ops.back().label = s.op(static_cast<int>(g)).label;
-  }
-  for (const auto& t : s.threads) {
-    res.exits.emplace_back();
-    res.exits.back().label = t.name + ".exit";
+absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s, const std::vector<int>& steps) {
+  sim::ExecOptions eo;
+  eo.trace = true;
+  sim::ReplayChooser chooser(steps);
+  auto full = sim::Execute(s, model::Variant::kLookupCreate, chooser, eo);
+  if (!full.ok()) return full.status();
+  const std::vector<model::TraceEvent>& trace = full->trace;
+  const size_t n = full->steps.size();
+  // len[k]: how much of the trace the first k steps emit (the common prefix
+  // with the full run: a shortened run appends its own end-of-run findings).
+  // Before the first step every actor only runs to its first scheduling
+  // point, which comes before anything is traced: len[0] = 0.
+  std::vector<size_t> len(n + 1, 0);
+  for (size_t k = 1; k <= n; ++k) {
+    sim::ReplayChooser c(steps);
+    sim::ExecOptions ek = eo;
+    ek.max_steps = static_cast<int64_t>(k);
+    auto part = sim::Execute(s, model::Variant::kLookupCreate, c, ek);
+    if (!part.ok()) return part.status();
+    size_t m = 0;
+    while (m < part->trace.size() && m < trace.size() && part->trace[m].actor == trace[m].actor &&
+           part->trace[m].kind == trace[m].kind && part->trace[m].text == trace[m].text)
+      ++m;
+    len[k] = std::max(m, k > 0 ? len[k - 1] : size_t{0});
   }
 
-  char tmpl[] = "/tmp/fusesim-oracle-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr)
-    return absl::UnavailableError(absl::StrCat("mkdtemp under /tmp failed: ", strerror(errno)));
-  Cleanup cleanup(tmpl);
-
-  auto ns = std::make_shared<Namespace>(BehaviourFromConfig(s.server, s.names), static_cast<int>(s.mounts.size()));
-  for (const auto& e : s.tree) ns->AddPath(Names(s, e.ids), e.is_dir);
-  auto log = std::make_shared<RequestLog>();
-  std::vector<std::string> mps;
-  for (size_t m = 0; m < s.mounts.size(); ++m) {
-    auto mp = cleanup.AddMountpoint(absl::StrCat("m", m));
-    if (!mp.ok()) return mp.status();
-    MountOptions mo;
-    mo.timeouts = s.mounts[m].timeouts;
-    mo.default_permissions = s.mounts[m].default_permissions;
-    mo.parallel_dirops = s.mounts[m].parallel_dirops;
-    mo.debug = o.debug;
-    auto server = std::make_unique<FuseServer>(ns, log, static_cast<int>(m), mo);
-    FuseServer* sp = server.get();
-    cleanup.Own(std::move(server));
-    if (absl::Status st = sp->Mount(*mp); !st.ok()) return st;
-    mps.push_back(*mp);
-  }
-  const auto settle = std::chrono::milliseconds(o.settle_ms);
-  const auto max_settle = std::chrono::milliseconds(std::max(o.max_settle_ms, o.settle_ms));
-  log->WaitQuiet(settle, max_settle);
-
-  // Watchdog: aborts every connection when the scenario takes too long.
-  std::mutex wd_mu;
-  std::condition_variable wd_cv;
-  bool wd_stop = false;
-  std::atomic<bool> fired{false};
-  std::thread watchdog([&] {
-    std::unique_lock<std::mutex> l(wd_mu);
-    if (!wd_cv.wait_for(l, std::chrono::milliseconds(o.watchdog_ms), [&] { return wd_stop; })) {
-      fired = true;
-      for (auto& sv : cleanup.servers()) sv->Abort();
+  const int nthreads = static_cast<int>(s.threads.size());
+  std::vector<size_t> next(nthreads, 0);
+  std::vector<int> in_op(nthreads, -1);
+  std::vector<std::string> sent(nthreads);  // opcode sent at the thread's last step
+  std::vector<ScriptEvent> out;
+  auto opcode_of = [](const std::string& text) { return text.substr(0, text.find('(')); };
+  auto add = [&](const model::TraceEvent& e) -> absl::Status {
+    if (e.actor < 0 || e.actor >= nthreads) return absl::OkStatus();  // background queues, violations
+    const int t = e.actor;
+    ScriptEvent ev;
+    ev.thread = t;
+    ev.text = absl::StrCat(s.threads[t].name, " ", e.kind, " ", e.text);
+    if (e.kind == "syscall") {
+      if (in_op[t] >= 0) {
+        ev.kind = ScriptEvent::kEnd;
+        ev.op = in_op[t];
+        in_op[t] = -1;
+      } else {
+        if (next[t] >= s.threads[t].ops.size())
+          return absl::FailedPreconditionError("the model's trace has more syscalls than the scenario has ops");
+        ev.kind = ScriptEvent::kStart;
+        ev.op = s.threads[t].ops[next[t]++].global;
+        in_op[t] = ev.op;
+      }
+    } else if (e.kind == "request") {
+      ev.kind = ScriptEvent::kRequest;
+      ev.opcode = opcode_of(e.text);
+    } else if (e.kind == "reply") {
+      ev.kind = ScriptEvent::kReply;
+      ev.opcode = opcode_of(e.text);
+    } else if (e.kind == "wait" && e.text.find("\"after\"") == std::string::npos) {
+      ev.kind = ScriptEvent::kWait;  // a lock, not an "after" constraint
+    } else {
+      return absl::OkStatus();  // dentry, wake, async: nothing to do or check
     }
-  });
-  auto stop_watchdog = [&] {
-    {
-      std::lock_guard<std::mutex> l(wd_mu);
-      wd_stop = true;
-    }
-    wd_cv.notify_all();
-    if (watchdog.joinable()) watchdog.join();
+    out.push_back(std::move(ev));
+    return absl::OkStatus();
   };
-  auto sleep_us = [&](uint64_t us) {
+  for (size_t i = 0; i < len[0]; ++i)
+    if (absl::Status st = add(trace[i]); !st.ok()) return st;
+  for (size_t k = 1; k <= n; ++k) {
+    const int a = full->steps[k - 1];  // actor index: threads first
+    if (a >= 0 && a < nthreads && !sent[a].empty()) {
+      // The step after sending a request is the server handling it.
+      ScriptEvent h;
+      h.kind = ScriptEvent::kHandle;
+      h.thread = a;
+      h.opcode = sent[a];
+      h.text = absl::StrCat(s.threads[a].name, " server handles ", sent[a]);
+      out.push_back(std::move(h));
+      sent[a].clear();
+    }
+    for (size_t i = len[k - 1]; i < len[k]; ++i)
+      if (absl::Status st = add(trace[i]); !st.ok()) return st;
+    if (a >= 0 && a < nthreads && len[k] > len[k - 1]) {
+      const model::TraceEvent& last = trace[len[k] - 1];
+      if (last.actor == a && last.kind == "request") sent[a] = opcode_of(last.text);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+struct Fd {
+  std::string label;
+  int fd;
+};
+
+// What every op needs: the scenario, the server's namespace and log, the
+// mountpoints, and the watchdog's flag.
+struct Runner {
+  const sim::Scenario& s;
+  Namespace& ns;
+  RequestLog& log;
+  const std::vector<std::string>& mps;
+  const std::atomic<bool>& fired;
+
+  void Sleep(uint64_t us) const {
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
     while (!fired && std::chrono::steady_clock::now() < until) {
       const auto left = until - std::chrono::steady_clock::now();
       std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(10)));
     }
-  };
+  }
 
-  struct Fd {
-    std::string label;
-    int fd;
-  };
-  std::vector<std::vector<Fd>> fds(s.threads.size());
-  std::vector<size_t> remaining(s.threads.size());
-  for (size_t t = 0; t < s.threads.size(); ++t) remaining[t] = s.threads[t].ops.size();
-  const int64_t t0 = log->NowUs();
-  std::string aborted_at;
-
-  for (int g : order) {
-    if (fired) {
-      aborted_at = s.op(g).label;
-      break;
-    }
+  // Runs op g of thread t (its open files in fds); the errno, 0 on success.
+  int Do(int g, std::vector<Fd>& fds) const {
     const sim::OpSpec& op = s.op(g);
-    const int t = s.ops[g].first;
-    const sim::ThreadSpec& ts = s.threads[t];
+    const sim::ThreadSpec& ts = s.threads[s.ops[g].first];
     const std::string& mp = mps[ts.server_side ? 0 : ts.mount];
     const std::string path = mp + op.path;
-    RealOp& r = res.ops[g];
-    log->SetTag(g);
-    r.ran = true;
-    r.start_us = log->NowUs();
     int err = 0;
     switch (op.kind) {
       case OpKind::kOpen: {
         const int fd = open(path.c_str(), OpenFlags(op.flags), op.mode);
         if (fd < 0) err = errno;
-        fds[t].push_back({op.fd, fd});
+        fds.push_back({op.fd, fd});
         break;
       }
       case OpKind::kClose: {
         err = EBADF;
-        for (Fd& f : fds[t]) {
+        for (Fd& f : fds) {
           if (f.label == op.fd && f.fd >= 0) {
             err = close(f.fd) == 0 ? 0 : errno;
             f.fd = -1;
@@ -388,71 +403,474 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
         break;
       case OpKind::kSleep:
       case OpKind::kServerSleep:
-        sleep_us(op.sleep_us);
-        res.model_sleep_us += op.sleep_us;
+        Sleep(op.sleep_us);
         break;
       case OpKind::kDropCaches:
         err = DropCaches();
         break;
-      case OpKind::kServerCreate: err = ns->RemoteCreate(Names(s, op.path_ids)); break;
-      case OpKind::kServerUnlink: err = ns->RemoteUnlink(Names(s, op.path_ids)); break;
-      case OpKind::kServerMkdir: err = ns->RemoteMkdir(Names(s, op.path_ids)); break;
-      case OpKind::kServerRmdir: err = ns->RemoteRmdir(Names(s, op.path_ids)); break;
-      case OpKind::kServerRename: err = ns->RemoteRename(Names(s, op.path_ids), Names(s, op.to_ids)); break;
+      case OpKind::kServerCreate: err = ns.RemoteCreate(Names(s, op.path_ids)); break;
+      case OpKind::kServerUnlink: err = ns.RemoteUnlink(Names(s, op.path_ids)); break;
+      case OpKind::kServerMkdir: err = ns.RemoteMkdir(Names(s, op.path_ids)); break;
+      case OpKind::kServerRmdir: err = ns.RemoteRmdir(Names(s, op.path_ids)); break;
+      case OpKind::kServerRename: err = ns.RemoteRename(Names(s, op.path_ids), Names(s, op.to_ids)); break;
     }
-    r.result = ErrnoName(err);
-    r.end_us = log->NowUs();
-    if (!IsServerSide(op.kind) && op.kind != OpKind::kSleep) log->WaitQuiet(settle, max_settle);
+    return err;
+  }
+};
+
+bool AnyOpen(const std::vector<Fd>& fds) {
+  for (const Fd& f : fds)
+    if (f.fd >= 0) return true;
+  return false;
+}
+
+void CloseAll(std::vector<Fd>& fds) {
+  for (Fd& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+    f.fd = -1;
+  }
+}
+
+// Sequential: one thread runs every op in `order`, waiting for quiet after
+// each, and attributes requests by the log's global tag.
+void RunSequential(const Runner& run, const std::vector<int>& order, const OracleOptions& o, OracleResult* res,
+                   std::vector<std::vector<Fd>>& fds, std::string* aborted_at) {
+  const sim::Scenario& s = run.s;
+  const auto settle = std::chrono::milliseconds(o.settle_ms);
+  const auto max_settle = std::chrono::milliseconds(std::max(o.max_settle_ms, o.settle_ms));
+  std::vector<size_t> remaining(s.threads.size());
+  for (size_t t = 0; t < s.threads.size(); ++t) remaining[t] = s.threads[t].ops.size();
+  for (int g : order) {
+    if (run.fired) {
+      *aborted_at = s.op(g).label;
+      return;
+    }
+    const sim::OpSpec& op = s.op(g);
+    const int t = s.ops[g].first;
+    RealOp& r = res->ops[g];
+    run.log.SetTag(g);
+    r.ran = true;
+    r.start_us = run.log.NowUs();
+    r.result = ErrnoName(run.Do(g, fds[t]));
+    r.end_us = run.log.NowUs();
+    if (!IsServerSide(op.kind) && op.kind != OpKind::kSleep) run.log.WaitQuiet(settle, max_settle);
     // Process exit right after the thread's last op: close what is open.
-    if (--remaining[t] == 0 && !ts.server_side) {
-      bool any = false;
-      for (const Fd& f : fds[t]) any |= f.fd >= 0;
-      if (any) {
-        RealOp& x = res.exits[t];
-        log->SetTag(kTagExitBase - t);
-        x.ran = true;
-        x.start_us = log->NowUs();
-        for (Fd& f : fds[t]) {
-          if (f.fd >= 0) close(f.fd);
-          f.fd = -1;
+    if (--remaining[t] == 0 && !s.threads[t].server_side && AnyOpen(fds[t])) {
+      RealOp& x = res->exits[t];
+      run.log.SetTag(kTagExitBase - t);
+      x.ran = true;
+      x.start_us = run.log.NowUs();
+      CloseAll(fds[t]);
+      x.result = "ok";
+      x.end_us = run.log.NowUs();
+      run.log.WaitQuiet(settle, max_settle);
+    }
+  }
+}
+
+// ------------------------------------------------------- gated replay ----
+
+pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// True if the thread sits in a system call (not a futex: that is our own
+// synchronisation) in an interruptible or uninterruptible sleep.
+bool BlockedInKernel(pid_t tid) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+  FILE* f = fopen(path, "re");
+  if (f == nullptr) return false;
+  char buf[512];
+  const size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char* rp = strrchr(buf, ')');
+  if (rp == nullptr || rp[1] != ' ') return false;
+  const char state = rp[2];
+  if (state != 'S' && state != 'D') return false;
+  snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+  f = fopen(path, "re");
+  if (f == nullptr) return false;
+  const size_t m = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[m] = 0;
+  if (strncmp(buf, "running", 7) == 0) return false;
+  long nr = -1;
+  if (sscanf(buf, "%ld", &nr) != 1 || nr < 0) return false;
+  return nr != SYS_futex;
+}
+
+class GatedReplay {
+ public:
+  GatedReplay(const Runner& run, const OracleOptions& o, OracleResult* res, std::vector<std::vector<Fd>>& fds)
+      : run_(run), s_(run.s), o_(o), res_(res), fds_(fds), n_(static_cast<int>(s_.threads.size())),
+        allowed_(s_.ops.size(), false), started_(s_.ops.size(), false), finished_(s_.ops.size(), false),
+        idle_(n_, false), done_(n_, false), tids_(n_, 0) {}
+
+  void Run() {
+    run_.log.SetTag(kTagUnattributed);
+    run_.log.EnableGate(true);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < n_; ++t) threads.emplace_back([this, t] { Thread(t); });
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] {
+        for (int t = 0; t < n_; ++t)
+          if (tids_[t] == 0) return false;
+        return true;
+      });
+    }
+    for (size_t i = 0; i < o_.script.size() && res_->schedule_divergence.empty(); ++i) {
+      if (run_.fired) break;
+      std::string why = Step(o_.script[i]);
+      if (!why.empty())
+        res_->schedule_divergence = absl::StrCat("step ", i + 1, " (", o_.script[i].text, "): ", why);
+    }
+    // The rest runs freely (all of it if the schedule diverged).
+    run_.log.EnableGate(false);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      free_run_ = true;
+    }
+    cv_.notify_all();
+    for (auto& th : threads) th.join();
+  }
+
+ private:
+  static constexpr int kTagUnattributed = -3;
+
+  std::chrono::milliseconds Timeout() const { return std::chrono::milliseconds(o_.gate_timeout_ms); }
+
+  bool AfterDone(int g) const {
+    for (int a : s_.op(g).after)
+      if (!finished_[a]) return false;
+    return true;
+  }
+
+  void Thread(int t) {
+    const pid_t tid = Gettid();
+    run_.log.SetThreadTag(tid, kTagUnattributed);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      tids_[t] = tid;
+    }
+    cv_.notify_all();
+    for (const sim::OpSpec& op : s_.threads[t].ops) {
+      const int g = op.global;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        idle_[t] = true;
+        cv_.notify_all();
+        cv_.wait(l, [&] { return run_.fired || allowed_[g] || (free_run_ && AfterDone(g)); });
+        idle_[t] = false;
+        if (run_.fired) break;
+        started_[g] = true;
+      }
+      cv_.notify_all();
+      run_.log.SetThreadTag(tid, g);
+      RealOp& r = res_->ops[g];
+      r.ran = true;
+      r.start_us = run_.log.NowUs();
+      const int err = run_.Do(g, fds_[t]);
+      r.result = ErrnoName(err);
+      r.end_us = run_.log.NowUs();
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        finished_[g] = true;
+      }
+      cv_.notify_all();
+    }
+    if (!s_.threads[t].server_side && AnyOpen(fds_[t])) {  // process exit
+      run_.log.SetThreadTag(tid, kTagExitBase - t);
+      RealOp& x = res_->exits[t];
+      x.ran = true;
+      x.start_us = run_.log.NowUs();
+      CloseAll(fds_[t]);
+      x.result = "ok";
+      x.end_us = run_.log.NowUs();
+    }
+    run_.log.SetThreadTag(tid, kTagUnattributed);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      done_[t] = true;
+      idle_[t] = true;
+    }
+    cv_.notify_all();
+  }
+
+  // Waiting for its next op, done, waiting at the gate, or blocked in the
+  // kernel for 10 ms in a row.
+  bool Quiescent(int t) {
+    const auto deadline = std::chrono::steady_clock::now() + Timeout();
+    int blocked_polls = 0;
+    while (std::chrono::steady_clock::now() < deadline && !run_.fired) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (idle_[t] || done_[t]) return true;
+      }
+      if (run_.log.HeldFrom(tids_[t])) return true;
+      blocked_polls = BlockedInKernel(tids_[t]) ? blocked_polls + 1 : 0;
+      if (blocked_polls >= 10) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+
+  std::string Describe(int t) {
+    if (auto h = run_.log.HeldFrom(tids_[t])) return absl::StrCat("it sent ", run_.log.Get(*h).Text());
+    std::lock_guard<std::mutex> l(mu_);
+    if (done_[t]) return "it has finished";
+    if (idle_[t]) return "its op has returned";
+    return "it is blocked in the kernel without a request";
+  }
+
+  // One step; "" if the real kernel followed it, else why not.
+  std::string Step(const ScriptEvent& ev) {
+    const int t = ev.thread;
+    const std::string& name = s_.threads[t].name;
+    switch (ev.kind) {
+      case ScriptEvent::kStart: {
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          allowed_[ev.op] = true;
         }
-        x.result = "ok";
-        x.end_us = log->NowUs();
-        log->WaitQuiet(settle, max_settle);
+        cv_.notify_all();
+        std::unique_lock<std::mutex> l(mu_);
+        if (!cv_.wait_for(l, Timeout(), [&] { return started_[ev.op] || run_.fired; }))
+          return absl::StrCat(name, " cannot start ", s_.op(ev.op).label, ": its previous op has not returned");
+        l.unlock();
+        if (!Quiescent(t)) return absl::StrCat(name, " keeps running");
+        return "";
+      }
+      case ScriptEvent::kEnd: {
+        std::unique_lock<std::mutex> l(mu_);
+        if (!cv_.wait_for(l, Timeout(), [&] { return finished_[ev.op] || run_.fired; })) {
+          l.unlock();
+          return absl::StrCat("the model's ", s_.op(ev.op).label, " returns here; the real one does not: ",
+                              Describe(t));
+        }
+        return "";
+      }
+      case ScriptEvent::kRequest: {
+        auto h = run_.log.WaitHeld(tids_[t], Timeout());
+        if (!h) return absl::StrCat("the model's ", name, " sends ", ev.opcode, "; the real one does not: ", Describe(t));
+        const LoggedRequest q = run_.log.Get(*h);
+        if (q.name != ev.opcode)
+          return absl::StrCat("the model's ", name, " sends ", ev.opcode, "; the real one sent ", q.Text());
+        return "";
+      }
+      case ScriptEvent::kHandle: {
+        auto h = run_.log.HeldFrom(tids_[t]);
+        if (!h) return absl::StrCat("no request of ", name, " is waiting to be handled (", ev.opcode, ")");
+        run_.log.Release(*h);
+        // The handler has run once its reply waits at the gate.
+        if (!run_.log.WaitReplyHeld(*h, Timeout()))
+          return absl::StrCat("the server did not answer ", run_.log.Get(*h).Text());
+        pending_reply_[t] = *h;
+        return "";
+      }
+      case ScriptEvent::kReply: {
+        auto it = pending_reply_.find(t);
+        if (it == pending_reply_.end())
+          return absl::StrCat("no reply of ", name, " is waiting to be taken (", ev.opcode, ")");
+        const size_t h = it->second;
+        pending_reply_.erase(it);
+        run_.log.ReleaseReply(h);
+        if (!run_.log.WaitReplied(h, Timeout()))
+          return absl::StrCat("the reply to ", run_.log.Get(h).Text(), " was not delivered");
+        if (!Quiescent(t)) return absl::StrCat(name, " keeps running");
+        return "";
+      }
+      case ScriptEvent::kWait: {
+        if (!Quiescent(t)) return absl::StrCat(name, " keeps running");
+        std::string what = Describe(t);
+        if (what != "it is blocked in the kernel without a request")
+          return absl::StrCat("the model's ", name, " blocks (", ev.text, "); the real one does not: ", what);
+        return "";
       }
     }
+    return "";
+  }
+
+  const Runner& run_;
+  const sim::Scenario& s_;
+  const OracleOptions& o_;
+  OracleResult* res_;
+  std::vector<std::vector<Fd>>& fds_;
+  const int n_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<bool> allowed_, started_, finished_;
+  std::vector<bool> idle_, done_;
+  std::vector<pid_t> tids_;
+  std::map<int, size_t> pending_reply_;  // thread -> request handled, reply held
+  bool free_run_ = false;
+};
+
+// Requests the kernel sent on its own (pid 0) in a gated replay: RELEASE
+// and RELEASEDIR belong to the op that closed the file their handle came
+// from (or the thread's exit); forget messages to the op of the same mount
+// in progress when they arrived (the latest started), else to the one that
+// returned last before.
+int AttributeAsync(const sim::Scenario& s, const OracleResult& res, const std::vector<LoggedRequest>& log,
+                   const LoggedRequest& q) {
+  if (q.opcode == 18 || q.opcode == 29) {  // RELEASE, RELEASEDIR
+    for (const LoggedRequest& o : log) {
+      if (o.mount != q.mount || o.fh != q.fh || o.tag < 0) continue;
+      if (o.opcode != 14 && o.opcode != 27 && o.opcode != 35) continue;  // OPEN, OPENDIR, CREATE
+      const int t = s.ops[o.tag].first;
+      const std::string& label = s.op(o.tag).fd;
+      for (const sim::OpSpec& c : s.threads[t].ops)
+        if (c.kind == OpKind::kClose && c.fd == label) return c.global;
+      return kTagExitBase - t;
+    }
+  }
+  int best = -1;
+  int64_t best_key = -1;
+  for (size_t g = 0; g < res.ops.size(); ++g) {
+    const RealOp& r = res.ops[g];
+    const sim::ThreadSpec& ts = s.threads[s.ops[g].first];
+    if (!r.ran || ts.server_side || ts.mount != q.mount || r.start_us > q.at_us) continue;
+    // In progress: keyed above any finished op, by start; else by end.
+    const int64_t key = r.end_us >= q.at_us ? (int64_t{1} << 60) + r.start_us : r.end_us;
+    if (key > best_key) {
+      best_key = key;
+      best = static_cast<int>(g);
+    }
+  }
+  return best >= 0 ? best : kTagTeardown;
+}
+
+}  // namespace
+
+absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const OracleOptions& o) {
+  if (absl::Status st = CheckSupported(s, o); !st.ok()) return st;
+  const bool gated = o.gated || s.schedule.mode == sim::ScheduleSpec::Mode::kReplay;
+  if (gated && o.script.empty())
+    return absl::InvalidArgumentError("a gated replay needs the model's trace (OracleOptions::script)");
+  std::vector<int> order = o.order;
+  if (order.empty() && !gated) {
+    auto so = SequentialOrder(s);
+    if (!so.ok()) return so.status();
+    order = *so;
+  }
+  if (gated && order.empty()) {
+    for (const ScriptEvent& ev : o.script)
+      if (ev.kind == ScriptEvent::kStart) order.push_back(ev.op);
+    for (size_t g = 0; g < s.ops.size(); ++g)
+      if (std::find(order.begin(), order.end(), static_cast<int>(g)) == order.end()) order.push_back(static_cast<int>(g));
+  }
+  {
+    std::vector<int> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < sorted.size(); ++i)
+      if (sorted[i] != static_cast<int>(i) || sorted.size() != s.ops.size())
+        return absl::InvalidArgumentError("the op order is not a permutation of the scenario's ops");
+  }
+  std::lock_guard<std::mutex> run_lock(g_run_mutex);
+
+  OracleResult res;
+  res.kernel_release = KernelRelease();
+  res.order = order;
+  res.gated = gated;
+  for (size_t g = 0; g < s.ops.size(); ++g) {
+    res.ops.emplace_back();
+    res.ops.back().label = s.op(static_cast<int>(g)).label;
+    const sim::OpSpec& op = s.op(static_cast<int>(g));
+    if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) res.model_sleep_us += op.sleep_us;
+  }
+  for (const auto& t : s.threads) {
+    res.exits.emplace_back();
+    res.exits.back().label = t.name + ".exit";
+  }
+
+  char tmpl[] = "/tmp/fusesim-oracle-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr)
+    return absl::UnavailableError(absl::StrCat("mkdtemp under /tmp failed: ", strerror(errno)));
+  Cleanup cleanup(tmpl);
+
+  auto ns = std::make_shared<Namespace>(BehaviourFromConfig(s.server, s.names), static_cast<int>(s.mounts.size()));
+  for (const auto& e : s.tree) ns->AddPath(Names(s, e.ids), e.is_dir);
+  auto log = std::make_shared<RequestLog>();
+  std::vector<std::string> mps;
+  for (size_t m = 0; m < s.mounts.size(); ++m) {
+    auto mp = cleanup.AddMountpoint(absl::StrCat("m", m));
+    if (!mp.ok()) return mp.status();
+    MountOptions mo;
+    mo.timeouts = s.mounts[m].timeouts;
+    mo.default_permissions = s.mounts[m].default_permissions;
+    mo.parallel_dirops = s.mounts[m].parallel_dirops;
+    mo.debug = o.debug;
+    mo.gated = gated;
+    auto server = std::make_unique<FuseServer>(ns, log, static_cast<int>(m), mo);
+    FuseServer* sp = server.get();
+    cleanup.Own(std::move(server));
+    if (absl::Status st = sp->Mount(*mp); !st.ok()) return st;
+    mps.push_back(*mp);
+  }
+  const auto settle = std::chrono::milliseconds(o.settle_ms);
+  const auto max_settle = std::chrono::milliseconds(std::max(o.max_settle_ms, o.settle_ms));
+  log->WaitQuiet(settle, max_settle);
+
+  // Watchdog: aborts every connection when the scenario takes too long.
+  std::mutex wd_mu;
+  std::condition_variable wd_cv;
+  bool wd_stop = false;
+  std::atomic<bool> fired{false};
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> l(wd_mu);
+    if (!wd_cv.wait_for(l, std::chrono::milliseconds(o.watchdog_ms), [&] { return wd_stop; })) {
+      fired = true;
+      log->EnableGate(false);
+      for (auto& sv : cleanup.servers()) sv->Abort();
+    }
+  });
+
+  std::vector<std::vector<Fd>> fds(s.threads.size());
+  const Runner run{s, *ns, *log, mps, fired};
+  const int64_t t0 = log->NowUs();
+  std::string aborted_at;
+  if (gated) {
+    GatedReplay replay(run, o, &res, fds);
+    replay.Run();
+    log->WaitQuiet(settle, max_settle);
+  } else {
+    RunSequential(run, order, o, &res, fds, &aborted_at);
   }
   res.elapsed_us = log->NowUs() - t0;
   log->SetTag(kTagTeardown);
   // Anything still open (an aborted run) is closed before unmounting.
-  for (auto& v : fds)
-    for (Fd& f : v)
-      if (f.fd >= 0) close(f.fd), f.fd = -1;
-  stop_watchdog();
+  for (auto& v : fds) CloseAll(v);
+  {
+    std::lock_guard<std::mutex> l(wd_mu);
+    wd_stop = true;
+  }
+  wd_cv.notify_all();
+  watchdog.join();
   for (auto& sv : cleanup.servers()) {
     absl::Status st = sv->Unmount();
     if (!st.ok()) res.notes.push_back(std::string(st.message()));
   }
 
   res.log = log->Snapshot();
-  int foreign = 0;
   for (const LoggedRequest& q : res.log) {
     if (q.foreign) {
-      ++foreign;
       res.notes.push_back(absl::StrCat("ignored a request from pid ", q.pid, ": ", q.Text()));
       continue;
     }
+    int tag = q.tag;
+    if (gated && q.pid == 0 && tag != kTagMount && tag != kTagTeardown) tag = AttributeAsync(s, res, res.log, q);
     RealOp* target = nullptr;
-    if (q.tag >= 0 && q.tag < static_cast<int>(res.ops.size())) {
-      target = &res.ops[q.tag];
-    } else if (q.tag <= kTagExitBase && kTagExitBase - q.tag < static_cast<int>(res.exits.size())) {
-      target = &res.exits[kTagExitBase - q.tag];
-    } else if (q.tag == kTagTeardown) {
+    if (tag >= 0 && tag < static_cast<int>(res.ops.size())) {
+      target = &res.ops[tag];
+    } else if (tag <= kTagExitBase && kTagExitBase - tag < static_cast<int>(res.exits.size())) {
+      target = &res.exits[kTagExitBase - tag];
+    } else if (tag == kTagTeardown) {
       res.notes.push_back(absl::StrCat("after the last op: ", q.Text()));
+    } else if (tag != kTagMount) {
+      res.notes.push_back(absl::StrCat("not attributed to any op: ", q.Text()));
     }
     if (target != nullptr) target->requests.push_back({q.name, q.Text()});
   }
-  (void)foreign;
   if (fired)
     return absl::DeadlineExceededError(absl::StrCat("the watchdog aborted the scenario after ", o.watchdog_ms,
                                                     " ms", aborted_at.empty() ? "" : " before op " + aborted_at));

@@ -14,11 +14,22 @@
 // when a thread has run its last op are closed right after it, as at process
 // exit ("t1.exit").
 //
-// What is not: schedules that interleave syscalls (replay/random/pct/explore,
-// or a sequential run whose threads overlap in the model) - a race cannot be
-// forced on a real kernel without gates in the server, which this oracle does
-// not have yet; mounts that model another kernel than 6.18; simulated
-// latencies (the real server answers at once).
+// Replay schedules (gated replay): one real thread per scenario thread, and
+// a gate in the server that holds every request of those threads until the
+// model's trace of the same schedule says it is its turn. A coordinator walks
+// that trace: "syscall" lets a thread start its op, "request" checks that the
+// thread's request is waiting at the gate, "reply" releases it, "wait" checks
+// that the thread is blocked in the kernel without a request (a VFS lock),
+// and the end of a syscall checks that the real one has returned. Between
+// steps it waits until every thread is quiescent (waiting at the gate,
+// blocked in the kernel for a while, or done). Where the real kernel does
+// not do what the next step needs (within gate_timeout_ms), the schedule
+// "diverges": the gate opens, the rest runs freely, and the divergence is
+// reported.
+//
+// What is not reproduced: random/pct/explore schedules (no single schedule to
+// follow); mounts that model another kernel than 6.18; simulated latencies
+// (the real server answers at once).
 //
 // Safety: mounts are only made below a fresh mkdtemp directory
 // (/tmp/fusesim-oracle-XXXXXX) and are unmounted on every exit path: RAII,
@@ -39,6 +50,18 @@
 
 namespace fusesim::oracle {
 
+// One step of the model's trace, as the gated replay follows it.
+struct ScriptEvent {
+  // kStart: the thread starts op `op`; kEnd: op `op` returns; kRequest: the
+  // thread sends `opcode`; kHandle: the server handles it; kReply: the
+  // thread takes the reply; kWait: the thread blocks in the kernel (a lock).
+  enum Kind { kStart, kEnd, kRequest, kHandle, kReply, kWait } kind = kStart;
+  int thread = 0;
+  int op = -1;          // kStart, kEnd: global op index
+  std::string opcode;   // kRequest, kHandle, kReply
+  std::string text;     // the trace line, for messages
+};
+
 struct OracleOptions {
   int settle_ms = 30;         // quiet time that ends an op
   int max_settle_ms = 1000;   // an op's settling never waits longer
@@ -48,7 +71,12 @@ struct OracleOptions {
   std::vector<int> order;
   bool any_kernel = false;  // run even if this machine is not Linux 6.18
   bool debug = false;       // libfuse's debug log on stderr
+  // Gated replay (see above): the steps to follow, from ScriptFromModel().
+  bool gated = false;
+  std::vector<ScriptEvent> script;
+  int gate_timeout_ms = 1000;
 };
+
 
 struct RealRequest {
   std::string opcode;  // fusesim spelling: "LOOKUP", "BATCH_FORGET"
@@ -72,6 +100,10 @@ struct OracleResult {
   std::vector<std::string> notes;  // anything odd worth showing
   int64_t elapsed_us = 0;          // first op to last
   uint64_t model_sleep_us = 0;     // sum of sleep ops
+  bool gated = false;              // ran as a gated replay
+  // Gated replay: where the real kernel stopped following the model's
+  // schedule ("" = followed to the end).
+  std::string schedule_divergence;
 };
 
 // OK if the scenario can run on a real kernel, else Unimplemented with the
@@ -87,7 +119,16 @@ absl::StatusOr<std::vector<int>> SequentialOrder(const sim::Scenario& s);
 // ops. Unimplemented if an op started while another was still in progress
 // (the run interleaves syscalls), FailedPrecondition if the trace does not
 // cover every op (e.g. a BUG stopped a thread).
-absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const sim::RunReport& r);
+absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const sim::RunReport& r,
+                                                bool allow_overlap = false);
+
+// The steps a gated replay follows: the trace of the model's run
+// (lookup-create) under the replay schedule `steps` (then sequential),
+// without the background queues' events, plus a kHandle step where the
+// model's server handles each request (the actor's next step after sending
+// it; the trace does not show it, so it is found by re-running the model
+// with one more step at a time).
+absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s, const std::vector<int>& steps);
 
 // Mounts, runs, unmounts. Unimplemented: not supported (see CheckSupported);
 // Unavailable: FUSE cannot be mounted here (no /dev/fuse, EPERM);

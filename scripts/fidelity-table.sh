@@ -27,7 +27,7 @@ trap 'rm -f "$json" "$table"' EXIT
 
 # Exit 1 (some scenario differs) still produces a report.
 set +e
-"$bin" oracle scenarios/ --format json --keep-going >"$json"
+"$bin" oracle scenarios/ --format json --keep-going --retries 2 >"$json"
 rc=$?
 set -e
 if [[ $rc -ne 0 && $rc -ne 1 ]]; then
@@ -47,6 +47,7 @@ rows = []
 for sc in report["scenarios"]:
     status = sc["status"]
     name = sc["name"]
+    mode = "gated replay" if sc.get("gated") else ("sequential" if status in ("agree", "differ") else "")
     if status in ("agree", "differ"):
         ops = sc["ops"]
         agree = sum(1 for o in ops if o["verdict"] == "AGREE")
@@ -59,20 +60,20 @@ for sc in report["scenarios"]:
             note = (f"`{op['op']}` {op['syscall']}: model {m['result']} "
                     f"`{' '.join(m['requests']) or '-'}`, real {r['result']} "
                     f"`{' '.join(r['requests']) or '-'}`")
-        rows.append((name, status.upper(), counts, note))
+        rows.append((name, mode, status.upper(), counts, note))
     elif status == "skipped":
-        rows.append((name, "skipped", "", sc.get("reason", "")))
+        rows.append((name, mode, "skipped", "", sc.get("reason", "")))
     else:
-        rows.append((name, status.upper(), "", sc.get("reason", "")))
+        rows.append((name, mode, status.upper(), "", sc.get("reason", "")))
 
 print(f"Kernel: Linux {report['kernel']}. "
       f"{report['passed']} scenarios agree, {report['failed']} differ or failed, "
       f"{report['skipped']} skipped.")
 print()
-print("| scenario | verdict | ops agreeing | first divergence / reason |")
-print("|---|---|---|---|")
-for name, verdict, counts, note in rows:
-    print(f"| {cell(name)} | {verdict} | {counts} | {cell(note)} |")
+print("| scenario | run as | verdict | rows agreeing | first divergence / reason |")
+print("|---|---|---|---|---|")
+for name, mode, verdict, counts, note in rows:
+    print(f"| {cell(name)} | {mode} | {verdict} | {counts} | {cell(note)} |")
 EOF
 
 if [[ $to_stdout -eq 1 ]]; then

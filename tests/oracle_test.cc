@@ -8,14 +8,19 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "oracle/fuse_server.h"
 #include "oracle/oracle.h"
+#include "sim/execution.h"
 #include "sim/scenario_loader.h"
 
 namespace fusesim::oracle {
@@ -138,18 +143,119 @@ TEST(Oracle, NoCreateServerFallsBackToMknod) {
   EXPECT_EQ(names(r->exits[0]), (std::vector<std::string>{"FLUSH", "RELEASE"}));
 }
 
-TEST(Oracle, ReplaySchedulesAreSkipped) {
+TEST(Oracle, ExploredSchedulesAreSkipped) {
   auto s = Parse(R"({
     "name": "race",
     "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/a"}]},
                 {"name": "t2", "ops": [{"op": "stat", "path": "/a"}]}],
-    "schedule": {"mode": "replay", "steps": ["t1", "t2"]}
+    "schedule": {"mode": "explore"}
   })");
   ASSERT_NE(s, nullptr);
   absl::Status st = CheckSupported(*s);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented);
   EXPECT_TRUE(IsSkip(st));
   EXPECT_NE(std::string(st.message()).find("races cannot be forced"), std::string::npos);
+}
+
+// S6 of the traces: two threads open(O_CREAT) one new name; t1 takes the
+// parent's i_rwsem, t2 blocks on it, then finds t1's positive dentry.
+const char kS6[] = R"({
+  "name": "s6",
+  "mounts": [{"name": "m0", "entry_timeout_ms": 1000, "attr_timeout_ms": 1000, "negative_timeout_ms": 1000}],
+  "threads": [
+    {"name": "t1", "ops": [{"op": "open", "path": "/s6", "flags": "O_CREAT|O_WRONLY", "fd": "a"},
+                           {"op": "close", "fd": "a"}]},
+    {"name": "t2", "ops": [{"op": "open", "path": "/s6", "flags": "O_CREAT|O_WRONLY", "fd": "b"},
+                           {"op": "close", "fd": "b"}]}
+  ],
+  "schedule": {"mode": "replay", "steps": ["t1", "t1", "t1", "t2", "t2"]}
+})";
+
+TEST(Oracle, ScriptFromModelHasTheServerSteps) {
+  auto s = Parse(kS6);
+  ASSERT_NE(s, nullptr);
+  auto steps = sim::ScheduleIndices(*s, s->schedule.steps);
+  ASSERT_TRUE(steps.ok());
+  auto script = ScriptFromModel(*s, *steps);
+  ASSERT_TRUE(script.ok()) << script.status();
+  std::vector<std::string> got;
+  for (const ScriptEvent& e : *script) {
+    static const char* kinds[] = {"start", "end", "request", "handle", "reply", "wait"};
+    got.push_back(absl::StrCat(s->threads[e.thread].name, " ", kinds[e.kind],
+                               e.opcode.empty() ? "" : " " + e.opcode));
+  }
+  ASSERT_GE(got.size(), 8u);
+  EXPECT_EQ(std::vector<std::string>(got.begin(), got.begin() + 8),
+            (std::vector<std::string>{"t1 start", "t2 start", "t2 wait", "t1 request LOOKUP", "t1 handle LOOKUP",
+                                      "t1 reply LOOKUP", "t1 request CREATE", "t1 handle CREATE"}));
+}
+
+TEST(Oracle, GatedReplayFollowsTheModelSchedule) {
+  auto s = Parse(kS6);
+  ASSERT_NE(s, nullptr);
+  auto steps = sim::ScheduleIndices(*s, s->schedule.steps);
+  ASSERT_TRUE(steps.ok());
+  auto script = ScriptFromModel(*s, *steps);
+  ASSERT_TRUE(script.ok()) << script.status();
+  OracleOptions o;
+  o.any_kernel = true;
+  o.gated = true;
+  o.script = *script;
+  auto r = RunOnRealKernel(*s, o);
+  if (IsSkip(r.status())) GTEST_SKIP() << r.status().message();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->gated);
+  EXPECT_EQ(r->schedule_divergence, "");
+  auto names = [](const RealOp& op) {
+    std::vector<std::string> v;
+    for (const auto& q : op.requests) v.push_back(q.opcode);
+    return v;
+  };
+  // Global op indices: t1.0, t1.1, t2.0, t2.1.
+  EXPECT_EQ(names(r->ops[0]), (std::vector<std::string>{"LOOKUP", "CREATE"}));
+  EXPECT_EQ(names(r->ops[2]), (std::vector<std::string>{"OPEN"}));
+  EXPECT_EQ(names(r->ops[1]), (std::vector<std::string>{"FLUSH", "RELEASE"}));
+  EXPECT_EQ(names(r->ops[3]), (std::vector<std::string>{"FLUSH", "RELEASE"}));
+  for (int g = 0; g < 4; ++g) EXPECT_EQ(r->ops[g].result, "ok") << g;
+}
+
+// A request held at the gate forever: the watchdog's Abort() must unblock
+// the syscall, and unmounting must still work.
+TEST(Oracle, AbortUnblocksASyscallHeldAtTheGate) {
+  auto ns = std::make_shared<Namespace>(ServerBehaviour{}, 1);
+  auto log = std::make_shared<RequestLog>();
+  MountOptions mo;
+  mo.gated = true;
+  char base[] = "/tmp/fusesim-oracle-XXXXXX";
+  ASSERT_NE(mkdtemp(base), nullptr);
+  const std::string mp = std::string(base) + "/m0";
+  ASSERT_EQ(mkdir(mp.c_str(), 0755), 0);
+  {
+    FuseServer server(ns, log, 0, mo);
+    absl::Status st = server.Mount(mp);
+    if (!st.ok()) {
+      rmdir(mp.c_str());
+      rmdir(base);
+      GTEST_SKIP() << "cannot mount FUSE here: " << st.message();
+    }
+    log->EnableGate(true);
+    std::atomic<int> err{0};
+    std::atomic<pid_t> tid{0};
+    std::thread t([&] {
+      tid = static_cast<pid_t>(syscall(SYS_gettid));
+      log->SetThreadTag(tid, 0);
+      struct stat sb;
+      err = stat((mp + "/x").c_str(), &sb) == 0 ? 0 : errno;
+    });
+    while (tid == 0) std::this_thread::yield();
+    EXPECT_TRUE(log->WaitHeld(tid, std::chrono::seconds(2)).has_value());
+    server.Abort();
+    t.join();
+    EXPECT_TRUE(err == ENOTCONN || err == ECONNABORTED) << err;
+    EXPECT_TRUE(server.Unmount().ok());
+  }
+  EXPECT_EQ(rmdir(mp.c_str()), 0);
+  EXPECT_EQ(rmdir(base), 0);
 }
 
 TEST(Oracle, Kernel518MountsAreSkipped) {
