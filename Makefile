@@ -6,7 +6,11 @@ BUILD_DEBUG ?= build-debug
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps build build-debug demo test bench clean
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build build-debug demo test bench clean asan fuzz tidy
 
 deps:
 	@scripts/install-deps.sh
@@ -24,10 +28,35 @@ demo: build
 
 test: build build-debug
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@cd $(BUILD_DEBUG) && ctest --output-on-failure -j $(JOBS) -R '^(Dcache|Server|Loader|Determinism|Cli|Scheduler|Runtime|JsonPositions|Explore)'
+	@cd $(BUILD_DEBUG) && ctest --output-on-failure -j $(JOBS) -R '^(Dcache|Server|Loader|Determinism|Consistency|Cli|Compare|JsonPositions|Explore)'
+	@scripts/cross-build-determinism.sh $(BUILD)/fusesim $(BUILD_DEBUG)/fusesim
 
 bench: build
 	@$(BUILD)/fusesim_bench --benchmark_min_time=0.5
 
+# docs/reliability.md: the whole suite under AddressSanitizer + UBSan (g++).
+asan: deps
+	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSESIM_SANITIZE=ON \
+	  -DFUSESIM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (clang), FUZZ_SECONDS each, seeded from scenarios/.
+fuzz:
+	@scripts/install-deps.sh --clang
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUSESIM_FUZZ=ON \
+	  -DFUSESIM_BUILD_TESTS=OFF -DFUSESIM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target loader_fuzz run_fuzz
+	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# clang-tidy (.clang-tidy) on model/ and sim/, with build/'s compile commands.
+tidy: build
+	@scripts/install-deps.sh --clang
+	@run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) '/(model|sim)/[^/]*\.cc$$' >$(BUILD)/tidy.log 2>&1 \
+	  || { sed 's/\x1b\[[0-9;]*m//g' $(BUILD)/tidy.log | grep -E 'warning:|error:' | sort -u; \
+	       echo "tidy: failed (log: $(BUILD)/tidy.log)"; exit 1; }
+	@echo "tidy: clean"
+
 clean:
-	rm -rf $(BUILD) $(BUILD_DEBUG)
+	rm -rf $(BUILD) $(BUILD_DEBUG) $(BUILD_ASAN) $(BUILD_FUZZ)

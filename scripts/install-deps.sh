@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs what fusesim needs from Debian's packages, if missing.
 # Idempotent; needs root (or sudo) only when something is missing.
+#   scripts/install-deps.sh          what build, test and asan need
+#   scripts/install-deps.sh --clang  also clang 14 with libFuzzer
+#                                    (libclang-rt-14-dev) and clang-tidy,
+#                                    for `make fuzz` and `make tidy`
 set -euo pipefail
 
 packages=(
@@ -8,6 +12,9 @@ packages=(
   libabsl-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libfuse3-dev fuse3 python3 python3-jsonschema
 )
+if [ "${1:-}" = "--clang" ]; then
+  packages+=(clang libclang-rt-14-dev clang-tidy)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

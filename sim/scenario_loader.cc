@@ -117,7 +117,7 @@ class Reader {
   do {                                        \
     auto _r = (expr);                         \
     if (!_r.ok()) return _r.status();         \
-    lhs = std::move(*_r);                     \
+    (lhs) = std::move(*_r);                   \
   } while (0)
 #define FUSESIM_RETURN_IF_ERROR(expr)         \
   do {                                        \

@@ -1,6 +1,7 @@
 #include "sim/workload.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -92,7 +93,7 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
       for (int64_t d = 0; d < dirs; ++d) tree.push_back(absl::StrCat("/w/d", d, "/"));
     // Which files exist before the run (rebuild: the outputs to re-create).
     const std::vector<int64_t> order = Shuffled(k.files, rng);
-    const int64_t exist = static_cast<int64_t>(k.existing * static_cast<double>(k.files) + 0.5);
+    const int64_t exist = std::llround(k.existing * static_cast<double>(k.files));
     for (int64_t i = 0; i < exist; ++i) tree.push_back(file_path(order[i], dirs));
     const char* flags = archive ? "O_WRONLY|O_CREAT|O_EXCL" : "O_WRONLY|O_CREAT|O_TRUNC";
     for (int64_t t = 0; t < k.threads; ++t) {
