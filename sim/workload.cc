@@ -78,6 +78,12 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
   auto knobs = ReadKnobs(root["workload"], limits);
   if (!knobs.ok()) return knobs.status();
   const Knobs& k = *knobs;
+  // Refuse before expanding: a 60-byte block must not cost gigabytes.
+  const int64_t ops = k.kind == "mkdirp" ? k.dirs * (k.depth + 2)
+                      : k.kind == "nfs"  ? 4 * k.files
+                                         : 2 * k.files + k.dirs;
+  if (ops > limits.max_ops)
+    return Bad("files", absl::StrCat("the workload would have ", ops, " ops, above the limit of ", limits.max_ops));
   if (root.contains("threads")) return absl::InvalidArgumentError("/threads: a workload generates the threads; remove them");
   Random rng(k.seed);
   json tree = json::array();

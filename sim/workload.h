@@ -32,6 +32,7 @@ struct WorkloadLimits {
   int64_t max_dirs = 100000;
   int64_t max_threads = 256;
   int64_t max_depth = 32;
+  int64_t max_ops = 1000000;  // the loader's limit, checked before expanding
 };
 
 // Expands root["workload"] into root["server"]["tree"] and root["threads"]

@@ -89,3 +89,17 @@ TEST(Compare, UnknownPresetIsAnError) { EXPECT_FALSE(LatencyPreset("carrier-pige
 
 }  // namespace
 }  // namespace fusesim::sim
+
+namespace fusesim::sim {
+namespace {
+
+TEST(Workload, TooBigIsRefusedBeforeExpanding) {
+  auto s = ParseScenario(R"({"name": "w", "workload": {"kind": "archive", "files": 1000000}})", "w.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string(s.status().message()).find("/workload/files: the workload would have 2000001 ops"),
+            std::string::npos)
+      << s.status();
+}
+
+}  // namespace
+}  // namespace fusesim::sim
