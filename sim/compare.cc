@@ -171,6 +171,19 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
   return out;
 }
 
+namespace {
+
+// What r saves against base (lookup-create), absolute and in percent.
+void SetSavings(const VariantRow& base, VariantRow& r) {
+  r.saved_round_trips = base.round_trips - r.round_trips;
+  r.saved_round_trips_pct = base.round_trips ? 100.0 * r.saved_round_trips / base.round_trips : 0;
+  r.saved_time_us = static_cast<int64_t>(base.time_us) - static_cast<int64_t>(r.time_us);
+  r.saved_time_pct =
+      base.time_us ? 100.0 * static_cast<double>(r.saved_time_us) / static_cast<double>(base.time_us) : 0;
+}
+
+}  // namespace
+
 void Summarize(Comparison& c) {
   c.totals.clear();
   for (ScenarioComparison& sc : c.scenarios) {
@@ -178,12 +191,7 @@ void Summarize(Comparison& c) {
     for (const VariantRow& r : sc.rows)
       if (r.variant == "lookup-create") base = &r;
     for (VariantRow& r : sc.rows) {
-      if (base != nullptr && &r != base) {
-        r.saved_round_trips = base->round_trips - r.round_trips;
-        r.saved_round_trips_pct = base->round_trips ? 100.0 * r.saved_round_trips / base->round_trips : 0;
-        r.saved_time_us = static_cast<int64_t>(base->time_us) - static_cast<int64_t>(r.time_us);
-        r.saved_time_pct = base->time_us ? 100.0 * static_cast<double>(r.saved_time_us) / static_cast<double>(base->time_us) : 0;
-      }
+      if (base != nullptr && &r != base) SetSavings(*base, r);
       VariantRow* t = nullptr;
       for (VariantRow& x : c.totals)
         if (x.variant == r.variant) t = &x;
@@ -210,11 +218,7 @@ void Summarize(Comparison& c) {
     if (r.variant == "lookup-create") base = &r;
   for (VariantRow& r : c.totals) {
     std::sort(r.violations.begin(), r.violations.end());
-    if (base == nullptr || &r == base) continue;
-    r.saved_round_trips = base->round_trips - r.round_trips;
-    r.saved_round_trips_pct = base->round_trips ? 100.0 * r.saved_round_trips / base->round_trips : 0;
-    r.saved_time_us = static_cast<int64_t>(base->time_us) - static_cast<int64_t>(r.time_us);
-    r.saved_time_pct = base->time_us ? 100.0 * static_cast<double>(r.saved_time_us) / static_cast<double>(base->time_us) : 0;
+    if (base != nullptr && &r != base) SetSavings(*base, r);
   }
 }
 
