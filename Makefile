@@ -53,7 +53,7 @@ fuzz:
 # clang-tidy (.clang-tidy) on model/ and sim/, with build/'s compile commands.
 tidy: build
 	@scripts/install-deps.sh --clang
-	@run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) '/(model|sim)/[^/]*\.cc$$' >$(BUILD)/tidy.log 2>&1 \
+	@run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) '/(model|sim/[a-z]+)/[^/]*\.cc$$' >$(BUILD)/tidy.log 2>&1 \
 	  || { sed 's/\x1b\[[0-9;]*m//g' $(BUILD)/tidy.log | grep -E 'warning:|error:' | sort -u; \
 	       echo "tidy: failed (log: $(BUILD)/tidy.log)"; exit 1; }
 	@echo "tidy: clean"

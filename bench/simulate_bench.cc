@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "sim/compare.h"
-#include "sim/execution.h"
-#include "sim/explore.h"
-#include "sim/scenario_loader.h"
+#include "sim/report/compare.h"
+#include "sim/scenario/execution.h"
+#include "sim/engine/explore.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
 namespace {

@@ -15,13 +15,13 @@
 #include "absl/status/statusor.h"
 #include "model/variant.h"
 #include "nlohmann/json.hpp"
-#include "sim/execution.h"
-#include "sim/expect.h"
-#include "sim/explore.h"
-#include "sim/report.h"
-#include "sim/scenario.h"
-#include "sim/scenario_loader.h"
-#include "sim/scheduler.h"
+#include "sim/scenario/execution.h"
+#include "sim/scenario/expect.h"
+#include "sim/engine/explore.h"
+#include "sim/report/report.h"
+#include "sim/scenario/scenario.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/engine/scheduler.h"
 
 namespace fusesim::fuzz {
 
@@ -60,7 +60,7 @@ inline bool HugeWorkload(const std::string& text) {
   auto knob = [&](const char* key, double dflt) {
     return w.contains(key) && w[key].is_number() ? w[key].get<double>() : dflt;
   };
-  // The defaults of sim/workload.cc: 100 files, 1 dir, depth 3.
+  // The defaults of sim/scenario/workload.cc: 100 files, 1 dir, depth 3.
   return knob("files", 100) + knob("dirs", 1) * knob("depth", 3) > kMaxWorkloadSize;
 }
 

@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes -> sim::ParseScenario with the default
-// limits (sim/scenario_loader.h). The loader must reject bad input with a
+// limits (sim/scenario/scenario_loader.h). The loader must reject bad input with a
 // message and never crash, hang, throw or leak.
 //
 //   make fuzz FUZZ_SECONDS=60                  # both targets, corpus from scenarios/

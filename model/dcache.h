@@ -32,7 +32,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "model/inode.h"
 #include "model/names.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

@@ -15,7 +15,7 @@
 
 #include "model/kctx.h"
 #include "model/request.h"
-#include "sim/task.h"
+#include "sim/engine/task.h"
 
 namespace fusesim::model {
 

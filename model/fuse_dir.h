@@ -17,7 +17,7 @@
 #include "model/errno.h"
 #include "model/file.h"
 #include "model/kctx.h"
-#include "sim/task.h"
+#include "sim/engine/task.h"
 
 namespace fusesim::model {
 

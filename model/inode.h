@@ -17,7 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "model/request.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

@@ -9,7 +9,7 @@
 #include "model/mount.h"
 #include "model/request.h"
 #include "model/world.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

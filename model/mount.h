@@ -15,7 +15,7 @@
 #include "model/kernel_version.h"
 #include "model/request.h"
 #include "model/server.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

@@ -19,7 +19,7 @@
 #include "model/file.h"
 #include "model/kctx.h"
 #include "model/names.h"
-#include "sim/task.h"
+#include "sim/engine/task.h"
 
 namespace fusesim::model {
 

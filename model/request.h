@@ -13,7 +13,7 @@
 #include "model/errno.h"
 #include "model/names.h"
 #include "model/opcode.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

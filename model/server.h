@@ -25,7 +25,7 @@
 #include "model/names.h"
 #include "model/opcode.h"
 #include "model/request.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

@@ -21,7 +21,7 @@
 #include "model/opcode.h"
 #include "model/server.h"
 #include "model/variant.h"
-#include "sim/runtime.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 

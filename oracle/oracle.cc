@@ -25,8 +25,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/execution.h"
-#include "sim/scheduler.h"
+#include "sim/scenario/execution.h"
+#include "sim/engine/scheduler.h"
 
 namespace fusesim::oracle {
 namespace {

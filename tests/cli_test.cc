@@ -1,4 +1,4 @@
-// Tests of the command line (sim/cli.h), run in-process through RunCli, plus
+// Tests of the command line (sim/cli/cli.h), run in-process through RunCli, plus
 // one smoke test of the built binary. Exit codes (scenario-format.md §2):
 // 0 ok, 1 an expectation or invariant failed, 2 bad input or usage.
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 
 namespace fusesim::sim {
 namespace {

@@ -1,11 +1,11 @@
 // The round-trip-savings report, checked against counts made independently.
-#include "sim/compare.h"
+#include "sim/report/compare.h"
 
 #include <string>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "sim/scenario_loader.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
 namespace {

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sim/execution.h"
-#include "sim/explore.h"
-#include "sim/scenario_loader.h"
+#include "sim/scenario/execution.h"
+#include "sim/engine/explore.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
 namespace {

@@ -1,6 +1,6 @@
 // Litmus tests of the explorer: dpor finds exactly the outcomes exhaustive
 // finds, with fewer schedules; counterexamples replay; sampling is seeded.
-#include "sim/explore.h"
+#include "sim/engine/explore.h"
 
 #include <filesystem>
 #include <set>
@@ -8,8 +8,8 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "sim/execution.h"
-#include "sim/scenario_loader.h"
+#include "sim/scenario/execution.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "sim/json_positions.h"
+#include "sim/scenario/json_positions.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-// Tests of the scenario loader (sim/scenario_loader.h): every class of bad
+// Tests of the scenario loader (sim/scenario/scenario_loader.h): every class of bad
 // input is reported as "x.json:LINE:COL: /json/pointer: message", with the
 // valid names listed for unknown ones; and valid input loads with the
 // documented defaults (scenario-format.md §1).
@@ -19,8 +19,8 @@
 #include "model/kernel_version.h"
 #include "model/request.h"
 #include "model/variant.h"
-#include "sim/scenario.h"
-#include "sim/scenario_loader.h"
+#include "sim/scenario/scenario.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
 namespace {

@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "oracle/fuse_server.h"
 #include "oracle/oracle.h"
-#include "sim/execution.h"
-#include "sim/scenario_loader.h"
+#include "sim/scenario/execution.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::oracle {
 namespace {

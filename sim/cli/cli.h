@@ -1,0 +1,78 @@
+// The fusesim command line: `fusesim COMMAND [ARGS]`.
+//
+// Exit codes (scenario-format.md §2): 0 all expectations hold and no
+// invariant is broken beyond those a scenario names; 1 an expectation failed,
+// an invariant was violated or a deadlock was found; 2 bad input or usage,
+// with a message on stderr naming the file, line:column or JSON pointer.
+//
+// Options are parsed per command from a table (absl flags are global and exit
+// with status 1 on a bad flag, which would break the exit-code contract);
+// values are converted with Abseil's parsers.
+#ifndef FUSESIM_SIM_CLI_CLI_H_
+#define FUSESIM_SIM_CLI_CLI_H_
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/variant.h"
+#include "sim/scenario/scenario.h"
+
+namespace fusesim::sim {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitBadInput = 2;
+
+struct OptionSpec {
+  std::string name;  // without "--"
+  bool takes_value;
+  std::string help;
+};
+
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;  // flags without value map to ""
+  bool has(const std::string& n) const { return values.count(n) > 0; }
+  std::string get(const std::string& n, const std::string& dflt = "") const {
+    auto it = values.find(n);
+    return it == values.end() ? dflt : it->second;
+  }
+};
+
+// Parses argv[first..] against specs; "--name=value" and "--name value".
+absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
+std::string OptionsHelp(const std::vector<OptionSpec>& specs);
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Commands (each in its own file).
+int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int CmdTrace(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Real-kernel oracle (sim/cli/cmd_oracle.cc; built only with libfuse3).
+int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Scenario files named on the command line: files, and *.json below
+// directories (sorted).
+absl::StatusOr<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& inputs);
+
+// The variants named by --FLAG (comma separated), or the scenario's.
+absl::StatusOr<std::vector<model::Variant>> SelectVariants(const Scenario& s, const ParsedArgs& a,
+                                                           const std::string& flag);
+
+// The steps to replay: --schedule if given, else the scenario's replay
+// schedule, else none (sequential). Errors say which of the two is bad.
+absl::StatusOr<std::vector<int>> StepsFor(const Scenario& s, const ParsedArgs& a);
+
+// Writes text to path atomically (temp file + rename); "-" is stdout.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text, std::ostream& out);
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_CLI_CLI_H_

@@ -1,0 +1,122 @@
+// fusesim check DIR|SCENARIO...: the CI entry point.
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "sim/scenario/check.h"
+#include "sim/cli/cli.h"
+#include "sim/scenario/scenario_loader.h"
+
+namespace fusesim::sim {
+namespace {
+
+const std::vector<OptionSpec> kCheckOptions = {
+    {"junit", true, "also write JUnit XML to this file"},
+    {"variants", true, "check only these variants (comma separated)"},
+    {"help", false, "this text"},
+};
+
+std::string XmlEscape(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+struct Case {
+  std::string file, name, variant;
+  bool passed;
+  bool error;  // bad input
+  std::vector<std::string> messages;
+};
+
+}  // namespace
+
+int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto parsed = ParseArgs(args, kCheckOptions);
+  if (!parsed.ok()) {
+    err << "fusesim check: " << parsed.status().message() << "\n" << OptionsHelp(kCheckOptions);
+    return kExitBadInput;
+  }
+  if (parsed->has("help")) {
+    out << "usage: fusesim check DIR|SCENARIO... [options]\n" << OptionsHelp(kCheckOptions);
+    return kExitOk;
+  }
+  if (parsed->positional.empty()) {
+    err << "fusesim check: give scenario files or directories\n";
+    return kExitBadInput;
+  }
+  auto collected = CollectScenarioFiles(parsed->positional);
+  if (!collected.ok()) {
+    err << "fusesim check: " << collected.status().message() << "\n";
+    return kExitBadInput;
+  }
+  const std::vector<std::string>& files = *collected;
+  std::vector<Case> cases;
+  int passed = 0, failed = 0;
+  bool bad_input = false;
+  for (const std::string& f : files) {
+    auto sc = LoadScenario(f);
+    if (!sc.ok()) {
+      err << sc.status().message() << "\n";
+      out << "FAIL " << f << " (bad input: " << sc.status().message() << ")\n";
+      cases.push_back({f, f, "", false, true, {std::string(sc.status().message())}});
+      bad_input = true;
+      ++failed;
+      continue;
+    }
+    const Scenario& s = **sc;
+    auto variants = SelectVariants(s, *parsed, "variants");
+    if (!variants.ok()) {
+      err << "fusesim check: " << variants.status().message() << "\n";
+      return kExitBadInput;
+    }
+    for (model::Variant v : *variants) {
+      const std::string vname(model::VariantName(v));
+      auto verdict = CheckScenario(s, v);
+      if (!verdict.ok()) {
+        err << f << " [" << vname << "]: " << verdict.status().message() << "\n";
+        cases.push_back({f, s.name, vname, false, true, {std::string(verdict.status().message())}});
+        bad_input = true;
+        ++failed;
+        continue;
+      }
+      if (verdict->passed) {
+        ++passed;
+        out << absl::StrFormat("PASS %s [%s] (%s)\n", s.name, vname, verdict->summary);
+      } else {
+        ++failed;
+        out << absl::StrFormat("FAIL %s [%s] (%s)\n", s.name, vname, verdict->summary);
+        for (const auto& m : verdict->failures) out << "    " << f << ": " << m << "\n";
+      }
+      cases.push_back({f, s.name, vname, verdict->passed, false, verdict->failures});
+    }
+  }
+  out << passed << " passed, " << failed << " failed\n";
+  if (parsed->has("junit")) {
+    std::string xml = absl::StrFormat(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"fusesim\" tests=\"%d\" failures=\"%d\">\n",
+        passed + failed, failed);
+    for (const Case& c : cases) {
+      absl::StrAppendFormat(&xml, "  <testcase classname=\"%s\" name=\"%s\"", XmlEscape(c.name),
+                            XmlEscape(c.variant.empty() ? "load" : c.variant));
+      if (c.passed) {
+        xml += "/>\n";
+      } else {
+        std::string msg;
+        for (const auto& m : c.messages) msg += m + "\n";
+        absl::StrAppendFormat(&xml, ">\n    <failure message=\"%s\">%s</failure>\n  </testcase>\n",
+                              c.error ? "bad input" : "expectation failed", XmlEscape(msg));
+      }
+    }
+    xml += "</testsuite>\n</testsuites>\n";
+    auto st = WriteFileAtomically(parsed->get("junit"), xml, out);
+    if (!st.ok()) {
+      err << "fusesim check: --junit: " << st.message() << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (bad_input) return kExitBadInput;
+  return failed > 0 ? kExitFailed : kExitOk;
+}
+
+}  // namespace fusesim::sim

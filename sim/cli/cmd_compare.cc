@@ -1,0 +1,126 @@
+// fusesim compare SCENARIO|DIR...: the round-trip-savings report.
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "sim/cli/cli.h"
+#include "sim/report/compare.h"
+#include "sim/scenario/scenario_loader.h"
+
+namespace fusesim::sim {
+namespace {
+
+const std::vector<OptionSpec> kCompareOptions = {
+    {"variants", true, "variants to compare, comma separated (default: all)"},
+    {"preset", true, "latency model: local (default), virtiofs or nfs"},
+    {"rtt-us", true, "transport cost per round trip in microseconds (overrides the preset's)"},
+    {"format", true, "md (default), csv, json or html"},
+    {"o", true, "write the report to this file (atomically) instead of stdout"},
+    {"help", false, "this text"},
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const std::string& p : inputs) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path().string());
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return absl::InvalidArgumentError(absl::StrCat(p, ": no .json scenarios found"));
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (std::filesystem::exists(p, ec)) {
+      files.push_back(p);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(p, ": no such file or directory"));
+    }
+  }
+  return files;
+}
+
+int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  // "-o FILE" is accepted as well as "--o FILE".
+  std::vector<std::string> a = args;
+  for (auto& x : a)
+    if (x == "-o") x = "--o";
+  auto parsed = ParseArgs(a, kCompareOptions);
+  if (!parsed.ok()) {
+    err << "fusesim compare: " << parsed.status().message() << "\n" << OptionsHelp(kCompareOptions);
+    return kExitBadInput;
+  }
+  if (parsed->has("help")) {
+    out << "usage: fusesim compare SCENARIO|DIR... [options]\n" << OptionsHelp(kCompareOptions);
+    return kExitOk;
+  }
+  if (parsed->positional.empty()) {
+    err << "fusesim compare: give scenario files or directories\n";
+    return kExitBadInput;
+  }
+  const std::string format = parsed->get("format", "md");
+  if (format != "md" && format != "csv" && format != "json" && format != "html") {
+    err << "fusesim compare: --format must be md, csv, json or html\n";
+    return kExitBadInput;
+  }
+  auto latency = LatencyPreset(parsed->get("preset", "local"));
+  if (!latency.ok()) {
+    err << "fusesim compare: --preset: " << latency.status().message() << "\n";
+    return kExitBadInput;
+  }
+  if (parsed->has("rtt-us")) {
+    if (!absl::SimpleAtoi(parsed->get("rtt-us"), &latency->rtt_us)) {
+      err << "fusesim compare: --rtt-us needs a non-negative integer\n";
+      return kExitBadInput;
+    }
+    latency->source = absl::StrCat(latency->source, "; round trip set to ", latency->rtt_us, " us by --rtt-us");
+  }
+  auto files = CollectScenarioFiles(parsed->positional);
+  if (!files.ok()) {
+    err << "fusesim compare: " << files.status().message() << "\n";
+    return kExitBadInput;
+  }
+  Comparison c;
+  c.latency = *latency;
+  CompareOptions o;
+  o.latency = *latency;
+  for (const std::string& f : *files) {
+    auto s = LoadScenario(f);
+    if (!s.ok()) {
+      err << s.status().message() << "\n";
+      return kExitBadInput;
+    }
+    if (parsed->has("variants")) {
+      auto v = SelectVariants(**s, *parsed, "variants");
+      if (!v.ok()) {
+        err << "fusesim compare: " << v.status().message() << "\n";
+        return kExitBadInput;
+      }
+      o.variants = *v;
+    } else {
+      o.variants = model::AllVariants();
+    }
+    auto sc = CompareScenario(**s, o);
+    if (!sc.ok()) {
+      err << f << ": " << sc.status().message() << "\n";
+      return kExitBadInput;
+    }
+    c.scenarios.push_back(std::move(*sc));
+  }
+  Summarize(c);
+  std::string text = format == "md" ? CompareToMarkdown(c)
+                     : format == "csv" ? CompareToCsv(c)
+                     : format == "json" ? CompareToJson(c)
+                                        : CompareToHtml(c);
+  auto st = WriteFileAtomically(parsed->get("o", "-"), text, out);
+  if (!st.ok()) {
+    err << "fusesim compare: " << st.message() << "\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace fusesim::sim

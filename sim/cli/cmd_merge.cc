@@ -1,0 +1,65 @@
+// fusesim merge FILE...: combines the JSON of `explore --shard I/N` runs into
+// the result one process gives.
+#include <fstream>
+#include <sstream>
+
+#include "sim/cli/cli.h"
+#include "sim/engine/explore.h"
+
+namespace fusesim::sim {
+namespace {
+
+const std::vector<OptionSpec> kMergeOptions = {
+    {"o", true, "write the merged JSON to this file (atomically) instead of stdout"},
+    {"help", false, "this text"},
+};
+
+}  // namespace
+
+int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> a = args;
+  for (auto& x : a)
+    if (x == "-o") x = "--o";
+  auto parsed = ParseArgs(a, kMergeOptions);
+  if (!parsed.ok()) {
+    err << "fusesim merge: " << parsed.status().message() << "\n" << OptionsHelp(kMergeOptions);
+    return kExitBadInput;
+  }
+  if (parsed->has("help")) {
+    out << "usage: fusesim merge SHARD.json... [-o FILE]\n" << OptionsHelp(kMergeOptions);
+    return kExitOk;
+  }
+  if (parsed->positional.empty()) {
+    err << "fusesim merge: give the JSON files of `fusesim explore --shard I/N --format json`\n";
+    return kExitBadInput;
+  }
+  std::vector<nlohmann::ordered_json> parts;
+  for (const std::string& f : parsed->positional) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      err << "fusesim merge: " << f << ": cannot open\n";
+      return kExitBadInput;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto j = nlohmann::ordered_json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      err << "fusesim merge: " << f << ": not JSON\n";
+      return kExitBadInput;
+    }
+    parts.push_back(std::move(j));
+  }
+  auto merged = MergeExploreJson(parts);
+  if (!merged.ok()) {
+    err << "fusesim merge: " << merged.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto st = WriteFileAtomically(parsed->get("o", "-"), merged->dump(2) + "\n", out);
+  if (!st.ok()) {
+    err << "fusesim merge: " << st.message() << "\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace fusesim::sim

@@ -1,0 +1,509 @@
+// fusesim oracle SCENARIO|DIR...: runs each scenario on a real FUSE mount
+// (oracle/oracle.h) and compares, op by op, the requests and the result with
+// the model's lookup-create prediction: under the sequential schedule, or
+// under the scenario's replay schedule, which the real run then follows
+// through a gate in the server (a "gated replay").
+//
+// Per op, the model's request list (OpOutcome.requests) must equal the real
+// one and the result (ok or an errno name) must be the same, except for
+// forget messages. The kernel keeps FORGETs on a queue of their own and
+// fuse_dev_do_read() hands them out only when no request is pending (or once
+// in a while when requests keep coming), as one BATCH_FORGET if several are
+// queued at that moment and as single FORGETs otherwise. So where a forget
+// lands among an op's requests, and how forgets are batched, depends on how
+// fast the server reads /dev/fuse, not on the kernel's logic. By default
+// FORGET and BATCH_FORGET are therefore taken out of the sequence and
+// compared as "FORGET*" = "this op sent forget messages" (the displayed
+// sequences stay raw); --exact-forget compares them in place.
+//
+// Files still open when a thread ends are closed at its exit: the model
+// counts those requests in the run but in no op, so the "exit" row compares
+// them as a multiset.
+//
+// In a gated replay, two more rows: "forgets" (forget messages come from no
+// thread, so which op they belong to is a guess; by default they are compared
+// once per run: sent or not) and "schedule" (whether the real kernel followed
+// the model's schedule to the end; where it did not, the step and what the
+// real kernel did instead).
+//
+// Exit: 0 every scenario that ran agrees (skips count as success), 1 some
+// scenario differs or could not be run, 2 bad input.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "oracle/oracle.h"
+#include "sim/cli/cli.h"
+#include "sim/scenario/execution.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/engine/scheduler.h"
+
+namespace fusesim::sim {
+namespace {
+
+const std::vector<OptionSpec> kOracleOptions = {
+    {"format", true, "text (default) or json"},
+    {"settle-ms", true, "quiet time that ends an op (default 30)"},
+    {"watchdog-ms", true, "abort a scenario after this long (default 10000)"},
+    {"keep-going", false, "run every scenario (default: stop after the first that differs)"},
+    {"retries", true, "run a differing scenario again up to N times (default 0)"},
+    {"exact-forget", false, "compare FORGET and BATCH_FORGET exactly (default: as forget messages)"},
+    {"any-kernel", false, "run even if this machine is not Linux 6.18"},
+    {"gate-timeout-ms", true, "gated replay: how long a step may take (default 1000)"},
+    {"debug", false, "libfuse's debug output on stderr"},
+    {"help", false, "this text"},
+};
+
+constexpr char kForgets[] = "FORGET*";
+
+bool IsForget(const std::string& op) { return op == "FORGET" || op == "BATCH_FORGET"; }
+
+// The requests without forget messages, then "FORGET*" if there were any.
+std::vector<std::string> Normalize(const std::vector<std::string>& seq, bool exact) {
+  if (exact) return seq;
+  std::vector<std::string> out;
+  bool forget = false;
+  for (const std::string& op : seq) {
+    if (IsForget(op)) forget = true;
+    else out.push_back(op);
+  }
+  if (forget) out.push_back(kForgets);
+  return out;
+}
+
+// As a multiset: sorted, and all forget messages as one "FORGET*".
+std::vector<std::string> NormalizeBag(std::vector<std::string> bag, bool exact) {
+  if (!exact) {
+    bool forget = false;
+    std::vector<std::string> rest;
+    for (const std::string& op : bag) {
+      if (IsForget(op)) forget = true;
+      else rest.push_back(op);
+    }
+    if (forget) rest.push_back(kForgets);
+    bag = rest;
+  }
+  std::sort(bag.begin(), bag.end());
+  return bag;
+}
+
+struct Row {
+  std::string label, syscall;
+  std::string model_result, real_result;
+  std::vector<std::string> model_requests, real_requests, real_texts;
+  bool agree = false;
+};
+
+struct ScenarioOutcome {
+  std::string file, name;
+  std::string status;  // agree, differ, skipped, error, bad-input
+  std::string reason;
+  std::vector<Row> rows;
+  int first_divergence = -1;  // index in rows
+  std::vector<std::string> notes;
+  double real_ms = 0, model_sleep_ms = 0;
+  bool gated = false;
+  std::string schedule_divergence;
+};
+
+std::string Seq(const std::vector<std::string>& v) { return v.empty() ? "-" : absl::StrJoin(v, " "); }
+
+void Compare(const RunReport& model, const oracle::OracleResult& real, bool exact,
+             ScenarioOutcome* out) {
+  // Rows in the order the ops ran (the model's sequential order).
+  std::map<std::string, int> per_op;
+  for (int g : real.order) {
+    const OpOutcome& m = model.results[g];
+    const oracle::RealOp& r = real.ops[g];
+    Row row;
+    row.label = m.label;
+    row.syscall = m.op;
+    row.model_result = m.result;
+    row.model_requests = m.requests;
+    for (const std::string& q : m.requests) per_op[q]++;
+    row.real_result = r.ran ? r.result : "not-run";
+    for (const auto& q : r.requests) {
+      row.real_requests.push_back(q.opcode);
+      row.real_texts.push_back(q.text);
+    }
+    // In a gated replay the forgets (sent by no thread) are attributed by a
+    // guess, so by default they are compared once for the run (below).
+    auto seq = [&](const std::vector<std::string>& v) {
+      std::vector<std::string> n = Normalize(v, exact);
+      if (real.gated && !exact) n.erase(std::remove(n.begin(), n.end(), kForgets), n.end());
+      return n;
+    };
+    row.agree = row.model_result == row.real_result && seq(row.model_requests) == seq(row.real_requests);
+    out->rows.push_back(std::move(row));
+  }
+  // Exit-time closes: what the model counted in no op, against what the real
+  // threads' exits sent.
+  Row exit;
+  exit.label = "exit";
+  exit.syscall = "close at thread exit";
+  for (const auto& [op, n] : model.requests) {
+    const int rest = n - per_op[op];
+    for (int i = 0; i < rest; ++i) exit.model_requests.push_back(op);
+  }
+  for (const oracle::RealOp& x : real.exits) {
+    for (const auto& q : x.requests) {
+      exit.real_requests.push_back(q.opcode);
+      exit.real_texts.push_back(q.text);
+    }
+  }
+  if (!exit.model_requests.empty() || !exit.real_requests.empty()) {
+    exit.model_result = exit.real_result = "ok";
+    exit.agree = NormalizeBag(exit.model_requests, exact) == NormalizeBag(exit.real_requests, exact);
+    out->rows.push_back(std::move(exit));
+  }
+  if (real.gated) {
+    if (!exact) {
+      Row f;
+      f.label = "forgets";
+      f.syscall = "forget messages in the run";
+      f.model_result = f.real_result = "ok";
+      for (const auto& [op, n] : model.requests)
+        for (int i = 0; i < n; ++i)
+          if (IsForget(op)) f.model_requests.push_back(op);
+      for (const auto& x : real.ops)
+        for (const auto& q : x.requests)
+          if (IsForget(q.opcode)) {
+            f.real_requests.push_back(q.opcode);
+            f.real_texts.push_back(q.text);
+          }
+      for (const auto& x : real.exits)
+        for (const auto& q : x.requests)
+          if (IsForget(q.opcode)) {
+            f.real_requests.push_back(q.opcode);
+            f.real_texts.push_back(q.text);
+          }
+      f.agree = f.model_requests.empty() == f.real_requests.empty();
+      if (!f.model_requests.empty() || !f.real_requests.empty()) out->rows.push_back(std::move(f));
+    }
+    Row sch;
+    sch.label = "schedule";
+    sch.syscall = "the replay schedule";
+    sch.model_result = "followed";
+    sch.real_result = real.schedule_divergence.empty() ? "followed" : "diverged";
+    if (!real.schedule_divergence.empty()) sch.real_texts.push_back(real.schedule_divergence);
+    sch.agree = real.schedule_divergence.empty();
+    out->rows.push_back(std::move(sch));
+  }
+  out->status = "agree";
+  for (size_t i = 0; i < out->rows.size(); ++i) {
+    if (!out->rows[i].agree) {
+      out->status = "differ";
+      out->first_divergence = static_cast<int>(i);
+      break;
+    }
+  }
+  out->notes = real.notes;
+  out->gated = real.gated;
+  out->schedule_divergence = real.schedule_divergence;
+  if (!real.schedule_divergence.empty())
+    out->notes.push_back("the real kernel left the replay schedule at " + real.schedule_divergence);
+  out->real_ms = real.elapsed_us / 1000.0;
+  out->model_sleep_ms = real.model_sleep_us / 1000.0;
+}
+
+void PrintText(const ScenarioOutcome& o, std::ostream& out) {
+  if (o.status == "skipped" || o.status == "error" || o.status == "bad-input") {
+    out << o.name << " (" << o.file << "): " << (o.status == "skipped" ? "skipped: " : "ERROR: ") << o.reason
+        << "\n";
+    return;
+  }
+  out << o.name << " (" << o.file << "): " << (o.status == "agree" ? "AGREE" : "DIFFER")
+      << (o.gated ? " (gated replay)" : "") << "\n";
+  size_t w_label = 2, w_sys = 7, w_model = 5, w_real = 4;
+  for (const Row& r : o.rows) {
+    w_label = std::max(w_label, r.label.size());
+    w_sys = std::max(w_sys, r.syscall.size());
+    w_model = std::max(w_model, r.model_result.size() + 1 + Seq(r.model_requests).size());
+    w_real = std::max(w_real, r.real_result.size() + 1 + Seq(r.real_requests).size());
+  }
+  out << absl::StrFormat("  %-*s  %-*s  %-*s  %-*s  %s\n", w_label, "op", w_sys, "syscall", w_model, "model",
+                         w_real, "real", "verdict");
+  for (const Row& r : o.rows) {
+    const std::string m = absl::StrCat(r.model_result, " ", Seq(r.model_requests));
+    const std::string rl = absl::StrCat(r.real_result, " ", Seq(r.real_requests));
+    out << absl::StrFormat("  %-*s  %-*s  %-*s  %-*s  %s\n", w_label, r.label, w_sys, r.syscall, w_model, m,
+                           w_real, rl, r.agree ? "AGREE" : "DIFFER");
+  }
+  if (o.first_divergence >= 0) {
+    const Row& r = o.rows[o.first_divergence];
+    out << "  first divergence: " << r.label << " " << r.syscall << "\n";
+    size_t w = 5;
+    for (const auto& q : r.model_requests) w = std::max(w, q.size());
+    out << absl::StrFormat("    %3s  %-*s  %s\n", "#", w, "model", "real");
+    const size_t n = std::max(r.model_requests.size(), r.real_texts.size());
+    for (size_t i = 0; i < n; ++i) {
+      out << absl::StrFormat("    %3d  %-*s  %s\n", i + 1, w, i < r.model_requests.size() ? r.model_requests[i] : "-",
+                             i < r.real_texts.size() ? r.real_texts[i] : "-");
+    }
+    out << absl::StrFormat("    %3s  %-*s  %s\n", "=", w, r.model_result, r.real_result);
+  }
+  for (const std::string& n : o.notes) out << "  note: " << n << "\n";
+}
+
+nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
+  nlohmann::ordered_json j;
+  j["file"] = o.file;
+  j["name"] = o.name;
+  j["status"] = o.status;
+  if (!o.reason.empty()) j["reason"] = o.reason;
+  if (o.status == "agree" || o.status == "differ") {
+    nlohmann::ordered_json ops = nlohmann::ordered_json::array();
+    for (const Row& r : o.rows) {
+      nlohmann::ordered_json x;
+      x["op"] = r.label;
+      x["syscall"] = r.syscall;
+      x["model"] = {{"result", r.model_result}, {"requests", r.model_requests}};
+      x["real"] = {{"result", r.real_result}, {"requests", r.real_requests}, {"detail", r.real_texts}};
+      x["verdict"] = r.agree ? "AGREE" : "DIFFER";
+      ops.push_back(x);
+    }
+    j["ops"] = ops;
+    j["first_divergence"] = o.first_divergence >= 0 ? nlohmann::ordered_json(o.rows[o.first_divergence].label)
+                                                    : nlohmann::ordered_json(nullptr);
+    j["gated"] = o.gated;
+    if (o.gated) j["schedule_divergence"] = o.schedule_divergence;
+    j["real_elapsed_ms"] = o.real_ms;
+    j["model_sleep_ms"] = o.model_sleep_ms;
+    j["notes"] = o.notes;
+  }
+  return j;
+}
+
+}  // namespace
+
+int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto parsed = ParseArgs(args, kOracleOptions);
+  if (!parsed.ok()) {
+    err << "fusesim oracle: " << parsed.status().message() << "\n" << OptionsHelp(kOracleOptions);
+    return kExitBadInput;
+  }
+  if (parsed->has("help")) {
+    out << "usage: fusesim oracle SCENARIO|DIR... [options]\n"
+           "Runs each scenario on a real FUSE mount and compares every op's requests and\n"
+           "result with the model (lookup-create; sequential schedule, or the scenario's\n"
+           "replay schedule, followed through a gate in the server). Needs root and\n"
+           "/dev/fuse; scenarios it cannot reproduce are skipped with the reason.\n"
+           "See docs/fidelity.md.\n"
+        << OptionsHelp(kOracleOptions);
+    return kExitOk;
+  }
+  if (parsed->positional.empty()) {
+    err << "fusesim oracle: give scenario files or directories\n";
+    return kExitBadInput;
+  }
+  const std::string format = parsed->get("format", "text");
+  if (format != "text" && format != "json") {
+    err << "fusesim oracle: --format must be text or json\n";
+    return kExitBadInput;
+  }
+  oracle::OracleOptions opts;
+  if (parsed->has("settle-ms") &&
+      (!absl::SimpleAtoi(parsed->get("settle-ms"), &opts.settle_ms) || opts.settle_ms < 1 || opts.settle_ms > 10000)) {
+    err << "fusesim oracle: --settle-ms needs an integer 1-10000\n";
+    return kExitBadInput;
+  }
+  if (parsed->has("watchdog-ms") && (!absl::SimpleAtoi(parsed->get("watchdog-ms"), &opts.watchdog_ms) ||
+                                     opts.watchdog_ms < 1000 || opts.watchdog_ms > 3600000)) {
+    err << "fusesim oracle: --watchdog-ms needs an integer 1000-3600000\n";
+    return kExitBadInput;
+  }
+  if (parsed->has("gate-timeout-ms") && (!absl::SimpleAtoi(parsed->get("gate-timeout-ms"), &opts.gate_timeout_ms) ||
+                                         opts.gate_timeout_ms < 10 || opts.gate_timeout_ms > 60000)) {
+    err << "fusesim oracle: --gate-timeout-ms needs an integer 10-60000\n";
+    return kExitBadInput;
+  }
+  opts.any_kernel = parsed->has("any-kernel");
+  opts.debug = parsed->has("debug");
+  const bool keep_going = parsed->has("keep-going");
+  int retries = 0;
+  if (parsed->has("retries") && (!absl::SimpleAtoi(parsed->get("retries"), &retries) || retries < 0 || retries > 10)) {
+    err << "fusesim oracle: --retries needs an integer from 0 to 10\n";
+    return kExitBadInput;
+  }
+  int agreed_on_retry = 0;
+  const bool exact = parsed->has("exact-forget");
+
+  std::vector<std::string> files;
+  for (const std::string& p : parsed->positional) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path().string());
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) {
+        err << "fusesim oracle: " << p << ": no .json scenarios found\n";
+        return kExitBadInput;
+      }
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (std::filesystem::exists(p, ec)) {
+      files.push_back(p);
+    } else {
+      err << "fusesim oracle: " << p << ": no such file or directory\n";
+      return kExitBadInput;
+    }
+  }
+
+  std::vector<ScenarioOutcome> outcomes;
+  int passed = 0, failed = 0, skipped = 0;
+  bool bad_input = false, stopped = false;
+  for (const std::string& f : files) {
+    ScenarioOutcome o;
+    o.file = f;
+    o.name = f;
+    auto sc = LoadScenario(f);
+    if (!sc.ok()) {
+      err << sc.status().message() << "\n";
+      o.status = "bad-input";
+      o.reason = std::string(sc.status().message());
+      bad_input = true;
+      outcomes.push_back(o);
+      continue;
+    }
+    const Scenario& s = **sc;
+    o.name = s.name;
+    auto finish = [&](ScenarioOutcome&& x) {
+      if (x.status == "agree") ++passed;
+      else if (x.status == "skipped") ++skipped;
+      else ++failed;
+      if (format == "text") PrintText(x, out);
+      outcomes.push_back(std::move(x));
+    };
+    if (absl::Status st = oracle::CheckSupported(s, opts); !st.ok()) {
+      o.status = "skipped";
+      o.reason = std::string(st.message());
+      finish(std::move(o));
+      continue;
+    }
+    // The model's run: sequential, or the scenario's replay schedule (which
+    // the real run then follows through the server's gate).
+    const bool replay = s.schedule.mode == ScheduleSpec::Mode::kReplay;
+    std::vector<int> steps;
+    if (replay) {
+      auto st = ScheduleIndices(s, s.schedule.steps);
+      if (!st.ok()) {
+        err << s.file << ": /schedule/steps: " << st.status().message() << "\n";
+        o.status = "bad-input";
+        o.reason = std::string(st.status().message());
+        bad_input = true;
+        outcomes.push_back(o);
+        continue;
+      }
+      steps = *st;
+    }
+    ReplayChooser chooser(steps);  // empty: sequential
+    ExecOptions eo;
+    eo.trace = true;
+    auto model = Execute(s, model::Variant::kLookupCreate, chooser, eo);
+    if (!model.ok()) {
+      o.status = "error";
+      o.reason = absl::StrCat("the model run failed: ", model.status().message());
+      finish(std::move(o));
+      if (!keep_going) {
+        stopped = true;
+        break;
+      }
+      continue;
+    }
+    opts.gated = replay;
+    opts.script.clear();
+    if (replay) {
+      auto script = oracle::ScriptFromModel(s, steps);
+      if (!script.ok()) {
+        o.status = "error";
+        o.reason = std::string(script.status().message());
+        finish(std::move(o));
+        continue;
+      }
+      opts.script = *script;
+    }
+    auto order = oracle::OrderFromTrace(s, *model, /*allow_overlap=*/replay);
+    if (!order.ok()) {
+      if (order.status().code() == absl::StatusCode::kUnimplemented) {
+        o.status = "skipped";
+        o.reason = std::string(order.status().message());
+        finish(std::move(o));
+        continue;
+      }
+      // E.g. a BUG stopped a thread: run in the scenario's sequential order.
+      auto seq = oracle::SequentialOrder(s);
+      if (!seq.ok()) {
+        o.status = "error";
+        o.reason = std::string(seq.status().message());
+        finish(std::move(o));
+        continue;
+      }
+      opts.order = *seq;
+    } else {
+      opts.order = *order;
+    }
+    // A divergence is retried (--retries): forget timing and the rare
+    // races inside the kernel are not the model's to predict exactly.
+    const ScenarioOutcome before = o;
+    absl::Status run_error;
+    for (int attempt = 0;; ++attempt) {
+      auto real = oracle::RunOnRealKernel(s, opts);
+      if (!real.ok()) {
+        run_error = real.status();
+        break;
+      }
+      o = before;
+      Compare(*model, *real, exact, &o);
+      if (o.status == "agree" || attempt >= retries) {
+        if (attempt > 0 && o.status == "agree") ++agreed_on_retry;
+        break;
+      }
+    }
+    if (!run_error.ok()) {
+      o.status = oracle::IsSkip(run_error) ? "skipped" : "error";
+      o.reason = std::string(run_error.message());
+      const bool is_error = o.status == "error";
+      finish(std::move(o));
+      if (is_error && !keep_going) {
+        stopped = true;
+        break;
+      }
+      continue;
+    }
+    const bool differs = o.status != "agree";
+    finish(std::move(o));
+    if (differs && !keep_going) {
+      stopped = true;
+      break;
+    }
+  }
+  if (format == "json") {
+    nlohmann::ordered_json j;
+    j["kernel"] = oracle::KernelRelease();
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& o : outcomes) list.push_back(ToJson(o));
+    j["scenarios"] = list;
+    j["passed"] = passed;
+    j["failed"] = failed;
+    j["skipped"] = skipped;
+    j["agreed_on_retry"] = agreed_on_retry;
+    j["stopped_early"] = stopped;
+    out << j.dump(2) << "\n";
+  } else {
+    if (stopped) out << "stopped after the first failing scenario (--keep-going runs them all)\n";
+    out << skipped << " skipped\n";
+    if (agreed_on_retry > 0) out << agreed_on_retry << " agreed only on a retry (--retries)\n";
+    out << passed << " passed, " << failed << " failed\n";
+  }
+  if (bad_input) return kExitBadInput;
+  return failed > 0 ? kExitFailed : kExitOk;
+}
+
+}  // namespace fusesim::sim

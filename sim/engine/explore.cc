@@ -1,0 +1,863 @@
+#include "sim/engine/explore.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "sim/scenario/execution.h"
+#include "sim/engine/random.h"
+
+namespace fusesim::sim {
+namespace {
+
+using Footprint = std::vector<Access>;
+
+bool Dependent(const Footprint& a, const Footprint& b) {
+  for (const Access& x : a)
+    for (const Access& y : b)
+      if (x.key == y.key && (x.write || y.write)) return true;
+  return false;
+}
+
+bool Contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// What a blocked actor's next step would touch: its kernel state and the
+// object it waits for.
+Footprint PendingFootprint(const Actor& a) {
+  Footprint f;
+  if (a.home_key != 0) f.push_back({a.home_key, true});
+  switch (a.wait.kind) {
+    case WaitKind::kRwsemRead:
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, false});
+      break;
+    case WaitKind::kRwsemWrite:
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, true});
+      break;
+    case WaitKind::kMutex:
+      f.push_back({static_cast<const Mutex*>(a.wait.obj)->key, true});
+      break;
+    case WaitKind::kCompletion:
+      f.push_back({static_cast<const Completion*>(a.wait.obj)->key, false});
+      break;
+    case WaitKind::kAfter:
+      for (const Completion* c : a.after) f.push_back({c->key, false});
+      break;
+    case WaitKind::kCounter:
+    case WaitKind::kNone:
+      break;
+  }
+  return f;
+}
+
+struct Frame {
+  std::vector<int> enabled;
+  int last = -1;         // actor of the previous step
+  int chosen = -1;
+  Footprint fp;          // of the chosen step
+  int preemptions = 0;   // before this step
+  std::vector<int> backtrack;
+  std::vector<int> done;
+  std::vector<std::pair<int, Footprint>> sleep;     // asleep at this state
+  std::vector<std::pair<int, Footprint>> explored;  // siblings already explored
+  bool fixed = false;  // part of a shard's prefix: never branched
+
+  bool IsPreemption(int c) const { return last >= 0 && c != last && Contains(enabled, last); }
+};
+
+constexpr char kSleepBlocked[] = "sleep-set blocked";
+
+nlohmann::json FootprintJson(const Footprint& f) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const Access& a : f) j.push_back({a.key, a.write});
+  return j;
+}
+Footprint FootprintFrom(const nlohmann::json& j) {
+  Footprint f;
+  for (const auto& a : j) f.push_back({a[0].get<uint64_t>(), a[1].get<bool>()});
+  return f;
+}
+nlohmann::json SetJson(const std::vector<std::pair<int, Footprint>>& v) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [a, f] : v) j.push_back({a, FootprintJson(f)});
+  return j;
+}
+std::vector<std::pair<int, Footprint>> SetFrom(const nlohmann::json& j) {
+  std::vector<std::pair<int, Footprint>> v;
+  for (const auto& x : j) v.push_back({x[0].get<int>(), FootprintFrom(x[1])});
+  return v;
+}
+nlohmann::json FrameJson(const Frame& f) {
+  return {{"e", f.enabled}, {"l", f.last}, {"c", f.chosen},       {"fp", FootprintJson(f.fp)},
+          {"p", f.preemptions}, {"b", f.backtrack}, {"d", f.done}, {"s", SetJson(f.sleep)},
+          {"x", SetJson(f.explored)}, {"f", f.fixed}};
+}
+Frame FrameFrom(const nlohmann::json& j) {
+  Frame f;
+  f.enabled = j["e"].get<std::vector<int>>();
+  f.last = j["l"].get<int>();
+  f.chosen = j["c"].get<int>();
+  f.fp = FootprintFrom(j["fp"]);
+  f.preemptions = j["p"].get<int>();
+  f.backtrack = j["b"].get<std::vector<int>>();
+  f.done = j["d"].get<std::vector<int>>();
+  f.sleep = SetFrom(j["s"]);
+  f.explored = SetFrom(j["x"]);
+  f.fixed = j["f"].get<bool>();
+  return f;
+}
+
+// Follows frames[0..replay) and extends the path, for dpor and exhaustive.
+class DfsChooser : public Chooser {
+ public:
+  DfsChooser(std::vector<Frame>* frames, size_t replay, const ExploreOptions& o,
+             const std::vector<int>* forced = nullptr)
+      : frames_(*frames), replay_(replay), o_(o), forced_(forced) {}
+
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override {
+    if (step > 0) frames_[step - 1].fp = actors[frames_[step - 1].chosen]->footprint;
+    if (static_cast<size_t>(step) < replay_) {
+      Frame& f = frames_[step];
+      if (f.enabled != enabled)
+        return absl::InternalError(absl::StrCat("internal bug: replay is not deterministic at step ", step + 1));
+      return f.chosen;
+    }
+    Frame f;
+    f.enabled = enabled;
+    f.last = last;
+    if (forced_ != nullptr && static_cast<size_t>(step) < forced_->size()) {
+      const int pick = (*forced_)[step];
+      if (!Contains(enabled, pick))
+        return absl::InternalError(absl::StrCat("internal bug: shard prefix not runnable at step ", step + 1));
+      f.chosen = pick;
+      f.fixed = true;
+      f.backtrack.push_back(pick);
+      if (step > 0) {
+        const Frame& p = frames_[step - 1];
+        f.preemptions = p.preemptions + (p.IsPreemption(p.chosen) ? 1 : 0);
+      }
+      frames_.push_back(std::move(f));
+      return pick;
+    }
+    if (step > 0) {
+      const Frame& p = frames_[step - 1];
+      f.preemptions = p.preemptions + (p.IsPreemption(p.chosen) ? 1 : 0);
+      if (o_.strategy == Strategy::kDpor) {
+        for (const auto* set : {&p.sleep, &p.explored})
+          for (const auto& [q, fq] : *set)
+            if (q != p.chosen && !Dependent(fq, p.fp)) f.sleep.push_back({q, fq});
+      }
+    }
+    auto allowed = [&](int c) {
+      for (const auto& [q, fq] : f.sleep)
+        if (q == c) return false;
+      if (o_.max_preemptions >= 0 && f.IsPreemption(c) && f.preemptions >= o_.max_preemptions) return false;
+      return true;
+    };
+    int pick = -1;
+    if (last >= 0 && Contains(enabled, last) && allowed(last)) pick = last;
+    for (int c : enabled)
+      if (pick < 0 && allowed(c)) pick = c;
+    if (pick < 0) return absl::CancelledError(kSleepBlocked);
+    f.chosen = pick;
+    if (o_.strategy == Strategy::kExhaustive) {
+      for (int c : enabled)
+        if (allowed(c)) f.backtrack.push_back(c);
+    } else {
+      f.backtrack.push_back(pick);
+    }
+    frames_.push_back(std::move(f));
+    return pick;
+  }
+
+  void Finish(int steps, const std::vector<Actor*>& actors) override {
+    if (steps > 0) frames_[steps - 1].fp = actors[frames_[steps - 1].chosen]->footprint;
+    pending_.clear();
+    for (const Actor* a : actors)
+      if (!a->finished && !a->bugged && !a->daemon) pending_.push_back({a->index, PendingFootprint(*a)});
+  }
+
+  const std::vector<std::pair<int, Footprint>>& pending() const { return pending_; }
+
+ private:
+  std::vector<Frame>& frames_;
+  size_t replay_;
+  const ExploreOptions& o_;
+  const std::vector<int>* forced_;
+  std::vector<std::pair<int, Footprint>> pending_;
+};
+
+// Records the enabled set at one depth of a forced prefix.
+class ProbeChooser : public Chooser {
+ public:
+  ProbeChooser(const std::vector<int>& prefix, std::vector<int>* enabled_at_end)
+      : prefix_(prefix), out_(*enabled_at_end) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override {
+    if (static_cast<size_t>(step) < prefix_.size()) return prefix_[step];
+    if (static_cast<size_t>(step) == prefix_.size()) {
+      out_ = enabled;
+      return absl::CancelledError("probe done");
+    }
+    return then_.Choose(step, enabled, last, actors);
+  }
+
+ private:
+  const std::vector<int>& prefix_;
+  std::vector<int>& out_;
+  SequentialChooser then_;
+};
+
+// Flanagan-Godefroid backtracking over an executed path: for each step (and
+// each blocked actor's pending step), the last earlier dependent step of
+// another actor that does not happen before it gets a backtrack point.
+void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<int, Footprint>>& pending,
+                        int num_actors) {
+  const int n = static_cast<int>(frames.size());
+  std::vector<std::vector<int>> vc(n, std::vector<int>(num_actors, -1));
+  std::vector<int> last_of(num_actors, -1);
+  auto consider = [&](int p, const Footprint& fp, int upto, const std::vector<int>& pre) {
+    for (int j = upto - 1; j >= 0; --j) {
+      const int q = frames[j].chosen;
+      if (q == p || j <= pre[q] || !Dependent(frames[j].fp, fp)) continue;
+      Frame& fj = frames[j];
+      if (Contains(fj.enabled, p)) {
+        if (!Contains(fj.backtrack, p)) fj.backtrack.push_back(p);
+      } else {
+        for (int c : fj.enabled)
+          if (!Contains(fj.backtrack, c)) fj.backtrack.push_back(c);
+      }
+      return;
+    }
+  };
+  for (int i = 0; i < n; ++i) {
+    const int p = frames[i].chosen;
+    std::vector<int> pre = last_of[p] >= 0 ? vc[last_of[p]] : std::vector<int>(num_actors, -1);
+    consider(p, frames[i].fp, i, pre);
+    std::vector<int>& c = vc[i];
+    c = pre;
+    for (int j = 0; j < i; ++j) {
+      if (frames[j].chosen != p && Dependent(frames[j].fp, frames[i].fp))
+        for (int a = 0; a < num_actors; ++a) c[a] = std::max(c[a], vc[j][a]);
+    }
+    c[p] = i;
+    last_of[p] = i;
+  }
+  for (const auto& [p, fp] : pending) {
+    std::vector<int> pre = last_of[p] >= 0 ? vc[last_of[p]] : std::vector<int>(num_actors, -1);
+    consider(p, fp, n, pre);
+  }
+}
+
+// Uniformly random choices (seeded), within the preemption bound.
+class RandomChooser : public Chooser {
+ public:
+  RandomChooser(uint64_t seed, int max_preemptions) : rng_(seed), bound_(max_preemptions) {}
+  absl::StatusOr<int> Choose(int, const std::vector<int>& enabled, int last, const std::vector<Actor*>&) override {
+    const bool last_enabled = last >= 0 && Contains(enabled, last);
+    if (bound_ >= 0 && last_enabled && preemptions_ >= bound_) return last;
+    int pick = enabled[rng_.Uniform(enabled.size())];
+    if (last_enabled && pick != last) ++preemptions_;
+    return pick;
+  }
+
+ private:
+  Random rng_;
+  int bound_;
+  int preemptions_ = 0;
+};
+
+// PCT: random distinct priorities, d-1 priority change points.
+class PctChooser : public Chooser {
+ public:
+  PctChooser(uint64_t seed, int num_actors, int depth, int64_t expected_steps) : rng_(seed) {
+    std::vector<int> prio(num_actors);
+    for (int i = 0; i < num_actors; ++i) prio[i] = depth + i;
+    for (int i = num_actors - 1; i > 0; --i) std::swap(prio[i], prio[rng_.Uniform(i + 1)]);
+    prio_ = prio;
+    for (int i = 1; i < depth; ++i) change_.push_back(static_cast<int64_t>(rng_.Uniform(std::max<int64_t>(1, expected_steps))));
+  }
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int, const std::vector<Actor*>&) override {
+    int best = enabled.front();
+    for (int c : enabled)
+      if (prio_[c] > prio_[best]) best = c;
+    for (size_t i = 0; i < change_.size(); ++i) {
+      if (change_[i] == step) {
+        prio_[best] = static_cast<int>(i);  // below every initial priority
+        best = enabled.front();
+        for (int c : enabled)
+          if (prio_[c] > prio_[best]) best = c;
+      }
+    }
+    return best;
+  }
+
+ private:
+  Random rng_;
+  std::vector<int> prio_;
+  std::vector<int64_t> change_;
+};
+
+int CountPreemptions(const Scenario& s, model::Variant v, const std::vector<std::string>& schedule) {
+  (void)s;
+  (void)v;
+  int n = 0;
+  for (size_t i = 1; i < schedule.size(); ++i)
+    if (schedule[i] != schedule[i - 1]) ++n;  // an upper bound: switches
+  return n;
+}
+
+// Shorter first, then the smaller token: a total order, so the choice does
+// not depend on the order schedules were explored in.
+bool ShorterSchedule(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return ScheduleToken(a) < ScheduleToken(b);
+}
+
+class Explorer {
+ public:
+  Explorer(const Scenario& s, model::Variant v, const ExploreOptions& o)
+      : s_(s), v_(v), o_(o), start_(std::chrono::steady_clock::now()), last_progress_(start_) {
+    result_.scenario = s.name;
+    result_.variant = std::string(model::VariantName(v));
+    result_.strategy = StrategyName(o.strategy);
+    result_.max_preemptions = o.max_preemptions;
+    result_.max_schedules = o.max_schedules;
+    exec_.max_steps = o.max_steps;
+    resume_ = o.resume;
+  }
+
+  absl::StatusOr<ExploreResult> Run() {
+    absl::Status st;
+    switch (o_.strategy) {
+      case Strategy::kDpor:
+      case Strategy::kExhaustive:
+        st = o_.shard_count > 0 ? RunShard() : RunDfs();
+        break;
+      case Strategy::kRandom:
+      case Strategy::kPct:
+        st = RunSampling();
+        break;
+    }
+    if (!st.ok()) return st;
+    if (o_.shrink) {
+      for (Finding& f : result_.findings) Shrink(f);
+    }
+    for (Finding& f : result_.findings) f.preemptions = CountPreemptions(s_, v_, f.schedule);
+    std::sort(result_.outcomes.begin(), result_.outcomes.end(),
+              [](const Outcome& a, const Outcome& b) { return a.key < b.key; });
+    std::sort(result_.findings.begin(), result_.findings.end(),
+              [](const Finding& a, const Finding& b) { return a.invariant < b.invariant; });
+    if (o_.shard_count > 0) result_.shard = absl::StrCat(o_.shard_index, "/", o_.shard_count);
+    return result_;
+  }
+
+ private:
+  // False when a bound stops the exploration.
+  bool Budget() {
+    if (result_.schedules >= o_.max_schedules) return Stop("max-schedules");
+    if (o_.interrupted != nullptr && o_.interrupted->load()) return Stop("interrupted");
+    if ((result_.schedules & 63) == 0) {
+      auto now = std::chrono::steady_clock::now();
+      if (o_.time_budget_s > 0 && std::chrono::duration<double>(now - start_).count() > o_.time_budget_s)
+        return Stop("time-budget");
+      if (o_.progress && now - last_progress_ > std::chrono::seconds(1)) {
+        last_progress_ = now;
+        o_.progress(result_.schedules, static_cast<int64_t>(result_.findings.size()));
+      }
+    }
+    return true;
+  }
+  bool Stop(const char* why) {
+    result_.complete = false;
+    result_.bounds_hit.push_back(why);
+    return false;
+  }
+
+  void Record(const RunReport& r) {
+    ++result_.schedules;
+    if (r.step_limit && std::find(result_.bounds_hit.begin(), result_.bounds_hit.end(), "max-steps") ==
+                            result_.bounds_hit.end())
+      result_.bounds_hit.push_back("max-steps");
+    std::string key = OutcomeKey(r);
+    auto it = index_.find(key);
+    if (it == index_.end()) {
+      index_[key] = result_.outcomes.size();
+      result_.outcomes.push_back({key, 1, r});
+    } else {
+      Outcome& o = result_.outcomes[it->second];
+      o.count++;
+      if (ShorterSchedule(r.schedule(), o.report.schedule())) o.report = r;  // the representative
+    }
+    for (const auto& viol : r.violations) {
+      Finding* f = nullptr;
+      for (Finding& x : result_.findings)
+        if (x.invariant == viol.invariant) f = &x;
+      if (f == nullptr) {
+        result_.findings.push_back({viol.invariant, viol.detail, r.schedule(), r.schedule(), 0});
+      } else if (ShorterSchedule(r.schedule(), f->found)) {
+        f->detail = viol.detail;
+        f->schedule = f->found = r.schedule();
+      }
+    }
+  }
+
+  // The shard's subtrees: every prefix of the split (see Prefixes) whose
+  // index is congruent to the shard, each explored below its prefix.
+  absl::Status RunShard() {
+    auto prefixes = Prefixes();
+    if (!prefixes.ok()) return prefixes.status();
+    result_.prefixes = static_cast<int64_t>(prefixes->size());
+    size_t first = 0;
+    if (resume_ != nullptr && resume_->contains("prefix")) first = (*resume_)["prefix"].get<size_t>();
+    for (size_t j = first; j < prefixes->size(); ++j) {
+      if (static_cast<int>(j % o_.shard_count) != o_.shard_index) continue;
+      absl::Status st = RunDfs(&(*prefixes)[j], static_cast<int64_t>(j));
+      if (!st.ok() || !result_.complete) return st;
+    }
+    return absl::OkStatus();
+  }
+
+  // Splits the schedule space: all exhaustive prefixes (within the
+  // preemption bound), deepened level by level until there are at least
+  // kMinPrefixes or kMaxSplitDepth is reached. Independent of the shard
+  // count, so any number of shards covers the same subtrees.
+  absl::StatusOr<std::vector<std::vector<int>>> Prefixes() {
+    constexpr size_t kMinPrefixes = 64;
+    constexpr size_t kMaxSplitDepth = 24;
+    struct Prefix {
+      std::vector<int> steps;
+      int preemptions = 0;
+    };
+    std::vector<Prefix> level = {Prefix{}};
+    for (size_t depth = 0; depth < kMaxSplitDepth && level.size() < kMinPrefixes; ++depth) {
+      std::vector<Prefix> next;
+      bool grew = false;
+      for (const Prefix& p : level) {
+        std::vector<int> enabled;
+        ProbeChooser probe(p.steps, &enabled);
+        auto r = Execute(s_, v_, probe, exec_);
+        if (r.ok() || enabled.empty()) {  // the schedule ends before this depth
+          next.push_back(p);
+          continue;
+        }
+        if (!absl::IsCancelled(r.status())) return r.status();
+        grew = true;
+        for (int c : enabled) {
+          Prefix q = p;
+          const int last = p.steps.empty() ? -1 : p.steps.back();
+          if (last >= 0 && c != last && Contains(enabled, last)) ++q.preemptions;
+          if (o_.max_preemptions >= 0 && q.preemptions > o_.max_preemptions) continue;
+          q.steps.push_back(c);
+          next.push_back(std::move(q));
+        }
+      }
+      level = std::move(next);
+      if (!grew) break;
+    }
+    std::vector<std::vector<int>> out;
+    for (Prefix& p : level) out.push_back(std::move(p.steps));
+    return out;
+  }
+
+  absl::Status RunDfs(const std::vector<int>* forced = nullptr, int64_t prefix_index = -1) {
+    std::vector<Frame> frames;
+    size_t replay = 0;
+    if (resume_ != nullptr && resume_->contains("frames")) {
+      for (const auto& f : (*resume_)["frames"]) frames.push_back(FrameFrom(f));
+      replay = (*resume_)["replay"].get<size_t>();
+      resume_ = nullptr;
+    }
+    const int num_actors = static_cast<int>(ActorNames(s_).size());
+    for (;;) {
+      if (!Budget()) {
+        nlohmann::json st;
+        st["frames"] = nlohmann::json::array();
+        for (const Frame& f : frames) st["frames"].push_back(FrameJson(f));
+        st["replay"] = replay;
+        st["prefix"] = prefix_index;
+        result_.resume = st;
+        return absl::OkStatus();
+      }
+      DfsChooser chooser(&frames, replay, o_, forced);
+      ExecOptions eo = exec_;
+      eo.record_footprints = o_.strategy == Strategy::kDpor;
+      auto report = Execute(s_, v_, chooser, eo);
+      if (report.ok()) {
+        Record(*report);
+      } else if (absl::IsCancelled(report.status())) {
+        ++result_.sleep_blocked;
+      } else {
+        return report.status();
+      }
+      if (o_.strategy == Strategy::kDpor) AddBacktrackPoints(frames, chooser.pending(), num_actors);
+      // Next branch: the deepest frame with an unexplored, allowed choice.
+      bool found = false;
+      while (!frames.empty()) {
+        Frame& f = frames.back();
+        if (f.fixed) break;  // a shard's prefix: the other branches are other subtrees
+        f.done.push_back(f.chosen);
+        f.explored.push_back({f.chosen, f.fp});
+        int next = -1;
+        for (int c : f.backtrack) {
+          if (Contains(f.done, c)) continue;
+          bool asleep = false;
+          for (const auto& [q, fq] : f.sleep) asleep |= q == c;
+          if (asleep) continue;
+          if (o_.max_preemptions >= 0 && f.IsPreemption(c) && f.preemptions >= o_.max_preemptions) continue;
+          if (next < 0 || c < next) next = c;
+        }
+        if (next >= 0) {
+          f.chosen = next;
+          f.fp.clear();
+          replay = frames.size();
+          found = true;
+          break;
+        }
+        frames.pop_back();
+      }
+      if (!found) return absl::OkStatus();
+    }
+  }
+
+  absl::Status RunSampling() {
+    // PCT needs the length of a run: take the sequential one.
+    int64_t expected = 1;
+    {
+      SequentialChooser seq;
+      auto r = Execute(s_, v_, seq, exec_);
+      if (!r.ok()) return r.status();
+      expected = static_cast<int64_t>(r->steps.size());
+    }
+    const int num_actors = static_cast<int>(ActorNames(s_).size());
+    Random seeds(o_.seed);
+    int64_t start = 0;
+    if (resume_ != nullptr && resume_->contains("run")) start = (*resume_)["run"].get<int64_t>();
+    for (int64_t i = 0; i < start; ++i) seeds.Next();
+    for (int64_t i = start; i < o_.runs; ++i) {
+      if (!Budget()) {
+        result_.resume = {{"run", i}};
+        return absl::OkStatus();
+      }
+      const uint64_t seed = seeds.Next();
+      absl::StatusOr<RunReport> r;
+      if (o_.strategy == Strategy::kRandom) {
+        RandomChooser c(seed, o_.max_preemptions);
+        r = Execute(s_, v_, c, exec_);
+      } else {
+        PctChooser c(seed, num_actors, o_.depth, expected);
+        r = Execute(s_, v_, c, exec_);
+      }
+      if (!r.ok()) return r.status();
+      Record(*r);
+    }
+    result_.complete = false;  // sampling never proves coverage
+    return absl::OkStatus();
+  }
+
+  bool Reproduces(const std::vector<std::string>& prefix, const std::string& invariant) {
+    auto idx = ScheduleIndices(s_, prefix);
+    if (!idx.ok()) return false;
+    ReplayChooser c(*idx);
+    auto r = Execute(s_, v_, c, exec_);
+    if (!r.ok()) return false;
+    for (const auto& viol : r->violations)
+      if (viol.invariant == invariant) return true;
+    return false;
+  }
+
+  // Shortest prefix that still breaks the invariant (the replay continues
+  // sequentially after it), then drop single steps while it still does.
+  void Shrink(Finding& f) {
+    int64_t budget = o_.shrink_budget;
+    std::vector<std::string> best = f.schedule;
+    for (size_t len = 0; len <= f.schedule.size() && budget > 0; ++len, --budget) {
+      std::vector<std::string> prefix(f.schedule.begin(), f.schedule.begin() + len);
+      if (Reproduces(prefix, f.invariant)) {
+        best = prefix;
+        break;
+      }
+    }
+    for (size_t i = 0; i < best.size() && budget > 0;) {
+      std::vector<std::string> shorter = best;
+      shorter.erase(shorter.begin() + i);
+      --budget;
+      if (Reproduces(shorter, f.invariant)) {
+        best = shorter;
+      } else {
+        ++i;
+      }
+    }
+    f.schedule = best;
+  }
+
+  const Scenario& s_;
+  model::Variant v_;
+  const ExploreOptions& o_;
+  const nlohmann::json* resume_ = nullptr;  // consumed by the first DFS that resumes
+  ExecOptions exec_;
+  ExploreResult result_;
+  std::map<std::string, size_t> index_;
+  std::chrono::steady_clock::time_point start_, last_progress_;
+};
+
+}  // namespace
+
+absl::StatusOr<Strategy> ParseStrategy(const std::string& s) {
+  if (s == "dpor") return Strategy::kDpor;
+  if (s == "exhaustive") return Strategy::kExhaustive;
+  if (s == "random") return Strategy::kRandom;
+  if (s == "pct") return Strategy::kPct;
+  return absl::InvalidArgumentError(absl::StrCat("unknown strategy \"", s, "\"; valid: dpor, exhaustive, random, pct"));
+}
+
+std::string StrategyName(Strategy s) {
+  switch (s) {
+    case Strategy::kDpor: return "dpor";
+    case Strategy::kExhaustive: return "exhaustive";
+    case Strategy::kRandom: return "random";
+    case Strategy::kPct: return "pct";
+  }
+  return "?";
+}
+
+std::string OutcomeKey(const RunReport& r) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json res = nlohmann::ordered_json::object();
+  for (const OpOutcome& o : r.results) res[o.label] = ResultWithCreated(o);
+  j["results"] = res;
+  j["requests"] = r.requests;
+  j["dentries"] = r.dentries;
+  std::set<std::string> inv;
+  for (const auto& v : r.violations) inv.insert(v.invariant);
+  j["violations"] = inv;
+  j["deadlock"] = r.deadlock;
+  return j.dump();
+}
+
+absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const ExploreOptions& o) {
+  Explorer e(s, v, o);
+  return e.Run();
+}
+
+nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["variant"] = r.variant;
+  j["strategy"] = r.strategy;
+  j["max_preemptions"] = r.max_preemptions;
+  j["max_schedules"] = r.max_schedules;
+  j["schedules_explored"] = r.schedules;
+  j["sleep_blocked"] = r.sleep_blocked;
+  j["complete"] = r.complete;
+  j["bounds_hit"] = r.bounds_hit;
+  if (!r.shard.empty()) {
+    j["shard"] = r.shard;
+    j["prefixes"] = r.prefixes;
+  }
+  if (!r.resume.is_null()) j["resume"] = r.resume;
+  j["outcomes"] = nlohmann::ordered_json::array();
+  for (const Outcome& o : r.outcomes) {
+    nlohmann::ordered_json e;
+    e["count"] = o.count;
+    e["key"] = o.key;
+    const nlohmann::ordered_json report = ReportToJson(o.report);
+    for (auto it = report.begin(); it != report.end(); ++it) e[it.key()] = it.value();
+    j["outcomes"].push_back(e);
+  }
+  j["violations"] = nlohmann::ordered_json::array();
+  for (const Finding& f : r.findings) {
+    nlohmann::ordered_json e;
+    e["invariant"] = f.invariant;
+    e["detail"] = f.detail;
+    e["schedule"] = f.schedule;
+    e["token"] = ScheduleToken(f.schedule);
+    e["found"] = f.found;
+    j["violations"].push_back(e);
+  }
+  return j;
+}
+
+namespace {
+
+std::vector<std::string> Strings(const nlohmann::ordered_json& a) {
+  std::vector<std::string> v;
+  for (const auto& x : a) v.push_back(x.get<std::string>());
+  return v;
+}
+
+}  // namespace
+
+// Sums the runs of one scenario and variant: counts, outcomes by key with
+// the shortest representative, findings by invariant with the shortest.
+nlohmann::ordered_json AccumulateRuns(const std::vector<const nlohmann::ordered_json*>& runs) {
+  const auto& first = *runs.front();
+  nlohmann::ordered_json m;
+  m["scenario"] = first["scenario"];
+  m["variant"] = first["variant"];
+  m["strategy"] = first["strategy"];
+  m["max_preemptions"] = first["max_preemptions"];
+  m["max_schedules"] = first["max_schedules"];
+  int64_t schedules = 0, blocked = 0;
+  bool complete = true;
+  std::set<std::string> bounds;
+  std::map<std::string, nlohmann::ordered_json> outcomes;
+  std::map<std::string, nlohmann::ordered_json> findings;
+  for (const auto* r : runs) {
+    schedules += (*r)["schedules_explored"].get<int64_t>();
+    blocked += (*r)["sleep_blocked"].get<int64_t>();
+    complete = complete && (*r)["complete"].get<bool>();
+    for (const auto& b : (*r)["bounds_hit"]) bounds.insert(b.get<std::string>());
+    for (const auto& o : (*r)["outcomes"]) {
+      const std::string k = o["key"].get<std::string>();
+      auto it = outcomes.find(k);
+      if (it == outcomes.end()) {
+        outcomes[k] = o;
+      } else {
+        const int64_t count = it->second["count"].get<int64_t>() + o["count"].get<int64_t>();
+        if (ShorterSchedule(Strings(o["schedule"]), Strings(it->second["schedule"]))) it->second = o;
+        it->second["count"] = count;
+      }
+    }
+    for (const auto& f : (*r)["violations"]) {
+      const std::string inv = f["invariant"].get<std::string>();
+      auto it = findings.find(inv);
+      if (it == findings.end() || ShorterSchedule(Strings(f["found"]), Strings(it->second["found"]))) findings[inv] = f;
+    }
+  }
+  m["schedules_explored"] = schedules;
+  m["sleep_blocked"] = blocked;
+  m["complete"] = complete;
+  m["bounds_hit"] = std::vector<std::string>(bounds.begin(), bounds.end());
+  m["prefixes"] = first.value("prefixes", 0);
+  m["outcomes"] = nlohmann::ordered_json::array();
+  for (auto& [k, o] : outcomes) m["outcomes"].push_back(o);
+  m["violations"] = nlohmann::ordered_json::array();
+  for (auto& [k, f] : findings) m["violations"].push_back(f);
+  return m;
+}
+
+absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts) {
+  struct Group {
+    std::vector<const nlohmann::ordered_json*> runs;
+  };
+  std::map<std::pair<std::string, std::string>, Group> groups;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const auto& part : parts) {
+    std::vector<const nlohmann::ordered_json*> runs;
+    if (part.is_array()) {
+      for (const auto& x : part) runs.push_back(&x);
+    } else {
+      runs.push_back(&part);
+    }
+    for (const auto* r : runs) {
+      if (!r->is_object() || !r->contains("scenario") || !r->contains("variant") || !r->contains("outcomes"))
+        return absl::InvalidArgumentError("not the JSON of `fusesim explore --format json`");
+      auto key = std::make_pair((*r)["scenario"].get<std::string>(), (*r)["variant"].get<std::string>());
+      if (!groups.count(key)) order.push_back(key);
+      groups[key].runs.push_back(r);
+    }
+  }
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const auto& key : order) {
+    const auto& runs = groups[key].runs;
+    const auto& first = *runs.front();
+    // Shards must be 0..N-1 of one N, once each.
+    int n = -1;
+    std::vector<int> seen;
+    for (const auto* r : runs) {
+      if ((*r)["strategy"] != first["strategy"] || (*r)["max_preemptions"] != first["max_preemptions"])
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: runs with different strategies or bounds"));
+      if (!r->contains("shard"))
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: a run without --shard cannot be merged"));
+      const std::string sh = (*r)["shard"].get<std::string>();
+      const size_t slash = sh.find('/');
+      const int i = std::stoi(sh.substr(0, slash)), count = std::stoi(sh.substr(slash + 1));
+      if (n >= 0 && count != n)
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: shards of different counts (", n, " and ", count, ")"));
+      n = count;
+      if (std::find(seen.begin(), seen.end(), i) != seen.end())
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: shard ", i, "/", n, " given twice"));
+      seen.push_back(i);
+    }
+    std::vector<std::string> missing;
+    for (int i = 0; i < n; ++i)
+      if (std::find(seen.begin(), seen.end(), i) == seen.end()) missing.push_back(absl::StrCat(i, "/", n));
+    if (!missing.empty())
+      return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: missing shards ", absl::StrJoin(missing, ", ")));
+    nlohmann::ordered_json m = AccumulateRuns(runs);
+    m["shard"] = absl::StrCat("merged ", n);
+    all.push_back(m);
+  }
+  if (all.size() == 1) return all[0];
+  return all;
+}
+
+absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
+                                                         const nlohmann::ordered_json& rest) {
+  auto runs_of = [](const nlohmann::ordered_json& j) {
+    std::vector<const nlohmann::ordered_json*> v;
+    if (j.is_array()) {
+      for (const auto& x : j) v.push_back(&x);
+    } else {
+      v.push_back(&j);
+    }
+    return v;
+  };
+  const auto a = runs_of(partial), b = runs_of(rest);
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const auto* r : b) {
+    const nlohmann::ordered_json* p = nullptr;
+    for (const auto* x : a)
+      if ((*x)["scenario"] == (*r)["scenario"] && (*x)["variant"] == (*r)["variant"]) p = x;
+    if (p == nullptr) {
+      all.push_back(*r);
+      continue;
+    }
+    nlohmann::ordered_json m = AccumulateRuns({p, r});
+    // Only the continuation says whether the whole is complete, and its
+    // bounds are the ones that held at the end.
+    m["max_schedules"] = (*r)["max_schedules"];
+    m["complete"] = (*r)["complete"];
+    m["bounds_hit"] = (*r)["bounds_hit"];
+    if (r->contains("shard")) {
+      m["shard"] = (*r)["shard"];
+      m["prefixes"] = (*r)["prefixes"];
+    } else {
+      m.erase("shard");
+      m.erase("prefixes");
+    }
+    if (r->contains("resume")) m["resume"] = (*r)["resume"];
+    all.push_back(m);
+  }
+  if (all.size() == 1) return all[0];
+  return all;
+}
+
+std::string ExploreToText(const ExploreResult& r) {
+  std::string s = absl::StrFormat("%s [%s] %s: %d schedules%s, %d outcomes%s\n", r.scenario, r.variant, r.strategy,
+                                  r.schedules, r.sleep_blocked ? absl::StrFormat(" (+%d redundant cut)", r.sleep_blocked) : "",
+                                  r.outcomes.size(), r.complete ? "" : absl::StrCat(" (incomplete: ", absl::StrJoin(r.bounds_hit, ", "), ")"));
+  for (size_t i = 0; i < r.outcomes.size(); ++i) {
+    const Outcome& o = r.outcomes[i];
+    std::vector<std::string> reqs, res;
+    for (const auto& [op, n] : o.report.requests) reqs.push_back(absl::StrCat(op, "=", n));
+    for (const OpOutcome& x : o.report.results) res.push_back(absl::StrCat(x.label, "=", ResultWithCreated(x)));
+    std::set<std::string> inv;
+    for (const auto& v : o.report.violations) inv.insert(v.invariant);
+    absl::StrAppendFormat(&s, "  outcome %d (%d schedules): %s | %s%s%s\n", i + 1, o.count, absl::StrJoin(res, " "),
+                          absl::StrJoin(reqs, " "), inv.empty() ? "" : absl::StrCat(" | VIOLATES ", absl::StrJoin(inv, ", ")),
+                          o.report.deadlock ? " | DEADLOCK" : "");
+  }
+  for (const Finding& f : r.findings) {
+    absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run SCENARIO --variant %s --schedule '%s'\n",
+                          f.invariant, f.detail, r.variant, ScheduleToken(f.schedule));
+  }
+  return s;
+}
+
+}  // namespace fusesim::sim

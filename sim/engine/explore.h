@@ -1,0 +1,121 @@
+// Systematic and randomized exploration of a scenario's interleavings.
+//
+// Stateless (as Loom, CHESS): every schedule re-executes the scenario from
+// the start, following a recorded prefix of choices.
+//
+// Strategies:
+//   exhaustive  every schedule within the bounds (the reference);
+//   dpor        dynamic partial-order reduction (Flanagan & Godefroid 2005)
+//               with sleep sets: one or more schedules per class of
+//               equivalent interleavings, never missing an outcome that
+//               exhaustive finds (without a preemption bound);
+//   random      `runs` schedules, each step chosen uniformly (seeded);
+//   pct         `runs` schedules of Probabilistic Concurrency Testing with
+//               bug depth `depth` (Burckhardt et al. 2010), seeded.
+// Two steps are dependent when their footprints (sim::Access) touch a common
+// key and one writes it; see docs/exploring.md.
+//
+// Results: the distinct outcomes with how many schedules reached each, and
+// for every broken invariant a shortest schedule found, shrunk, as the token
+// `fusesim run --schedule` replays.
+#ifndef FUSESIM_SIM_ENGINE_EXPLORE_H_
+#define FUSESIM_SIM_ENGINE_EXPLORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/variant.h"
+#include "nlohmann/json.hpp"
+#include "sim/report/report.h"
+#include "sim/scenario/scenario.h"
+
+namespace fusesim::sim {
+
+enum class Strategy { kDpor, kExhaustive, kRandom, kPct };
+absl::StatusOr<Strategy> ParseStrategy(const std::string& s);
+std::string StrategyName(Strategy s);
+
+struct ExploreOptions {
+  Strategy strategy = Strategy::kDpor;
+  int max_preemptions = -1;      // -1: unbounded
+  int64_t max_schedules = 100000;
+  int64_t max_steps = 20000;     // per schedule
+  uint64_t seed = 1;             // random, pct
+  int64_t runs = 1000;           // random, pct
+  int depth = 3;                 // pct
+  double time_budget_s = 0;      // 0: none (wall clock: only when it is hit)
+  bool shrink = true;
+  int64_t shrink_budget = 2000;  // re-executions spent shrinking, per finding
+  const std::atomic<bool>* interrupted = nullptr;  // set by SIGINT/SIGTERM
+  // Sharding (dpor, exhaustive): 0 = none; else explore only the subtrees
+  // whose index is congruent to shard_index modulo shard_count.
+  int shard_index = 0;
+  int shard_count = 0;
+  // Continue an interrupted exploration from its "resume" state (the JSON
+  // ExploreToJson wrote when a bound or a signal stopped it).
+  const nlohmann::json* resume = nullptr;
+  // Called about once a second with (schedules, violations so far).
+  std::function<void(int64_t, int64_t)> progress;
+};
+
+struct Outcome {
+  std::string key;  // canonical JSON of what makes outcomes distinct
+  int64_t count = 0;
+  RunReport report;  // its shortest schedule (then the smallest token)
+};
+
+struct Finding {
+  std::string invariant;
+  std::string detail;
+  std::vector<std::string> schedule;  // shrunk
+  std::vector<std::string> found;     // as first found (shortest), before shrinking
+  int preemptions = 0;
+};
+
+struct ExploreResult {
+  std::string scenario, variant, strategy;
+  int64_t schedules = 0;        // complete schedules explored
+  int64_t sleep_blocked = 0;    // dpor: redundant prefixes abandoned
+  bool complete = true;         // the space was covered within the bounds
+  std::vector<std::string> bounds_hit;  // "max-schedules", "time-budget", "interrupted", ...
+  std::vector<Outcome> outcomes;        // sorted by key
+  std::vector<Finding> findings;        // one per invariant, shortest schedule
+  int max_preemptions = -1;
+  int64_t max_schedules = 0;
+  std::string shard;      // "I/N" or ""
+  int64_t prefixes = 0;   // subtrees of the split (sharded runs)
+  // Where an incomplete exploration stopped, to continue it (--resume);
+  // null when complete.
+  nlohmann::json resume;
+};
+
+// The key that makes two runs the same outcome: results (with the created
+// flag), request counts, dentries, broken invariant names, deadlock.
+std::string OutcomeKey(const RunReport& r);
+
+absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const ExploreOptions& o);
+
+// The options a scenario's "schedule" block asks for.
+absl::StatusOr<ExploreOptions> ExploreOptionsFor(const Scenario& s);
+
+// Outcomes sorted by key and findings by invariant, so that results of
+// shards merge (MergeExploreJson) into exactly what one process reports.
+nlohmann::ordered_json ExploreToJson(const ExploreResult& r);
+// Merges the JSON of explorations of the same scenarios and variants by
+// shards 0..N-1 of N (each an object or an array of objects). Errors on
+// missing or repeated shards and on mismatched runs.
+absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts);
+// Combines an interrupted run's JSON with the JSON of its continuation
+// (explore --resume) into what one uninterrupted run reports.
+absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
+                                                         const nlohmann::ordered_json& rest);
+std::string ExploreToText(const ExploreResult& r);
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_ENGINE_EXPLORE_H_

@@ -1,0 +1,275 @@
+// The choke point between the model and the engine.
+//
+// Every place where the modelled kernel can be preempted in a way that matters
+// is a `co_await` on one of the awaitables below. Each names what the next step
+// touches first (a lock, an in-lookup dentry's completion, a queue), so that the
+// scheduler knows whether the step can run (is enabled) and an explorer can tell
+// dependent steps apart.
+//
+// Model code owns the synchronisation objects (RwSem, Mutex, Completion,
+// Counter) as plain members of its state; the scheduler only reads them to
+// decide what is enabled, and the awaitables take them when the step runs.
+//
+// Time: each actor carries its own simulated clock (microseconds). Taking a
+// lock or seeing a completion moves the taker's clock to at least the time the
+// releaser let go, so the maximum clock is the makespan of the run.
+//
+// Determinism: nothing here reads the wall clock or iterates unordered state.
+#ifndef FUSESIM_SIM_ENGINE_RUNTIME_H_
+#define FUSESIM_SIM_ENGINE_RUNTIME_H_
+
+#include <algorithm>
+#include <coroutine>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/engine/task.h"
+
+namespace fusesim::sim {
+
+using Clock = uint64_t;  // simulated microseconds
+
+// Reader/writer semaphore: the VFS i_rwsem.
+// Invariant: writer >= 0 implies readers == 0.
+struct RwSem {
+  int readers = 0;
+  int writer = -1;  // actor index
+  Clock released_at = 0;
+  uint64_t key = 0;  // stable identity for dependency tracking
+};
+
+// Sleeping mutex: the FUSE inode mutex, s_vfs_rename_mutex.
+struct Mutex {
+  int owner = -1;
+  Clock released_at = 0;
+  uint64_t key = 0;
+};
+
+// One-shot event: "this dentry is no longer in-lookup".
+struct Completion {
+  bool done = false;
+  Clock done_at = 0;
+  uint64_t key = 0;
+};
+
+// A count of queued work: enabled while > 0 (asynchronous requests).
+struct Counter {
+  int value = 0;
+  Clock last_at = 0;
+  uint64_t key = 0;
+};
+
+enum class WaitKind : uint8_t {
+  kNone,         // always enabled
+  kRwsemRead,    // down_read
+  kRwsemWrite,   // down_write
+  kMutex,        // mutex_lock
+  kCompletion,   // wait until done
+  kCounter,      // wait until value > 0
+  kAfter,        // wait until every listed completion is done
+};
+
+struct Wait {
+  WaitKind kind = WaitKind::kNone;
+  const void* obj = nullptr;
+  // What the step does, for traces and diagnostics ("LOOKUP reply", ...).
+  const char* what = "";
+  // False for a step that touches only the server (a request being handled),
+  // not the actor's own kernel state.
+  bool touches_home = true;
+};
+
+// One access of a step to shared state, for dependency analysis.
+struct Access {
+  uint64_t key;
+  bool write;
+  bool operator==(const Access&) const = default;
+};
+
+enum class ActorKind : uint8_t { kThread, kServerThread, kAsyncQueue };
+
+struct Actor {
+  int index = 0;
+  std::string name;
+  ActorKind kind = ActorKind::kThread;
+  bool daemon = false;  // finishes when nothing is left for it to do
+
+  std::coroutine_handle<> resume;  // innermost suspended frame
+  Wait wait;
+  bool started = false;
+  bool finished = false;
+  bool bugged = false;  // stopped by a kernel BUG: never resumed again
+  Clock clock = 0;
+
+  Task<void> root;
+  std::vector<const Completion*> after;  // used by WaitKind::kAfter
+  std::vector<Access> footprint;         // of the step being run
+  bool record = false;                   // collect footprints?
+  // The state every kernel step of this actor may touch (its mount's dcache,
+  // inodes and connection); 0 for server threads and queues.
+  uint64_t home_key = 0;
+
+  void Touch(uint64_t key, bool write) {
+    if (record) footprint.push_back({key, write});
+  }
+  void SyncClock(Clock c) { clock = std::max(clock, c); }
+};
+
+// True if the actor's next step can run now.
+inline bool Enabled(const Actor& a) {
+  if (a.finished || a.bugged || !a.resume) return false;
+  switch (a.wait.kind) {
+    case WaitKind::kNone:
+      return true;
+    case WaitKind::kRwsemRead:
+      return static_cast<const RwSem*>(a.wait.obj)->writer < 0;
+    case WaitKind::kRwsemWrite: {
+      const auto* s = static_cast<const RwSem*>(a.wait.obj);
+      return s->writer < 0 && s->readers == 0;
+    }
+    case WaitKind::kMutex:
+      return static_cast<const Mutex*>(a.wait.obj)->owner < 0;
+    case WaitKind::kCompletion:
+      return static_cast<const Completion*>(a.wait.obj)->done;
+    case WaitKind::kCounter:
+      return static_cast<const Counter*>(a.wait.obj)->value > 0;
+    case WaitKind::kAfter:
+      for (const Completion* c : a.after)
+        if (!c->done) return false;
+      return true;
+  }
+  return false;
+}
+
+// The awaitable behind every scheduling point. On resume it performs the
+// acquisition the wait names (the scheduler resumes only enabled actors).
+class PointAwaiter {
+ public:
+  PointAwaiter(Actor& a, Wait w) : a_(a), w_(w) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    a_.resume = h;
+    a_.wait = w_;
+  }
+  void await_resume() noexcept {
+    if (w_.touches_home && a_.home_key != 0) a_.Touch(a_.home_key, true);
+    switch (w_.kind) {
+      case WaitKind::kNone:
+        break;
+      case WaitKind::kRwsemRead: {
+        auto* s = const_cast<RwSem*>(static_cast<const RwSem*>(w_.obj));
+        s->readers++;
+        a_.SyncClock(s->released_at);
+        a_.Touch(s->key, false);  // readers commute
+        break;
+      }
+      case WaitKind::kRwsemWrite: {
+        auto* s = const_cast<RwSem*>(static_cast<const RwSem*>(w_.obj));
+        s->writer = a_.index;
+        a_.SyncClock(s->released_at);
+        a_.Touch(s->key, true);
+        break;
+      }
+      case WaitKind::kMutex: {
+        auto* m = const_cast<Mutex*>(static_cast<const Mutex*>(w_.obj));
+        m->owner = a_.index;
+        a_.SyncClock(m->released_at);
+        a_.Touch(m->key, true);
+        break;
+      }
+      case WaitKind::kCompletion: {
+        const auto* c = static_cast<const Completion*>(w_.obj);
+        a_.SyncClock(c->done_at);
+        a_.Touch(c->key, false);
+        break;
+      }
+      case WaitKind::kCounter: {
+        const auto* c = static_cast<const Counter*>(w_.obj);
+        a_.SyncClock(c->last_at);
+        a_.Touch(c->key, true);
+        break;
+      }
+      case WaitKind::kAfter:
+        for (const Completion* c : a_.after) {
+          a_.SyncClock(c->done_at);
+          a_.Touch(c->key, false);
+        }
+        break;
+    }
+    a_.wait = Wait{};
+  }
+
+ private:
+  Actor& a_;
+  Wait w_;
+};
+
+// The point where the server handles a request: the step touches only
+// server state.
+inline PointAwaiter ServerPoint(Actor& a, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what, /*touches_home=*/false});
+}
+
+// A preemption point that waits for nothing.
+inline PointAwaiter Point(Actor& a, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what});
+}
+inline PointAwaiter DownRead(Actor& a, RwSem& s, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kRwsemRead, &s, what});
+}
+inline PointAwaiter DownWrite(Actor& a, RwSem& s, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kRwsemWrite, &s, what});
+}
+inline PointAwaiter MutexLock(Actor& a, Mutex& m, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kMutex, &m, what});
+}
+inline PointAwaiter WaitFor(Actor& a, const Completion& c, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kCompletion, &c, what});
+}
+inline PointAwaiter WaitNonZero(Actor& a, const Counter& c, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kCounter, &c, what});
+}
+inline PointAwaiter WaitAfter(Actor& a, const char* what) {
+  return PointAwaiter(a, Wait{WaitKind::kAfter, nullptr, what});
+}
+
+// Releases record no access: a release and an acquire of the same lock are
+// never enabled together, so they need no ordering for dependency analysis.
+inline void UpRead(Actor& a, RwSem& s) {
+  s.readers--;
+  s.released_at = std::max(s.released_at, a.clock);
+}
+inline void UpWrite(Actor& a, RwSem& s) {
+  s.writer = -1;
+  s.released_at = std::max(s.released_at, a.clock);
+}
+inline void MutexUnlock(Actor& a, Mutex& m) {
+  m.owner = -1;
+  m.released_at = std::max(m.released_at, a.clock);
+}
+inline void Complete(Actor& a, Completion& c) {
+  c.done = true;
+  c.done_at = a.clock;
+  a.Touch(c.key, true);
+}
+
+// Suspends the actor forever: the task was killed by a kernel BUG. What it
+// holds stays held, as after a real oops.
+class BugAwaiter {
+ public:
+  explicit BugAwaiter(Actor& a) : a_(a) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    a_.resume = h;
+    a_.bugged = true;
+  }
+  void await_resume() noexcept {}
+
+ private:
+  Actor& a_;
+};
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_ENGINE_RUNTIME_H_

@@ -1,0 +1,403 @@
+#include "sim/report/compare.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "nlohmann/json.hpp"
+#include "sim/scenario/execution.h"
+#include "sim/engine/explore.h"
+
+namespace fusesim::sim {
+namespace {
+
+using model::Opcode;
+
+// Server handling costs shared by the presets (microseconds): metadata
+// operations of a local file system behind the daemon.
+std::map<Opcode, uint64_t> LocalServerCosts(uint64_t scale) {
+  std::map<Opcode, uint64_t> m = {
+      {Opcode::kLookup, 2},        {Opcode::kGetattr, 1},      {Opcode::kCreate, 12},
+      {Opcode::kAtomicCreate, 12}, {Opcode::kCreateExt, 12},   {Opcode::kOpenAtomic, 12},
+      {Opcode::kMknod, 10},        {Opcode::kMkdir, 12},       {Opcode::kOpen, 3},
+      {Opcode::kOpendir, 3},       {Opcode::kFlush, 1},        {Opcode::kRelease, 1},
+      {Opcode::kReleasedir, 1},    {Opcode::kUnlink, 8},       {Opcode::kRmdir, 8},
+      {Opcode::kRename, 10},       {Opcode::kGetxattr, 1},     {Opcode::kForget, 0},
+      {Opcode::kBatchForget, 0},
+  };
+  for (auto& [op, us] : m) us *= scale;
+  return m;
+}
+
+std::string Pct(double p) { return absl::StrFormat("%.1f%%", p); }
+
+std::string RequestsText(const std::map<std::string, int>& r) {
+  std::vector<std::string> parts;
+  for (const auto& [op, n] : r) parts.push_back(absl::StrCat(op, " ", n));
+  return absl::StrJoin(parts, ", ");
+}
+
+int KernelOps(const Scenario& s) {
+  int n = 0;
+  for (const auto& t : s.threads)
+    if (!t.server_side)
+      for (const auto& op : t.ops)
+        if (op.kind != OpKind::kSleep) ++n;
+  return n;
+}
+
+std::string HtmlEscape(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+// A horizontal SVG bar chart.
+std::string SvgBars(const std::string& title, const std::vector<std::pair<std::string, double>>& bars,
+                    const std::string& unit) {
+  double max = 1;
+  for (const auto& [l, v] : bars) max = std::max(max, v);
+  const int row = 26, left = 170, width = 420;
+  std::string s = absl::StrFormat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">"
+      "<text x=\"0\" y=\"16\" font-weight=\"bold\">%s</text>",
+      left + width + 120, 30 + row * static_cast<int>(bars.size()), HtmlEscape(title), HtmlEscape(title));
+  for (size_t i = 0; i < bars.size(); ++i) {
+    const int y = 28 + row * static_cast<int>(i);
+    const int w = static_cast<int>(width * bars[i].second / max);
+    absl::StrAppendFormat(&s,
+                          "<text x=\"0\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" "
+                          "fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s %s</text>",
+                          y + 14, HtmlEscape(bars[i].first), left, y, std::max(w, 1), i == 0 ? "#888" : "#3a7bd5",
+                          left + w + 6, y + 14, absl::StrFormat("%.0f", bars[i].second), unit);
+  }
+  return s + "</svg>";
+}
+
+}  // namespace
+
+absl::StatusOr<LatencyModel> LatencyPreset(const std::string& name) {
+  LatencyModel m;
+  m.name = name;
+  if (name == "local") {
+    m.source =
+        "a FUSE daemon on the same machine: ~10 us per round trip through /dev/fuse (two context switches and "
+        "copies; order of magnitude of Vangoor et al., \"To FUSE or Not to FUSE\", FAST'17), plus local "
+        "file-system metadata costs";
+    m.rtt_us = 10;
+    m.server_us = LocalServerCosts(1);
+    m.default_server_us = 2;
+  } else if (name == "virtiofs") {
+    m.source =
+        "virtio-fs: ~30 us per request (virtqueue notification, VM exit, host daemon wake-up), plus local "
+        "file-system metadata costs on the host";
+    m.rtt_us = 30;
+    m.server_us = LocalServerCosts(1);
+    m.default_server_us = 2;
+  } else if (name == "nfs") {
+    m.source =
+        "a FUSE client of a network file system: ~250 us LAN round trip to the remote server, remote metadata "
+        "operations ~5x a local file system's";
+    m.rtt_us = 250;
+    m.server_us = LocalServerCosts(5);
+    m.default_server_us = 10;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("unknown latency preset \"", name, "\"; valid: local, virtiofs, nfs"));
+  }
+  return m;
+}
+
+absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, const CompareOptions& o) {
+  Scenario s = scenario;  // with the latency model applied
+  s.server.default_latency_us = o.latency.rtt_us + o.latency.default_server_us;
+  s.server.latency_us.clear();
+  for (Opcode op : model::AllOpcodes()) {
+    auto it = o.latency.server_us.find(op);
+    s.server.latency_us[op] = o.latency.rtt_us + (it == o.latency.server_us.end() ? o.latency.default_server_us : it->second);
+  }
+  ScenarioComparison out;
+  out.name = s.name;
+  out.file = s.file;
+  out.description = s.description;
+  out.explored = s.schedule.mode == ScheduleSpec::Mode::kExplore;
+  std::vector<int> steps;
+  if (s.schedule.mode == ScheduleSpec::Mode::kReplay) {
+    auto st = ScheduleIndices(s, s.schedule.steps);
+    if (!st.ok()) return st.status();
+    steps = *st;
+  }
+  const std::vector<model::Variant> variants = o.variants.empty() ? model::AllVariants() : o.variants;
+  std::vector<OpOutcome> baseline;
+  for (model::Variant v : variants) {
+    ReplayChooser chooser(steps);
+    ExecOptions eo;
+    eo.report_dentries = false;
+    eo.describe_ops = false;
+    auto r = Execute(s, v, chooser, eo);
+    if (!r.ok()) return r.status();
+    VariantRow row;
+    row.variant = std::string(model::VariantName(v));
+    row.requests = r->requests;
+    row.round_trips = r->round_trips;
+    row.syscalls = KernelOps(s);
+    row.time_us = r->request_time_us;
+    row.dir_changed = r->dir_changed;
+    row.spurious_dir_changed = r->spurious_dir_changed;
+    std::set<std::string> inv;
+    for (const auto& viol : r->violations) inv.insert(viol.invariant);
+    if (out.explored) {
+      auto eo = ExploreOptionsFor(s);
+      if (!eo.ok()) return eo.status();
+      eo->max_schedules = std::min(eo->max_schedules, o.explore_max_schedules);
+      eo->shrink = false;
+      auto e = Explore(s, v, *eo);
+      if (!e.ok()) return e.status();
+      for (const auto& f : e->findings) inv.insert(f.invariant);
+      row.schedules = e->schedules;
+    }
+    row.violations.assign(inv.begin(), inv.end());
+    if (v == model::Variant::kLookupCreate) baseline = r->results;
+    if (!baseline.empty() && v != model::Variant::kLookupCreate) {
+      for (size_t i = 0; i < r->results.size() && i < baseline.size(); ++i) {
+        const std::string a = ResultWithCreated(baseline[i]), b = ResultWithCreated(r->results[i]);
+        if (a != b)
+          row.behaviour_changes.push_back(
+              absl::StrCat(r->results[i].label, " (", DescribeOp(s.op(static_cast<int>(i))), "): ", a, " -> ", b));
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+namespace {
+
+// What r saves against base (lookup-create), absolute and in percent.
+void SetSavings(const VariantRow& base, VariantRow& r) {
+  r.saved_round_trips = base.round_trips - r.round_trips;
+  r.saved_round_trips_pct = base.round_trips ? 100.0 * r.saved_round_trips / base.round_trips : 0;
+  r.saved_time_us = static_cast<int64_t>(base.time_us) - static_cast<int64_t>(r.time_us);
+  r.saved_time_pct =
+      base.time_us ? 100.0 * static_cast<double>(r.saved_time_us) / static_cast<double>(base.time_us) : 0;
+}
+
+}  // namespace
+
+void Summarize(Comparison& c) {
+  c.totals.clear();
+  for (ScenarioComparison& sc : c.scenarios) {
+    const VariantRow* base = nullptr;
+    for (const VariantRow& r : sc.rows)
+      if (r.variant == "lookup-create") base = &r;
+    for (VariantRow& r : sc.rows) {
+      if (base != nullptr && &r != base) SetSavings(*base, r);
+      VariantRow* t = nullptr;
+      for (VariantRow& x : c.totals)
+        if (x.variant == r.variant) t = &x;
+      if (t == nullptr) {
+        c.totals.push_back(VariantRow{});
+        t = &c.totals.back();
+        t->variant = r.variant;
+        t->schedules = 0;
+      }
+      for (const auto& [op, n] : r.requests) t->requests[op] += n;
+      t->round_trips += r.round_trips;
+      t->syscalls += r.syscalls;
+      t->time_us += r.time_us;
+      t->dir_changed += r.dir_changed;
+      t->spurious_dir_changed += r.spurious_dir_changed;
+      t->schedules += r.violations.empty() ? 0 : 1;  // scenarios with violations
+      for (const auto& b : r.behaviour_changes) t->behaviour_changes.push_back(absl::StrCat(sc.name, ": ", b));
+      for (const auto& v : r.violations)
+        if (std::find(t->violations.begin(), t->violations.end(), v) == t->violations.end()) t->violations.push_back(v);
+    }
+  }
+  const VariantRow* base = nullptr;
+  for (const VariantRow& r : c.totals)
+    if (r.variant == "lookup-create") base = &r;
+  for (VariantRow& r : c.totals) {
+    std::sort(r.violations.begin(), r.violations.end());
+    if (base != nullptr && &r != base) SetSavings(*base, r);
+  }
+}
+
+std::string CompareToMarkdown(const Comparison& c) {
+  std::string s = "# fusesim: round trips and correctness per variant\n\n";
+  absl::StrAppendFormat(&s, "%d scenarios. Latency model `%s`: %d us per round trip plus the server's handling (%s). "
+                        "Time is the simulated time threads spend waiting for FUSE replies.\n\n",
+                        c.scenarios.size(), c.latency.name, c.latency.rtt_us, c.latency.source);
+  s += "## Summary\n\n";
+  s += "| variant | round trips | saved vs lookup-create | time in round trips | saved | spurious dir_changed | scenarios with violations | behaviour changes |\n";
+  s += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const VariantRow& r : c.totals) {
+    absl::StrAppendFormat(&s, "| `%s` | %d | %s | %.3f ms | %s | %d | %d | %s |\n", r.variant, r.round_trips,
+                          r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
+                          r.time_us / 1000.0,
+                          r.variant == "lookup-create" ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed, r.schedules,
+                          r.behaviour_changes.empty() ? "0" : absl::StrCat("**", r.behaviour_changes.size(), " ⚠**"));
+  }
+  s += "\n```mermaid\nxychart-beta\n  title \"Round trips per variant (all scenarios)\"\n  x-axis [";
+  std::vector<std::string> names, values;
+  for (const VariantRow& r : c.totals) {
+    names.push_back(absl::StrCat("\"", r.variant, "\""));
+    values.push_back(absl::StrCat(r.round_trips));
+  }
+  absl::StrAppend(&s, absl::StrJoin(names, ", "), "]\n  y-axis \"round trips\"\n  bar [", absl::StrJoin(values, ", "),
+                  "]\n```\n\n");
+  s += "## ⚠ Behaviour changes against lookup-create\n\n";
+  s += "Ops whose result (errno, or the FMODE_CREATED flag: `ok+created` / `ok+existing`) differs from mainline's.\n\n";
+  bool any = false;
+  constexpr size_t kShown = 12;
+  for (const VariantRow& r : c.totals) {
+    for (size_t i = 0; i < r.behaviour_changes.size() && i < kShown; ++i) {
+      absl::StrAppendFormat(&s, "- **%s** — %s\n", r.variant, r.behaviour_changes[i]);
+      any = true;
+    }
+    if (r.behaviour_changes.size() > kShown)
+      absl::StrAppendFormat(&s, "- **%s** — … and %d more (`--format csv` or `json` lists them all)\n", r.variant,
+                            r.behaviour_changes.size() - kShown);
+  }
+  if (!any) s += "None: every variant gives every op the result mainline gives.\n";
+  s += "\n## Violations\n\n";
+  any = false;
+  for (const ScenarioComparison& sc : c.scenarios)
+    for (const VariantRow& r : sc.rows)
+      if (!r.violations.empty()) {
+        absl::StrAppendFormat(&s, "- `%s` under **%s**: %s%s\n", sc.name, r.variant, absl::StrJoin(r.violations, ", "),
+                              sc.explored ? absl::StrFormat(" (over %d explored schedules)", r.schedules) : "");
+        any = true;
+      }
+  if (!any) s += "None.\n";
+  s += "\n## Per scenario\n";
+  for (const ScenarioComparison& sc : c.scenarios) {
+    absl::StrAppendFormat(&s, "\n### %s\n\n", sc.name);
+    if (!sc.description.empty()) absl::StrAppendFormat(&s, "%s\n\n", sc.description);
+    s += "| variant | requests | round trips | per syscall | saved | time (us) | dir_changed (spurious) | violations |\n";
+    s += "|---|---|---:|---:|---:|---:|---:|---|\n";
+    for (const VariantRow& r : sc.rows) {
+      absl::StrAppendFormat(&s, "| `%s` | %s | %d | %.2f | %s | %d | %d (%d) | %s |\n", r.variant, RequestsText(r.requests),
+                            r.round_trips, r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0,
+                            r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
+                            r.time_us, r.dir_changed, r.spurious_dir_changed,
+                            r.violations.empty() ? "" : absl::StrCat("**", absl::StrJoin(r.violations, ", "), "**"));
+    }
+    for (const VariantRow& r : sc.rows) {
+      for (size_t i = 0; i < r.behaviour_changes.size() && i < 3; ++i)
+        absl::StrAppendFormat(&s, "\n⚠ `%s`: %s", r.variant, r.behaviour_changes[i]);
+      if (r.behaviour_changes.size() > 3)
+        absl::StrAppendFormat(&s, "\n⚠ `%s`: … and %d more", r.variant, r.behaviour_changes.size() - 3);
+    }
+    bool changes = false;
+    for (const VariantRow& r : sc.rows) changes |= !r.behaviour_changes.empty();
+    if (changes) s += "\n";
+  }
+  return s;
+}
+
+std::string CompareToCsv(const Comparison& c) {
+  std::string s =
+      "scenario,variant,round_trips,syscalls,round_trips_per_syscall,saved_round_trips,saved_round_trips_pct,"
+      "time_us,saved_time_us,saved_time_pct,dir_changed,spurious_dir_changed,violations,behaviour_changes,requests\n";
+  for (const ScenarioComparison& sc : c.scenarios) {
+    for (const VariantRow& r : sc.rows) {
+      std::vector<std::string> req;
+      for (const auto& [op, n] : r.requests) req.push_back(absl::StrCat(op, "=", n));
+      absl::StrAppendFormat(&s, "%s,%s,%d,%d,%.4f,%d,%.2f,%d,%d,%.2f,%d,%d,%s,%d,%s\n", sc.name, r.variant, r.round_trips,
+                            r.syscalls, r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0,
+                            r.saved_round_trips, r.saved_round_trips_pct, r.time_us, r.saved_time_us, r.saved_time_pct,
+                            r.dir_changed, r.spurious_dir_changed, absl::StrJoin(r.violations, ";"),
+                            r.behaviour_changes.size(), absl::StrJoin(req, ";"));
+    }
+  }
+  return s;
+}
+
+namespace {
+nlohmann::ordered_json RowJson(const VariantRow& r) {
+  nlohmann::ordered_json j;
+  j["variant"] = r.variant;
+  j["requests"] = r.requests;
+  j["round_trips"] = r.round_trips;
+  j["syscalls"] = r.syscalls;
+  j["time_us"] = r.time_us;
+  j["saved_round_trips"] = r.saved_round_trips;
+  j["saved_round_trips_pct"] = r.saved_round_trips_pct;
+  j["saved_time_us"] = r.saved_time_us;
+  j["saved_time_pct"] = r.saved_time_pct;
+  j["dir_changed"] = r.dir_changed;
+  j["spurious_dir_changed"] = r.spurious_dir_changed;
+  j["violations"] = r.violations;
+  j["behaviour_changes"] = r.behaviour_changes;
+  return j;
+}
+}  // namespace
+
+std::string CompareToJson(const Comparison& c) {
+  nlohmann::ordered_json j;
+  j["latency"] = {{"name", c.latency.name}, {"rtt_us", c.latency.rtt_us}, {"source", c.latency.source}};
+  j["totals"] = nlohmann::ordered_json::array();
+  for (const VariantRow& r : c.totals) {
+    nlohmann::ordered_json t = RowJson(r);
+    t["scenarios_with_violations"] = r.schedules;
+    j["totals"].push_back(t);
+  }
+  j["scenarios"] = nlohmann::ordered_json::array();
+  for (const ScenarioComparison& sc : c.scenarios) {
+    nlohmann::ordered_json e;
+    e["name"] = sc.name;
+    e["file"] = sc.file;
+    e["explored"] = sc.explored;
+    e["variants"] = nlohmann::ordered_json::array();
+    for (const VariantRow& r : sc.rows) {
+      nlohmann::ordered_json row = RowJson(r);
+      if (sc.explored) row["schedules_explored"] = r.schedules;
+      e["variants"].push_back(row);
+    }
+    j["scenarios"].push_back(e);
+  }
+  return j.dump(2) + "\n";
+}
+
+std::string CompareToHtml(const Comparison& c) {
+  std::string s =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fusesim report</title><style>"
+      "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}"
+      "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td:first-child,th:first-child{text-align:left}"
+      ".bad{color:#b00;font-weight:bold}.warn{background:#fff3cd}svg text{font:13px sans-serif}</style></head><body>\n";
+  absl::StrAppendFormat(&s, "<h1>fusesim: round trips and correctness per variant</h1><p>%d scenarios. Latency model <b>%s</b>: %d&nbsp;us per round trip plus server handling (%s).</p>\n",
+                        c.scenarios.size(), HtmlEscape(c.latency.name), c.latency.rtt_us, HtmlEscape(c.latency.source));
+  std::vector<std::pair<std::string, double>> rt, tm;
+  for (const VariantRow& r : c.totals) {
+    rt.push_back({r.variant, static_cast<double>(r.round_trips)});
+    tm.push_back({r.variant, r.time_us / 1000.0});
+  }
+  s += SvgBars("Round trips (all scenarios)", rt, "") + "<br>\n" + SvgBars("Simulated time (ms)", tm, "ms") + "\n";
+  s += "<h2>Summary</h2><table><tr><th>variant</th><th>round trips</th><th>saved</th><th>time (ms)</th><th>saved</th><th>spurious dir_changed</th><th>scenarios with violations</th><th>behaviour changes</th></tr>\n";
+  for (const VariantRow& r : c.totals) {
+    absl::StrAppendFormat(&s, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td><td>%s</td><td>%d</td><td class=\"%s\">%d</td><td class=\"%s\">%d</td></tr>\n",
+                          r.variant, r.round_trips, r.variant == "lookup-create" ? "—" : Pct(r.saved_round_trips_pct),
+                          r.time_us / 1000.0, r.variant == "lookup-create" ? "—" : Pct(r.saved_time_pct),
+                          r.spurious_dir_changed, r.schedules ? "bad" : "", r.schedules,
+                          r.behaviour_changes.empty() ? "" : "bad warn", r.behaviour_changes.size());
+  }
+  s += "</table>\n<h2>Behaviour changes against lookup-create</h2><ul>\n";
+  for (const VariantRow& r : c.totals)
+    for (const std::string& b : r.behaviour_changes)
+      absl::StrAppendFormat(&s, "<li class=\"warn\"><b>%s</b>: %s</li>\n", r.variant, HtmlEscape(b));
+  s += "</ul>\n<h2>Per scenario</h2>\n";
+  for (const ScenarioComparison& sc : c.scenarios) {
+    absl::StrAppendFormat(&s, "<h3>%s</h3><p>%s</p><table><tr><th>variant</th><th>requests</th><th>round trips</th><th>saved</th><th>time (us)</th><th>dir_changed (spurious)</th><th>violations</th></tr>\n",
+                          HtmlEscape(sc.name), HtmlEscape(sc.description));
+    for (const VariantRow& r : sc.rows) {
+      absl::StrAppendFormat(&s, "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%d</td><td>%d (%d)</td><td class=\"bad\">%s</td></tr>\n",
+                            r.behaviour_changes.empty() ? "" : " class=\"warn\"", r.variant, HtmlEscape(RequestsText(r.requests)),
+                            r.round_trips, r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips),
+                            r.time_us, r.dir_changed, r.spurious_dir_changed, HtmlEscape(absl::StrJoin(r.violations, ", ")));
+    }
+    s += "</table>\n";
+  }
+  return s + "</body></html>\n";
+}
+
+}  // namespace fusesim::sim

@@ -1,0 +1,99 @@
+#include "sim/report/report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace fusesim::sim {
+
+std::string ResultWithCreated(const OpOutcome& o) {
+  if (o.result == "ok" && o.is_open) return o.created ? "ok+created" : "ok+existing";
+  return o.result;
+}
+
+std::string ScheduleToken(const std::vector<std::string>& schedule) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < schedule.size();) {
+    size_t j = i;
+    while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
+    parts.push_back(j - i == 1 ? schedule[i] : absl::StrCat(schedule[i], "*", j - i));
+    i = j;
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+nlohmann::ordered_json ReportToJson(const RunReport& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["variant"] = r.variant;
+  j["schedule"] = r.schedule();
+  j["requests"] = nlohmann::ordered_json::object();
+  for (const auto& [op, n] : r.requests) j["requests"][op] = n;
+  j["round_trips"] = r.round_trips;
+  j["simulated_time_us"] = r.simulated_time_us;
+  j["request_time_us"] = r.request_time_us;
+  j["results"] = nlohmann::ordered_json::object();
+  for (const OpOutcome& o : r.results) {
+    nlohmann::ordered_json e;
+    e["result"] = o.result;
+    if (o.is_open && o.result == "ok") e["created"] = o.created;
+    e["requests"] = o.requests;
+    e["round_trips"] = o.round_trips;
+    j["results"][o.label] = e;
+  }
+  j["dentries"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : r.dentries) j["dentries"][k] = v;
+  j["dir_changed"] = r.dir_changed;
+  j["spurious_dir_changed"] = r.spurious_dir_changed;
+  j["violations"] = nlohmann::ordered_json::array();
+  for (const auto& v : r.violations) {
+    nlohmann::ordered_json e;
+    e["invariant"] = v.invariant;
+    e["detail"] = v.detail;
+    if (!v.op.empty()) e["op"] = v.op;
+    j["violations"].push_back(e);
+  }
+  j["deadlock"] = r.deadlock;
+  j["step_limit"] = r.step_limit;
+  if (!r.trace.empty()) {
+    j["trace"] = nlohmann::ordered_json::array();
+    for (const auto& t : r.trace) {
+      nlohmann::ordered_json e;
+      e["actor"] = t.actor >= 0 ? r.actor_names[t.actor] : "";
+      e["kind"] = t.kind;
+      e["text"] = t.text;
+      j["trace"].push_back(e);
+    }
+  }
+  return j;
+}
+
+std::string ReportToText(const RunReport& r) {
+  std::string s = absl::StrFormat("%s [%s]\n", r.scenario, r.variant);
+  std::vector<std::string> reqs;
+  for (const auto& [op, n] : r.requests) reqs.push_back(absl::StrCat(op, "=", n));
+  absl::StrAppendFormat(&s, "  requests: %s (round trips %d, simulated %dus)\n",
+                        reqs.empty() ? "none" : absl::StrJoin(reqs, " "), r.round_trips,
+                        r.simulated_time_us);
+  for (const OpOutcome& o : r.results) {
+    absl::StrAppendFormat(&s, "  %-8s %-40s %-12s %s\n", o.label, o.op, ResultWithCreated(o),
+                          o.requests.empty() ? "" : absl::StrJoin(o.requests, " "));
+  }
+  for (const auto& [k, v] : r.dentries) absl::StrAppendFormat(&s, "  dentry %s: %s\n", k, v);
+  absl::StrAppendFormat(&s, "  dir_changed %d (spurious %d)\n", r.dir_changed, r.spurious_dir_changed);
+  for (const auto& v : r.violations)
+    absl::StrAppendFormat(&s, "  VIOLATION %s%s: %s\n", v.invariant, v.op.empty() ? "" : " at " + v.op, v.detail);
+  if (r.deadlock) s += "  DEADLOCK: some thread never finished\n";
+  if (r.step_limit) s += "  STEP LIMIT reached: the run did not finish (livelock?)\n";
+  std::string token = ScheduleToken(r.schedule());
+  if (token.size() > 160) token = absl::StrCat(token.substr(0, 160), "... (", r.steps.size(), " steps; --format json has all)");
+  absl::StrAppendFormat(&s, "  schedule: %s\n", token);
+  if (!r.trace.empty()) {
+    s += "  trace:\n";
+    for (const auto& t : r.trace)
+      absl::StrAppendFormat(&s, "    %-8s %-9s %s\n", t.actor >= 0 ? r.actor_names[t.actor] : "-", t.kind, t.text);
+  }
+  return s;
+}
+
+}  // namespace fusesim::sim

@@ -1,0 +1,68 @@
+// The result of one execution (scenario-format.md §3), and its renderings.
+//
+// Every output format is rendered from this one struct. Maps are ordered and
+// nothing depends on the wall clock, so the same run renders byte-identically.
+#ifndef FUSESIM_SIM_REPORT_REPORT_H_
+#define FUSESIM_SIM_REPORT_REPORT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/world.h"
+#include "nlohmann/json.hpp"
+
+namespace fusesim::sim {
+
+struct OpOutcome {
+  std::string label;    // "t1.0"
+  std::string op;       // "open /d/f O_CREAT|O_WRONLY", for text output
+  std::string result;   // "ok", errno name, "BUG", "hung", "not-run"
+  bool is_open = false; // created is meaningful
+  bool created = false;
+  std::vector<std::string> requests;
+  int round_trips = 0;
+};
+
+struct RunReport {
+  std::string scenario;
+  std::string variant;
+  std::vector<int> steps;  // actor index per step (names: actor_names)
+  // The schedule as actor names, one per step.
+  std::vector<std::string> schedule() const {
+    std::vector<std::string> out;
+    out.reserve(steps.size());
+    for (int i : steps) out.push_back(actor_names[i]);
+    return out;
+  }
+  std::map<std::string, int> requests;
+  int round_trips = 0;
+  uint64_t simulated_time_us = 0;  // makespan, sleeps included
+  uint64_t request_time_us = 0;    // time threads waited for replies, summed
+  std::vector<OpOutcome> results;  // in scenario order
+  std::map<std::string, std::string> dentries;
+  int dir_changed = 0;
+  int spurious_dir_changed = 0;
+  std::vector<model::Violation> violations;
+  bool deadlock = false;
+  bool step_limit = false;
+  std::vector<std::string> actor_names;
+  // Model inconsistencies found with ExecOptions::check_consistency.
+  std::vector<std::string> internal_errors;
+  std::vector<model::TraceEvent> trace;  // with ExecOptions::trace
+};
+
+// "ok+created" / "ok+existing" for successful opens, else the result.
+std::string ResultWithCreated(const OpOutcome& o);
+
+// The §3 JSON object (ordered keys).
+nlohmann::ordered_json ReportToJson(const RunReport& r);
+// A human-readable summary.
+std::string ReportToText(const RunReport& r);
+// The schedule as a compact token: "t1*3,t2,bg:m0".
+std::string ScheduleToken(const std::vector<std::string>& schedule);
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_REPORT_REPORT_H_

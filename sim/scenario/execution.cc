@@ -1,0 +1,428 @@
+#include "sim/scenario/execution.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "model/consistency.h"
+#include "model/file.h"
+#include "model/fuse_conn.h"
+#include "model/keys.h"
+#include "model/namei.h"
+#include "model/world.h"
+
+namespace fusesim::sim {
+namespace {
+
+using model::Err;
+using model::Kctx;
+
+}  // namespace
+
+std::string DescribeOp(const OpSpec& op) {
+  switch (op.kind) {
+    case OpKind::kOpen: return absl::StrCat("open ", op.path, " ", op.flags_text);
+    case OpKind::kClose: return absl::StrCat("close ", op.fd);
+    case OpKind::kStat: return absl::StrCat("stat ", op.path);
+    case OpKind::kUnlink: return absl::StrCat("unlink ", op.path);
+    case OpKind::kMkdir: return absl::StrCat("mkdir ", op.path);
+    case OpKind::kRmdir: return absl::StrCat("rmdir ", op.path);
+    case OpKind::kRename: return absl::StrCat("rename ", op.path, " ", op.to);
+    case OpKind::kSleep:
+    case OpKind::kServerSleep: return absl::StrCat("sleep ", op.sleep_us / 1000.0, "ms");
+    case OpKind::kDropCaches: return "drop_caches";
+    case OpKind::kServerCreate: return absl::StrCat("server create ", op.path);
+    case OpKind::kServerUnlink: return absl::StrCat("server unlink ", op.path);
+    case OpKind::kServerMkdir: return absl::StrCat("server mkdir ", op.path);
+    case OpKind::kServerRmdir: return absl::StrCat("server rmdir ", op.path);
+    case OpKind::kServerRename: return absl::StrCat("server rename ", op.path, " ", op.to);
+  }
+  return "?";
+}
+
+namespace {
+
+std::string Describe(const OpSpec& op) { return DescribeOp(op); }
+
+class Execution {
+ public:
+  Execution(const Scenario& s, model::Variant v, const ExecOptions& opts)
+      : s_(s), opts_(opts), w_(&s.names, s.server, static_cast<int>(s.mounts.size()), v) {
+    w_.tracing = opts.trace;
+    for (const auto& mc : s.mounts) {
+      model::Mount& m = w_.AddMount(mc);
+      // Mount time: INIT and the root's GETATTR (not counted) at time 0.
+      model::InodeId root = m.inodes.MakeRoot(model::ValidUntil(0, mc.timeouts.attr_us));
+      m.dcache.MakeRoot(root);
+      m.pending.key = model::MakeKey(model::KeyKind::kAsyncQueue, m.index, 0);
+      m.rename_mutex.key = model::MakeKey(model::KeyKind::kLock, m.index, ~0ull);
+    }
+    for (const auto& e : s.tree) w_.server.AddPath(e.ids, e.is_dir);
+    for (size_t g = 0; g < s.ops.size(); ++g) {
+      model::OpRecord& rec = w_.ops.emplace_back();
+      rec.label = s.op(static_cast<int>(g)).label;
+      rec.actor = s.ops[g].first;
+      rec.completion.key = model::MakeKey(model::KeyKind::kOp, g, 0);
+    }
+    for (const auto& t : s.threads) {  // process exit of each thread
+      model::OpRecord& rec = w_.ops.emplace_back();
+      rec.label = t.name + ".exit";
+    }
+    for (size_t t = 0; t < s.threads.size(); ++t) {
+      auto a = std::make_unique<Actor>();
+      a->index = static_cast<int>(t);
+      a->name = s.threads[t].name;
+      a->kind = s.threads[t].server_side ? ActorKind::kServerThread : ActorKind::kThread;
+      a->record = opts.record_footprints;
+      if (!s.threads[t].server_side)
+        a->home_key = model::MountKey(s.threads[t].mount);
+      actors_.push_back(std::move(a));
+    }
+    for (size_t m = 0; m < s.mounts.size(); ++m) {
+      auto a = std::make_unique<Actor>();
+      a->index = static_cast<int>(actors_.size());
+      a->name = "bg:" + s.mounts[m].name;
+      a->kind = ActorKind::kAsyncQueue;
+      a->daemon = true;
+      a->record = opts.record_footprints;
+      actors_.push_back(std::move(a));
+    }
+    for (size_t t = 0; t < s.threads.size(); ++t) actors_[t]->root = RunThread(static_cast<int>(t));
+    for (size_t m = 0; m < s.mounts.size(); ++m)
+      actors_[s.threads.size() + m]->root = model::AsyncDelivery(w_, *w_.mounts[m], *actors_[s.threads.size() + m]);
+  }
+
+  // actors_ is declared after w_, so coroutine frames die before the world.
+
+  absl::StatusOr<RunReport> Run(Chooser& chooser) {
+    std::vector<Actor*> actors;
+    for (auto& a : actors_) actors.push_back(a.get());
+    WaitObserver observer;
+    if (opts_.trace) {
+      observer = [this](const Actor& a, bool blocked) {
+        w_.Trace(a.index, blocked ? "wait" : "wake",
+                 blocked ? absl::StrCat("waits: ", a.wait.what) : absl::StrCat("wakes: ", a.wait.what));
+      };
+    }
+    StepHook hook;
+    if (opts_.check_consistency) {
+      hook = [this](int step) {
+        if (internal_errors_.size() > 20) return;
+        // After an oops the dead task's half-done state is the BUG's finding.
+        for (const auto& a : actors_)
+          if (a->bugged) return;
+        for (const std::string& e : model::CheckConsistency(w_))
+          internal_errors_.push_back(absl::StrCat("after step ", step, ": ", e));
+      };
+    }
+    auto loop = RunLoop(actors, chooser, MaxSteps(), observer, hook);
+    if (!loop.ok()) return loop.status();
+    return Finish(*loop);
+  }
+
+ private:
+  sim::Task<void> RunThread(int t) {
+    const ThreadSpec& ts = s_.threads[t];
+    Actor& a = *actors_[t];
+    model::Mount& m = *w_.mounts[ts.mount];
+    struct OpenFd {
+      std::string label;
+      model::File file;
+      bool open;
+    };
+    std::vector<OpenFd> fds;
+    absl::flat_hash_map<std::string, size_t> open_by_label;  // label -> index in fds
+    for (const OpSpec& op : ts.ops) {
+      if (!op.after.empty()) {
+        a.after.clear();
+        for (int g : op.after) a.after.push_back(&w_.ops[g].completion);
+        co_await sim::WaitAfter(a, "waits for \"after\" ops");
+      } else {
+        co_await sim::Point(a, ts.server_side ? "server-side op" : "syscall entry");
+      }
+      model::OpRecord& rec = w_.ops[op.global];
+      rec.started = true;
+      w_.current_op = op.global;
+      if (w_.tracing) w_.Trace(a.index, "syscall", Describe(op));
+      Kctx k{w_, m, a, op.global};
+      Err err = Err::kOk;
+      switch (op.kind) {
+        case OpKind::kOpen: {
+          model::File f;
+          model::OpenOutcome o = co_await model::SysOpen(k, op.path_ids, op.flags, &f);
+          err = o.err;
+          rec.is_open = true;
+          rec.created = o.created;
+          if (err == Err::kOk) {
+            if (!op.fd.empty()) open_by_label[op.fd] = fds.size();
+            fds.push_back({op.fd, f, true});
+          }
+          break;
+        }
+        case OpKind::kClose: {
+          err = Err::kEBADF;
+          auto it = open_by_label.find(op.fd);
+          if (it != open_by_label.end()) {
+            OpenFd& fd = fds[it->second];
+            open_by_label.erase(it);
+            fd.open = false;
+            err = co_await model::SysClose(k, fd.file);
+          }
+          break;
+        }
+        case OpKind::kStat: err = co_await model::SysStat(k, op.path_ids); break;
+        case OpKind::kUnlink: err = co_await model::SysUnlink(k, op.path_ids); break;
+        case OpKind::kMkdir: err = co_await model::SysMkdir(k, op.path_ids); break;
+        case OpKind::kRmdir: err = co_await model::SysRmdir(k, op.path_ids); break;
+        case OpKind::kRename: err = co_await model::SysRename(k, op.path_ids, op.to_ids); break;
+        case OpKind::kSleep:
+        case OpKind::kServerSleep: a.clock += op.sleep_us; break;
+        case OpKind::kDropCaches: model::SysDropCaches(k); break;
+        case OpKind::kServerCreate: err = ServerOp(a, op, w_.server.RemoteCreate(op.path_ids)); break;
+        case OpKind::kServerUnlink: err = ServerOp(a, op, w_.server.RemoteUnlink(op.path_ids)); break;
+        case OpKind::kServerMkdir: err = ServerOp(a, op, w_.server.RemoteMkdir(op.path_ids)); break;
+        case OpKind::kServerRmdir: err = ServerOp(a, op, w_.server.RemoteRmdir(op.path_ids)); break;
+        case OpKind::kServerRename:
+          err = ServerOp(a, op, w_.server.RemoteRename(op.path_ids, op.to_ids));
+          break;
+      }
+      rec.err = err;
+      rec.done = true;
+      sim::Complete(a, rec.completion);
+      if (w_.tracing)
+        w_.Trace(a.index, "syscall", absl::StrCat(Describe(op), " = ", std::string(model::ErrName(err)),
+                                                  rec.is_open && err == Err::kOk ? (rec.created ? " (created)" : "") : ""));
+      if (op.kind == OpKind::kOpen) JudgeOpen(op, rec, m);
+    }
+    // Process exit: close what is still open, in the order it was opened.
+    const int exit_op = static_cast<int>(s_.ops.size()) + t;
+    for (OpenFd& fd : fds) {
+      if (!fd.open) continue;
+      co_await sim::Point(a, "exit: close");
+      w_.current_op = exit_op;
+      Kctx k{w_, m, a, exit_op};
+      fd.open = false;
+      (void)co_await model::SysClose(k, fd.file);
+    }
+  }
+
+  int64_t MaxSteps() const {
+    return opts_.max_steps > 0 ? opts_.max_steps : 1000 * (static_cast<int64_t>(s_.ops.size()) + 1);
+  }
+
+  Err ServerOp(Actor& a, const OpSpec& op, Err e) {
+    a.Touch(model::Server::GlobalKey(), true);  // the namespace as a whole
+    (void)op;
+    return e;
+  }
+
+  // fmode-created, o-excl and posix-errno for an open that completed.
+  void JudgeOpen(const OpSpec& op, const model::OpRecord& rec, const model::Mount& m) {
+    (void)m;
+    const bool creat = (op.flags & model::kOCreat) != 0;
+    const bool excl = (op.flags & model::kOExcl) != 0;
+    if (rec.err == Err::kOk) {
+      if (rec.created != rec.server_created) {
+        w_.AddViolation("fmode-created",
+                        absl::StrFormat("%s on %s: FMODE_CREATED is %s but the server %s the file in this call",
+                                        rec.label, op.path, rec.created ? "set" : "clear",
+                                        rec.server_created ? "created" : "did not create"),
+                        op.global);
+      }
+      if (creat && excl && !rec.server_created) {
+        w_.AddViolation("o-excl",
+                        absl::StrFormat("%s: open(%s, O_CREAT|O_EXCL) succeeded on a file it did not create",
+                                        rec.label, op.path),
+                        op.global);
+      }
+      return;
+    }
+    if (!creat) return;
+    if (rec.err == Err::kEEXIST && !excl) {
+      w_.AddViolation("posix-errno",
+                      absl::StrFormat("%s: open(%s, O_CREAT) without O_EXCL failed with EEXIST", rec.label, op.path),
+                      op.global);
+    }
+    const model::NodeId target = w_.server.Resolve(op.path_ids);
+    const model::Server::Node* tn = w_.server.Find(target);
+    if (rec.err == Err::kEIO && tn != nullptr && tn->is_dir) {
+      w_.AddViolation("posix-errno",
+                      absl::StrFormat("%s: open(%s, O_CREAT) of a directory failed with EIO, not EISDIR", rec.label, op.path),
+                      op.global);
+    }
+    if (rec.err == Err::kENOENT && !op.path_ids.empty()) {
+      std::vector<model::NameId> parent(op.path_ids.begin(), op.path_ids.end() - 1);
+      const model::Server::Node* pn = w_.server.Find(w_.server.Resolve(parent));
+      if (pn != nullptr && pn->is_dir) {
+        w_.AddViolation("posix-errno",
+                        absl::StrFormat("%s: open(%s, O_CREAT) failed with ENOENT although the directory exists",
+                                        rec.label, op.path),
+                        op.global);
+      }
+    }
+  }
+
+  RunReport Finish(const LoopResult& loop) {
+    RunReport r;
+    r.scenario = s_.name;
+    r.variant = std::string(model::VariantName(w_.variant));
+    for (auto& a : actors_) r.actor_names.push_back(a->name);
+    r.steps = loop.schedule;
+    bool any_bug = false;
+    for (auto& a : actors_) any_bug |= a->bugged;
+    w_.current_op = -1;
+    // Ops.
+    for (size_t g = 0; g < s_.ops.size(); ++g) {
+      const model::OpRecord& rec = w_.ops[g];
+      OpOutcome o;
+      o.label = rec.label;
+      if (opts_.describe_ops) o.op = Describe(s_.op(static_cast<int>(g)));
+      if (rec.bug) o.result = "BUG";
+      else if (rec.done) o.result = std::string(model::ErrName(rec.err));
+      else if (rec.started) o.result = "hung";
+      else o.result = "not-run";
+      o.is_open = rec.is_open;
+      o.created = rec.created;
+      o.requests.reserve(rec.requests.size());
+      for (model::Opcode op : rec.requests) o.requests.emplace_back(model::OpcodeName(op));
+      o.round_trips = rec.round_trips;
+      r.results.push_back(std::move(o));
+    }
+    // Deadlock: a thread that neither finished nor hit a BUG. With a BUG in
+    // the run, threads stuck behind what the dead task holds are "hung".
+    std::vector<int> stuck;
+    for (size_t t = 0; t < s_.threads.size(); ++t)
+      if (!actors_[t]->finished && !actors_[t]->bugged) stuck.push_back(static_cast<int>(t));
+    if (!stuck.empty() && !any_bug && !loop.step_limit) {
+      r.deadlock = true;
+      std::vector<std::string> why;
+      for (int t : stuck) why.push_back(absl::StrCat(actors_[t]->name, " waits (", actors_[t]->wait.what, ")"));
+      w_.AddViolation("deadlock", absl::StrJoin(why, "; "), -1);
+    }
+    if (loop.step_limit) {
+      w_.AddViolation("step-limit", absl::StrCat("the run did not finish within ", MaxSteps(), " steps"), -1);
+    }
+    const bool complete = stuck.empty() && !loop.step_limit;
+    for (auto& mp : w_.mounts) {
+      const model::Mount& m = *mp;
+      // in-lookup-leak (a BUG's own dentry is the BUG's finding).
+      if (!any_bug) {
+        for (model::DentryId d : m.dcache.InLookup()) {
+          w_.AddViolation("in-lookup-leak",
+                          absl::StrFormat("%s: a dentry for \"%s\" is still in-lookup", m.config.name,
+                                          s_.names.Name(m.dcache.at(d).name)),
+                          -1);
+        }
+      }
+      if (!complete) continue;
+      // nlookup-balance: the server's count equals what the kernel holds.
+      const auto& nodes = w_.server.nodes();
+      for (model::NodeId id = model::kRootNodeId + 1; id < nodes.size(); ++id) {
+        const uint64_t server = nodes[id].nlookup[m.index];
+        model::InodeId ino = m.inodes.Find(id);
+        const uint64_t kernel = ino == model::kNoInode ? 0 : m.inodes.at(ino).nlookup;
+        if (server != kernel) {
+          w_.AddViolation("nlookup-balance",
+                          absl::StrFormat("%s: node %d has lookup count %d on the server, %d in the kernel",
+                                          m.config.name, id, server, kernel),
+                          -1);
+        }
+      }
+    }
+    // handle-leak: handles whose opener finished normally.
+    if (complete) {
+      for (const auto& [fh, h] : w_.server.handles()) {
+        if (h.opener < 0 || h.opener >= static_cast<int>(actors_.size()) || actors_[h.opener]->bugged) continue;
+        w_.AddViolation("handle-leak",
+                        absl::StrFormat("%s: server handle %d on node %d was never released",
+                                        s_.mounts[h.mount].name, fh, h.node),
+                        -1);
+      }
+    }
+    // Dentries of every path the scenario names, on every mount (paths are
+    // sorted, so the keys arrive in order).
+    for (const auto& mp : w_.mounts) {
+      if (!opts_.report_dentries) break;
+      const std::string prefix = mp->config.name + ":";
+      for (size_t i = 0; i < s_.paths.size(); ++i) {
+        if (s_.paths[i] == "/") continue;
+        model::DentryId d = mp->dcache.Resolve(s_.path_ids[i]);
+        const char* state = d == model::kNoDentry ? "absent" : mp->dcache.positive(d) ? "positive" : "negative";
+        r.dentries.emplace_hint(r.dentries.end(), prefix + s_.paths[i], state);
+      }
+    }
+    for (model::Opcode op : model::AllOpcodes()) {
+      int n = w_.request_counts[model::OpcodeIndex(op)];
+      if (n > 0) r.requests[std::string(model::OpcodeName(op))] = n;
+    }
+    r.round_trips = w_.round_trips;
+    r.request_time_us = w_.waited_us;
+    for (auto& a : actors_) r.simulated_time_us = std::max(r.simulated_time_us, a->clock);
+    r.dir_changed = w_.dir_changed;
+    r.spurious_dir_changed = w_.spurious_dir_changed;
+    r.violations = w_.violations;
+    r.step_limit = loop.step_limit;
+    if (opts_.trace) r.trace = w_.trace;
+    r.internal_errors = internal_errors_;
+    return r;
+  }
+
+  const Scenario& s_;
+  ExecOptions opts_;
+  model::World w_;
+  std::vector<std::unique_ptr<Actor>> actors_;
+  std::vector<std::string> internal_errors_;
+};
+
+}  // namespace
+
+std::vector<std::string> ActorNames(const Scenario& s) {
+  std::vector<std::string> names;
+  for (const auto& t : s.threads) names.push_back(t.name);
+  for (const auto& m : s.mounts) names.push_back("bg:" + m.name);
+  return names;
+}
+
+absl::StatusOr<std::vector<int>> ScheduleIndices(const Scenario& s, const std::vector<std::string>& steps) {
+  std::vector<std::string> names = ActorNames(s);
+  std::vector<int> out;
+  for (const std::string& step : steps) {
+    auto it = std::find(names.begin(), names.end(), step);
+    if (it == names.end())
+      return absl::InvalidArgumentError(absl::StrCat("unknown thread \"", step, "\" in the schedule; valid: ",
+                                                     absl::StrJoin(names, ", ")));
+    out.push_back(static_cast<int>(it - names.begin()));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<int>> ParseScheduleToken(const Scenario& s, const std::string& token) {
+  std::vector<std::string> steps;
+  for (absl::string_view part : absl::StrSplit(token, ',', absl::SkipWhitespace())) {
+    std::string p(part);
+    p.erase(0, p.find_first_not_of(' '));
+    p.erase(p.find_last_not_of(' ') + 1);
+    size_t star = p.find('*');
+    int n = 1;
+    if (star != std::string::npos) {
+      if (!absl::SimpleAtoi(p.substr(star + 1), &n) || n < 1 || n > 10000000)
+        return absl::InvalidArgumentError(absl::StrCat("bad repeat count in schedule step \"", p, "\" (use NAME*N)"));
+      p = p.substr(0, star);
+    }
+    for (int i = 0; i < n; ++i) steps.push_back(p);
+  }
+  return ScheduleIndices(s, steps);
+}
+
+absl::StatusOr<RunReport> Execute(const Scenario& s, model::Variant v, Chooser& chooser, const ExecOptions& opts) {
+  Execution e(s, v, opts);
+  return e.Run(chooser);
+}
+
+}  // namespace fusesim::sim

@@ -1,0 +1,161 @@
+#include "sim/scenario/expect.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sim/engine/explore.h"
+#include <optional>
+#include <utility>
+
+namespace fusesim::sim {
+namespace {
+
+bool ResultMatches(const std::string& want, const std::string& got) {
+  if (want == got) return true;
+  return want == "ok" && (got == "ok+created" || got == "ok+existing");
+}
+
+std::string CountsText(const std::map<model::Opcode, int>& m) {
+  std::vector<std::string> parts;
+  for (const auto& [op, n] : m) parts.push_back(absl::StrCat(std::string(model::OpcodeName(op)), "=", n));
+  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+}
+
+}  // namespace
+
+std::vector<const Expectation*> ExpectationsFor(const Scenario& s, model::Variant v) {
+  std::vector<const Expectation*> out;
+  if (auto it = s.expect.find("all"); it != s.expect.end()) out.push_back(&it->second);
+  if (auto it = s.expect.find(std::string(model::VariantName(v))); it != s.expect.end()) out.push_back(&it->second);
+  return out;
+}
+
+std::vector<std::string> BrokenInvariants(const RunReport& r) {
+  std::set<std::string> names;
+  for (const auto& v : r.violations) names.insert(v.invariant);
+  return {names.begin(), names.end()};
+}
+
+namespace {
+
+// Everything but violations, deadlock and outcomes.
+void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::vector<std::string>& fails) {
+  for (const Expectation* e : ExpectationsFor(s, v)) {
+    const std::string where = e->pointer;
+    if (!e->requests.empty()) {
+      bool any = false;
+      for (const auto& alt : e->requests) {
+        bool ok = true;
+        for (const auto& [op, n] : alt) {
+          auto it = r.requests.find(std::string(model::OpcodeName(op)));
+          ok &= (it == r.requests.end() ? 0 : it->second) == n;
+        }
+        any |= ok;
+      }
+      if (!any) {
+        std::vector<std::string> want;
+        for (const auto& alt : e->requests) want.push_back(CountsText(alt));
+        std::vector<std::string> got;
+        for (const auto& [op, n] : r.requests) got.push_back(absl::StrCat(op, "=", n));
+        fails.push_back(absl::StrCat(where, "/requests: expected ", absl::StrJoin(want, " or "), ", got {",
+                                     absl::StrJoin(got, ", "), "}"));
+      }
+    }
+    if (e->round_trips && *e->round_trips != r.round_trips)
+      fails.push_back(absl::StrCat(where, "/round_trips: expected ", *e->round_trips, ", got ", r.round_trips));
+    if (e->dir_changed && *e->dir_changed != r.dir_changed)
+      fails.push_back(absl::StrCat(where, "/dir_changed: expected ", *e->dir_changed, ", got ", r.dir_changed));
+    if (e->spurious_dir_changed && *e->spurious_dir_changed != r.spurious_dir_changed)
+      fails.push_back(absl::StrCat(where, "/spurious_dir_changed: expected ", *e->spurious_dir_changed, ", got ",
+                                   r.spurious_dir_changed));
+    for (const auto& [label, accepted] : e->results) {
+      std::string got = "?";
+      for (const OpOutcome& o : r.results)
+        if (o.label == label) got = ResultWithCreated(o);
+      bool ok = false;
+      for (const std::string& want : accepted) ok |= ResultMatches(want, got);
+      if (!ok)
+        fails.push_back(absl::StrCat(where, "/results/", label, ": expected ", absl::StrJoin(accepted, " or "),
+                                     ", got ", got));
+    }
+    for (const auto& [key, want] : e->dentries) {
+      auto it = r.dentries.find(key);
+      std::string got = it == r.dentries.end() ? "absent" : it->second;
+      if (got != want) fails.push_back(absl::StrCat(where, "/dentries/", key, ": expected ", want, ", got ", got));
+    }
+  }
+}
+
+// The violations a scenario expects for a variant; the variant's own list
+// wins over "all"'s; without a list, none.
+std::pair<std::vector<std::string>, std::string> WantedViolations(const Scenario& s, model::Variant v) {
+  const Expectation* all = nullptr;
+  const Expectation* own = nullptr;
+  if (auto it = s.expect.find("all"); it != s.expect.end()) all = &it->second;
+  if (auto it = s.expect.find(std::string(model::VariantName(v))); it != s.expect.end()) own = &it->second;
+  const Expectation* source = nullptr;
+  if (own != nullptr && (own->violations || own->invariants_hold)) source = own;
+  else if (all != nullptr && (all->violations || all->invariants_hold)) source = all;
+  std::vector<std::string> want;
+  if (source != nullptr && source->violations) want = *source->violations;
+  return {want, source ? source->pointer : std::string("/expect")};
+}
+
+std::optional<bool> WantedDeadlock(const Scenario& s, model::Variant v) {
+  std::optional<bool> d;
+  for (const Expectation* e : ExpectationsFor(s, v))
+    if (e->deadlock) d = e->deadlock;
+  return d;
+}
+
+}  // namespace
+
+std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const RunReport& r) {
+  std::vector<std::string> fails;
+  CheckFields(s, v, r, fails);
+  if (auto d = WantedDeadlock(s, v); d && *d != r.deadlock)
+    fails.push_back(absl::StrCat("/expect/deadlock: expected ", *d ? "true" : "false", ", got ", r.deadlock ? "true" : "false"));
+  const std::vector<std::string> broken = BrokenInvariants(r);
+  auto [want, where] = WantedViolations(s, v);
+  if (broken != want)
+    fails.push_back(absl::StrCat(where, "/violations: expected [", absl::StrJoin(want, ", "), "], got [",
+                                 absl::StrJoin(broken, ", "), "]"));
+  return fails;
+}
+
+std::vector<std::string> CheckExplore(const Scenario& s, model::Variant v, const ExploreResult& r) {
+  std::vector<std::string> fails;
+  std::set<std::string> broken;
+  bool any_deadlock = false;
+  int shown = 0;
+  for (size_t i = 0; i < r.outcomes.size(); ++i) {
+    const RunReport& rep = r.outcomes[i].report;
+    std::vector<std::string> f;
+    CheckFields(s, v, rep, f);
+    for (const auto& b : BrokenInvariants(rep)) broken.insert(b);
+    any_deadlock |= rep.deadlock;
+    if (!f.empty() && shown < 5) {
+      ++shown;
+      for (const auto& x : f)
+        fails.push_back(absl::StrCat("outcome ", i + 1, " (", r.outcomes[i].count, " schedules, e.g. --schedule '",
+                                     ScheduleToken(rep.schedule()), "'): ", x));
+    }
+  }
+  if (auto d = WantedDeadlock(s, v); d && *d != any_deadlock)
+    fails.push_back(absl::StrCat("/expect/deadlock: expected ", *d ? "true" : "false", ", got ",
+                                 any_deadlock ? "a deadlock" : "no deadlock"));
+  auto [want, where] = WantedViolations(s, v);
+  std::vector<std::string> got(broken.begin(), broken.end());
+  if (got != want)
+    fails.push_back(absl::StrCat(where, "/violations: expected [", absl::StrJoin(want, ", "),
+                                 "] over all schedules, got [", absl::StrJoin(got, ", "), "]"));
+  for (const Expectation* e : ExpectationsFor(s, v)) {
+    if (e->outcomes && *e->outcomes != static_cast<int>(r.outcomes.size()))
+      fails.push_back(absl::StrCat(e->pointer, "/outcomes: expected ", *e->outcomes, ", got ", r.outcomes.size()));
+  }
+  return fails;
+}
+
+}  // namespace fusesim::sim

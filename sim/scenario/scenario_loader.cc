@@ -1,0 +1,888 @@
+#include "sim/scenario/scenario_loader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "model/invariants.h"
+#include "model/kernel_version.h"
+#include "nlohmann/json.hpp"
+#include "sim/scenario/json_positions.h"
+#include "sim/scenario/workload.h"
+
+namespace fusesim::sim {
+namespace {
+
+using nlohmann::json;
+using model::Opcode;
+
+std::string Quote(const std::string& s) { return absl::StrCat("\"", s, "\""); }
+
+// Builds located errors and reads typed values.
+class Reader {
+ public:
+  Reader(std::string file, const JsonPositions* pos) : file_(std::move(file)), pos_(pos) {}
+
+  absl::Status Error(const std::string& pointer, const std::string& msg) const {
+    TextPosition p = pos_->Find(pointer);
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_, ":", p.line, ":", p.column, ": ", pointer.empty() ? "/" : pointer, ": ", msg));
+  }
+
+  static std::string Child(const std::string& ptr, const std::string& key) {
+    return absl::StrCat(ptr, "/", EscapePointerToken(key));
+  }
+  static std::string Child(const std::string& ptr, size_t i) { return absl::StrCat(ptr, "/", i); }
+
+  absl::Status ExpectType(const json& v, const std::string& ptr, json::value_t t,
+                          const char* what) const {
+    bool ok = v.type() == t;
+    if (t == json::value_t::number_integer)
+      ok = v.is_number_integer();  // signed or unsigned
+    if (!ok) return Error(ptr, absl::StrCat("expected ", what, ", got ", v.type_name()));
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckKeys(const json& obj, const std::string& ptr,
+                         const std::vector<std::string>& allowed) const {
+    if (!obj.is_object()) return Error(ptr, absl::StrCat("expected an object, got ", obj.type_name()));
+    for (const auto& [key, value] : obj.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+        return Error(Child(ptr, key), absl::StrCat("unknown key ", Quote(key), "; valid keys: ",
+                                                   absl::StrJoin(allowed, ", ")));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> String(const json& obj, const std::string& ptr, const std::string& key,
+                                     bool required, const std::string& dflt = "") const {
+    if (!obj.contains(key)) {
+      if (required) return Error(ptr, absl::StrCat("missing required key ", Quote(key)));
+      return dflt;
+    }
+    const json& v = obj[key];
+    if (!v.is_string()) return Error(Child(ptr, key), absl::StrCat("expected a string, got ", v.type_name()));
+    return v.get<std::string>();
+  }
+
+  absl::StatusOr<bool> Bool(const json& obj, const std::string& ptr, const std::string& key,
+                            bool dflt) const {
+    if (!obj.contains(key)) return dflt;
+    const json& v = obj[key];
+    if (!v.is_boolean()) return Error(Child(ptr, key), absl::StrCat("expected true or false, got ", v.type_name()));
+    return v.get<bool>();
+  }
+
+  // A non-negative integer within [0, max].
+  absl::StatusOr<int64_t> Int(const json& v, const std::string& ptr, int64_t max) const {
+    if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0))
+      return Error(ptr, absl::StrCat("expected a non-negative integer, got ",
+                                     v.is_number() ? v.dump() : std::string(v.type_name())));
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max))
+      return Error(ptr, absl::StrCat("value ", v.dump(), " is above the limit ", max));
+    return v.get<int64_t>();
+  }
+  absl::StatusOr<int64_t> IntKey(const json& obj, const std::string& ptr, const std::string& key,
+                                 int64_t dflt, int64_t max) const {
+    if (!obj.contains(key)) return dflt;
+    return Int(obj[key], Child(ptr, key), max);
+  }
+  // Milliseconds (integer or fraction) as microseconds.
+  absl::StatusOr<uint64_t> Millis(const json& obj, const std::string& ptr, const std::string& key,
+                                  uint64_t dflt_us) const {
+    if (!obj.contains(key)) return dflt_us;
+    const json& v = obj[key];
+    const std::string p = Child(ptr, key);
+    if (!v.is_number()) return Error(p, absl::StrCat("expected a number of milliseconds, got ", v.type_name()));
+    double ms = v.get<double>();
+    if (!(ms >= 0) || ms > 1e12) return Error(p, absl::StrCat("expected 0 <= ms <= 1e12, got ", v.dump()));
+    return static_cast<uint64_t>(std::llround(ms * 1000.0));
+  }
+
+ private:
+  std::string file_;
+  const JsonPositions* pos_;
+};
+
+#define FUSESIM_ASSIGN(lhs, expr)             \
+  do {                                        \
+    auto _r = (expr);                         \
+    if (!_r.ok()) return _r.status();         \
+    (lhs) = std::move(*_r);                   \
+  } while (0)
+#define FUSESIM_RETURN_IF_ERROR(expr)         \
+  do {                                        \
+    absl::Status _s = (expr);                 \
+    if (!_s.ok()) return _s;                  \
+  } while (0)
+
+bool IsIdentifier(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  return true;
+}
+
+class Loader {
+ public:
+  Loader(const std::string& file, const JsonPositions* pos, const LoaderLimits& limits)
+      : r_(file, pos), limits_(limits) {}
+
+  absl::StatusOr<std::unique_ptr<Scenario>> Load(const json& root, const std::string& file) {
+    auto sc = std::make_unique<Scenario>();
+    s_ = sc.get();
+    s_->file = file;
+    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(root, "", {"name", "description", "variants", "mounts", "server",
+                                                    "threads", "schedule", "expect", "workload"}));
+    FUSESIM_ASSIGN(s_->name, r_.String(root, "", "name", true));
+    if (s_->name.empty()) return r_.Error("/name", "the name must not be empty");
+    FUSESIM_ASSIGN(s_->description, r_.String(root, "", "description", false));
+    FUSESIM_RETURN_IF_ERROR(LoadVariants(root));
+    FUSESIM_RETURN_IF_ERROR(LoadMounts(root));
+    FUSESIM_RETURN_IF_ERROR(LoadServer(root));
+    FUSESIM_RETURN_IF_ERROR(LoadThreads(root));
+    FUSESIM_RETURN_IF_ERROR(LoadSchedule(root));
+    FUSESIM_RETURN_IF_ERROR(LoadExpect(root));
+    std::sort(paths_.begin(), paths_.end());
+    paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
+    s_->paths = paths_;
+    for (const std::string& p : paths_) s_->path_ids.push_back(model::InternPath(s_->names, p));
+    return sc;
+  }
+
+ private:
+  absl::Status LoadVariants(const json& root) {
+    if (!root.contains("variants")) {
+      s_->variants = model::AllVariants();
+      return absl::OkStatus();
+    }
+    s_->variants_given = true;
+    const json& v = root["variants"];
+    if (!v.is_array()) return r_.Error("/variants", absl::StrCat("expected an array of variant names, got ", v.type_name()));
+    if (v.empty()) return r_.Error("/variants", "the list of variants is empty");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string p = Reader::Child("/variants", i);
+      if (!v[i].is_string()) return r_.Error(p, absl::StrCat("expected a variant name, got ", v[i].type_name()));
+      auto var = model::ParseVariant(v[i].get<std::string>());
+      if (!var) return r_.Error(p, absl::StrCat("unknown variant ", Quote(v[i].get<std::string>()), "; valid: ", model::AllVariantNames()));
+      if (std::find(s_->variants.begin(), s_->variants.end(), *var) != s_->variants.end())
+        return r_.Error(p, absl::StrCat("duplicate variant ", Quote(v[i].get<std::string>())));
+      s_->variants.push_back(*var);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadMounts(const json& root) {
+    if (!root.contains("mounts")) {
+      s_->mounts.push_back(model::MountConfig{});
+      return absl::OkStatus();
+    }
+    const json& ms = root["mounts"];
+    if (!ms.is_array()) return r_.Error("/mounts", absl::StrCat("expected an array of mounts, got ", ms.type_name()));
+    if (ms.empty()) return r_.Error("/mounts", "at least one mount is needed");
+    if (static_cast<int>(ms.size()) > limits_.max_mounts)
+      return r_.Error("/mounts", absl::StrCat(ms.size(), " mounts is above the limit of ", limits_.max_mounts));
+    for (size_t i = 0; i < ms.size(); ++i) {
+      const std::string p = Reader::Child("/mounts", i);
+      const json& m = ms[i];
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(m, p, {"name", "entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms",
+                                                  "kernel", "parallel_dirops", "default_permissions"}));
+      model::MountConfig c;
+      FUSESIM_ASSIGN(c.name, r_.String(m, p, "name", true));
+      if (!IsIdentifier(c.name))
+        return r_.Error(Reader::Child(p, "name"), "a mount name is 1-64 letters, digits, '_' or '-'");
+      for (const auto& other : s_->mounts)
+        if (other.name == c.name) return r_.Error(Reader::Child(p, "name"), absl::StrCat("duplicate mount name ", Quote(c.name)));
+      FUSESIM_ASSIGN(c.timeouts.entry_us, r_.Millis(m, p, "entry_timeout_ms", 1000000));
+      FUSESIM_ASSIGN(c.timeouts.attr_us, r_.Millis(m, p, "attr_timeout_ms", 1000000));
+      FUSESIM_ASSIGN(c.timeouts.negative_us, r_.Millis(m, p, "negative_timeout_ms", 0));
+      std::string kernel;
+      FUSESIM_ASSIGN(kernel, r_.String(m, p, "kernel", false, "6.18"));
+      auto kv = model::ParseKernelVersion(kernel);
+      if (!kv) return r_.Error(Reader::Child(p, "kernel"), absl::StrCat("unknown kernel ", Quote(kernel), "; valid: 5.18, 6.18"));
+      c.kernel = *kv;
+      FUSESIM_ASSIGN(c.parallel_dirops, r_.Bool(m, p, "parallel_dirops", false));
+      FUSESIM_ASSIGN(c.default_permissions, r_.Bool(m, p, "default_permissions", false));
+      s_->mounts.push_back(c);
+    }
+    return absl::OkStatus();
+  }
+
+  // An absolute path in the scenario: "/" or "/a/b" (no trailing slash).
+  absl::StatusOr<std::vector<model::NameId>> Path(const std::string& path, const std::string& ptr,
+                                                  bool allow_trailing_slash = false) {
+    if (path.empty() || path[0] != '/')
+      return r_.Error(ptr, absl::StrCat("path ", Quote(path), " is not absolute (it must start with /)"));
+    if (path.size() > limits_.max_path_bytes)
+      return r_.Error(ptr, absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
+    std::string body = path;
+    if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.pop_back();
+    if (body.size() > 1 && body.back() == '/')
+      return r_.Error(ptr, absl::StrCat("path ", Quote(path), " ends with /"));
+    std::vector<std::string> parts;
+    if (body != "/") parts = absl::StrSplit(body.substr(1), '/');
+    if (static_cast<int>(parts.size()) > limits_.max_path_components)
+      return r_.Error(ptr, absl::StrCat("path has ", parts.size(), " components, above the limit of ", limits_.max_path_components));
+    std::vector<model::NameId> ids;
+    for (const std::string& part : parts) {
+      if (part.empty()) return r_.Error(ptr, absl::StrCat("path ", Quote(path), " has an empty component (//)"));
+      if (part == "." || part == "..")
+        return r_.Error(ptr, absl::StrCat("path ", Quote(path), " uses . or .., which fusesim does not model"));
+      ids.push_back(s_->names.Intern(part));
+    }
+    paths_.push_back(body);
+    return ids;
+  }
+
+  absl::StatusOr<Opcode> ParseOpcodeAt(const json& v, const std::string& ptr) {
+    if (!v.is_string()) return r_.Error(ptr, absl::StrCat("expected an opcode name, got ", v.type_name()));
+    auto op = model::ParseOpcode(v.get<std::string>());
+    if (!op) return r_.Error(ptr, absl::StrCat("unknown opcode ", Quote(v.get<std::string>()), "; valid: ", model::AllOpcodeNames()));
+    return *op;
+  }
+
+  absl::StatusOr<model::Err> ParseErrnoAt(const json& v, const std::string& ptr) {
+    if (!v.is_string()) return r_.Error(ptr, absl::StrCat("expected an errno name, got ", v.type_name()));
+    auto e = model::ParseErr(v.get<std::string>());
+    if (!e) return r_.Error(ptr, absl::StrCat("unknown errno ", Quote(v.get<std::string>()), "; valid: ", model::AllErrNames()));
+    return *e;
+  }
+
+  absl::Status LoadServer(const json& root) {
+    if (!root.contains("server")) return absl::OkStatus();
+    const json& sv = root["server"];
+    const std::string p = "/server";
+    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sv, p, {"tree", "unsupported", "errors", "create_existing", "open_unlinked",
+                                                 "xattr", "latency_us"}));
+    model::ServerConfig& c = s_->server;
+    if (sv.contains("tree")) {
+      const json& t = sv["tree"];
+      if (!t.is_array()) return r_.Error(p + "/tree", absl::StrCat("expected an array of paths, got ", t.type_name()));
+      std::set<std::string> seen;
+      for (size_t i = 0; i < t.size(); ++i) {
+        const std::string ep = Reader::Child(p + "/tree", i);
+        if (!t[i].is_string()) return r_.Error(ep, absl::StrCat("expected a path, got ", t[i].type_name()));
+        std::string path = t[i].get<std::string>();
+        bool is_dir = path.size() > 1 && path.back() == '/';
+        std::vector<model::NameId> ids;
+        FUSESIM_ASSIGN(ids, Path(path, ep, /*allow_trailing_slash=*/true));
+        if (ids.empty()) continue;  // "/" always exists
+        std::string norm = is_dir ? path.substr(0, path.size() - 1) : path;
+        if (!seen.insert(norm).second) return r_.Error(ep, absl::StrCat("duplicate tree entry ", Quote(path)));
+        s_->tree.push_back({norm, ids, is_dir});
+      }
+      // A file cannot have children.
+      for (const auto& e : s_->tree) {
+        if (e.is_dir) continue;
+        for (size_t i = 0; i < s_->tree.size(); ++i) {
+          const auto& o = s_->tree[i];
+          if (o.ids.size() > e.ids.size() && std::equal(e.ids.begin(), e.ids.end(), o.ids.begin()))
+            return r_.Error(Reader::Child(p + "/tree", i),
+                            absl::StrCat(Quote(o.path), " is below ", Quote(e.path), ", which is a file (end a directory with /)"));
+        }
+      }
+    }
+    if (sv.contains("unsupported")) {
+      const json& u = sv["unsupported"];
+      if (!u.is_array()) return r_.Error(p + "/unsupported", absl::StrCat("expected an array of opcode names, got ", u.type_name()));
+      for (size_t i = 0; i < u.size(); ++i) {
+        Opcode op;
+        FUSESIM_ASSIGN(op, ParseOpcodeAt(u[i], Reader::Child(p + "/unsupported", i)));
+        if (op == Opcode::kForget || op == Opcode::kBatchForget)
+          return r_.Error(Reader::Child(p + "/unsupported", i), "FORGET has no reply, so it cannot answer ENOSYS");
+        c.unsupported.push_back(op);
+      }
+    }
+    if (sv.contains("errors")) {
+      const json& es = sv["errors"];
+      if (!es.is_array()) return r_.Error(p + "/errors", absl::StrCat("expected an array of error rules, got ", es.type_name()));
+      for (size_t i = 0; i < es.size(); ++i) {
+        const std::string ep = Reader::Child(p + "/errors", i);
+        FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(es[i], ep, {"opcode", "path", "errno", "times"}));
+        model::ErrorRule rule;
+        if (!es[i].contains("opcode")) return r_.Error(ep, "missing required key \"opcode\"");
+        FUSESIM_ASSIGN(rule.opcode, ParseOpcodeAt(es[i]["opcode"], ep + "/opcode"));
+        if (rule.opcode == Opcode::kForget || rule.opcode == Opcode::kBatchForget)
+          return r_.Error(ep + "/opcode", "FORGET has no reply, so it cannot fail");
+        if (!es[i].contains("errno")) return r_.Error(ep, "missing required key \"errno\"");
+        FUSESIM_ASSIGN(rule.err, ParseErrnoAt(es[i]["errno"], ep + "/errno"));
+        if (es[i].contains("path")) {
+          std::string path;
+          FUSESIM_ASSIGN(path, r_.String(es[i], ep, "path", true));
+          rule.any_path = false;
+          FUSESIM_ASSIGN(rule.path, Path(path, ep + "/path"));
+        }
+        int64_t times;
+        FUSESIM_ASSIGN(times, r_.IntKey(es[i], ep, "times", 0, 1000000000));
+        rule.times = static_cast<int>(times);
+        c.errors.push_back(rule);
+      }
+    }
+    std::string ce;
+    FUSESIM_ASSIGN(ce, r_.String(sv, p, "create_existing", false, "open"));
+    if (ce == "open") c.create_existing = model::CreateExisting::kOpen;
+    else if (ce == "eexist") c.create_existing = model::CreateExisting::kEexist;
+    else return r_.Error(p + "/create_existing", absl::StrCat("unknown value ", Quote(ce), "; valid: open, eexist"));
+    std::string ou;
+    FUSESIM_ASSIGN(ou, r_.String(sv, p, "open_unlinked", false, "open"));
+    if (ou == "open") c.open_unlinked = model::OpenUnlinked::kOpen;
+    else if (ou == "ENOENT") c.open_unlinked = model::OpenUnlinked::kENOENT;
+    else if (ou == "ESTALE") c.open_unlinked = model::OpenUnlinked::kESTALE;
+    else return r_.Error(p + "/open_unlinked", absl::StrCat("unknown value ", Quote(ou), "; valid: open, ENOENT, ESTALE"));
+    FUSESIM_ASSIGN(c.xattr, r_.Bool(sv, p, "xattr", false));
+    if (sv.contains("latency_us")) {
+      const json& l = sv["latency_us"];
+      const std::string lp = p + "/latency_us";
+      if (!l.is_object()) return r_.Error(lp, absl::StrCat("expected an object of opcode: microseconds, got ", l.type_name()));
+      for (const auto& [key, value] : l.items()) {
+        int64_t us;
+        FUSESIM_ASSIGN(us, r_.Int(value, Reader::Child(lp, key), 1000000000000LL));
+        if (key == "default") {
+          c.default_latency_us = us;
+          continue;
+        }
+        auto op = model::ParseOpcode(key);
+        if (!op) return r_.Error(Reader::Child(lp, key), absl::StrCat("unknown opcode ", Quote(key), "; valid: default, ", model::AllOpcodeNames()));
+        c.latency_us[*op] = us;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint32_t> Flags(const json& op, const std::string& ptr) {
+    if (!op.contains("flags")) return 0u;  // O_RDONLY
+    const json& v = op["flags"];
+    if (!v.is_string()) return r_.Error(ptr + "/flags", absl::StrCat("expected flags like \"O_CREAT|O_WRONLY\", got ", v.type_name()));
+    static const std::pair<const char*, uint32_t> kFlags[] = {
+        {"O_RDONLY", model::kORdonly}, {"O_WRONLY", model::kOWronly}, {"O_RDWR", model::kORdwr},
+        {"O_CREAT", model::kOCreat},   {"O_EXCL", model::kOExcl},     {"O_TRUNC", model::kOTrunc},
+        {"O_DIRECTORY", model::kODirectory}};
+    uint32_t flags = 0;
+    int access_modes = 0;
+    for (absl::string_view piece : absl::StrSplit(v.get<std::string>(), '|')) {
+      std::string part(piece);
+      part.erase(0, part.find_first_not_of(' '));
+      part.erase(part.find_last_not_of(' ') + 1);
+      bool found = false;
+      for (const auto& [name, bit] : kFlags) {
+        if (part == name) {
+          flags |= bit;
+          found = true;
+          if (part == "O_RDONLY" || part == "O_WRONLY" || part == "O_RDWR") access_modes++;
+        }
+      }
+      if (!found)
+        return r_.Error(ptr + "/flags", absl::StrCat("unknown flag ", Quote(part),
+                                                     "; valid: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY"));
+    }
+    if (access_modes > 1) return r_.Error(ptr + "/flags", "give at most one of O_RDONLY, O_WRONLY, O_RDWR");
+    return flags;
+  }
+
+  absl::Status LoadThreads(const json& root) {
+    if (!root.contains("threads")) return r_.Error("", "missing required key \"threads\"");
+    const json& ts = root["threads"];
+    if (!ts.is_array()) return r_.Error("/threads", absl::StrCat("expected an array of threads, got ", ts.type_name()));
+    if (ts.empty()) return r_.Error("/threads", "at least one thread is needed");
+    if (static_cast<int>(ts.size()) > limits_.max_threads)
+      return r_.Error("/threads", absl::StrCat(ts.size(), " threads is above the limit of ", limits_.max_threads));
+    // Pass 1: names, so that "after" can refer to any thread.
+    for (size_t t = 0; t < ts.size(); ++t) {
+      const std::string p = Reader::Child("/threads", t);
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(ts[t], p, {"name", "mount", "server_side", "ops"}));
+      ThreadSpec th;
+      FUSESIM_ASSIGN(th.name, r_.String(ts[t], p, "name", true));
+      if (!IsIdentifier(th.name))
+        return r_.Error(p + "/name", "a thread name is 1-64 letters, digits, '_' or '-'");
+      for (const auto& o : s_->threads)
+        if (o.name == th.name) return r_.Error(p + "/name", absl::StrCat("duplicate thread name ", Quote(th.name)));
+      FUSESIM_ASSIGN(th.server_side, r_.Bool(ts[t], p, "server_side", false));
+      if (ts[t].contains("mount")) {
+        if (th.server_side) return r_.Error(p + "/mount", "a server-side thread acts on the server, not through a mount");
+        std::string m;
+        FUSESIM_ASSIGN(m, r_.String(ts[t], p, "mount", true));
+        th.mount = -1;
+        for (size_t i = 0; i < s_->mounts.size(); ++i)
+          if (s_->mounts[i].name == m) th.mount = static_cast<int>(i);
+        if (th.mount < 0) {
+          std::vector<std::string> names;
+          for (const auto& mc : s_->mounts) names.push_back(mc.name);
+          return r_.Error(p + "/mount", absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
+        }
+      }
+      if (!ts[t].contains("ops")) return r_.Error(p, "missing required key \"ops\"");
+      if (!ts[t]["ops"].is_array()) return r_.Error(p + "/ops", absl::StrCat("expected an array of ops, got ", ts[t]["ops"].type_name()));
+      th.ops.resize(ts[t]["ops"].size());
+      for (size_t i = 0; i < th.ops.size(); ++i) {
+        th.ops[i].label = absl::StrCat(th.name, ".", i);
+        th.ops[i].global = static_cast<int>(s_->ops.size());
+        s_->ops.push_back({static_cast<int>(t), static_cast<int>(i)});
+        labels_[th.ops[i].label] = th.ops[i].global;
+      }
+      if (static_cast<int>(s_->ops.size()) > limits_.max_ops)
+        return r_.Error(p + "/ops", absl::StrCat("the scenario has more than ", limits_.max_ops, " ops"));
+      s_->threads.push_back(std::move(th));
+    }
+    // Pass 2: ops.
+    for (size_t t = 0; t < ts.size(); ++t) {
+      ThreadSpec& th = s_->threads[t];
+      std::set<std::string> fds;
+      for (size_t i = 0; i < th.ops.size(); ++i) {
+        const std::string p = Reader::Child(Reader::Child(Reader::Child("/threads", t), "ops"), i);
+        FUSESIM_RETURN_IF_ERROR(LoadOp(ts[t]["ops"][i], p, th, th.ops[i], &fds));
+      }
+    }
+    return CheckAfterCycles();
+  }
+
+  absl::Status LoadOp(const json& o, const std::string& p, const ThreadSpec& th, OpSpec& op,
+                      std::set<std::string>* fds) {
+    if (!o.is_object()) return r_.Error(p, absl::StrCat("expected an op object, got ", o.type_name()));
+    std::string name;
+    FUSESIM_ASSIGN(name, r_.String(o, p, "op", true));
+    static const std::vector<std::pair<std::string, OpKind>> kKernelOps = {
+        {"open", OpKind::kOpen},     {"close", OpKind::kClose}, {"stat", OpKind::kStat},
+        {"unlink", OpKind::kUnlink}, {"mkdir", OpKind::kMkdir}, {"rmdir", OpKind::kRmdir},
+        {"rename", OpKind::kRename}, {"sleep", OpKind::kSleep}, {"drop_caches", OpKind::kDropCaches}};
+    static const std::vector<std::pair<std::string, OpKind>> kServerOps = {
+        {"create", OpKind::kServerCreate}, {"unlink", OpKind::kServerUnlink}, {"mkdir", OpKind::kServerMkdir},
+        {"rmdir", OpKind::kServerRmdir},   {"rename", OpKind::kServerRename}, {"sleep", OpKind::kServerSleep}};
+    const auto& table = th.server_side ? kServerOps : kKernelOps;
+    bool found = false;
+    for (const auto& [n, k] : table)
+      if (n == name) {
+        op.kind = k;
+        found = true;
+      }
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& [n, k] : table) names.push_back(n);
+      return r_.Error(p + "/op", absl::StrCat("unknown ", th.server_side ? "server-side " : "", "op ", Quote(name),
+                                              "; valid: ", absl::StrJoin(names, ", ")));
+    }
+    std::vector<std::string> keys = {"op", "after"};
+    switch (op.kind) {
+      case OpKind::kOpen: keys.insert(keys.end(), {"path", "flags", "mode", "fd"}); break;
+      case OpKind::kClose: keys.push_back("fd"); break;
+      case OpKind::kRename:
+      case OpKind::kServerRename: keys.insert(keys.end(), {"path", "to"}); break;
+      case OpKind::kSleep:
+      case OpKind::kServerSleep: keys.push_back("ms"); break;
+      case OpKind::kDropCaches: break;
+      default: keys.push_back("path");
+    }
+    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(o, p, keys));
+    if (std::find(keys.begin(), keys.end(), "path") != keys.end()) {
+      FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
+      FUSESIM_ASSIGN(op.path_ids, Path(op.path, p + "/path"));
+    }
+    if (std::find(keys.begin(), keys.end(), "to") != keys.end()) {
+      FUSESIM_ASSIGN(op.to, r_.String(o, p, "to", true));
+      FUSESIM_ASSIGN(op.to_ids, Path(op.to, p + "/to"));
+    }
+    if (op.kind == OpKind::kOpen) {
+      FUSESIM_ASSIGN(op.flags, Flags(o, p));
+      FUSESIM_ASSIGN(op.flags_text, r_.String(o, p, "flags", false, "O_RDONLY"));
+      if (o.contains("mode")) {
+        const json& m = o["mode"];
+        if (m.is_string()) {
+          const std::string ms = m.get<std::string>();
+          char* end = nullptr;
+          unsigned long v = std::strtoul(ms.c_str(), &end, 8);
+          if (ms.empty() || *end != '\0' || v > 07777)
+            return r_.Error(p + "/mode", absl::StrCat("expected an octal mode like \"0644\", got ", Quote(ms)));
+          op.mode = static_cast<uint32_t>(v);
+        } else if (m.is_number_integer() && m.get<int64_t>() >= 0 && m.get<int64_t>() <= 07777) {
+          op.mode = static_cast<uint32_t>(m.get<int64_t>());
+        } else {
+          return r_.Error(p + "/mode", "expected an octal mode like \"0644\"");
+        }
+      }
+      if (o.contains("fd")) {
+        FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
+        if (op.fd.empty()) return r_.Error(p + "/fd", "an fd label must not be empty");
+        if (!fds->insert(op.fd).second)
+          return r_.Error(p + "/fd", absl::StrCat("duplicate fd label ", Quote(op.fd), " in thread ", Quote(th.name)));
+      }
+    }
+    if (op.kind == OpKind::kClose) {
+      FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
+      if (!fds->count(op.fd)) {
+        std::vector<std::string> known(fds->begin(), fds->end());
+        return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is not opened earlier in thread ", Quote(th.name),
+                                                known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
+      }
+      if (closed_.count({th.name, op.fd}))
+        return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is closed twice"));
+      closed_.insert({th.name, op.fd});
+    }
+    if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) {
+      if (!o.contains("ms")) return r_.Error(p, "missing required key \"ms\"");
+      FUSESIM_ASSIGN(op.sleep_us, r_.Millis(o, p, "ms", 0));
+    }
+    if (o.contains("after")) {
+      const json& a = o["after"];
+      std::vector<std::pair<std::string, std::string>> refs;
+      if (a.is_string()) {
+        refs.push_back({a.get<std::string>(), p + "/after"});
+      } else if (a.is_array()) {
+        for (size_t i = 0; i < a.size(); ++i) {
+          if (!a[i].is_string()) return r_.Error(Reader::Child(p + "/after", i), "expected an op name like \"t1.0\"");
+          refs.push_back({a[i].get<std::string>(), Reader::Child(p + "/after", i)});
+        }
+      } else {
+        return r_.Error(p + "/after", "expected an op name like \"t1.0\" or a list of them");
+      }
+      for (const auto& [label, rp] : refs) {
+        auto it = labels_.find(label);
+        if (it == labels_.end()) return r_.Error(rp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
+        if (it->second == op.global) return r_.Error(rp, "an op cannot wait for itself");
+        op.after.push_back(it->second);
+      }
+      after_ptr_[op.global] = p + "/after";
+    }
+    return absl::OkStatus();
+  }
+
+  // An op waits for its predecessor in its thread and for its "after" ops; a
+  // cycle would be a deadlock that no schedule can avoid.
+  absl::Status CheckAfterCycles() {
+    const int n = static_cast<int>(s_->ops.size());
+    std::vector<int> state(n, 0);  // 0 new, 1 on stack, 2 done
+    for (int start = 0; start < n; ++start) {
+      if (state[start]) continue;
+      std::vector<std::pair<int, int>> stack = {{start, -1}};
+      while (!stack.empty()) {
+        auto& [v, next] = stack.back();
+        const OpSpec& op = s_->op(v);
+        std::vector<int> deps = op.after;
+        if (s_->ops[v].second > 0) deps.push_back(v - 1);
+        if (next == -1) state[v] = 1;
+        ++next;
+        if (next < static_cast<int>(deps.size())) {
+          int d = deps[next];
+          if (state[d] == 1) {
+            // Point at an "after" on the cycle (the stack from d to v).
+            std::string where = "/threads";
+            for (auto sit = stack.rbegin(); sit != stack.rend(); ++sit) {
+              if (auto it = after_ptr_.find(sit->first); it != after_ptr_.end()) {
+                where = it->second;
+                break;
+              }
+              if (sit->first == d) break;
+            }
+            return r_.Error(where,
+                            absl::StrCat("\"after\" makes ", op.label, " wait for ", s_->op(d).label,
+                                         ", which waits for it: a cycle"));
+          }
+          if (state[d] == 0) stack.push_back({d, -1});
+        } else {
+          state[v] = 2;
+          stack.pop_back();
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadSchedule(const json& root) {
+    if (!root.contains("schedule")) return absl::OkStatus();
+    const json& sc = root["schedule"];
+    const std::string p = "/schedule";
+    if (!sc.is_object()) return r_.Error(p, absl::StrCat("expected an object, got ", sc.type_name()));
+    std::string mode;
+    FUSESIM_ASSIGN(mode, r_.String(sc, p, "mode", true));
+    ScheduleSpec& s = s_->schedule;
+    if (mode == "sequential") {
+      s.mode = ScheduleSpec::Mode::kSequential;
+      return r_.CheckKeys(sc, p, {"mode"});
+    }
+    if (mode == "replay") {
+      s.mode = ScheduleSpec::Mode::kReplay;
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sc, p, {"mode", "steps"}));
+      if (!sc.contains("steps") || !sc["steps"].is_array()) return r_.Error(p, "replay needs \"steps\": an array of thread names");
+      for (size_t i = 0; i < sc["steps"].size(); ++i) {
+        const json& v = sc["steps"][i];
+        const std::string sp = Reader::Child(p + "/steps", i);
+        if (!v.is_string()) return r_.Error(sp, "expected a thread name");
+        std::string name = v.get<std::string>();
+        if (!IsActorName(name)) return r_.Error(sp, absl::StrCat("unknown thread ", Quote(name), "; valid: ", absl::StrJoin(ActorNames(), ", ")));
+        s.steps.push_back(name);
+      }
+      return absl::OkStatus();
+    }
+    if (mode == "random" || mode == "pct") {
+      s.mode = mode == "random" ? ScheduleSpec::Mode::kRandom : ScheduleSpec::Mode::kPct;
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sc, p, mode == "random" ? std::vector<std::string>{"mode", "seed", "runs"}
+                                                                    : std::vector<std::string>{"mode", "seed", "runs", "depth"}));
+      int64_t v;
+      FUSESIM_ASSIGN(v, r_.IntKey(sc, p, "seed", 1, INT64_MAX));
+      s.seed = static_cast<uint64_t>(v);
+      FUSESIM_ASSIGN(s.runs, r_.IntKey(sc, p, "runs", 1000, 1000000000));
+      FUSESIM_ASSIGN(v, r_.IntKey(sc, p, "depth", 3, 100));
+      if (v < 1) return r_.Error(p + "/depth", "the pct depth is at least 1");
+      s.depth = static_cast<int>(v);
+      return absl::OkStatus();
+    }
+    if (mode == "explore") {
+      s.mode = ScheduleSpec::Mode::kExplore;
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sc, p, {"mode", "max_preemptions", "max_schedules"}));
+      int64_t v;
+      FUSESIM_ASSIGN(v, r_.IntKey(sc, p, "max_preemptions", -1, 1000));
+      s.max_preemptions = static_cast<int>(v);
+      FUSESIM_ASSIGN(s.max_schedules, r_.IntKey(sc, p, "max_schedules", -1, INT64_MAX));
+      return absl::OkStatus();
+    }
+    return r_.Error(p + "/mode", absl::StrCat("unknown schedule mode ", Quote(mode), "; valid: sequential, replay, random, pct, explore"));
+  }
+
+  std::vector<std::string> ActorNames() const {
+    std::vector<std::string> names;
+    for (const auto& t : s_->threads) names.push_back(t.name);
+    for (const auto& m : s_->mounts) names.push_back("bg:" + m.name);
+    return names;
+  }
+  bool IsActorName(const std::string& n) const {
+    auto names = ActorNames();
+    return std::find(names.begin(), names.end(), n) != names.end();
+  }
+
+  absl::Status LoadExpect(const json& root) {
+    if (!root.contains("expect")) return absl::OkStatus();
+    const json& ex = root["expect"];
+    if (!ex.is_object()) return r_.Error("/expect", absl::StrCat("expected an object keyed by variant or \"all\", got ", ex.type_name()));
+    for (const auto& [key, block] : ex.items()) {
+      const std::string p = Reader::Child("/expect", key);
+      if (key != "all") {
+        auto v = model::ParseVariant(key);
+        if (!v) return r_.Error(p, absl::StrCat("unknown variant ", Quote(key), "; valid: all, ", model::AllVariantNames()));
+        if (std::find(s_->variants.begin(), s_->variants.end(), *v) == s_->variants.end())
+          return r_.Error(p, absl::StrCat("expectations for ", Quote(key), ", which is not in this scenario's \"variants\""));
+      }
+      Expectation e;
+      e.pointer = p;
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(block, p, {"requests", "round_trips", "results", "dentries", "invariants",
+                                                      "violations", "deadlock", "outcomes", "dir_changed",
+                                                      "spurious_dir_changed"}));
+      if (block.contains("requests")) {
+        const json& rq = block["requests"];
+        const std::string rp = p + "/requests";
+        if (rq.is_object() && rq.contains("any_of")) {
+          FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(rq, rp, {"any_of"}));
+          if (!rq["any_of"].is_array() || rq["any_of"].empty())
+            return r_.Error(rp + "/any_of", "expected a non-empty array of request-count objects");
+          for (size_t i = 0; i < rq["any_of"].size(); ++i) {
+            std::map<Opcode, int> m;
+            FUSESIM_ASSIGN(m, Counts(rq["any_of"][i], Reader::Child(rp + "/any_of", i)));
+            e.requests.push_back(m);
+          }
+        } else {
+          std::map<Opcode, int> m;
+          FUSESIM_ASSIGN(m, Counts(rq, rp));
+          e.requests.push_back(m);
+        }
+      }
+      if (block.contains("round_trips")) {
+        int64_t v;
+        FUSESIM_ASSIGN(v, r_.Int(block["round_trips"], p + "/round_trips", 1000000000));
+        e.round_trips = static_cast<int>(v);
+      }
+      for (const char* k : {"outcomes", "dir_changed", "spurious_dir_changed"}) {
+        if (!block.contains(k)) continue;
+        int64_t v;
+        FUSESIM_ASSIGN(v, r_.Int(block[k], Reader::Child(p, k), 1000000000));
+        if (std::string(k) == "outcomes") e.outcomes = static_cast<int>(v);
+        else if (std::string(k) == "dir_changed") e.dir_changed = static_cast<int>(v);
+        else e.spurious_dir_changed = static_cast<int>(v);
+      }
+      if (block.contains("results")) {
+        const json& rs = block["results"];
+        const std::string rp = p + "/results";
+        if (!rs.is_object()) return r_.Error(rp, "expected an object of op name: result");
+        for (const auto& [label, value] : rs.items()) {
+          const std::string lp = Reader::Child(rp, label);
+          if (!labels_.count(label)) return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
+          std::vector<std::string> accepted;
+          if (value.is_object()) {
+            FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(value, lp, {"any_of"}));
+            if (!value.contains("any_of") || !value["any_of"].is_array() || value["any_of"].empty())
+              return r_.Error(lp, "expected {\"any_of\": [results...]}");
+            for (size_t i = 0; i < value["any_of"].size(); ++i) {
+              std::string res;
+              FUSESIM_ASSIGN(res, Result(value["any_of"][i], Reader::Child(lp + "/any_of", i)));
+              accepted.push_back(res);
+            }
+          } else {
+            std::string res;
+            FUSESIM_ASSIGN(res, Result(value, lp));
+            accepted.push_back(res);
+          }
+          e.results[label] = accepted;
+        }
+      }
+      if (block.contains("dentries")) {
+        const json& ds = block["dentries"];
+        const std::string dp = p + "/dentries";
+        if (!ds.is_object()) return r_.Error(dp, "expected an object of \"MOUNT:PATH\": state");
+        for (const auto& [key, value] : ds.items()) {
+          const std::string kp = Reader::Child(dp, key);
+          size_t colon = key.find(':');
+          if (colon == std::string::npos) return r_.Error(kp, absl::StrCat("expected \"MOUNT:PATH\" like \"m0:/d/f\", got ", Quote(key)));
+          std::string mount = key.substr(0, colon), path = key.substr(colon + 1);
+          bool found = false;
+          for (const auto& m : s_->mounts) found |= m.name == mount;
+          if (!found) return r_.Error(kp, absl::StrCat("unknown mount ", Quote(mount)));
+          FUSESIM_RETURN_IF_ERROR(Path(path, kp).status());
+          if (!value.is_string() || (value != "positive" && value != "negative" && value != "absent"))
+            return r_.Error(kp, "expected \"positive\", \"negative\" or \"absent\"");
+          e.dentries[key] = value.get<std::string>();
+        }
+      }
+      if (block.contains("invariants")) {
+        if (block["invariants"] != "hold") return r_.Error(p + "/invariants", "the only value is \"hold\"");
+        e.invariants_hold = true;
+      }
+      if (block.contains("violations")) {
+        const json& vs = block["violations"];
+        if (!vs.is_array()) return r_.Error(p + "/violations", "expected an array of invariant names");
+        std::vector<std::string> names;
+        for (size_t i = 0; i < vs.size(); ++i) {
+          const std::string vp = Reader::Child(p + "/violations", i);
+          if (!vs[i].is_string() || !model::IsInvariantName(vs[i].get<std::string>())) {
+            std::vector<std::string> valid;
+            for (auto n : model::kInvariantNames) valid.emplace_back(n);
+            return r_.Error(vp, absl::StrCat("unknown invariant ", vs[i].dump(), "; valid: ", absl::StrJoin(valid, ", ")));
+          }
+          names.push_back(vs[i].get<std::string>());
+        }
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        e.violations = names;
+      }
+      if (block.contains("deadlock")) {
+        bool d;
+        FUSESIM_ASSIGN(d, r_.Bool(block, p, "deadlock", false));
+        e.deadlock = d;
+      }
+      if (e.invariants_hold && e.violations && !e.violations->empty())
+        return r_.Error(p + "/invariants", "\"invariants\": \"hold\" contradicts a non-empty \"violations\"");
+      s_->expect[key] = e;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::map<Opcode, int>> Counts(const json& v, const std::string& p) {
+    if (!v.is_object()) return r_.Error(p, "expected an object of OPCODE: count");
+    std::map<Opcode, int> m;
+    for (const auto& [key, value] : v.items()) {
+      auto op = model::ParseOpcode(key);
+      if (!op) return r_.Error(Reader::Child(p, key), absl::StrCat("unknown opcode ", Quote(key), "; valid: ", model::AllOpcodeNames()));
+      int64_t n;
+      FUSESIM_ASSIGN(n, r_.Int(value, Reader::Child(p, key), 1000000000));
+      m[*op] = static_cast<int>(n);
+    }
+    return m;
+  }
+
+  absl::StatusOr<std::string> Result(const json& v, const std::string& p) {
+    if (!v.is_string()) return r_.Error(p, absl::StrCat("expected a result like \"ok\" or \"EEXIST\", got ", v.type_name()));
+    std::string s = v.get<std::string>();
+    if (s == "ok" || s == "ok+created" || s == "ok+existing" || s == "BUG" || s == "hung" || s == "not-run" ||
+        model::ParseErr(s))
+      return s;
+    return r_.Error(p, absl::StrCat("unknown result ", Quote(s), "; valid: ok, ok+created, ok+existing, BUG, hung, not-run, ",
+                                    model::AllErrNames()));
+  }
+
+  Reader r_;
+  LoaderLimits limits_;
+  Scenario* s_ = nullptr;
+  std::map<std::string, int> labels_;
+  std::map<int, std::string> after_ptr_;
+  std::set<std::pair<std::string, std::string>> closed_;
+  std::vector<std::string> paths_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text, const std::string& file,
+                                                        const LoaderLimits& limits) {
+  if (text.size() > limits.max_file_bytes)
+    return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: the file is ", text.size(),
+                                                   " bytes, above the limit of ", limits.max_file_bytes));
+  auto pos = JsonPositions::Scan(text, limits.max_json_depth);
+  // nlohmann's words for syntax errors; the position and pointer come from the
+  // scanner when it saw the error too, else from nlohmann's byte offset.
+  std::string syntax;
+  size_t syntax_byte = 0;
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    syntax = e.what();
+    size_t cut = syntax.find(": ", syntax.find("column"));
+    if (cut != std::string::npos) syntax = syntax.substr(cut + 2);
+    syntax_byte = e.byte == 0 ? 0 : e.byte - 1;
+  } catch (const json::exception& e) {
+    // Not a parse_error: a number too large for a double ("1e400") is
+    // out_of_range.406, "number overflow parsing '1e400'", without an offset;
+    // point at the first occurrence of the number.
+    syntax = e.what();
+    if (size_t cut = syntax.find("] "); cut != std::string::npos) syntax = syntax.substr(cut + 2);
+    size_t q = syntax.find('\'');
+    if (q != std::string::npos && syntax.rfind('\'') > q) {
+      size_t at = text.find(syntax.substr(q + 1, syntax.rfind('\'') - q - 1));
+      if (at != std::string::npos) syntax_byte = at;
+    }
+  }
+  if (!pos.ok()) {
+    std::string msg(pos.status().message());
+    if (!syntax.empty() && msg.find("malformed JSON") != std::string::npos)
+      msg = msg.substr(0, msg.rfind("malformed JSON")) + syntax;
+    // The scanner names the root "" ; messages name it "/".
+    if (size_t root = msg.find(": : "); root != std::string::npos && root < msg.find(": ", msg.find(": ") + 1) + 1)
+      msg.replace(root, 4, ": /: ");
+    return absl::InvalidArgumentError(absl::StrCat(file, ":", msg));
+  }
+  if (!syntax.empty()) {
+    TextPosition p = PositionOfOffset(text, syntax_byte);
+    std::string ptr = pos->PointerAt(p);
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":", p.line, ":", p.column, ": ", ptr.empty() ? "/" : ptr, ": ", syntax));
+  }
+  if (!root.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
+  if (root.contains("workload")) {
+    absl::Status st = ExpandWorkload(root);
+    if (!st.ok()) {
+      std::string msg(st.message());
+      std::string ptr = msg.substr(0, msg.find(": "));
+      TextPosition p = pos->Find(ptr);
+      return absl::InvalidArgumentError(absl::StrCat(file, ":", p.line, ":", p.column, ": ", msg));
+    }
+  }
+  Loader loader(file, &*pos, limits);
+  return loader.Load(root, file);
+}
+
+absl::StatusOr<std::unique_ptr<Scenario>> LoadScenario(const std::string& file, const LoaderLimits& limits) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    return absl::InvalidArgumentError(absl::StrCat(file, ": cannot read: Is a directory"));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(file, ": cannot open: ", std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ParseScenario(ss.str(), file, limits);
+}
+
+}  // namespace fusesim::sim

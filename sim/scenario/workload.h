@@ -1,0 +1,45 @@
+// Parametric workloads: a "workload" block in a scenario expands into the
+// server's tree and the threads' ops, deterministically for a given seed.
+//
+//   {"name": "extract", "workload": {"kind": "archive", "files": 10000, "dirs": 100}}
+//
+// Kinds (each models what a real program does, syscall by syscall):
+//   archive   extract N files into D directories, cold cache: mkdir each
+//             directory, then open(O_WRONLY|O_CREAT|O_EXCL) + close per file
+//             (GNU tar's extraction), K threads sharing the files;
+//   rebuild   a build that re-creates its outputs: open(O_WRONLY|O_CREAT|
+//             O_TRUNC) + close per file, a share `existing` of them already
+//             present on the server;
+//   mkdirp    mkdir -p of chains `depth` deep, then a create at the end;
+//   storm     K threads creating N files, all in one directory (`dirs`: 1)
+//             or each in its own (`dirs` = threads);
+//   nfs       two clients (mounts m0, m1) creating N files in the same D
+//             directories, half the names shared, one thread each.
+// Knobs: files, dirs, threads, depth, existing (0..1), seed; the scenario's
+// own "mounts" (timeouts, kernel) and "server" (unsupported, ...) apply.
+#ifndef FUSESIM_SIM_SCENARIO_WORKLOAD_H_
+#define FUSESIM_SIM_SCENARIO_WORKLOAD_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace fusesim::sim {
+
+struct WorkloadLimits {
+  int64_t max_files = 1000000;
+  int64_t max_dirs = 100000;
+  int64_t max_threads = 256;
+  int64_t max_depth = 32;
+  int64_t max_ops = 1000000;  // the loader's limit, checked before expanding
+};
+
+// Expands root["workload"] into root["server"]["tree"] and root["threads"]
+// (which must be absent). Errors name the JSON pointer of the bad value as
+// "/workload/KEY: message".
+absl::Status ExpandWorkload(nlohmann::json& root, const WorkloadLimits& limits = {});
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_SCENARIO_WORKLOAD_H_
