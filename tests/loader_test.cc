@@ -280,6 +280,40 @@ TEST(Loader, UnknownOpcodeInExpectRequests) {
   EXPECT_THAT(msg, AllOf(HasSubstr("valid: "), HasSubstr("LOOKUP"), HasSubstr("CREATE")));
 }
 
+TEST(Loader, RequestsPerOpErrorsArePlaced) {
+  const std::string msg = LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"requests_per_op": {"t1.0": ["LOOKUP", "GETATR"]}}}
+})");
+  EXPECT_THAT(msg, StartsWith("x.json:4:61: /expect/all/requests_per_op/t1.0/1: "));
+  EXPECT_THAT(msg, AllOf(HasSubstr(R"(unknown opcode "GETATR")"), HasSubstr("FORGET*"), HasSubstr("GETATTR")));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"requests_per_op": {"t9.0": []}}}
+})"),
+              AllOf(StartsWith("x.json:4:50: /expect/all/requests_per_op/t9.0: "), HasSubstr(R"(unknown op "t9.0")")));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"requests_per_op": {"t1.0": "LOOKUP"}}}
+})"),
+              AllOf(HasSubstr("/expect/all/requests_per_op/t1.0: "), HasSubstr("expected an array of opcode names")));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"requests_per_op": {"t1.0": {"any_of": []}}}}
+})"),
+              HasSubstr("/expect/all/requests_per_op/t1.0: expected {\"any_of\""));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/"}]}],
+  "expect": {"all": {"requests_per_op": {"t1.0": {"any_of": [["LOOKUP"], [7]]}}}}
+})"),
+              HasSubstr("/expect/all/requests_per_op/t1.0/any_of/1/0: expected an opcode name, got number"));
+}
+
 TEST(Loader, UnknownErrnoInServerErrors) {
   const std::string msg = LoadError(R"({
   "name": "x",

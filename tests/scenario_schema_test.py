@@ -73,7 +73,8 @@ BASE = {
     "schedule": {"mode": "replay", "steps": ["t1", "t1"]},
     "expect": {
         "lookup-create": {"requests": {"CREATE": 1}, "results": {"t1.0": {"any_of": ["EIO", "ok+created"]}}},
-        "all": {"invariants": "hold", "deadlock": False},
+        "all": {"invariants": "hold", "deadlock": False,
+                "requests_per_op": {"t1.0": {"any_of": [["LOOKUP", "CREATE"], ["CREATE"]]}, "t1.1": ["FLUSH", "FORGET*"]}},
     },
 }
 
@@ -107,6 +108,9 @@ BAD = [
     ("bad schedule mode", mutate(lambda d: d.update(schedule={"mode": "dpor"}))),
     ("bad result", mutate(lambda d: d["expect"]["all"].update(results={"t1.1": "okay"}))),
     ("bad opcode in requests", mutate(lambda d: d["expect"]["all"].update(requests={"LOOKUPP": 1}))),
+    ("bad opcode in requests_per_op",
+     mutate(lambda d: d["expect"]["all"].update(requests_per_op={"t1.0": ["LOOKUP", "FORGET+"]}))),
+    ("requests_per_op as counts", mutate(lambda d: d["expect"]["all"].update(requests_per_op={"t1.0": {"LOOKUP": 1}}))),
     ("bad invariant", mutate(lambda d: d["expect"]["all"].update(violations=["o_excl"]))),
     ("hold with violations", mutate(lambda d: d["expect"]["all"].update(violations=["o-excl"]))),
     ("FORGET unsupported", mutate(lambda d: d["server"].update(unsupported=["FORGET"]))),

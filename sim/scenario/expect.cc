@@ -23,6 +23,28 @@ std::string CountsText(const std::map<model::Opcode, int>& m) {
   return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
 }
 
+bool IsForget(const std::string& op) { return op == "FORGET" || op == "BATCH_FORGET"; }
+
+// True if the requests an op caused match the expected list; "FORGET*"
+// matches one or more FORGET/BATCH_FORGET in a row.
+bool SequenceMatches(const std::vector<std::string>& want, const std::vector<std::string>& got) {
+  size_t g = 0;
+  for (const std::string& w : want) {
+    if (w == "FORGET*") {
+      if (g >= got.size() || !IsForget(got[g])) return false;
+      while (g < got.size() && IsForget(got[g])) ++g;
+    } else {
+      if (g >= got.size() || got[g] != w) return false;
+      ++g;
+    }
+  }
+  return g == got.size();
+}
+
+std::string SequenceText(const std::vector<std::string>& seq) {
+  return absl::StrCat("[", absl::StrJoin(seq, " "), "]");
+}
+
 }  // namespace
 
 std::vector<const Expectation*> ExpectationsFor(const Scenario& s, model::Variant v) {
@@ -79,6 +101,21 @@ void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::v
       if (!ok)
         fails.push_back(absl::StrCat(where, "/results/", label, ": expected ", absl::StrJoin(accepted, " or "),
                                      ", got ", got));
+    }
+    for (const auto& [label, accepted] : e->requests_per_op) {
+      const OpOutcome* got = nullptr;
+      for (const OpOutcome& o : r.results)
+        if (o.label == label) got = &o;
+      static const std::vector<std::string> kNone;
+      const std::vector<std::string>& seq = got ? got->requests : kNone;
+      bool ok = false;
+      for (const auto& want : accepted) ok |= SequenceMatches(want, seq);
+      if (!ok) {
+        std::vector<std::string> wants;
+        for (const auto& want : accepted) wants.push_back(SequenceText(want));
+        fails.push_back(absl::StrCat(where, "/requests_per_op/", label, ": expected ", absl::StrJoin(wants, " or "),
+                                     ", got ", SequenceText(seq)));
+      }
     }
     for (const auto& [key, want] : e->dentries) {
       auto it = r.dentries.find(key);

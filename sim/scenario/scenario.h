@@ -85,6 +85,10 @@ struct Expectation {
   // Each alternative is a full map of expected counts; any one must match.
   std::vector<std::map<model::Opcode, int>> requests;
   std::optional<int> round_trips;
+  // requests_per_op: op label -> acceptable ordered opcode lists (several
+  // with any_of). The token "FORGET*" matches one or more FORGET or
+  // BATCH_FORGET requests in a row, however the kernel batched them.
+  std::map<std::string, std::vector<std::vector<std::string>>> requests_per_op;
   // op label -> acceptable results (several with any_of).
   std::map<std::string, std::vector<std::string>> results;
   std::map<std::string, std::string> dentries;  // "m0:/d/f" -> state

@@ -670,7 +670,7 @@ class Loader {
       }
       Expectation e;
       e.pointer = p;
-      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(block, p, {"requests", "round_trips", "results", "dentries", "invariants",
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(block, p, {"requests", "requests_per_op", "round_trips", "results", "dentries", "invariants",
                                                       "violations", "deadlock", "outcomes", "dir_changed",
                                                       "spurious_dir_changed"}));
       if (block.contains("requests")) {
@@ -689,6 +689,31 @@ class Loader {
           std::map<Opcode, int> m;
           FUSESIM_ASSIGN(m, Counts(rq, rp));
           e.requests.push_back(m);
+        }
+      }
+      if (block.contains("requests_per_op")) {
+        const json& rs = block["requests_per_op"];
+        const std::string rp = p + "/requests_per_op";
+        if (!rs.is_object()) return r_.Error(rp, "expected an object of op name: [OPCODE, ...]");
+        for (const auto& [label, value] : rs.items()) {
+          const std::string lp = Reader::Child(rp, label);
+          if (!labels_.count(label)) return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
+          std::vector<std::vector<std::string>> accepted;
+          if (value.is_object()) {
+            FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(value, lp, {"any_of"}));
+            if (!value.contains("any_of") || !value["any_of"].is_array() || value["any_of"].empty())
+              return r_.Error(lp, "expected {\"any_of\": [[OPCODE, ...], ...]}");
+            for (size_t i = 0; i < value["any_of"].size(); ++i) {
+              std::vector<std::string> seq;
+              FUSESIM_ASSIGN(seq, OpcodeSequence(value["any_of"][i], Reader::Child(lp + "/any_of", i)));
+              accepted.push_back(std::move(seq));
+            }
+          } else {
+            std::vector<std::string> seq;
+            FUSESIM_ASSIGN(seq, OpcodeSequence(value, lp));
+            accepted.push_back(std::move(seq));
+          }
+          e.requests_per_op[label] = std::move(accepted);
         }
       }
       if (block.contains("round_trips")) {
@@ -791,6 +816,23 @@ class Loader {
       m[*op] = static_cast<int>(n);
     }
     return m;
+  }
+
+  // An ordered list of opcode names; "FORGET*" stands for any batching of
+  // FORGET/BATCH_FORGET.
+  absl::StatusOr<std::vector<std::string>> OpcodeSequence(const json& v, const std::string& p) {
+    if (!v.is_array()) return r_.Error(p, absl::StrCat("expected an array of opcode names like [\"LOOKUP\", \"CREATE\"], got ", v.type_name()));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string ip = Reader::Child(p, i);
+      if (!v[i].is_string()) return r_.Error(ip, absl::StrCat("expected an opcode name, got ", v[i].type_name()));
+      std::string name = v[i].get<std::string>();
+      if (name != "FORGET*" && !model::ParseOpcode(name))
+        return r_.Error(ip, absl::StrCat("unknown opcode ", Quote(name), "; valid: FORGET* (any FORGET/BATCH_FORGET batching), ",
+                                         model::AllOpcodeNames()));
+      out.push_back(std::move(name));
+    }
+    return out;
   }
 
   absl::StatusOr<std::string> Result(const json& v, const std::string& p) {
