@@ -5,6 +5,9 @@
 #   scripts/install-deps.sh --clang  also clang 14 with libFuzzer
 #                                    (libclang-rt-14-dev) and clang-tidy,
 #                                    for `make fuzz` and `make tidy`
+#   scripts/install-deps.sh --browser also Debian's chromium (and Node.js with
+#                                    npm if no `npm` is on PATH), for the
+#                                    test that renders the reports
 set -euo pipefail
 
 packages=(
@@ -14,6 +17,12 @@ packages=(
 )
 if [ "${1:-}" = "--clang" ]; then
   packages+=(clang libclang-rt-14-dev clang-tidy)
+fi
+if [ "${1:-}" = "--browser" ]; then
+  packages+=(chromium)
+  if ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 missing=()

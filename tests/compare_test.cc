@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sim/scenario/scenario_loader.h"
@@ -83,6 +84,33 @@ TEST(Compare, SavingsAndBehaviourChangesAreReported) {
   EXPECT_NE(html.find("</html>"), std::string::npos);
   // Byte-identical when rendered again.
   EXPECT_EQ(md, CompareToMarkdown(c));
+}
+
+// Long lists of behaviour changes are cut with a count in both formats, and
+// the HTML has one chart per scenario plus the two totals.
+TEST(Compare, LongListsAreTruncatedWithACount) {
+  Comparison c;
+  c.latency = *LatencyPreset("local");
+  ScenarioComparison sc;
+  sc.name = "big";
+  VariantRow base, v;
+  base.variant = "lookup-create";
+  v.variant = "atomic-create";
+  for (int i = 0; i < 2000; ++i) v.behaviour_changes.push_back(absl::StrCat("t1.", i, ": ok -> EIO"));
+  sc.rows = {base, v};
+  c.scenarios.push_back(sc);
+  Summarize(c);
+  const std::string html = CompareToHtml(c);
+  EXPECT_NE(html.find("t1.11: ok -&gt; EIO"), std::string::npos);
+  EXPECT_EQ(html.find("t1.12: ok -&gt; EIO"), std::string::npos);
+  EXPECT_NE(html.find("and 1,988 more"), std::string::npos);
+  EXPECT_EQ(std::count(html.begin(), html.end(), '\n') < 200, true);
+  size_t charts = 0;
+  for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++charts;
+  EXPECT_EQ(charts, 3u);
+  const std::string md = CompareToMarkdown(c);
+  EXPECT_NE(md.find("and 1,988 more"), std::string::npos);
+  EXPECT_NE(md.find(" 0 --> "), std::string::npos);
 }
 
 TEST(Compare, UnknownPresetIsAnError) { EXPECT_FALSE(LatencyPreset("carrier-pigeon").ok()); }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "sim/report/chart.h"
 #include "sim/scenario/execution.h"
 #include "sim/engine/explore.h"
 
@@ -49,31 +50,20 @@ int KernelOps(const Scenario& s) {
   return n;
 }
 
-std::string HtmlEscape(const std::string& s) {
-  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+// The total and per-scenario charts: one bar per variant, lookup-create first.
+BarChart VariantChart(const std::string& title, const std::vector<VariantRow>& rows, bool time_ms) {
+  BarChart c;
+  c.title = title;
+  c.unit = time_ms ? "ms" : "";
+  c.axis_label = time_ms ? "simulated ms waiting for replies" : "round trips";
+  c.legend = "lookup-create (mainline)";
+  for (const VariantRow& r : rows)
+    c.bars.emplace_back(r.variant, time_ms ? r.time_us / 1000.0 : static_cast<double>(r.round_trips));
+  return c;
 }
 
-// A horizontal SVG bar chart.
-std::string SvgBars(const std::string& title, const std::vector<std::pair<std::string, double>>& bars,
-                    const std::string& unit) {
-  double max = 1;
-  for (const auto& [l, v] : bars) max = std::max(max, v);
-  const int row = 26, left = 170, width = 420;
-  std::string s = absl::StrFormat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">"
-      "<text x=\"0\" y=\"16\" font-weight=\"bold\">%s</text>",
-      left + width + 120, 30 + row * static_cast<int>(bars.size()), HtmlEscape(title), HtmlEscape(title));
-  for (size_t i = 0; i < bars.size(); ++i) {
-    const int y = 28 + row * static_cast<int>(i);
-    const int w = static_cast<int>(width * bars[i].second / max);
-    absl::StrAppendFormat(&s,
-                          "<text x=\"0\" y=\"%d\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" "
-                          "fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s %s</text>",
-                          y + 14, HtmlEscape(bars[i].first), left, y, std::max(w, 1), i == 0 ? "#888" : "#3a7bd5",
-                          left + w + 6, y + 14, absl::StrFormat("%.0f", bars[i].second), unit);
-  }
-  return s + "</svg>";
-}
+// At most `shown` items of a list, then "… and N more".
+constexpr size_t kShownChanges = 12;
 
 }  // namespace
 
@@ -237,26 +227,22 @@ std::string CompareToMarkdown(const Comparison& c) {
                           r.variant == "lookup-create" ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed, r.schedules,
                           r.behaviour_changes.empty() ? "0" : absl::StrCat("**", r.behaviour_changes.size(), " ⚠**"));
   }
-  s += "\n```mermaid\nxychart-beta\n  title \"Round trips per variant (all scenarios)\"\n  x-axis [";
-  std::vector<std::string> names, values;
-  for (const VariantRow& r : c.totals) {
-    names.push_back(absl::StrCat("\"", r.variant, "\""));
-    values.push_back(absl::StrCat(r.round_trips));
-  }
-  absl::StrAppend(&s, absl::StrJoin(names, ", "), "]\n  y-axis \"round trips\"\n  bar [", absl::StrJoin(values, ", "),
-                  "]\n```\n\n");
+  s += "\n";
+  s += MermaidBarChart(VariantChart("Round trips per variant (all scenarios)", c.totals, false));
+  s += "\n";
+  s += MermaidBarChart(VariantChart("Time in round trips per variant (all scenarios)", c.totals, true));
+  s += "\n";
   s += "## ⚠ Behaviour changes against lookup-create\n\n";
   s += "Ops whose result (errno, or the FMODE_CREATED flag: `ok+created` / `ok+existing`) differs from mainline's.\n\n";
   bool any = false;
-  constexpr size_t kShown = 12;
   for (const VariantRow& r : c.totals) {
-    for (size_t i = 0; i < r.behaviour_changes.size() && i < kShown; ++i) {
+    for (size_t i = 0; i < r.behaviour_changes.size() && i < kShownChanges; ++i) {
       absl::StrAppendFormat(&s, "- **%s** — %s\n", r.variant, r.behaviour_changes[i]);
       any = true;
     }
-    if (r.behaviour_changes.size() > kShown)
-      absl::StrAppendFormat(&s, "- **%s** — … and %d more (`--format csv` or `json` lists them all)\n", r.variant,
-                            r.behaviour_changes.size() - kShown);
+    if (r.behaviour_changes.size() > kShownChanges)
+      absl::StrAppendFormat(&s, "- **%s** — … and %s more (`--format csv` or `json` lists them all)\n", r.variant,
+                            FormatSignificant(static_cast<double>(r.behaviour_changes.size() - kShownChanges), 15));
   }
   if (!any) s += "None: every variant gives every op the result mainline gives.\n";
   s += "\n## Violations\n\n";
@@ -367,12 +353,8 @@ std::string CompareToHtml(const Comparison& c) {
       ".bad{color:#b00;font-weight:bold}.warn{background:#fff3cd}svg text{font:13px sans-serif}</style></head><body>\n";
   absl::StrAppendFormat(&s, "<h1>fusesim: round trips and correctness per variant</h1><p>%d scenarios. Latency model <b>%s</b>: %d&nbsp;us per round trip plus server handling (%s).</p>\n",
                         c.scenarios.size(), HtmlEscape(c.latency.name), c.latency.rtt_us, HtmlEscape(c.latency.source));
-  std::vector<std::pair<std::string, double>> rt, tm;
-  for (const VariantRow& r : c.totals) {
-    rt.push_back({r.variant, static_cast<double>(r.round_trips)});
-    tm.push_back({r.variant, r.time_us / 1000.0});
-  }
-  s += SvgBars("Round trips (all scenarios)", rt, "") + "<br>\n" + SvgBars("Simulated time (ms)", tm, "ms") + "\n";
+  s += SvgBarChart(VariantChart("Round trips (all scenarios)", c.totals, false)) + "<br>\n" +
+       SvgBarChart(VariantChart("Time in round trips (all scenarios, simulated)", c.totals, true)) + "\n";
   s += "<h2>Summary</h2><table><tr><th>variant</th><th>round trips</th><th>saved</th><th>time (ms)</th><th>saved</th><th>spurious dir_changed</th><th>scenarios with violations</th><th>behaviour changes</th></tr>\n";
   for (const VariantRow& r : c.totals) {
     absl::StrAppendFormat(&s, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td><td>%s</td><td>%d</td><td class=\"%s\">%d</td><td class=\"%s\">%d</td></tr>\n",
@@ -382,20 +364,29 @@ std::string CompareToHtml(const Comparison& c) {
                           r.behaviour_changes.empty() ? "" : "bad warn", r.behaviour_changes.size());
   }
   s += "</table>\n<h2>Behaviour changes against lookup-create</h2><ul>\n";
-  for (const VariantRow& r : c.totals)
-    for (const std::string& b : r.behaviour_changes)
-      absl::StrAppendFormat(&s, "<li class=\"warn\"><b>%s</b>: %s</li>\n", r.variant, HtmlEscape(b));
+  bool any_change = false;
+  for (const VariantRow& r : c.totals) {
+    for (size_t i = 0; i < r.behaviour_changes.size() && i < kShownChanges; ++i) {
+      absl::StrAppendFormat(&s, "<li class=\"warn\"><b>%s</b>: %s</li>\n", r.variant, HtmlEscape(r.behaviour_changes[i]));
+      any_change = true;
+    }
+    if (r.behaviour_changes.size() > kShownChanges)
+      absl::StrAppendFormat(&s, "<li class=\"warn more\"><b>%s</b>: … and %s more (<code>--format csv</code> or <code>json</code> lists them all)</li>\n",
+                            r.variant, FormatSignificant(static_cast<double>(r.behaviour_changes.size() - kShownChanges), 15));
+  }
+  if (!any_change) s += "<li>None: every variant gives every op the result mainline gives.</li>\n";
   s += "</ul>\n<h2>Per scenario</h2>\n";
   for (const ScenarioComparison& sc : c.scenarios) {
     absl::StrAppendFormat(&s, "<h3>%s</h3><p>%s</p><table><tr><th>variant</th><th>requests</th><th>round trips</th><th>saved</th><th>time (us)</th><th>dir_changed (spurious)</th><th>violations</th></tr>\n",
                           HtmlEscape(sc.name), HtmlEscape(sc.description));
+    const std::string chart = SvgBarChart(VariantChart(absl::StrCat("Round trips: ", sc.name), sc.rows, false));
     for (const VariantRow& r : sc.rows) {
       absl::StrAppendFormat(&s, "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%d</td><td>%d (%d)</td><td class=\"bad\">%s</td></tr>\n",
                             r.behaviour_changes.empty() ? "" : " class=\"warn\"", r.variant, HtmlEscape(RequestsText(r.requests)),
                             r.round_trips, r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips),
                             r.time_us, r.dir_changed, r.spurious_dir_changed, HtmlEscape(absl::StrJoin(r.violations, ", ")));
     }
-    s += "</table>\n";
+    s += "</table>\n" + chart + "\n";
   }
   return s + "</body></html>\n";
 }
