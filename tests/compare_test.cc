@@ -2,9 +2,11 @@
 #include "sim/report/compare.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "model/variant.h"
 #include "nlohmann/json.hpp"
 #include "sim/scenario/scenario_loader.h"
 
@@ -111,6 +113,87 @@ TEST(Compare, LongListsAreTruncatedWithACount) {
   const std::string md = CompareToMarkdown(c);
   EXPECT_NE(md.find("and 1,988 more"), std::string::npos);
   EXPECT_NE(md.find(" 0 --> "), std::string::npos);
+}
+
+// One uncached create and close: LOOKUP, CREATE, FLUSH waited for.
+constexpr const char* kOwnLatency = R"({"name": "own", "server": {"tree": ["/d/"], "latency_us": {"default": 400}},
+    "variants": ["lookup-create", "open-atomic"],
+    "threads": [{"name": "t", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY", "fd": "a"},
+                                       {"op": "close", "fd": "a"}]}]})";
+
+TEST(Compare, HonoursTheScenarioVariantsAndLatency) {
+  auto s = ParseScenario(kOwnLatency, "own.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  CompareOptions o;
+  o.latency = *LatencyPreset("nfs");
+  auto sc = CompareScenario(**s, o);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  ASSERT_EQ(sc->rows.size(), 2u);
+  EXPECT_EQ(sc->rows[0].variant, "lookup-create");
+  EXPECT_EQ(sc->rows[1].variant, "open-atomic");
+  EXPECT_TRUE(sc->own_latency);
+  EXPECT_TRUE(sc->forced_variants.empty());
+  // 400 us per waited request, as `run` reports, not the preset's.
+  EXPECT_EQ(sc->rows[0].time_us, 400u * static_cast<uint64_t>(sc->rows[0].round_trips));
+  Comparison c;
+  c.latency = o.latency;
+  c.scenarios.push_back(*sc);
+  Summarize(c);
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("1 of 1 scenarios keep their own server.latency_us"), std::string::npos) << c.notes[0];
+  EXPECT_NE(CompareToMarkdown(c).find("Latency: the scenario's own `server.latency_us`."), std::string::npos);
+}
+
+TEST(Compare, FlagsOverrideTheScenarioAndTheReportSaysSo) {
+  auto s = ParseScenario(kOwnLatency, "own.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  CompareOptions o;
+  o.latency = *LatencyPreset("nfs");
+  o.latency_overrides_scenario = true;
+  o.variants = {model::Variant::kAtomicCreate, model::Variant::kLookupCreate};
+  auto sc = CompareScenario(**s, o);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  ASSERT_EQ(sc->rows.size(), 2u);
+  EXPECT_EQ(sc->rows[0].variant, "lookup-create");  // the baseline first
+  EXPECT_FALSE(sc->own_latency);
+  EXPECT_EQ(sc->forced_variants, std::vector<std::string>{"atomic-create"});
+  EXPECT_NE(sc->rows[0].time_us, 400u * static_cast<uint64_t>(sc->rows[0].round_trips));
+  Comparison c;
+  c.latency = o.latency;
+  c.scenarios.push_back(*sc);
+  Summarize(c);
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("--variants ran variants that 1 scenarios exclude: own (atomic-create)"), std::string::npos)
+      << c.notes[0];
+}
+
+// A variant that a scenario excludes is not credited with that scenario's
+// round trips: its savings are over the scenarios where it ran.
+TEST(Compare, TotalsSaveOnlyOverScenariosBothRan) {
+  auto one = ParseScenario(R"({"name": "one", "server": {"tree": ["/d/"]}, "variants": ["lookup-create", "atomic-create"],
+      "threads": [{"name": "t", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]}]})", "1.json");
+  auto two = ParseScenario(R"({"name": "two", "server": {"tree": ["/d/"]}, "variants": ["lookup-create"],
+      "threads": [{"name": "t", "ops": [{"op": "mkdir", "path": "/d/e"}, {"op": "mkdir", "path": "/d/e/f"},
+                                         {"op": "mkdir", "path": "/d/e/g"}]}]})", "2.json");
+  ASSERT_TRUE(one.ok() && two.ok());
+  CompareOptions o;
+  o.latency = *LatencyPreset("local");
+  Comparison c;
+  c.scenarios.push_back(*CompareScenario(**one, o));
+  c.scenarios.push_back(*CompareScenario(**two, o));
+  Summarize(c);
+  ASSERT_EQ(c.totals.size(), 2u);
+  const VariantRow& base = c.totals[0];
+  const VariantRow& atomic = c.totals[1];
+  EXPECT_EQ(atomic.scenarios, 1);
+  const VariantRow& one_base = Row(c.scenarios[0], "lookup-create");
+  const VariantRow& one_atomic = Row(c.scenarios[0], "atomic-create");
+  EXPECT_EQ(atomic.saved_round_trips, one_base.round_trips - one_atomic.round_trips);
+  EXPECT_GT(atomic.saved_round_trips, 0);
+  EXPECT_DOUBLE_EQ(atomic.saved_round_trips_pct, 100.0 * atomic.saved_round_trips / one_base.round_trips);
+  EXPECT_GT(base.round_trips, one_base.round_trips);  // lookup-create's total includes "two"
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("atomic-create 1 of 2 scenarios"), std::string::npos) << c.notes[0];
 }
 
 TEST(Compare, UnknownPresetIsAnError) { EXPECT_FALSE(LatencyPreset("carrier-pigeon").ok()); }

@@ -87,6 +87,7 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
   c.latency = *latency;
   CompareOptions o;
   o.latency = *latency;
+  o.latency_overrides_scenario = parsed->has("preset") || parsed->has("rtt-us");
   for (const std::string& f : *files) {
     auto s = LoadScenario(f);
     if (!s.ok()) {
@@ -101,7 +102,7 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
       o.variants = *v;
     } else {
-      o.variants = model::AllVariants();
+      o.variants.clear();  // the scenario's own
     }
     auto sc = CompareScenario(**s, o);
     if (!sc.ok()) {

@@ -100,13 +100,17 @@ absl::StatusOr<LatencyModel> LatencyPreset(const std::string& name) {
 
 absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, const CompareOptions& o) {
   Scenario s = scenario;  // with the latency model applied
-  s.server.default_latency_us = o.latency.rtt_us + o.latency.default_server_us;
-  s.server.latency_us.clear();
-  for (Opcode op : model::AllOpcodes()) {
-    auto it = o.latency.server_us.find(op);
-    s.server.latency_us[op] = o.latency.rtt_us + (it == o.latency.server_us.end() ? o.latency.default_server_us : it->second);
+  const bool own_latency = !s.server.latency_us.empty() || s.server.default_latency_us != 0;
+  if (!own_latency || o.latency_overrides_scenario) {
+    s.server.default_latency_us = o.latency.rtt_us + o.latency.default_server_us;
+    s.server.latency_us.clear();
+    for (Opcode op : model::AllOpcodes()) {
+      auto it = o.latency.server_us.find(op);
+      s.server.latency_us[op] = o.latency.rtt_us + (it == o.latency.server_us.end() ? o.latency.default_server_us : it->second);
+    }
   }
   ScenarioComparison out;
+  out.own_latency = own_latency && !o.latency_overrides_scenario;
   out.name = s.name;
   out.file = s.file;
   out.description = s.description;
@@ -117,7 +121,13 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
     if (!st.ok()) return st.status();
     steps = *st;
   }
-  const std::vector<model::Variant> variants = o.variants.empty() ? model::AllVariants() : o.variants;
+  // The baseline runs first so that behaviour changes can be found.
+  std::vector<model::Variant> variants = o.variants.empty() ? s.variants : o.variants;
+  std::stable_partition(variants.begin(), variants.end(),
+                        [](model::Variant v) { return v == model::Variant::kLookupCreate; });
+  for (model::Variant v : variants)
+    if (std::find(s.variants.begin(), s.variants.end(), v) == s.variants.end())
+      out.forced_variants.emplace_back(model::VariantName(v));
   std::vector<OpOutcome> baseline;
   for (model::Variant v : variants) {
     ReplayChooser chooser(steps);
@@ -165,6 +175,7 @@ namespace {
 
 // What r saves against base (lookup-create), absolute and in percent.
 void SetSavings(const VariantRow& base, VariantRow& r) {
+  r.has_baseline = true;
   r.saved_round_trips = base.round_trips - r.round_trips;
   r.saved_round_trips_pct = base.round_trips ? 100.0 * r.saved_round_trips / base.round_trips : 0;
   r.saved_time_us = static_cast<int64_t>(base.time_us) - static_cast<int64_t>(r.time_us);
@@ -176,10 +187,16 @@ void SetSavings(const VariantRow& base, VariantRow& r) {
 
 void Summarize(Comparison& c) {
   c.totals.clear();
+  c.notes.clear();
+  std::vector<std::string> own_latency, no_baseline, forced;
   for (ScenarioComparison& sc : c.scenarios) {
     const VariantRow* base = nullptr;
     for (const VariantRow& r : sc.rows)
       if (r.variant == "lookup-create") base = &r;
+    if (sc.own_latency) own_latency.push_back(sc.name);
+    if (base == nullptr) no_baseline.push_back(sc.name);
+    if (!sc.forced_variants.empty())
+      forced.push_back(absl::StrCat(sc.name, " (", absl::StrJoin(sc.forced_variants, ", "), ")"));
     for (VariantRow& r : sc.rows) {
       if (base != nullptr && &r != base) SetSavings(*base, r);
       VariantRow* t = nullptr;
@@ -192,24 +209,63 @@ void Summarize(Comparison& c) {
         t->schedules = 0;
       }
       for (const auto& [op, n] : r.requests) t->requests[op] += n;
+      t->scenarios++;
       t->round_trips += r.round_trips;
       t->syscalls += r.syscalls;
       t->time_us += r.time_us;
       t->dir_changed += r.dir_changed;
       t->spurious_dir_changed += r.spurious_dir_changed;
       t->schedules += r.violations.empty() ? 0 : 1;  // scenarios with violations
+      if (r.has_baseline) {
+        t->has_baseline = true;
+        t->saved_round_trips += r.saved_round_trips;
+        t->saved_time_us += r.saved_time_us;
+        t->base_round_trips += base->round_trips;
+        t->base_time_us += base->time_us;
+      }
       for (const auto& b : r.behaviour_changes) t->behaviour_changes.push_back(absl::StrCat(sc.name, ": ", b));
       for (const auto& v : r.violations)
         if (std::find(t->violations.begin(), t->violations.end(), v) == t->violations.end()) t->violations.push_back(v);
     }
   }
-  const VariantRow* base = nullptr;
-  for (const VariantRow& r : c.totals)
-    if (r.variant == "lookup-create") base = &r;
+  // Savings over exactly the scenarios where both the variant and the
+  // baseline ran, so that a variant that a scenario excludes is not credited
+  // with that scenario's round trips.
   for (VariantRow& r : c.totals) {
     std::sort(r.violations.begin(), r.violations.end());
-    if (base != nullptr && &r != base) SetSavings(*base, r);
+    if (!r.has_baseline) continue;
+    r.saved_round_trips_pct =
+        r.base_round_trips ? 100.0 * r.saved_round_trips / static_cast<double>(r.base_round_trips) : 0;
+    r.saved_time_pct =
+        r.base_time_us ? 100.0 * static_cast<double>(r.saved_time_us) / static_cast<double>(r.base_time_us) : 0;
   }
+  const size_t n = c.scenarios.size();
+  auto list = [](const std::vector<std::string>& names) {
+    constexpr size_t kShown = 8;
+    const size_t shown = std::min(names.size(), kShown);
+    std::string s = absl::StrJoin(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(shown), ", ");
+    if (names.size() > kShown) absl::StrAppend(&s, " and ", names.size() - kShown, " more");
+    return s;
+  };
+  if (!own_latency.empty())
+    c.notes.push_back(absl::StrCat(own_latency.size(), " of ", n,
+                                   " scenarios keep their own server.latency_us instead of the latency model "
+                                   "(--preset or --rtt-us overrides it): ",
+                                   list(own_latency)));
+  std::vector<std::string> partial;
+  for (const VariantRow& r : c.totals)
+    if (r.scenarios < static_cast<int>(n)) partial.push_back(absl::StrCat(r.variant, " ", r.scenarios));
+  if (!partial.empty())
+    c.notes.push_back(absl::StrCat("not every scenario runs every variant (\"variants\" excludes some): ",
+                                   absl::StrJoin(partial, ", "), " of ", n,
+                                   " scenarios; a variant's totals cover the scenarios it ran in, its savings those "
+                                   "that also ran lookup-create"));
+  if (!no_baseline.empty())
+    c.notes.push_back(absl::StrCat(no_baseline.size(), no_baseline.size() == 1 ? " scenario has" : " scenarios have",
+                                   " no lookup-create run, so no savings: ", list(no_baseline)));
+  if (!forced.empty())
+    c.notes.push_back(
+        absl::StrCat("--variants ran variants that ", forced.size(), " scenarios exclude: ", list(forced)));
 }
 
 std::string CompareToMarkdown(const Comparison& c) {
@@ -217,14 +273,15 @@ std::string CompareToMarkdown(const Comparison& c) {
   absl::StrAppendFormat(&s, "%d scenarios. Latency model `%s`: %d us per round trip plus the server's handling (%s). "
                         "Time is the simulated time threads spend waiting for FUSE replies.\n\n",
                         c.scenarios.size(), c.latency.name, c.latency.rtt_us, c.latency.source);
+  for (const std::string& n : c.notes) absl::StrAppendFormat(&s, "**Note:** %s.\n\n", n);
   s += "## Summary\n\n";
   s += "| variant | round trips | saved vs lookup-create | time in round trips | saved | spurious dir_changed | scenarios with violations | behaviour changes |\n";
   s += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const VariantRow& r : c.totals) {
     absl::StrAppendFormat(&s, "| `%s` | %d | %s | %.3f ms | %s | %d | %d | %s |\n", r.variant, r.round_trips,
-                          r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
+                          !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
                           r.time_us / 1000.0,
-                          r.variant == "lookup-create" ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed, r.schedules,
+                          !r.has_baseline ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed, r.schedules,
                           r.behaviour_changes.empty() ? "0" : absl::StrCat("**", r.behaviour_changes.size(), " ⚠**"));
   }
   s += "\n";
@@ -258,13 +315,17 @@ std::string CompareToMarkdown(const Comparison& c) {
   s += "\n## Per scenario\n";
   for (const ScenarioComparison& sc : c.scenarios) {
     absl::StrAppendFormat(&s, "\n### %s\n\n", sc.name);
+    if (sc.own_latency) s += "Latency: the scenario's own `server.latency_us`.\n\n";
+    if (!sc.forced_variants.empty())
+      absl::StrAppendFormat(&s, "Run by `--variants` although the scenario excludes them: %s.\n\n",
+                            absl::StrJoin(sc.forced_variants, ", "));
     if (!sc.description.empty()) absl::StrAppendFormat(&s, "%s\n\n", sc.description);
     s += "| variant | requests | round trips | per syscall | saved | time (us) | dir_changed (spurious) | violations |\n";
     s += "|---|---|---:|---:|---:|---:|---:|---|\n";
     for (const VariantRow& r : sc.rows) {
       absl::StrAppendFormat(&s, "| `%s` | %s | %d | %.2f | %s | %d | %d (%d) | %s |\n", r.variant, RequestsText(r.requests),
                             r.round_trips, r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0,
-                            r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
+                            !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
                             r.time_us, r.dir_changed, r.spurious_dir_changed,
                             r.violations.empty() ? "" : absl::StrCat("**", absl::StrJoin(r.violations, ", "), "**"));
     }
@@ -322,9 +383,11 @@ nlohmann::ordered_json RowJson(const VariantRow& r) {
 std::string CompareToJson(const Comparison& c) {
   nlohmann::ordered_json j;
   j["latency"] = {{"name", c.latency.name}, {"rtt_us", c.latency.rtt_us}, {"source", c.latency.source}};
+  j["notes"] = c.notes;
   j["totals"] = nlohmann::ordered_json::array();
   for (const VariantRow& r : c.totals) {
     nlohmann::ordered_json t = RowJson(r);
+    t["scenarios"] = r.scenarios;
     t["scenarios_with_violations"] = r.schedules;
     j["totals"].push_back(t);
   }
@@ -334,6 +397,8 @@ std::string CompareToJson(const Comparison& c) {
     e["name"] = sc.name;
     e["file"] = sc.file;
     e["explored"] = sc.explored;
+    e["own_latency"] = sc.own_latency;
+    if (!sc.forced_variants.empty()) e["forced_variants"] = sc.forced_variants;
     e["variants"] = nlohmann::ordered_json::array();
     for (const VariantRow& r : sc.rows) {
       nlohmann::ordered_json row = RowJson(r);
@@ -350,16 +415,17 @@ std::string CompareToHtml(const Comparison& c) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fusesim report</title><style>"
       "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}"
       "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td:first-child,th:first-child{text-align:left}"
-      ".bad{color:#b00;font-weight:bold}.warn{background:#fff3cd}svg text{font:13px sans-serif}</style></head><body>\n";
+      ".bad{color:#b00;font-weight:bold}.note{background:#eef4ff;border-left:4px solid #1f5fbf;padding:.4em .8em}.warn{background:#fff3cd}svg text{font:13px sans-serif}</style></head><body>\n";
   absl::StrAppendFormat(&s, "<h1>fusesim: round trips and correctness per variant</h1><p>%d scenarios. Latency model <b>%s</b>: %d&nbsp;us per round trip plus server handling (%s).</p>\n",
                         c.scenarios.size(), HtmlEscape(c.latency.name), c.latency.rtt_us, HtmlEscape(c.latency.source));
+  for (const std::string& n : c.notes) absl::StrAppendFormat(&s, "<p class=\"note\"><b>Note:</b> %s.</p>\n", HtmlEscape(n));
   s += SvgBarChart(VariantChart("Round trips (all scenarios)", c.totals, false)) + "<br>\n" +
        SvgBarChart(VariantChart("Time in round trips (all scenarios, simulated)", c.totals, true)) + "\n";
   s += "<h2>Summary</h2><table><tr><th>variant</th><th>round trips</th><th>saved</th><th>time (ms)</th><th>saved</th><th>spurious dir_changed</th><th>scenarios with violations</th><th>behaviour changes</th></tr>\n";
   for (const VariantRow& r : c.totals) {
     absl::StrAppendFormat(&s, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td><td>%s</td><td>%d</td><td class=\"%s\">%d</td><td class=\"%s\">%d</td></tr>\n",
-                          r.variant, r.round_trips, r.variant == "lookup-create" ? "—" : Pct(r.saved_round_trips_pct),
-                          r.time_us / 1000.0, r.variant == "lookup-create" ? "—" : Pct(r.saved_time_pct),
+                          r.variant, r.round_trips, !r.has_baseline ? "—" : Pct(r.saved_round_trips_pct),
+                          r.time_us / 1000.0, !r.has_baseline ? "—" : Pct(r.saved_time_pct),
                           r.spurious_dir_changed, r.schedules ? "bad" : "", r.schedules,
                           r.behaviour_changes.empty() ? "" : "bad warn", r.behaviour_changes.size());
   }
@@ -378,12 +444,14 @@ std::string CompareToHtml(const Comparison& c) {
   s += "</ul>\n<h2>Per scenario</h2>\n";
   for (const ScenarioComparison& sc : c.scenarios) {
     absl::StrAppendFormat(&s, "<h3>%s</h3><p>%s</p><table><tr><th>variant</th><th>requests</th><th>round trips</th><th>saved</th><th>time (us)</th><th>dir_changed (spurious)</th><th>violations</th></tr>\n",
-                          HtmlEscape(sc.name), HtmlEscape(sc.description));
+                          HtmlEscape(sc.name),
+                          HtmlEscape(absl::StrCat(sc.description, sc.own_latency ? " Latency: the scenario's own server.latency_us." : "",
+                                                  sc.forced_variants.empty() ? "" : absl::StrCat(" Run by --variants although the scenario excludes them: ", absl::StrJoin(sc.forced_variants, ", "), "."))));
     const std::string chart = SvgBarChart(VariantChart(absl::StrCat("Round trips: ", sc.name), sc.rows, false));
     for (const VariantRow& r : sc.rows) {
       absl::StrAppendFormat(&s, "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%d</td><td>%d (%d)</td><td class=\"bad\">%s</td></tr>\n",
                             r.behaviour_changes.empty() ? "" : " class=\"warn\"", r.variant, HtmlEscape(RequestsText(r.requests)),
-                            r.round_trips, r.variant == "lookup-create" ? "—" : absl::StrCat(r.saved_round_trips),
+                            r.round_trips, !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips),
                             r.time_us, r.dir_changed, r.spurious_dir_changed, HtmlEscape(absl::StrJoin(r.violations, ", ")));
     }
     s += "</table>\n" + chart + "\n";

@@ -48,16 +48,29 @@ struct VariantRow {
   int64_t schedules = 1;                // explored schedules behind violations
   // Op results that differ from lookup-create's: "t1.0: ok+existing -> ok+created".
   std::vector<std::string> behaviour_changes;
-  // Savings against lookup-create (0 for lookup-create itself).
+  // Savings against lookup-create (0 for lookup-create itself, and where the
+  // scenario has no lookup-create run: has_baseline false).
+  bool has_baseline = false;
   int saved_round_trips = 0;
   double saved_round_trips_pct = 0;
   int64_t saved_time_us = 0;
   double saved_time_pct = 0;
+  // Totals only: scenarios this variant ran in, and lookup-create's round
+  // trips and time over those of them that have a baseline (the savings'
+  // denominators).
+  int scenarios = 0;
+  int64_t base_round_trips = 0;
+  uint64_t base_time_us = 0;
 };
 
 struct ScenarioComparison {
   std::string name, file, description;
   bool explored = false;
+  // The scenario's own server.latency_us was used (no --preset/--rtt-us).
+  bool own_latency = false;
+  // Variants run although the scenario's "variants" excludes them (asked
+  // for by --variants).
+  std::vector<std::string> forced_variants;
   std::vector<VariantRow> rows;  // in the order asked for
 };
 
@@ -66,11 +79,20 @@ struct Comparison {
   std::vector<std::string> variants;
   std::vector<ScenarioComparison> scenarios;
   std::vector<VariantRow> totals;  // summed over scenarios
+  // Where the report departs from the scenarios or the preset, one sentence
+  // each (filled by Summarize): own latencies, excluded or forced variants.
+  std::vector<std::string> notes;
 };
 
 struct CompareOptions {
-  std::vector<model::Variant> variants;  // empty: all
+  // Empty: the scenario's own "variants" (all five where it names none).
+  // Set from --variants: these, also where the scenario excludes one.
+  std::vector<model::Variant> variants;
   LatencyModel latency;
+  // False: a scenario with its own server.latency_us keeps it and the
+  // preset applies to the others. True (--preset or --rtt-us given): the
+  // preset applies to every scenario.
+  bool latency_overrides_scenario = false;
   int64_t explore_max_schedules = 20000;
 };
 
