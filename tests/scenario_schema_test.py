@@ -117,6 +117,12 @@ BAD = [
     ("bad errno", mutate(lambda d: d["server"]["errors"][0].update(errno="EWHAT"))),
     ("negative timeout", mutate(lambda d: d["mounts"][0].update(entry_timeout_ms=-1))),
     ("missing threads", mutate(lambda d: d.pop("threads"))),
+    ("threads and a workload", mutate(lambda d: d.update(workload={"kind": "archive"}))),
+    ("workload without kind", mutate(lambda d: (d.pop("threads"), d.update(workload={"files": 10})))),
+    ("unknown workload kind", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "untar"})))),
+    ("unknown workload key", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "archive", "file": 1})))),
+    ("workload existing above 1", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "rebuild", "existing": 1.5})))),
+    ("workload files 0", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "storm", "files": 0})))),
 ]
 
 
@@ -147,7 +153,8 @@ def main(argv):
     report(True, "docs/scenario.schema.json (valid draft 2020-12 schema)")
     validator = jsonschema.Draft202012Validator(schema)
 
-    for path in sorted(glob.glob(os.path.join(root, "scenarios", "*.json"))):
+    bundled = glob.glob(os.path.join(root, "scenarios", "*.json")) + glob.glob(os.path.join(root, "workloads", "*.json"))
+    for path in sorted(bundled):
         rel = os.path.relpath(path, root)
         try:
             doc = load_json(path)
@@ -159,6 +166,10 @@ def main(argv):
 
     err = first_error(validator, BASE)
     report(err is None, "valid: minimal scenario", err or "")
+    workload = {"name": "w", "workload": {"kind": "rebuild", "files": 10, "dirs": 2, "threads": 2, "depth": 1,
+                                          "existing": 0.5, "seed": 7}}
+    err = first_error(validator, workload)
+    report(err is None, "valid: workload with every key", err or "")
     for name, doc in BAD:
         err = first_error(validator, doc)
         report(err is not None, "rejects: %s" % name, "" if err else "the schema accepted it")
