@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "sim/report/compare.h"
+#include "sim/report/report.h"
 #include "sim/scenario/execution.h"
 #include "sim/engine/explore.h"
 #include "sim/scenario/scenario_loader.h"
@@ -54,6 +55,31 @@ BENCHMARK(BM_Simulate100kCreates)
     ->Args({100000, static_cast<int>(model::Variant::kAtomicCreate), 0})
     ->Args({100000, static_cast<int>(model::Variant::kLookupCreate), 1})
     ->Unit(benchmark::kMillisecond);
+
+// What `fusesim run FILE --format json` does, from the scenario text to the
+// JSON text: load, run with the full report, render. Two sizes, so that the
+// ratio shows whether it grows linearly (the report used to be quadratic).
+void BM_FileToJsonReport(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const std::string text = CreateWorkload(n);
+  int64_t syscalls = 0;
+  for (auto _ : state) {
+    auto s = ParseScenario(text, "bench.json");
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.status().message()).c_str());
+      return;
+    }
+    SequentialChooser c;
+    auto r = Execute(**s, model::Variant::kLookupCreate, c);
+    if (!r.ok()) state.SkipWithError("run failed");
+    std::string json = ReportToJson(*r).dump(2);
+    benchmark::DoNotOptimize(json);
+    syscalls += 2 * n;
+  }
+  state.counters["syscalls/s"] = benchmark::Counter(static_cast<double>(syscalls), benchmark::Counter::kIsRate);
+  state.SetLabel(absl::StrCat(n, " creates, ", text.size() / 1000, " kB of scenario"));
+}
+BENCHMARK(BM_FileToJsonReport)->Arg(100000)->Arg(200000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // `fusesim compare` over an archive extraction of 100,000 files, all five
 // variants (what the report of a big workload costs).

@@ -22,6 +22,19 @@ std::string ScheduleToken(const std::vector<std::string>& schedule) {
   return absl::StrJoin(parts, ",");
 }
 
+namespace {
+
+// Appends key: value to an ordered_json object without the linear search for
+// an existing key that operator[] and emplace do (quadratic over 100,000 ops).
+// The caller guarantees that keys are unique.
+void AppendUnique(nlohmann::ordered_json& object, std::string key, nlohmann::ordered_json value) {
+  auto& members = static_cast<nlohmann::ordered_json::object_t::Container&>(
+      object.get_ref<nlohmann::ordered_json::object_t&>());
+  members.emplace_back(std::move(key), std::move(value));
+}
+
+}  // namespace
+
 nlohmann::ordered_json ReportToJson(const RunReport& r) {
   nlohmann::ordered_json j;
   j["scenario"] = r.scenario;
@@ -32,17 +45,21 @@ nlohmann::ordered_json ReportToJson(const RunReport& r) {
   j["round_trips"] = r.round_trips;
   j["simulated_time_us"] = r.simulated_time_us;
   j["request_time_us"] = r.request_time_us;
-  j["results"] = nlohmann::ordered_json::object();
+  // Op labels and dentry keys are unique (one per op, keys of a map).
+  nlohmann::ordered_json results = nlohmann::ordered_json::object();
+  results.get_ref<nlohmann::ordered_json::object_t&>().reserve(r.results.size());
   for (const OpOutcome& o : r.results) {
     nlohmann::ordered_json e;
     e["result"] = o.result;
     if (o.is_open && o.result == "ok") e["created"] = o.created;
     e["requests"] = o.requests;
     e["round_trips"] = o.round_trips;
-    j["results"][o.label] = e;
+    AppendUnique(results, o.label, std::move(e));
   }
-  j["dentries"] = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : r.dentries) j["dentries"][k] = v;
+  j["results"] = std::move(results);
+  nlohmann::ordered_json dentries = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : r.dentries) AppendUnique(dentries, k, v);
+  j["dentries"] = std::move(dentries);
   j["dir_changed"] = r.dir_changed;
   j["spurious_dir_changed"] = r.spurious_dir_changed;
   j["violations"] = nlohmann::ordered_json::array();
