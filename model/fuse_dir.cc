@@ -517,24 +517,27 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
 sim::Task<Err> fuse_open(Kctx& k, File& file) {
   Inode& i = k.inode(file.inode);
   const bool isdir = i.is_dir;
-  if (isdir ? k.m.conn.no_opendir : k.m.conn.no_open) {
-    // fuse_file_open(): fh 0; a directory gets no release args (6.18).
-    if (isdir) file.release_args = false;
-    co_return Err::kOk;
+  bool& no_open = isdir ? k.m.conn.no_opendir : k.m.conn.no_open;
+  if (!no_open) {  // fuse_file_open()
+    Request req;
+    req.opcode = isdir ? Opcode::kOpendir : Opcode::kOpen;
+    req.nodeid = i.nodeid;
+    req.flags = file.flags & ~(kOCreat | kOExcl);
+    Reply r = co_await FuseSimpleRequest(k, req);
+    if (r.err == Err::kENOSYS) {
+      no_open = true;
+      if (isdir) file.release_args = false;  // "No release needed"
+    } else if (r.err != Err::kOk) {
+      co_return r.err;
+    } else {
+      file.fh = r.fh;
+    }
+  } else if (isdir) {
+    file.release_args = false;  // opened without OPENDIR: no release args (6.18)
   }
-  Request req;
-  req.opcode = isdir ? Opcode::kOpendir : Opcode::kOpen;
-  req.nodeid = i.nodeid;
-  req.flags = file.flags & ~(kOCreat | kOExcl);
-  Reply r = co_await FuseSimpleRequest(k, req);
-  if (r.err == Err::kENOSYS) {
-    (isdir ? k.m.conn.no_opendir : k.m.conn.no_open) = true;
-    if (isdir) file.release_args = false;  // "No release needed"
-    co_return Err::kOk;
-  }
-  if (r.err != Err::kOk) co_return r.err;
-  file.fh = r.fh;
-  // fuse_open(): fuse_truncate_update_attr() (6.18), fuse_finish_open() (5.18).
+  // The open succeeded, with or without OPEN: an atomic_o_trunc O_TRUNC open
+  // of a regular file invalidates its attributes (fuse_open():
+  // fuse_truncate_update_attr() on 6.18, fuse_finish_open() on 5.18).
   if ((file.flags & kOTrunc) != 0 && !isdir) k.inode(file.inode).inval_other = true;
   co_return Err::kOk;
 }

@@ -179,6 +179,23 @@ TEST(FidelityMechanisms, CreateWithTruncKeepsAttributesOn618) {
   EXPECT_EQ(mknod.Op("t1.1"), "ok GETATTR");
 }
 
+// ... while fuse_open() invalidates after any successful O_TRUNC open, with
+// or without an OPEN request (no_open).
+TEST(FidelityMechanisms, TruncOpenWithoutOpenRequestStillInvalidates) {
+  const std::string ops = Ops({Stat("/f"), Open("/f", "O_WRONLY|O_TRUNC", "a"), Stat("/f"), Close("a"),
+                               Open("/f", "O_WRONLY|O_TRUNC", "b"), Stat("/f"), Open("/f", "O_RDONLY", "c"), Stat("/f")});
+  for (const char* kernel : {"", kK518}) {
+    SCOPED_TRACE(kernel);
+    Outcome r = Exec(absl::StrCat(R"("attr_timeout_ms": 5000)", *kernel ? ", " : "", kernel),
+                     R"({"tree": ["/f"], "unsupported": ["OPEN"]})", ops);
+    EXPECT_EQ(r.Op("t1.1"), "ok OPEN GETXATTR");  // the ENOSYS, then kill-priv
+    EXPECT_EQ(r.Op("t1.2"), "ok GETATTR");
+    EXPECT_EQ(r.Op("t1.4"), "ok");  // no OPEN, no_getxattr
+    EXPECT_EQ(r.Op("t1.5"), "ok GETATTR");
+    EXPECT_EQ(r.Op("t1.7"), "ok");  // a plain open keeps them
+  }
+}
+
 // 6. vfs_rename(): may_delete(old_dir), then may_create or may_delete(new_dir),
 // then the source directory's own check when it changes parent.
 TEST(FidelityMechanisms, RenamePermissionChecksEachDirectoryPerCheck) {
