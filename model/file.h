@@ -18,6 +18,9 @@ struct File {
   uint32_t flags = 0;
   bool created = false;  // FMODE_CREATED
   bool opened = false;   // FMODE_OPENED: the fs opened it in ->atomic_open
+  // ff->args (the release args) allocated: false only for a directory opened
+  // without OPENDIR (6.18: fuse_file_open() with no_opendir, or its ENOSYS).
+  bool release_args = true;
 };
 
 }  // namespace fusesim::model

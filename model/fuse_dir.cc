@@ -185,7 +185,10 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
   file.is_dir = false;
   k.m.dcache.dget(target);
   k.m.inodes.Ihold(ino);
-  if ((flags & kOTrunc) != 0) k.inode(ino).inval_other = true;  // atomic_o_trunc
+  // 5.18's fuse_finish_open() invalidated the attributes of an O_TRUNC open;
+  // 6.18's fuse_create_open() keeps those of the CREATE reply.
+  if ((file.flags & kOTrunc) != 0 && CreateOpenInvalidatesOnTrunc(k.m.config.kernel))
+    k.inode(ino).inval_other = true;  // file->f_flags
   co_return Err::kOk;
 }
 
@@ -362,7 +365,9 @@ sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entr
   file.dentry = target;
   dc.dget(target);
   k.m.inodes.Ihold(ino);
-  if ((flags & kOTrunc) != 0) k.inode(ino).inval_other = true;
+  // fuse_finish_open(), as in fuse_create_open().
+  if ((file.flags & kOTrunc) != 0 && CreateOpenInvalidatesOnTrunc(k.m.config.kernel))
+    k.inode(ino).inval_other = true;
   co_return AtomicOpenResult{};
 }
 
@@ -412,6 +417,11 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
 sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
   if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
+  // fuse_lookup_name(): the only name-length check on the way (FUSE_NAME_MAX).
+  if (k.w.names->Name(k.dentry(entry).name).size() > FuseNameMax(k.m.config.kernel)) {
+    if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+    co_return LookupResult{Err::kENAMETOOLONG};
+  }
   const NodeId dirnode = k.inode(dir).nodeid;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, dirnode, k.dentry(entry).name));
   bool outarg_valid = true;
@@ -507,18 +517,27 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
 sim::Task<Err> fuse_open(Kctx& k, File& file) {
   Inode& i = k.inode(file.inode);
   const bool isdir = i.is_dir;
-  if (isdir ? k.m.conn.no_opendir : k.m.conn.no_open) co_return Err::kOk;
-  Request req;
-  req.opcode = isdir ? Opcode::kOpendir : Opcode::kOpen;
-  req.nodeid = i.nodeid;
-  req.flags = file.flags & ~(kOCreat | kOExcl);
-  Reply r = co_await FuseSimpleRequest(k, req);
-  if (r.err == Err::kENOSYS) {
-    (isdir ? k.m.conn.no_opendir : k.m.conn.no_open) = true;
-    co_return Err::kOk;
+  bool& no_open = isdir ? k.m.conn.no_opendir : k.m.conn.no_open;
+  if (!no_open) {  // fuse_file_open()
+    Request req;
+    req.opcode = isdir ? Opcode::kOpendir : Opcode::kOpen;
+    req.nodeid = i.nodeid;
+    req.flags = file.flags & ~(kOCreat | kOExcl);
+    Reply r = co_await FuseSimpleRequest(k, req);
+    if (r.err == Err::kENOSYS) {
+      no_open = true;
+      if (isdir) file.release_args = false;  // "No release needed"
+    } else if (r.err != Err::kOk) {
+      co_return r.err;
+    } else {
+      file.fh = r.fh;
+    }
+  } else if (isdir) {
+    file.release_args = false;  // opened without OPENDIR: no release args (6.18)
   }
-  if (r.err != Err::kOk) co_return r.err;
-  file.fh = r.fh;
+  // The open succeeded, with or without OPEN: an atomic_o_trunc O_TRUNC open
+  // of a regular file invalidates its attributes (fuse_open():
+  // fuse_truncate_update_attr() on 6.18, fuse_finish_open() on 5.18).
   if ((file.flags & kOTrunc) != 0 && !isdir) k.inode(file.inode).inval_other = true;
   co_return Err::kOk;
 }
@@ -537,8 +556,15 @@ sim::Task<Err> fuse_flush(Kctx& k, File& file) {
   co_return r.err;
 }
 
+// fuse_release() -> fuse_file_put(): see ReleaseArgsPerFile().
 void fuse_release(Kctx& k, File& file) {
-  if (file.is_dir ? k.m.conn.no_opendir : (file.fh == 0 && k.m.conn.no_open)) return;
+  const ConnFlags& c = k.m.conn;
+  if (ReleaseArgsPerFile(k.m.config.kernel)) {
+    if (!file.release_args) return;                // "does not implement 'opendir'"
+    if (!file.is_dir && c.no_open) return;         // args->opcode == FUSE_RELEASE && no_open
+  } else if (file.is_dir ? c.no_opendir : c.no_open) {
+    return;
+  }
   Request req;
   req.opcode = file.is_dir ? Opcode::kReleasedir : Opcode::kRelease;
   req.nodeid = k.inode(file.inode).nodeid;

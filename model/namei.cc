@@ -110,9 +110,10 @@ sim::Task<Err> link_path_walk(Kctx& k, const std::vector<NameId>& path, unsigned
     nd->last = -1;
     co_return Err::kOk;
   }
+  // No name-length check: the walk hashes names of any length (getname()'s
+  // PATH_MAX is the loader's limit); FUSE checks FUSE_NAME_MAX in fuse_lookup.
   for (size_t i = 0; i < path.size(); ++i) {
     Err e = co_await fuse_permission(k, InodeOf(k, cur));  // may_lookup()
-    if (e == Err::kOk && k.w.names->Name(path[i]).size() > kNameMax) e = Err::kENAMETOOLONG;
     if (e != Err::kOk) {
       dc.dput(cur, k.op);
       co_return e;
@@ -303,13 +304,15 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
   }
   if (e == Err::kOk && (open_flag & kODirectory) != 0 && !ino.is_dir) e = Err::kENOTDIR;
   bool do_truncate = false;
+  // file->f_flags keeps O_TRUNC: only do_open()'s local open_flag loses it, so
+  // fuse_open() still truncates (and invalidates) after a MKNOD fallback.
+  file.flags = open_flag;
   if (file.created) {
     open_flag &= ~kOTrunc;
     acc_write = 0;
   } else if (!ino.is_dir && (open_flag & kOTrunc) != 0) {
     do_truncate = true;
   }
-  file.flags = open_flag;
   if (e == Err::kOk && ino.is_dir && acc_write) e = Err::kEISDIR;  // may_open()
   if (e == Err::kOk) e = co_await fuse_permission(k, file.inode);
   if (e == Err::kOk && !opened) {
@@ -340,6 +343,10 @@ sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t op
 }  // namespace
 
 sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file) {
+  // build_open_flags(): O_CREAT|O_DIRECTORY is refused before any walk (6.4+).
+  if ((flags & (kOCreat | kODirectory)) == (kOCreat | kODirectory) &&
+      RejectsCreatDirectory(k.m.config.kernel))
+    co_return OpenOutcome{Err::kEINVAL};
   unsigned lookup_flags = 0;
   for (int attempt = 0;; ++attempt) {
     File f;
@@ -462,6 +469,58 @@ sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path) {
   co_return e;
 }
 
+namespace {
+
+// The trap of lock_rename(p1 = new parent, p2 = old parent), i.e. of
+// lock_two_directories(): the child of one parent that is an ancestor of the
+// other parent (or that parent itself); kNoDentry for one directory or two
+// unrelated ones.
+DentryId RenameTrap(Kctx& k, DentryId p1, DentryId p2) {
+  if (p1 == p2) return kNoDentry;
+  for (DentryId p = p1; k.dentry(p).parent != kNoDentry; p = k.dentry(p).parent)
+    if (k.dentry(p).parent == p2) return p;
+  for (DentryId q = p2; k.dentry(q).parent != kNoDentry; q = k.dentry(q).parent)
+    if (k.dentry(q).parent == p1) return q;
+  return kNoDentry;
+}
+
+// vfs_rename() from "source == target" to the call of ->rename.
+sim::Task<Err> vfs_rename(Kctx& k, InodeId odir, DentryId old, InodeId ndir, DentryId nw) {
+  Dcache& dc = k.m.dcache;
+  const InodeId source = InodeOf(k, old);
+  const InodeId target = dc.positive(nw) ? InodeOf(k, nw) : kNoInode;
+  if (source == target) co_return Err::kOk;  // no request
+  const bool is_dir = k.inode(source).is_dir;
+  // may_delete(old_dir, old_dentry, is_dir): inode_permission() first.
+  Err e = co_await fuse_permission(k, odir);
+  if (e != Err::kOk) co_return e;
+  if (target == kNoInode) {
+    e = co_await fuse_permission(k, ndir);  // may_create(new_dir)
+  } else {
+    e = co_await fuse_permission(k, ndir);  // may_delete(new_dir, new_dentry, is_dir)
+    if (e == Err::kOk) {
+      const bool new_is_dir = k.inode(target).is_dir;
+      if (is_dir && !new_is_dir) e = Err::kENOTDIR;
+      if (!is_dir && new_is_dir) e = Err::kEISDIR;
+    }
+  }
+  if (e != Err::kOk) co_return e;
+  // A directory changing parent: inode_permission(source, MAY_WRITE) for "..".
+  if (ndir != odir && is_dir) {
+    e = co_await fuse_permission(k, source);
+    if (e != Err::kOk) co_return e;
+  }
+  e = co_await fuse_rename(k, odir, old, ndir, nw);
+  if (e == Err::kOk) {
+    if (target != kNoInode && k.inode(target).is_dir) dc.ShrinkParent(nw, k.op);
+    dc.d_move(old, nw, k.a);
+  }
+  co_return e;
+}
+
+}  // namespace
+
+// do_renameat2().
 sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::vector<NameId>& to) {
   Dcache& dc = k.m.dcache;
   Nameidata o, n;
@@ -478,7 +537,7 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
     co_return Err::kEBUSY;
   }
   const InodeId odir = InodeOf(k, o.parent), ndir = InodeOf(k, n.parent);
-  // lock_rename()
+  // lock_rename(new parent, old parent)
   const bool cross = odir != ndir;
   if (cross) {
     co_await sim::MutexLock(k.a, k.m.rename_mutex, "s_vfs_rename_mutex");
@@ -488,6 +547,7 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
   } else {
     co_await sim::DownWrite(k.a, k.inode(odir).i_rwsem, "i_rwsem (exclusive)");
   }
+  const DentryId trap = RenameTrap(k, n.parent, o.parent);
   k.m.inodes.set_now(k.now());
   Walk ow = co_await lookup_one_qstr_excl(k, odir, o.parent, o.last, 0);
   e = ow.err;
@@ -496,19 +556,13 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
     nw = co_await lookup_one_qstr_excl(k, ndir, n.parent, n.last, kLookupRenameTarget | kLookupCreate);
     e = nw.err;
   }
-  if (e == Err::kOk && ow.dentry != nw.dentry) {
-    const bool old_dir = IsDir(k, ow.dentry);
-    if (dc.positive(nw.dentry)) {
-      const bool new_dir = IsDir(k, nw.dentry);
-      if (old_dir && !new_dir) e = Err::kENOTDIR;
-      if (!old_dir && new_dir) e = Err::kEISDIR;
-    }
-    if (e == Err::kOk) e = co_await fuse_permission(k, odir);
-    if (e == Err::kOk && cross) e = co_await fuse_permission(k, ndir);
-    if (e == Err::kOk) e = co_await fuse_rename(k, odir, ow.dentry, ndir, nw.dentry);
-    if (e == Err::kOk) {
-      if (IsDir(k, nw.dentry)) dc.ShrinkParent(nw.dentry, k.op);
-      dc.d_move(ow.dentry, nw.dentry, k.a);
+  if (e == Err::kOk) {
+    if (ow.dentry == trap) {
+      e = Err::kEINVAL;  // source is an ancestor of the target
+    } else if (nw.dentry == trap) {
+      e = Err::kENOTEMPTY;  // target is an ancestor of the source
+    } else {
+      e = co_await vfs_rename(k, odir, ow.dentry, ndir, nw.dentry);
     }
   }
   if (nw.dentry != kNoDentry) dc.dput(nw.dentry, k.op);

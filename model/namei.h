@@ -23,9 +23,6 @@
 
 namespace fusesim::model {
 
-// Linux's NAME_MAX.
-inline constexpr size_t kNameMax = 255;
-
 struct OpenOutcome {
   Err err = Err::kOk;
   bool created = false;  // FMODE_CREATED
