@@ -25,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "oracle/isolation.h"
 #include "sim/scenario/execution.h"
 #include "sim/engine/scheduler.h"
 
@@ -65,7 +66,7 @@ void OnSignal(int sig) {
 // handlers.
 class Cleanup {
  public:
-  explicit Cleanup(std::string base) : base_(std::move(base)) {
+  explicit Cleanup(std::string base) : base_(std::move(base)), lock_fd_(LockRunDirectory(base_)) {
     snprintf(g_base, sizeof(g_base), "%s", base_.c_str());
     g_num_mounts = 0;
     g_base_set = true;
@@ -78,7 +79,10 @@ class Cleanup {
   ~Cleanup() {
     for (auto& s : servers_) (void)s->Unmount();
     servers_.clear();
+    for (const std::string& id : connections_) UnwatchConnection(id);
     for (const std::string& m : mountpoints_) rmdir(m.c_str());
+    unlink(absl::StrCat(base_, "/.lock").c_str());
+    if (lock_fd_ >= 0) close(lock_fd_);
     rmdir(base_.c_str());
     g_num_mounts = 0;
     g_base_set = false;
@@ -98,10 +102,13 @@ class Cleanup {
     return mp;
   }
   void Own(std::unique_ptr<FuseServer> s) { servers_.push_back(std::move(s)); }
+  void Watch(std::string connection) { connections_.push_back(std::move(connection)); }
   std::vector<std::unique_ptr<FuseServer>>& servers() { return servers_; }
 
  private:
   std::string base_;
+  int lock_fd_;  // flock held while the run lives (oracle/isolation.h)
+  std::vector<std::string> connections_;  // watched by the reaper
   std::vector<std::string> mountpoints_;
   std::vector<std::unique_ptr<FuseServer>> servers_;
 };
@@ -783,10 +790,12 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     res.exits.back().label = t.name + ".exit";
   }
 
-  char tmpl[] = "/tmp/fusesim-oracle-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr)
+  std::string tmpl_text = absl::StrCat(kTempPrefix, "XXXXXX");
+  std::vector<char> tmpl(tmpl_text.begin(), tmpl_text.end());
+  tmpl.push_back('\0');
+  if (mkdtemp(tmpl.data()) == nullptr)
     return absl::UnavailableError(absl::StrCat("mkdtemp under /tmp failed: ", strerror(errno)));
-  Cleanup cleanup(tmpl);
+  Cleanup cleanup(tmpl.data());
 
   auto ns = std::make_shared<Namespace>(BehaviourFromConfig(s.server, s.names), static_cast<int>(s.mounts.size()));
   for (const auto& e : s.tree) ns->AddPath(Names(s, e.ids), e.is_dir);
@@ -805,6 +814,7 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     FuseServer* sp = server.get();
     cleanup.Own(std::move(server));
     if (absl::Status st = sp->Mount(*mp); !st.ok()) return st;
+    cleanup.Watch(WatchConnection(*mp));
     mps.push_back(*mp);
   }
   const auto settle = std::chrono::milliseconds(o.settle_ms);

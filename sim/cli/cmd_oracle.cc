@@ -28,6 +28,8 @@
 //
 // Exit: 0 every scenario that ran agrees (skips count as success), 1 some
 // scenario differs or could not be run, 2 bad input.
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -37,6 +39,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "oracle/isolation.h"
 #include "oracle/oracle.h"
 #include "sim/cli/cli.h"
 #include "sim/scenario/execution.h"
@@ -354,6 +357,18 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
       err << "fusesim oracle: " << p << ": no such file or directory\n";
       return kExitBadInput;
     }
+  }
+
+  // The mounts die with this process, also under kill -9, and what dead runs
+  // left is removed (oracle/isolation.h). Before any thread starts.
+  if (geteuid() == 0) {
+    if (const int stale = oracle::CleanStaleRuns(); stale > 0)
+      err << "oracle: removed " << stale << " directories of earlier runs that did not finish\n";
+    if (absl::Status st = oracle::EnterPrivateMountNamespace(); !st.ok())
+      err << "oracle: warning: no private mount namespace (" << st.message()
+          << "); a run killed with SIGKILL may leave its mounts behind\n";
+    if (absl::Status st = oracle::StartReaper(); !st.ok())
+      err << "oracle: warning: no reaper (" << st.message() << "); a run killed with SIGKILL may hang\n";
   }
 
   std::vector<ScenarioOutcome> outcomes;
