@@ -185,10 +185,10 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
   file.is_dir = false;
   k.m.dcache.dget(target);
   k.m.inodes.Ihold(ino);
-  // 5.18's fuse_finish_open() invalidated the attributes of an O_TRUNC open;
-  // 6.18's fuse_create_open() keeps those of the CREATE reply.
-  if ((file.flags & kOTrunc) != 0 && CreateOpenInvalidatesOnTrunc(k.m.config.kernel))
-    k.inode(ino).inval_other = true;  // file->f_flags
+  // No attribute invalidation for O_TRUNC: finish_open() -> do_dentry_open()
+  // clears O_TRUNC from f_flags before fuse_finish_open() could look at it
+  // (5.18), and 6.18 handles the truncate in fuse_open() only. The file keeps
+  // the attributes of the create reply.
   co_return Err::kOk;
 }
 
@@ -365,9 +365,7 @@ sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entr
   file.dentry = target;
   dc.dget(target);
   k.m.inodes.Ihold(ino);
-  // fuse_finish_open(), as in fuse_create_open().
-  if ((file.flags & kOTrunc) != 0 && CreateOpenInvalidatesOnTrunc(k.m.config.kernel))
-    k.inode(ino).inval_other = true;
+  // As in fuse_create_open(): finish_open() has cleared O_TRUNC, no invalidation.
   co_return AtomicOpenResult{};
 }
 

@@ -54,13 +54,6 @@ inline bool RejectsCreatDirectory(KernelVersion v) {
 inline size_t FuseNameMax(KernelVersion v) {
   return v >= KernelVersion::k6_18 ? 4095 : 1024;
 }
-// fuse_finish_open() invalidated the attributes of an atomic_o_trunc O_TRUNC
-// open, for OPEN and CREATE alike. "fuse: factor out helper
-// fuse_truncate_update_attr()" (v6.9) moved that into fuse_open() only, so a
-// file that fuse_create_open() opened keeps the attributes of the reply.
-inline bool CreateOpenInvalidatesOnTrunc(KernelVersion v) {
-  return v < KernelVersion::k6_18;
-}
 // Which closes send RELEASE/RELEASEDIR after OPEN/OPENDIR answered ENOSYS.
 // 6.18 (e26ee4efbc79 "fuse: allocate ff->release_args only if release is
 // needed", v6.9, as corrected by bd5603eaae0a "fuse: fix readahead reclaim
