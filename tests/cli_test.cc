@@ -1,8 +1,11 @@
 // Tests of the command line (sim/cli/cli.h), run in-process through RunCli, plus
 // one smoke test of the built binary. Exit codes (scenario-format.md §2):
 // 0 ok, 1 an expectation or invariant failed, 2 bad input or usage.
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sim/cli/cli.h"
+#include "sim/report/report.h"
 
 namespace fusesim::sim {
 namespace {
@@ -519,6 +523,244 @@ TEST(Cli, ExploreUnknownStrategyExits2) {
   EXPECT_EQ(r.code, kExitBadInput);
   EXPECT_THAT(r.err, AllOf(HasSubstr("bogus"), HasSubstr("dpor")));
   EXPECT_THAT(r.out, IsEmpty());
+}
+
+TEST(Cli, ExploreCutByMaxSchedulesExits4AndNamesTheBound) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);
+  CliResult r = Cli({"explore", file, "--variant", "open-atomic", "--max-schedules", "2"});
+  EXPECT_EQ(r.code, kExitIncomplete) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(incomplete: max-schedules 2 reached)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("expectations: ok")));
+  EXPECT_THAT(r.out, HasSubstr("expectations: not proven"));
+  EXPECT_THAT(r.out, HasSubstr("not finished: open-atomic (max-schedules 2 reached; 2 schedules explored)"));
+
+  CliResult j = Cli({"explore", file, "--variant", "open-atomic", "--max-schedules", "2", "--format", "json"});
+  EXPECT_EQ(j.code, kExitIncomplete) << j.err;
+  nlohmann::json x = nlohmann::json::parse(j.out, nullptr, false);
+  ASSERT_TRUE(x.is_object()) << j.out;
+  EXPECT_EQ(x["complete"], false);
+  EXPECT_EQ(x["bounds_hit"], nlohmann::json::array({"max-schedules"}));
+  EXPECT_THAT(j.err, HasSubstr("not finished: open-atomic"));
+
+  // Without the bound the same exploration is complete: exit 0, "ok".
+  CliResult full = Cli({"explore", file, "--variant", "open-atomic"});
+  EXPECT_EQ(full.code, kExitOk) << full.out << full.err;
+  EXPECT_THAT(full.out, HasSubstr("expectations: ok"));
+  EXPECT_THAT(full.out, Not(HasSubstr("not finished")));
+}
+
+TEST(Cli, ExplorePreemptionBoundMakesTheRunIncomplete) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);
+  for (const char* strategy : {"dpor", "exhaustive"}) {
+    CliResult j = Cli({"explore", file, "--variant", "open-atomic", "--strategy", strategy, "--max-preemptions", "0",
+                       "--format", "json"});
+    EXPECT_EQ(j.code, kExitIncomplete) << strategy << j.out << j.err;
+    nlohmann::json x = nlohmann::json::parse(j.out, nullptr, false);
+    ASSERT_TRUE(x.is_object()) << j.out;
+    EXPECT_EQ(x["complete"], false) << strategy;
+    EXPECT_EQ(x["bounds_hit"], nlohmann::json::array({"max-preemptions"})) << strategy;
+    CliResult t = Cli({"explore", file, "--variant", "open-atomic", "--strategy", strategy, "--max-preemptions", "0"});
+    EXPECT_EQ(t.code, kExitIncomplete);
+    EXPECT_THAT(t.out, HasSubstr("preemption bound 0 excluded schedules"));
+    EXPECT_THAT(t.out, Not(HasSubstr("expectations: ok")));
+  }
+  // A bound the space never reaches cuts nothing.
+  CliResult wide = Cli({"explore", file, "--variant", "open-atomic", "--max-preemptions", "1000", "--format", "json"});
+  EXPECT_EQ(wide.code, kExitOk) << wide.err;
+  nlohmann::json x = nlohmann::json::parse(wide.out, nullptr, false);
+  ASSERT_TRUE(x.is_object());
+  EXPECT_EQ(x["complete"], true);
+}
+
+TEST(Cli, ExploreResumeOfAnotherScenarioIsBadInputNotAnInternalError) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "race.json", kTwoMountRace);
+  const std::string saved = dir + "/saved.json";
+  CliResult a = Cli({"explore", file, "--variant", "open-atomic", "--strategy", "exhaustive", "--max-schedules", "3",
+                     "--format", "json", "-o", saved});
+  ASSERT_EQ(a.code, kExitIncomplete) << a.err;
+  nlohmann::json j = nlohmann::json::parse(ReadFile(saved), nullptr, false);
+  ASSERT_TRUE(j.is_object() && j.contains("resume")) << ReadFile(saved);
+  ASSERT_FALSE(j["resume"]["frames"].empty());
+  j["resume"]["frames"][0]["e"] = nlohmann::json::array({0, 1, 2, 3, 4, 5, 6});  // not what the scenario enables
+  WriteFile(dir, "saved.json", j.dump());
+  CliResult r = Cli({"explore", file, "--variant", "open-atomic", "--strategy", "exhaustive", "--format", "json",
+                     "--resume", saved});
+  EXPECT_EQ(r.code, kExitBadInput) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--resume: the saved state does not replay on this scenario"));
+  EXPECT_THAT(r.err, Not(HasSubstr("internal error")));
+}
+
+TEST(Cli, InternalErrorsHaveTheirOwnExitCodeAndAskForAReport) {
+  std::ostringstream err;
+  EXPECT_EQ(ReportError("s.json [lookup-create]", absl::InternalError("replay is not deterministic at step 3"), err),
+            kExitInternal);
+  EXPECT_EQ(err.str(),
+            "fusesim: internal error, please report: s.json [lookup-create]: replay is not deterministic at step 3\n");
+  std::ostringstream bad;
+  EXPECT_EQ(ReportError("s.json", absl::FailedPreconditionError("the schedule diverges at step 1"), bad), kExitBadInput);
+  EXPECT_EQ(bad.str(), "s.json: the schedule diverges at step 1\n");
+  EXPECT_NE(kExitInternal, kExitBadInput);
+  EXPECT_NE(kExitIncomplete, kExitFailed);
+  // The worst of two codes wins: interrupted > internal > bad input > failed > incomplete > ok.
+  EXPECT_EQ(WorseExit(kExitOk, kExitIncomplete), kExitIncomplete);
+  EXPECT_EQ(WorseExit(kExitIncomplete, kExitFailed), kExitFailed);
+  EXPECT_EQ(WorseExit(kExitFailed, kExitIncomplete), kExitFailed);
+  EXPECT_EQ(WorseExit(kExitBadInput, kExitFailed), kExitBadInput);
+  EXPECT_EQ(WorseExit(kExitInternal, kExitBadInput), kExitInternal);
+  EXPECT_EQ(WorseExit(kExitInternal, kExitInterrupted), kExitInterrupted);
+}
+
+TEST(Cli, ShellQuote) {
+  EXPECT_EQ(ShellQuote("scenarios/a-b_c.json"), "scenarios/a-b_c.json");
+  EXPECT_EQ(ShellQuote("my dir/x.json"), "'my dir/x.json'");
+  EXPECT_EQ(ShellQuote("it's.json"), "'it'\\''s.json'");
+  EXPECT_EQ(ShellQuote("$HOME/x"), "'$HOME/x'");
+  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(ShellQuote("a*3,b", /*always=*/true), "'a*3,b'");
+  EXPECT_EQ(ShellQuote("a", /*always=*/true), "'a'");
+}
+
+// The replay line names the real file, quoted for the shell, and runs as
+// printed; its violation detail is the one the replay shows.
+TEST(Cli, ExploreReplayLineRunsAsPrinted) {
+  ScratchDir dir_scratch;
+  const std::string sub = dir_scratch.path() + "/my race's dir";
+  std::filesystem::create_directory(sub);
+  const std::string file = WriteFile(sub, "two mounts.json", kTwoMountRace);
+  CliResult r = Cli({"explore", file, "--variant", "lookup-create"});
+  ASSERT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("SCENARIO")));
+  std::string replay, detail;
+  for (const std::string& line : Lines(r.out)) {
+    if (line.rfind("    replay: ", 0) == 0) replay = line.substr(12);
+    if (line.rfind("  violation fmode-created: ", 0) == 0) detail = line.substr(27);
+  }
+  ASSERT_FALSE(replay.empty()) << r.out;
+  ASSERT_FALSE(detail.empty()) << r.out;
+  EXPECT_THAT(replay, HasSubstr("fusesim run '" + dir_scratch.path() + "/my race'\\''s dir/two mounts.json'"));
+  ASSERT_EQ(replay.rfind("fusesim ", 0), 0u) << replay;
+  // Through a real shell, with the built binary in place of "fusesim".
+  const std::string json_out = dir_scratch.path() + "/replay.json";
+  const std::string cmd =
+      "'" FUSESIM_BINARY "' " + replay.substr(8) + " --format json > '" + json_out + "' 2>/dev/null";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << cmd;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << cmd;
+  nlohmann::json j = nlohmann::json::parse(ReadFile(json_out), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << ReadFile(json_out);
+  std::string replayed;
+  for (const auto& v : j["violations"])
+    if (v["invariant"] == "fmode-created") replayed = v["detail"].get<std::string>();
+  EXPECT_EQ(replayed, detail) << "the printed detail is not the replay's";
+}
+
+// Interrupting a long exploration: exit 130, the partial result, the variant
+// not finished and the one not explored, and no "expectations: ok".
+TEST(Cli, BinaryExploreInterruptedBySigintExits130AndSaysWhatIsMissing) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "big.json", R"({
+  "name": "big",
+  "variants": ["lookup-create", "atomic-create"],
+  "mounts": [{"name": "m0"}, {"name": "m1"}],
+  "server": {"tree": ["/d/"]},
+  "threads": [
+    {"name": "a", "mount": "m0", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY", "fd": "x"}, {"op": "close", "fd": "x"}, {"op": "stat", "path": "/d/g"}]},
+    {"name": "b", "mount": "m1", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY", "fd": "x"}, {"op": "close", "fd": "x"}, {"op": "stat", "path": "/d/g"}]},
+    {"name": "c", "mount": "m0", "ops": [{"op": "open", "path": "/d/g", "flags": "O_CREAT|O_WRONLY", "fd": "x"}, {"op": "close", "fd": "x"}, {"op": "stat", "path": "/d/f"}]}
+  ],
+  "schedule": {"mode": "explore"}
+})");
+  int out_pipe[2], err_pipe[2];
+  ASSERT_EQ(pipe(out_pipe), 0);
+  ASSERT_EQ(pipe(err_pipe), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    execl(FUSESIM_BINARY, "fusesim", "explore", file.c_str(), "--strategy", "exhaustive", "--max-schedules",
+          "1000000000", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  // Wait (up to 120 s) for the first progress line: the exploration is then
+  // under way, whatever the machine's speed.
+  std::string err_text, out_text;
+  char buf[4096];
+  bool progress = false;
+  for (int waited_ms = 0; !progress && waited_ms < 120000;) {
+    struct pollfd p = {err_pipe[0], POLLIN, 0};
+    const int n = poll(&p, 1, 100);
+    if (n == 0) {
+      waited_ms += 100;
+      continue;
+    }
+    const ssize_t got = read(err_pipe[0], buf, sizeof(buf));
+    if (got <= 0) break;
+    err_text.append(buf, static_cast<size_t>(got));
+    progress = err_text.find('\n') != std::string::npos;
+  }
+  EXPECT_TRUE(progress) << "no progress line: " << err_text;
+  kill(pid, SIGINT);
+  for (ssize_t got; (got = read(out_pipe[0], buf, sizeof(buf))) > 0;) out_text.append(buf, static_cast<size_t>(got));
+  for (ssize_t got; (got = read(err_pipe[0], buf, sizeof(buf))) > 0;) err_text.append(buf, static_cast<size_t>(got));
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), kExitInterrupted) << out_text << err_text;
+  EXPECT_THAT(out_text, HasSubstr("big [lookup-create] exhaustive: "));
+  EXPECT_THAT(out_text, HasSubstr("(incomplete: interrupted)"));
+  EXPECT_THAT(out_text, HasSubstr("not finished: lookup-create (interrupted; "));
+  EXPECT_THAT(out_text, HasSubstr("not explored: atomic-create"));
+  EXPECT_THAT(out_text, HasSubstr("interrupted: the result is partial"));
+  EXPECT_THAT(out_text, Not(HasSubstr("expectations: ok")));
+  EXPECT_THAT(out_text, Not(HasSubstr("[atomic-create]")));
+}
+
+// Text traces number the steps as schedule tokens count them.
+TEST(Cli, TraceTextNumbersTheStepsOfTheToken) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);
+  CliResult r = Cli({"trace", file, "--variant", "lookup-create", "--schedule", "t1*4,t2*3", "--format", "text"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_GE(lines.size(), 4u) << r.out;
+  EXPECT_THAT(lines[1], HasSubstr("steps: 1-4 t1, 5-"));
+  EXPECT_EQ(lines[2], " step actor      kind      event");
+  // The schedule of the run, one actor per step, from the JSON report.
+  CliResult j = Cli({"trace", file, "--variant", "lookup-create", "--schedule", "t1*4,t2*3", "--format", "json"});
+  nlohmann::json x = nlohmann::json::parse(j.out, nullptr, false);
+  ASSERT_TRUE(x.is_object()) << j.out;
+  const std::vector<std::string> schedule = x["schedule"].get<std::vector<std::string>>();
+  ASSERT_GE(schedule.size(), 7u);
+  int checked = 0, last = 0;
+  for (size_t i = 3; i < lines.size(); ++i) {
+    std::istringstream in(lines[i]);
+    int step = -1;
+    std::string actor, kind;
+    in >> step >> actor >> kind;
+    ASSERT_GE(step, last) << "steps go back at: " << lines[i];
+    ASSERT_LE(step, static_cast<int>(schedule.size())) << lines[i];
+    last = step;
+    // A syscall or request is made by the thread that takes the step.
+    if (step > 0 && (kind == "syscall" || kind == "request")) {
+      EXPECT_EQ(actor, schedule[step - 1]) << lines[i];
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 4) << r.out;
+  // The JSON trace carries the same numbers.
+  ASSERT_TRUE(x["trace"].is_array());
+  for (const auto& e : x["trace"]) EXPECT_TRUE(e.contains("step")) << e.dump();
 }
 
 // ---------------------------------------------------------------------------

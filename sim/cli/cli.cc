@@ -1,5 +1,8 @@
 #include "sim/cli/cli.h"
 
+#include <signal.h>
+
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -9,6 +12,66 @@
 #include "absl/strings/match.h"
 
 namespace fusesim::sim {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+volatile std::sig_atomic_t g_signal = 0;
+struct sigaction g_old_int, g_old_term;
+
+extern "C" void OnInterrupt(int sig) {
+  g_signal = sig;
+  if (g_interrupted.exchange(true)) {  // the second signal: stop now
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+int Severity(int code) {
+  switch (code) {
+    case kExitOk: return 0;
+    case kExitIncomplete: return 1;
+    case kExitFailed: return 2;
+    case kExitBadInput: return 3;
+    case kExitInternal: return 4;
+    case kExitInterrupted:
+    case kExitTerminated: return 5;
+    default: return 4;
+  }
+}
+
+}  // namespace
+
+InterruptScope::InterruptScope() {
+  g_interrupted.store(false);
+  g_signal = 0;
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &g_old_int);
+  sigaction(SIGTERM, &sa, &g_old_term);
+}
+
+InterruptScope::~InterruptScope() {
+  sigaction(SIGINT, &g_old_int, nullptr);
+  sigaction(SIGTERM, &g_old_term, nullptr);
+}
+
+const std::atomic<bool>* InterruptFlag() { return &g_interrupted; }
+bool Interrupted() { return g_interrupted.load(); }
+int InterruptedExit() { return g_signal == SIGTERM ? kExitTerminated : kExitInterrupted; }
+
+int ReportError(const std::string& context, const absl::Status& st, std::ostream& err) {
+  const std::string where = context.empty() ? "" : context + ": ";
+  if (st.code() == absl::StatusCode::kInternal) {
+    err << "fusesim: internal error, please report: " << where << st.message() << "\n";
+    return kExitInternal;
+  }
+  err << where << st.message() << "\n";
+  return kExitBadInput;
+}
+
+int WorseExit(int a, int b) { return Severity(a) >= Severity(b) ? a : b; }
 
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
   ParsedArgs out;

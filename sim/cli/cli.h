@@ -1,9 +1,14 @@
 // The fusesim command line: `fusesim COMMAND [ARGS]`.
 //
-// Exit codes (scenario-format.md §2): 0 all expectations hold and no
+// Exit codes (README "Exit codes"): 0 all expectations hold and no
 // invariant is broken beyond those a scenario names; 1 an expectation failed,
 // an invariant was violated or a deadlock was found; 2 bad input or usage,
-// with a message on stderr naming the file, line:column or JSON pointer.
+// with a message on stderr naming the file, line:column or JSON pointer;
+// 3 an internal error of fusesim (a fault of the tool, not of the input);
+// 4 an exploration was cut short by a bound or budget (max-schedules,
+// max-preemptions, time-budget) and nothing failed in what it covered;
+// 130 interrupted by SIGINT (143 by SIGTERM), after printing what was done
+// and what was not.
 //
 // Options are parsed per command from a table (absl flags are global and exit
 // with status 1 on a bad flag, which would break the exit-code contract);
@@ -11,6 +16,7 @@
 #ifndef FUSESIM_SIM_CLI_CLI_H_
 #define FUSESIM_SIM_CLI_CLI_H_
 
+#include <atomic>
 #include <map>
 #include <ostream>
 #include <string>
@@ -25,6 +31,37 @@ namespace fusesim::sim {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitInternal = 3;
+inline constexpr int kExitIncomplete = 4;
+inline constexpr int kExitInterrupted = 130;  // 128 + SIGINT
+inline constexpr int kExitTerminated = 143;   // 128 + SIGTERM
+
+// Prints a failed status on err and returns its exit code: an internal
+// error (absl::StatusCode::kInternal, a fault of fusesim itself) as
+// "fusesim: internal error, please report: CONTEXT: MESSAGE" with
+// kExitInternal; anything else as bad input, "CONTEXT: MESSAGE", with
+// kExitBadInput.
+int ReportError(const std::string& context, const absl::Status& st, std::ostream& err);
+// The more serious of two exit codes: interrupted > internal > bad input >
+// failed > incomplete > ok.
+int WorseExit(int a, int b);
+
+// While one exists, SIGINT and SIGTERM set a flag (InterruptFlag) instead of
+// killing the process, so that a long command can stop, report what it did
+// and did not do, and exit with kExitInterrupted; a second signal kills the
+// process as usual. Restores the previous handlers when destroyed.
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+};
+// The flag of the last signal (false until one arrives inside a scope).
+const std::atomic<bool>* InterruptFlag();
+bool Interrupted();
+// kExitInterrupted after SIGINT, kExitTerminated after SIGTERM.
+int InterruptedExit();
 
 struct OptionSpec {
   std::string name;  // without "--"

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "sim/scenario/check.h"
 #include "sim/cli/cli.h"
@@ -53,8 +54,14 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
   const std::vector<std::string>& files = *collected;
   std::vector<Case> cases;
   int passed = 0, failed = 0;
-  bool bad_input = false;
+  bool bad_input = false, internal = false;
+  std::vector<std::string> not_checked;  // after an interrupt: "FILE [VARIANT]" or "FILE"
+  InterruptScope interrupt_scope;
   for (const std::string& f : files) {
+    if (Interrupted()) {
+      not_checked.push_back(f);
+      continue;
+    }
     auto sc = LoadScenario(f);
     if (!sc.ok()) {
       err << sc.status().message() << "\n";
@@ -72,12 +79,20 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     for (model::Variant v : *variants) {
       const std::string vname(model::VariantName(v));
+      if (Interrupted()) {
+        not_checked.push_back(absl::StrCat(f, " [", vname, "]"));
+        continue;
+      }
       auto verdict = CheckScenario(s, v);
       if (!verdict.ok()) {
-        err << f << " [" << vname << "]: " << verdict.status().message() << "\n";
+        const int code = ReportError(absl::StrCat(f, " [", vname, "]"), verdict.status(), err);
         cases.push_back({f, s.name, vname, false, true, {std::string(verdict.status().message())}});
-        bad_input = true;
+        (code == kExitInternal ? internal : bad_input) = true;
         ++failed;
+        continue;
+      }
+      if (Interrupted()) {  // an exploration the signal cut: no verdict
+        not_checked.push_back(absl::StrCat(f, " [", vname, "] (interrupted while checking)"));
         continue;
       }
       if (verdict->passed) {
@@ -92,6 +107,7 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
   }
   out << passed << " passed, " << failed << " failed\n";
+  if (Interrupted()) out << "interrupted: not checked: " << absl::StrJoin(not_checked, ", ") << "\n";
   if (parsed->has("junit")) {
     std::string xml = absl::StrFormat(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"fusesim\" tests=\"%d\" failures=\"%d\">\n",
@@ -115,6 +131,8 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return kExitBadInput;
     }
   }
+  if (Interrupted()) return InterruptedExit();
+  if (internal) return kExitInternal;
   if (bad_input) return kExitBadInput;
   return failed > 0 ? kExitFailed : kExitOk;
 }

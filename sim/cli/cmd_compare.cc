@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
 #include "sim/report/compare.h"
 #include "sim/scenario/scenario_loader.h"
@@ -87,7 +88,9 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
   c.latency = *latency;
   CompareOptions o;
   o.latency = *latency;
-  for (const std::string& f : *files) {
+  InterruptScope interrupt_scope;
+  for (size_t fi = 0; fi < files->size(); ++fi) {
+    const std::string& f = (*files)[fi];
     auto s = LoadScenario(f);
     if (!s.ok()) {
       err << s.status().message() << "\n";
@@ -104,9 +107,11 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
       o.variants = model::AllVariants();
     }
     auto sc = CompareScenario(**s, o);
-    if (!sc.ok()) {
-      err << f << ": " << sc.status().message() << "\n";
-      return kExitBadInput;
+    if (!sc.ok()) return ReportError(f, sc.status(), err);
+    if (Interrupted()) {  // a partial table would read as a result: none is written
+      std::vector<std::string> rest(files->begin() + static_cast<std::ptrdiff_t>(fi), files->end());
+      err << "fusesim compare: interrupted; no report written; not compared: " << absl::StrJoin(rest, ", ") << "\n";
+      return InterruptedExit();
     }
     c.scenarios.push_back(std::move(*sc));
   }

@@ -1,7 +1,6 @@
 // fusesim explore SCENARIO: the interleavings, their outcomes, and a short
 // replayable schedule for every broken invariant.
-#include <atomic>
-#include <csignal>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
 #include "sim/engine/explore.h"
 #include "sim/scenario/expect.h"
@@ -16,9 +16,6 @@
 
 namespace fusesim::sim {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void OnSignal(int) { g_interrupted.store(true); }
 
 const std::vector<OptionSpec> kExploreOptions = {
     {"variant", true, "explore only these variants (comma separated; default: the scenario's)"},
@@ -59,6 +56,7 @@ absl::StatusOr<ExploreOptions> ExploreOptionsFor(const Scenario& s) {
   o.depth = sc.depth;
   if (sc.mode == ScheduleSpec::Mode::kRandom) o.strategy = Strategy::kRandom;
   if (sc.mode == ScheduleSpec::Mode::kPct) o.strategy = Strategy::kPct;
+  o.interrupted = InterruptFlag();  // set only inside an InterruptScope
   return o;
 }
 
@@ -147,10 +145,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     o.shard_index = i;
     o.shard_count = n;
   }
-  g_interrupted.store(false);
-  o.interrupted = &g_interrupted;
-  auto old_int = std::signal(SIGINT, OnSignal);
-  auto old_term = std::signal(SIGTERM, OnSignal);
+  InterruptScope interrupt_scope;
+  o.interrupted = InterruptFlag();
   o.progress = [&err](int64_t schedules, int64_t violations) {
     err << absl::StrFormat("explore: %d schedules, %d violations so far\n", schedules, violations);
   };
@@ -177,6 +173,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   } else if (!partial.is_null()) {
     saved_runs.push_back(partial);
   }
+  std::vector<std::string> not_finished;  // variants a bound or a signal cut
+  size_t explored = 0;                    // variants[0..explored) have a result
   for (model::Variant var : *variants) {
     // The variant's saved state, when resuming.
     nlohmann::json state;
@@ -192,17 +190,26 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         state = nlohmann::json::parse((*saved)["resume"].dump());
         o.resume = &state;
       } else {
+        // Finished in the saved run (or not in it): explored afresh, and not
+        // merged with the saved counts, which would count it twice.
         o.resume = nullptr;
+        saved = nullptr;
       }
     }
     auto r = Explore(s, var, o);
     if (!r.ok()) {
-      err << s.file << " [" << model::VariantName(var) << "]: " << r.status().message() << "\n";
-      exit = kExitBadInput;
+      exit = WorseExit(exit, ReportError(absl::StrCat(s.file, " [", std::string(model::VariantName(var)), "]"), r.status(), err));
       break;
     }
+    ++explored;
     std::vector<std::string> fails = CheckExplore(s, var, *r);
-    if (!fails.empty() && exit == kExitOk) exit = kExitFailed;
+    if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
+    if (CutByBound(*r)) exit = WorseExit(exit, kExitIncomplete);
+    const bool cut = CutByBound(*r) || std::find(r->bounds_hit.begin(), r->bounds_hit.end(), "interrupted") !=
+                                           r->bounds_hit.end();
+    if (cut)
+      not_finished.push_back(
+          absl::StrCat(std::string(model::VariantName(var)), " (", IncompleteReason(*r), "; ", r->schedules, " schedules explored)"));
     if (format == "json") {
       nlohmann::ordered_json j = ExploreToJson(*r);
       if (saved != nullptr) {
@@ -219,23 +226,45 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
       all.push_back(j);
     } else {
       out << ExploreToText(*r);
-      if (fails.empty()) {
-        out << "  expectations: ok\n";
-      } else {
+      if (!fails.empty()) {
         for (const auto& f : fails) out << "  FAIL " << f << "\n";
+      } else if (r->complete) {
+        out << "  expectations: ok\n";
+      } else if (cut) {
+        out << absl::StrFormat("  expectations: not proven: none failed in the %d schedules explored, "
+                               "but the exploration is incomplete (%s)\n",
+                               r->schedules, IncompleteReason(*r));
+      } else {
+        out << absl::StrFormat("  expectations: none failed in the %d schedules sampled (%s)\n", r->schedules,
+                               IncompleteReason(*r));
       }
     }
-    if (g_interrupted.load()) break;
+    if (Interrupted()) break;
+  }
+  // What was not done, whatever the format (JSON goes to stdout or -o).
+  std::ostream& note = format == "json" ? err : out;
+  if (!not_finished.empty()) note << "not finished: " << absl::StrJoin(not_finished, "; ") << "\n";
+  if (explored < variants->size()) {
+    std::vector<std::string> rest;
+    for (size_t i = explored; i < variants->size(); ++i) rest.emplace_back(model::VariantName((*variants)[i]));
+    note << "not explored: " << absl::StrJoin(rest, ", ") << "\n";
+  }
+  if (Interrupted()) {
+    note << "interrupted: the result is partial";
+    if (format == "json") note << " (continue it with --resume)";
+    note << "\n";
+    exit = WorseExit(exit, InterruptedExit());
+  } else if (exit == kExitIncomplete) {
+    note << "incomplete: a bound stopped the exploration (exit " << kExitIncomplete
+         << "); raise it, or continue with --format json and --resume\n";
   }
   if (format == "json") {
     auto st = WriteFileAtomically(parsed->get("o", "-"), (all.size() == 1 ? all[0] : all).dump(2) + "\n", out);
     if (!st.ok()) {
       err << "fusesim explore: " << st.message() << "\n";
-      exit = kExitBadInput;
+      exit = WorseExit(exit, kExitBadInput);
     }
   }
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
   return exit;
 }
 

@@ -359,7 +359,16 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<ScenarioOutcome> outcomes;
   int passed = 0, failed = 0, skipped = 0;
   bool bad_input = false, stopped = false;
+  // A signal between scenarios stops the run with a list of what was not
+  // run; during a real-kernel run the oracle's own handler unmounts and the
+  // process dies of the signal (the shell's status is then 128+signal too).
+  InterruptScope interrupt_scope;
+  std::vector<std::string> not_run;
   for (const std::string& f : files) {
+    if (Interrupted()) {
+      not_run.push_back(f);
+      continue;
+    }
     ScenarioOutcome o;
     o.file = f;
     o.name = f;
@@ -495,12 +504,18 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
     j["skipped"] = skipped;
     j["agreed_on_retry"] = agreed_on_retry;
     j["stopped_early"] = stopped;
+    j["interrupted"] = Interrupted();
+    j["not_run"] = not_run;
     out << j.dump(2) << "\n";
   } else {
     if (stopped) out << "stopped after the first failing scenario (--keep-going runs them all)\n";
     out << skipped << " skipped\n";
     if (agreed_on_retry > 0) out << agreed_on_retry << " agreed only on a retry (--retries)\n";
     out << passed << " passed, " << failed << " failed\n";
+  }
+  if (Interrupted()) {
+    (format == "json" ? err : out) << "interrupted: not run: " << absl::StrJoin(not_run, ", ") << "\n";
+    return InterruptedExit();
   }
   if (bad_input) return kExitBadInput;
   return failed > 0 ? kExitFailed : kExitOk;

@@ -108,10 +108,7 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   for (model::Variant v : *variants) {
     ReplayChooser chooser(steps);
     auto report = Execute(s, v, chooser, opts);
-    if (!report.ok()) {
-      err << s.file << " [" << model::VariantName(v) << "]: " << report.status().message() << "\n";
-      return kExitBadInput;
-    }
+    if (!report.ok()) return ReportError(absl::StrCat(s.file, " [", std::string(model::VariantName(v)), "]"), report.status(), err);
     std::vector<std::string> fails = CheckRun(s, v, *report);
     if (!fails.empty()) exit = kExitFailed;
     if (format == "json") {

@@ -60,10 +60,7 @@ int CmdTrace(const std::vector<std::string>& args, std::ostream& out, std::ostre
   ExecOptions o;
   o.trace = true;
   auto r = Execute(s, variants->front(), chooser, o);
-  if (!r.ok()) {
-    err << s.file << ": " << r.status().message() << "\n";
-    return kExitBadInput;
-  }
+  if (!r.ok()) return ReportError(s.file, r.status(), err);
   std::string text = format == "mermaid" ? TraceToMermaid(s, *r)
                      : format == "text"  ? TraceToText(*r)
                                          : ReportToJson(*r).dump(2) + "\n";
