@@ -763,6 +763,31 @@ TEST(Cli, TraceTextNumbersTheStepsOfTheToken) {
   for (const auto& e : x["trace"]) EXPECT_TRUE(e.contains("step")) << e.dump();
 }
 
+// The README's example scenario (its first ```json block) is true: `check`
+// passes on it, and `explore` prints the schedule the README quotes.
+TEST(Cli, ReadmeExampleScenarioPassesCheck) {
+  const std::string readme = ReadFile(std::string(FUSESIM_SOURCE_DIR) + "/README.md");
+  ASSERT_FALSE(readme.empty());
+  const std::string fence = "```json\n";
+  const size_t begin = readme.find(fence);
+  ASSERT_NE(begin, std::string::npos) << "README.md has no ```json block";
+  const size_t end = readme.find("```", begin + fence.size());
+  ASSERT_NE(end, std::string::npos);
+  const std::string example = readme.substr(begin + fence.size(), end - begin - fence.size());
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "readme-example.json", example);
+  CliResult r = Cli({"check", file});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("FAIL")));
+  EXPECT_EQ(CountLinesStartingWith(r.out, "PASS two-clients-create ["), 5) << r.out;
+  // The prose after the example quotes the shortest schedule explore prints.
+  const size_t quoted = readme.find("--schedule 'a*10,b'", end);
+  ASSERT_NE(quoted, std::string::npos) << "the README no longer quotes the schedule";
+  CliResult e = Cli({"explore", file, "--variant", "lookup-create"});
+  EXPECT_EQ(e.code, kExitOk) << e.out << e.err;
+  EXPECT_THAT(e.out, HasSubstr("--variant lookup-create --schedule 'a*10,b'"));
+}
+
 // ---------------------------------------------------------------------------
 // The built binary.
 
