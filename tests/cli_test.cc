@@ -291,6 +291,175 @@ TEST(Cli, HelpExits0) {
 }
 
 // ---------------------------------------------------------------------------
+// One command-line style.
+
+const std::vector<std::string> kCommands = {"run",  "explore", "check", "compare", "trace", "merge",
+#ifdef FUSESIM_HAVE_ORACLE
+                                            "oracle"
+#endif
+};
+
+TEST(Cli, EveryCommandTakesDashHAndDashDashHelp) {
+  for (const std::string& c : kCommands) {
+    for (const char* flag : {"-h", "--help"}) {
+      CliResult r = Cli({c, flag});
+      EXPECT_EQ(r.code, kExitOk) << c << " " << flag << ": " << r.err;
+      EXPECT_THAT(r.out, HasSubstr("usage: fusesim " + c + " ")) << c << " " << flag;
+      EXPECT_THAT(r.out, HasSubstr("-h, --help")) << c;
+      EXPECT_THAT(r.err, IsEmpty()) << c << " " << flag;
+    }
+    // Help wins over everything else on the line, even bad operands.
+    CliResult r = Cli({c, "no-such-file.json", "-h"});
+    EXPECT_EQ(r.code, kExitOk) << c << ": " << r.err;
+  }
+}
+
+TEST(Cli, HelpCommandPrintsThatCommandsHelp) {
+  for (const std::string& c : kCommands) {
+    CliResult help = Cli({"help", c});
+    CliResult dash = Cli({c, "--help"});
+    EXPECT_EQ(help.code, kExitOk) << c;
+    EXPECT_EQ(help.out, dash.out) << c;
+    EXPECT_THAT(help.out, Not(HasSubstr("commands:"))) << "the global help for " << c;
+  }
+  CliResult bad = Cli({"help", "frobnicate"});
+  EXPECT_EQ(bad.code, kExitBadInput);
+  EXPECT_THAT(bad.err, HasSubstr("unknown command \"frobnicate\""));
+}
+
+TEST(Cli, VersionComesFromTheBuild) {
+  // The version CMakeLists.txt gives the project.
+  const std::string cmake = ReadFile(std::string(FUSESIM_SOURCE_DIR) + "/CMakeLists.txt");
+  const std::string key = "project(fusesim VERSION ";
+  const size_t at = cmake.find(key);
+  ASSERT_NE(at, std::string::npos) << "no project version in CMakeLists.txt";
+  const std::string version = cmake.substr(at + key.size(), cmake.find(' ', at + key.size()) - at - key.size());
+  ASSERT_FALSE(version.empty());
+  CliResult r = Cli({"--version"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_EQ(r.out, "fusesim " + version + "\n");
+  EXPECT_EQ(Version(), version);
+}
+
+TEST(Cli, PlaceholdersNameTheValue) {
+  for (const std::string& c : kCommands) {
+    CliResult r = Cli({"help", c});
+    EXPECT_THAT(r.out, Not(HasSubstr(" X "))) << c;
+    for (const std::string& line : Lines(r.out)) {
+      // No option line ends its name with a bare "X" placeholder.
+      EXPECT_EQ(line.find(" X  "), std::string::npos) << c << ": " << line;
+    }
+  }
+  EXPECT_THAT(Cli({"help", "run"}).out, AllOf(HasSubstr("--format {text,json}"), HasSubstr("--schedule TOKEN"),
+                                             HasSubstr("--seed N"), HasSubstr("-o, --output FILE"),
+                                             HasSubstr("--variants NAME[,NAME...]"), HasSubstr("(also --variant)")));
+  EXPECT_THAT(Cli({"help", "explore"}).out,
+              AllOf(HasSubstr("--strategy {dpor,exhaustive,random,pct}"), HasSubstr("--shard I/N"),
+                    HasSubstr("--time-budget SECONDS"), HasSubstr("--max-schedules N")));
+  EXPECT_THAT(Cli({"help", "compare"}).out,
+              AllOf(HasSubstr("--format {md,csv,json,html}"), HasSubstr("--preset {local,virtiofs,nfs}")));
+  EXPECT_THAT(Cli({"help", "trace"}).out, HasSubstr("--format {mermaid,text,json}"));
+}
+
+TEST(Cli, ChoicesAreCheckedWithTheValidValues) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "pass.json", kPassing);
+  CliResult r = Cli({"run", file, "--format", "yaml"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("--format must be one of text, json (got \"yaml\")"));
+  CliResult n = Cli({"run", file, "--max-steps", "zero"});
+  EXPECT_EQ(n.code, kExitBadInput);
+  EXPECT_THAT(n.err, HasSubstr("--max-steps needs an integer >= 1 (got \"zero\")"));
+  CliResult missing = Cli({"run", file, "--schedule"});
+  EXPECT_EQ(missing.code, kExitBadInput);
+  EXPECT_THAT(missing.err, HasSubstr("--schedule needs a value: --schedule TOKEN"));
+}
+
+TEST(Cli, VariantsHasOneSpellingAndAcceptsTheSingularAsAnAlias) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "pass.json", kPassing);
+  for (const std::string& c : {std::string("run"), std::string("explore"), std::string("check")}) {
+    CliResult plural = Cli({c, file, "--variants", "open-atomic"});
+    CliResult singular = Cli({c, file, "--variant", "open-atomic"});
+    CliResult eq = Cli({c, file, "--variant=open-atomic"});
+    EXPECT_EQ(plural.code, kExitOk) << c << plural.err;
+    EXPECT_EQ(plural.out, singular.out) << c;
+    EXPECT_EQ(plural.out, eq.out) << c;
+    EXPECT_THAT(plural.out, AllOf(HasSubstr("[open-atomic]"), Not(HasSubstr("[lookup-create]")))) << c;
+    CliResult bad = Cli({c, file, "--variants", "bogus"});
+    EXPECT_EQ(bad.code, kExitBadInput) << c;
+    EXPECT_THAT(bad.err, AllOf(HasSubstr("--variants: unknown variant \"bogus\""), HasSubstr("open-atomic"))) << c;
+  }
+  CliResult help = Cli({"help", "compare"});
+  EXPECT_THAT(help.out, AllOf(HasSubstr("--variants NAME[,NAME...]"), HasSubstr("(also --variant)")));
+}
+
+TEST(Cli, DashOAndDashDashOutputWriteTheSameFile) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = WriteFile(dir, "race.json", kTwoMountRace);
+  const std::vector<std::vector<std::string>> commands = {
+      {"run", file, "--format", "json"},
+      {"explore", file, "--variants", "open-atomic"},
+      {"explore", file, "--variants", "open-atomic", "--format", "json"},
+      {"trace", file, "--variants", "open-atomic", "--format", "text"},
+      {"compare", file, "--format", "csv"},
+  };
+  for (const auto& base : commands) {
+    CliResult to_stdout = Cli(base);
+    ASSERT_FALSE(to_stdout.out.empty()) << base[0];
+    int k = 0;
+    for (const std::vector<std::string>& flag :
+         {std::vector<std::string>{"-o", dir + "/a"}, {"--output", dir + "/b"}, {"--output=" + dir + "/c"},
+          {"-o" + dir + "/d"}}) {
+      std::vector<std::string> args = base;
+      args.insert(args.end(), flag.begin(), flag.end());
+      CliResult r = Cli(args);
+      EXPECT_EQ(r.code, to_stdout.code) << base[0] << " " << flag[0] << r.err;
+      EXPECT_THAT(r.out, IsEmpty()) << base[0] << " " << flag[0];
+      EXPECT_EQ(ReadFile(dir + "/" + std::string(1, static_cast<char>('a' + k))), to_stdout.out)
+          << base[0] << " " << flag[0];
+      ++k;
+    }
+  }
+}
+
+TEST(Cli, DoubleDashEndsOptions) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "-odd.json", kPassing);
+  CliResult r = Cli({"run", "--variants", "open-atomic", "--", file});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("pass [open-atomic]"));
+}
+
+TEST(Cli, ParseArgsShortNamesAliasesAndErrors) {
+  const std::vector<OptionSpec> specs = {
+      OptionSpec("output", "FILE", "out", 'o'),
+      OptionSpec("variants", "NAME", "v", 0, {"variant"}),
+      OptionSpec("format", "", "f", 0, {}, {"text", "json"}),
+      OptionSpec("trace", "", "t"),
+  };
+  auto p = ParseArgs({"a", "-o", "x", "--variant=v1", "--format", "json", "--trace", "b"}, specs);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->positional, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(p->get("output"), "x");
+  EXPECT_EQ(p->get("variants"), "v1");
+  EXPECT_EQ(p->get("format"), "json");
+  EXPECT_TRUE(p->has("trace"));
+  EXPECT_FALSE(p->has("variant"));
+  auto dash = ParseArgs({"-"}, specs);  // a lone "-" is an operand
+  ASSERT_TRUE(dash.ok());
+  EXPECT_EQ(dash->positional, std::vector<std::string>{"-"});
+  EXPECT_TRUE(ParseArgs({"-h"}, specs)->has("help"));
+  EXPECT_THAT(std::string(ParseArgs({"-x"}, specs).status().message()),
+              AllOf(HasSubstr("unknown option -x"), HasSubstr("-o/--output"), HasSubstr("-h/--help")));
+  EXPECT_THAT(std::string(ParseArgs({"--trace=1"}, specs).status().message()), HasSubstr("--trace takes no value"));
+  EXPECT_THAT(std::string(ParseArgs({"--format", "xml"}, specs).status().message()),
+              HasSubstr("--format must be one of text, json"));
+  EXPECT_THAT(std::string(ParseArgs({"-o"}, specs).status().message()), HasSubstr("-o needs a value"));
+}
+
+// ---------------------------------------------------------------------------
 // run.
 
 TEST(Cli, RunUnknownOptionListsValidOptions) {
@@ -347,7 +516,7 @@ TEST(Cli, RunFormatJsonHasTheReportKeys) {
   ScratchDir dir_scratch;
   const std::string dir = dir_scratch.path();
   const std::string file = WriteFile(dir, "pass.json", kPassing);
-  CliResult r = Cli({"run", file, "--variant", "lookup-create", "--format", "json"});
+  CliResult r = Cli({"run", file, "--variants", "lookup-create", "--format", "json"});
   EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
@@ -493,7 +662,7 @@ TEST(Cli, ExploreTwoMountRaceFindsAReplayableViolation) {
   EXPECT_THAT(open_atomic, Not(HasSubstr("violation")));
   EXPECT_EQ(CountOccurrences(r.out, "expectations: ok"), 2) << r.out;
 
-  const std::string marker = "--variant lookup-create --schedule '";
+  const std::string marker = "--variants lookup-create --schedule '";
   const size_t at = lookup_create.find(marker);
   ASSERT_NE(at, std::string::npos) << lookup_create;
   const size_t begin = at + marker.size();
@@ -503,10 +672,10 @@ TEST(Cli, ExploreTwoMountRaceFindsAReplayableViolation) {
   ASSERT_FALSE(token.empty());
 
   // The token replays the violation.
-  CliResult replay = Cli({"run", file, "--variant", "lookup-create", "--schedule", token});
+  CliResult replay = Cli({"run", file, "--variants", "lookup-create", "--schedule", token});
   EXPECT_EQ(replay.code, kExitOk) << replay.out << replay.err;  // the violation is expected
   EXPECT_THAT(replay.out, HasSubstr("fmode-created"));
-  CliResult json = Cli({"run", file, "--variant", "lookup-create", "--schedule", token, "--format", "json"});
+  CliResult json = Cli({"run", file, "--variants", "lookup-create", "--schedule", token, "--format", "json"});
   nlohmann::json j = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_TRUE(j.is_object()) << json.out;
   ASSERT_TRUE(j["violations"].is_array());
@@ -528,14 +697,14 @@ TEST(Cli, ExploreUnknownStrategyExits2) {
 TEST(Cli, ExploreCutByMaxSchedulesExits4AndNamesTheBound) {
   ScratchDir dir_scratch;
   const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);
-  CliResult r = Cli({"explore", file, "--variant", "open-atomic", "--max-schedules", "2"});
+  CliResult r = Cli({"explore", file, "--variants", "open-atomic", "--max-schedules", "2"});
   EXPECT_EQ(r.code, kExitIncomplete) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("(incomplete: max-schedules 2 reached)"));
   EXPECT_THAT(r.out, Not(HasSubstr("expectations: ok")));
   EXPECT_THAT(r.out, HasSubstr("expectations: not proven"));
   EXPECT_THAT(r.out, HasSubstr("not finished: open-atomic (max-schedules 2 reached; 2 schedules explored)"));
 
-  CliResult j = Cli({"explore", file, "--variant", "open-atomic", "--max-schedules", "2", "--format", "json"});
+  CliResult j = Cli({"explore", file, "--variants", "open-atomic", "--max-schedules", "2", "--format", "json"});
   EXPECT_EQ(j.code, kExitIncomplete) << j.err;
   nlohmann::json x = nlohmann::json::parse(j.out, nullptr, false);
   ASSERT_TRUE(x.is_object()) << j.out;
@@ -544,7 +713,7 @@ TEST(Cli, ExploreCutByMaxSchedulesExits4AndNamesTheBound) {
   EXPECT_THAT(j.err, HasSubstr("not finished: open-atomic"));
 
   // Without the bound the same exploration is complete: exit 0, "ok".
-  CliResult full = Cli({"explore", file, "--variant", "open-atomic"});
+  CliResult full = Cli({"explore", file, "--variants", "open-atomic"});
   EXPECT_EQ(full.code, kExitOk) << full.out << full.err;
   EXPECT_THAT(full.out, HasSubstr("expectations: ok"));
   EXPECT_THAT(full.out, Not(HasSubstr("not finished")));
@@ -554,20 +723,20 @@ TEST(Cli, ExplorePreemptionBoundMakesTheRunIncomplete) {
   ScratchDir dir_scratch;
   const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);
   for (const char* strategy : {"dpor", "exhaustive"}) {
-    CliResult j = Cli({"explore", file, "--variant", "open-atomic", "--strategy", strategy, "--max-preemptions", "0",
+    CliResult j = Cli({"explore", file, "--variants", "open-atomic", "--strategy", strategy, "--max-preemptions", "0",
                        "--format", "json"});
     EXPECT_EQ(j.code, kExitIncomplete) << strategy << j.out << j.err;
     nlohmann::json x = nlohmann::json::parse(j.out, nullptr, false);
     ASSERT_TRUE(x.is_object()) << j.out;
     EXPECT_EQ(x["complete"], false) << strategy;
     EXPECT_EQ(x["bounds_hit"], nlohmann::json::array({"max-preemptions"})) << strategy;
-    CliResult t = Cli({"explore", file, "--variant", "open-atomic", "--strategy", strategy, "--max-preemptions", "0"});
+    CliResult t = Cli({"explore", file, "--variants", "open-atomic", "--strategy", strategy, "--max-preemptions", "0"});
     EXPECT_EQ(t.code, kExitIncomplete);
     EXPECT_THAT(t.out, HasSubstr("preemption bound 0 excluded schedules"));
     EXPECT_THAT(t.out, Not(HasSubstr("expectations: ok")));
   }
   // A bound the space never reaches cuts nothing.
-  CliResult wide = Cli({"explore", file, "--variant", "open-atomic", "--max-preemptions", "1000", "--format", "json"});
+  CliResult wide = Cli({"explore", file, "--variants", "open-atomic", "--max-preemptions", "1000", "--format", "json"});
   EXPECT_EQ(wide.code, kExitOk) << wide.err;
   nlohmann::json x = nlohmann::json::parse(wide.out, nullptr, false);
   ASSERT_TRUE(x.is_object());
@@ -579,7 +748,7 @@ TEST(Cli, ExploreResumeOfAnotherScenarioIsBadInputNotAnInternalError) {
   const std::string dir = dir_scratch.path();
   const std::string file = WriteFile(dir, "race.json", kTwoMountRace);
   const std::string saved = dir + "/saved.json";
-  CliResult a = Cli({"explore", file, "--variant", "open-atomic", "--strategy", "exhaustive", "--max-schedules", "3",
+  CliResult a = Cli({"explore", file, "--variants", "open-atomic", "--strategy", "exhaustive", "--max-schedules", "3",
                      "--format", "json", "-o", saved});
   ASSERT_EQ(a.code, kExitIncomplete) << a.err;
   nlohmann::json j = nlohmann::json::parse(ReadFile(saved), nullptr, false);
@@ -587,7 +756,7 @@ TEST(Cli, ExploreResumeOfAnotherScenarioIsBadInputNotAnInternalError) {
   ASSERT_FALSE(j["resume"]["frames"].empty());
   j["resume"]["frames"][0]["e"] = nlohmann::json::array({0, 1, 2, 3, 4, 5, 6});  // not what the scenario enables
   WriteFile(dir, "saved.json", j.dump());
-  CliResult r = Cli({"explore", file, "--variant", "open-atomic", "--strategy", "exhaustive", "--format", "json",
+  CliResult r = Cli({"explore", file, "--variants", "open-atomic", "--strategy", "exhaustive", "--format", "json",
                      "--resume", saved});
   EXPECT_EQ(r.code, kExitBadInput) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("--resume: the saved state does not replay on this scenario"));
@@ -631,7 +800,7 @@ TEST(Cli, ExploreReplayLineRunsAsPrinted) {
   const std::string sub = dir_scratch.path() + "/my race's dir";
   std::filesystem::create_directory(sub);
   const std::string file = WriteFile(sub, "two mounts.json", kTwoMountRace);
-  CliResult r = Cli({"explore", file, "--variant", "lookup-create"});
+  CliResult r = Cli({"explore", file, "--variants", "lookup-create"});
   ASSERT_EQ(r.code, kExitOk) << r.out << r.err;
   EXPECT_THAT(r.out, Not(HasSubstr("SCENARIO")));
   std::string replay, detail;
@@ -730,14 +899,14 @@ TEST(Cli, BinaryExploreInterruptedBySigintExits130AndSaysWhatIsMissing) {
 TEST(Cli, TraceTextNumbersTheStepsOfTheToken) {
   ScratchDir dir_scratch;
   const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);
-  CliResult r = Cli({"trace", file, "--variant", "lookup-create", "--schedule", "t1*4,t2*3", "--format", "text"});
+  CliResult r = Cli({"trace", file, "--variants", "lookup-create", "--schedule", "t1*4,t2*3", "--format", "text"});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   std::vector<std::string> lines = Lines(r.out);
   ASSERT_GE(lines.size(), 4u) << r.out;
   EXPECT_THAT(lines[1], HasSubstr("steps: 1-4 t1, 5-"));
   EXPECT_EQ(lines[2], " step actor      kind      event");
   // The schedule of the run, one actor per step, from the JSON report.
-  CliResult j = Cli({"trace", file, "--variant", "lookup-create", "--schedule", "t1*4,t2*3", "--format", "json"});
+  CliResult j = Cli({"trace", file, "--variants", "lookup-create", "--schedule", "t1*4,t2*3", "--format", "json"});
   nlohmann::json x = nlohmann::json::parse(j.out, nullptr, false);
   ASSERT_TRUE(x.is_object()) << j.out;
   const std::vector<std::string> schedule = x["schedule"].get<std::vector<std::string>>();
@@ -783,9 +952,9 @@ TEST(Cli, ReadmeExampleScenarioPassesCheck) {
   // The prose after the example quotes the shortest schedule explore prints.
   const size_t quoted = readme.find("--schedule 'a*10,b'", end);
   ASSERT_NE(quoted, std::string::npos) << "the README no longer quotes the schedule";
-  CliResult e = Cli({"explore", file, "--variant", "lookup-create"});
+  CliResult e = Cli({"explore", file, "--variants", "lookup-create"});
   EXPECT_EQ(e.code, kExitOk) << e.out << e.err;
-  EXPECT_THAT(e.out, HasSubstr("--variant lookup-create --schedule 'a*10,b'"));
+  EXPECT_THAT(e.out, HasSubstr("--variants lookup-create --schedule 'a*10,b'"));
 }
 
 // ---------------------------------------------------------------------------

@@ -11,13 +11,23 @@
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
-namespace {
 
-const std::vector<OptionSpec> kCheckOptions = {
-    {"junit", true, "also write JUnit XML to this file"},
-    {"variants", true, "check only these variants (comma separated)"},
-    {"help", false, "this text"},
-};
+const CommandSpec& CheckSpec() {
+  static const CommandSpec kSpec = {
+      "check",
+      "DIR|SCENARIO... [options]",
+      "run every scenario's expectations (the CI entry point)",
+      "Runs or explores each scenario as its schedule says and prints one PASS or\n"
+      "FAIL line per scenario and variant, then the totals.",
+      {
+          VariantsOption("check only these variants (default: each scenario's)"),
+          {"junit", "FILE", "also write JUnit XML to FILE"},
+      },
+  };
+  return kSpec;
+}
+
+namespace {
 
 std::string XmlEscape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
@@ -33,15 +43,9 @@ struct Case {
 }  // namespace
 
 int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = ParseArgs(args, kCheckOptions);
-  if (!parsed.ok()) {
-    err << "fusesim check: " << parsed.status().message() << "\n" << OptionsHelp(kCheckOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim check DIR|SCENARIO... [options]\n" << OptionsHelp(kCheckOptions);
-    return kExitOk;
-  }
+  int exit = kExitOk;
+  auto parsed = ParseCommand(CheckSpec(), args, out, err, &exit);
+  if (!parsed) return exit;
   if (parsed->positional.empty()) {
     err << "fusesim check: give scenario files or directories\n";
     return kExitBadInput;
@@ -72,7 +76,7 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
       continue;
     }
     const Scenario& s = **sc;
-    auto variants = SelectVariants(s, *parsed, "variants");
+    auto variants = SelectVariants(s, *parsed);
     if (!variants.ok()) {
       err << "fusesim check: " << variants.status().message() << "\n";
       return kExitBadInput;

@@ -46,18 +46,6 @@
 namespace fusesim::sim {
 namespace {
 
-const std::vector<OptionSpec> kOracleOptions = {
-    {"format", true, "text (default) or json"},
-    {"settle-ms", true, "quiet time that ends an op (default 30)"},
-    {"watchdog-ms", true, "abort a scenario after this long (default 10000)"},
-    {"keep-going", false, "run every scenario (default: stop after the first that differs)"},
-    {"retries", true, "run a differing scenario again up to N times (default 0)"},
-    {"exact-forget", false, "compare FORGET and BATCH_FORGET exactly (default: as forget messages)"},
-    {"any-kernel", false, "run even if this machine is not Linux 6.18"},
-    {"gate-timeout-ms", true, "gated replay: how long a step may take (default 1000)"},
-    {"debug", false, "libfuse's debug output on stderr"},
-    {"help", false, "this text"},
-};
 
 constexpr char kForgets[] = "FORGET*";
 
@@ -281,31 +269,40 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
 
 }  // namespace
 
+const CommandSpec& OracleSpec() {
+  static const CommandSpec kSpec = {
+      "oracle",
+      "DIR|SCENARIO... [options]",
+      "compare the model with a real kernel on a real FUSE mount (root)",
+      "Runs each scenario on a real FUSE mount and compares every op's requests and\n"
+      "result with the model (lookup-create; sequential schedule, or the scenario's\n"
+      "replay schedule, followed through a gate in the server). Needs root and\n"
+      "/dev/fuse; scenarios it cannot reproduce are skipped with the reason.\n"
+      "See docs/fidelity.md.",
+      {
+          FormatOption({"text", "json"}, "text (default) or json"),
+          {"settle-ms", "MS", "quiet time that ends an op (default 30)"},
+          {"watchdog-ms", "MS", "abort a scenario after this long (default 10000)"},
+          {"keep-going", "", "run every scenario (default: stop after the first that differs)"},
+          {"retries", "N", "run a differing scenario again up to N times (default 0)"},
+          {"exact-forget", "", "compare FORGET and BATCH_FORGET exactly (default: as forget messages)"},
+          {"any-kernel", "", "run even if this machine is not Linux 6.18"},
+          {"gate-timeout-ms", "MS", "gated replay: how long a step may take (default 1000)"},
+          {"debug", "", "libfuse's debug output on stderr"},
+      },
+  };
+  return kSpec;
+}
+
 int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = ParseArgs(args, kOracleOptions);
-  if (!parsed.ok()) {
-    err << "fusesim oracle: " << parsed.status().message() << "\n" << OptionsHelp(kOracleOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim oracle SCENARIO|DIR... [options]\n"
-           "Runs each scenario on a real FUSE mount and compares every op's requests and\n"
-           "result with the model (lookup-create; sequential schedule, or the scenario's\n"
-           "replay schedule, followed through a gate in the server). Needs root and\n"
-           "/dev/fuse; scenarios it cannot reproduce are skipped with the reason.\n"
-           "See docs/fidelity.md.\n"
-        << OptionsHelp(kOracleOptions);
-    return kExitOk;
-  }
+  int exit_code = kExitOk;
+  auto parsed = ParseCommand(OracleSpec(), args, out, err, &exit_code);
+  if (!parsed) return exit_code;
   if (parsed->positional.empty()) {
     err << "fusesim oracle: give scenario files or directories\n";
     return kExitBadInput;
   }
   const std::string format = parsed->get("format", "text");
-  if (format != "text" && format != "json") {
-    err << "fusesim oracle: --format must be text or json\n";
-    return kExitBadInput;
-  }
   oracle::OracleOptions opts;
   if (parsed->has("settle-ms") &&
       (!absl::SimpleAtoi(parsed->get("settle-ms"), &opts.settle_ms) || opts.settle_ms < 1 || opts.settle_ms > 10000)) {

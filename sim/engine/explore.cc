@@ -936,7 +936,7 @@ std::string ExploreToText(const ExploreResult& r) {
                           o.report.deadlock ? " | DEADLOCK" : "");
   }
   for (const Finding& f : r.findings) {
-    absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run %s --variant %s --schedule %s\n",
+    absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run %s --variants %s --schedule %s\n",
                           f.invariant, f.detail, ShellQuote(r.file.empty() ? r.scenario + ".json" : r.file), r.variant,
                           ShellQuote(ScheduleToken(f.schedule), /*always=*/true));
   }
