@@ -107,6 +107,7 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
         out << absl::StrFormat("FAIL %s [%s] (%s)\n", s.name, vname, verdict->summary);
         for (const auto& m : verdict->failures) out << "    " << f << ": " << m << "\n";
       }
+      out.flush();  // one line per case as it is judged, also into a pipe
       cases.push_back({f, s.name, vname, verdict->passed, false, verdict->failures});
     }
   }

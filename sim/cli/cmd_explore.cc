@@ -169,7 +169,14 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         saved = nullptr;
       }
     }
-    auto r = Explore(s, var, o);
+    absl::StatusOr<ExploreResult> r;
+    try {
+      r = Explore(s, var, o);
+    } catch (const nlohmann::json::exception& e) {
+      // Only a saved state is read as JSON here: a malformed one is bad input.
+      if (o.resume == nullptr) throw;
+      r = absl::InvalidArgumentError(absl::StrCat("--resume: malformed saved state (", e.what(), ")"));
+    }
     if (!r.ok()) {
       exit = WorseExit(exit, ReportError(absl::StrCat(s.file, " [", std::string(model::VariantName(var)), "]"), r.status(), err));
       break;
