@@ -710,6 +710,7 @@ TEST(Cli, ExploreCutByMaxSchedulesExits4AndNamesTheBound) {
   ASSERT_TRUE(x.is_object()) << j.out;
   EXPECT_EQ(x["complete"], false);
   EXPECT_EQ(x["bounds_hit"], nlohmann::json::array({"max-schedules"}));
+  EXPECT_EQ(x["expectations"]["proven"], false);
   EXPECT_THAT(j.err, HasSubstr("not finished: open-atomic"));
 
   // Without the bound the same exploration is complete: exit 0, "ok".
@@ -741,6 +742,7 @@ TEST(Cli, ExplorePreemptionBoundMakesTheRunIncomplete) {
   nlohmann::json x = nlohmann::json::parse(wide.out, nullptr, false);
   ASSERT_TRUE(x.is_object());
   EXPECT_EQ(x["complete"], true);
+  EXPECT_EQ(x["expectations"]["proven"], true);
 }
 
 TEST(Cli, ExploreResumeOfAnotherScenarioIsBadInputNotAnInternalError) {
@@ -789,6 +791,27 @@ TEST(Cli, InternalErrorsHaveTheirOwnExitCodeAndAskForAReport) {
   EXPECT_EQ(WorseExit(kExitBadInput, kExitFailed), kExitBadInput);
   EXPECT_EQ(WorseExit(kExitInternal, kExitBadInput), kExitInternal);
   EXPECT_EQ(WorseExit(kExitInternal, kExitInterrupted), kExitInterrupted);
+}
+
+TEST(Cli, InterruptScopeTurnsSignalsIntoAFlagAndAnExitCode) {
+  EXPECT_FALSE(Interrupted());
+  {
+    InterruptScope scope;
+    EXPECT_FALSE(Interrupted());
+    ASSERT_EQ(raise(SIGINT), 0);  // handled: the test goes on
+    EXPECT_TRUE(Interrupted());
+    EXPECT_TRUE(InterruptFlag()->load());
+    EXPECT_EQ(InterruptedExit(), kExitInterrupted);
+    EXPECT_EQ(kExitInterrupted, 130);
+  }
+  EXPECT_FALSE(Interrupted()) << "the flag outlived its scope";
+  {
+    InterruptScope scope;
+    ASSERT_EQ(raise(SIGTERM), 0);
+    EXPECT_TRUE(Interrupted());
+    EXPECT_EQ(InterruptedExit(), kExitTerminated);
+    EXPECT_EQ(kExitTerminated, 143);
+  }
 }
 
 TEST(Cli, ShellQuote) {
@@ -925,6 +948,28 @@ TEST(Cli, BinaryExploreInterruptedBySigintExits130AndSaysWhatIsMissing) {
   EXPECT_THAT(out_text, HasSubstr("interrupted: the result is partial"));
   EXPECT_THAT(out_text, Not(HasSubstr("expectations: ok")));
   EXPECT_THAT(out_text, Not(HasSubstr("[atomic-create]")));
+}
+
+// The same in JSON with -o: the partial result is written, says complete:
+// false and can be resumed; what is missing goes to stderr.
+TEST(Cli, BinaryExploreJsonInterruptedWritesThePartialResult) {
+  ScratchDir dir_scratch;
+  const std::string file = WriteFile(dir_scratch.path(), "big.json", kBig);
+  const std::string saved = dir_scratch.path() + "/partial.json";
+  Interrupted r = RunAndInterrupt({"explore", file, "--format", "json", "-o", saved}, /*wait_on_stderr=*/true, "\n");
+  ASSERT_TRUE(r.exited);
+  EXPECT_EQ(r.code, kExitInterrupted) << r.err;
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, AllOf(HasSubstr("not finished: lookup-create (interrupted; "), HasSubstr("not explored: atomic-create"),
+                           HasSubstr("--resume")));
+  nlohmann::json j = nlohmann::json::parse(ReadFile(saved), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << ReadFile(saved);
+  EXPECT_EQ(j["variant"], "lookup-create");
+  EXPECT_EQ(j["complete"], false);
+  EXPECT_EQ(j["bounds_hit"], nlohmann::json::array({"interrupted"}));
+  EXPECT_TRUE(j.contains("resume"));
+  EXPECT_EQ(j["expectations"]["passed"], true);  // nothing failed so far
+  EXPECT_EQ(j["expectations"]["proven"], false);  // but that is not "ok"
 }
 
 // Interrupting check: the cases judged so far, the one cut and the ones not

@@ -60,6 +60,7 @@ InterruptScope::InterruptScope() {
 InterruptScope::~InterruptScope() {
   sigaction(SIGINT, &g_old_int, nullptr);
   sigaction(SIGTERM, &g_old_term, nullptr);
+  g_interrupted.store(false);  // later work in this process is not interrupted
 }
 
 const std::atomic<bool>* InterruptFlag() { return &g_interrupted; }

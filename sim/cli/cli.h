@@ -55,7 +55,8 @@ int WorseExit(int a, int b);
 // While one exists, SIGINT and SIGTERM set a flag (InterruptFlag) instead of
 // killing the process, so that a long command can stop, report what it did
 // and did not do, and exit with kExitInterrupted; a second signal kills the
-// process as usual. Restores the previous handlers when destroyed.
+// process as usual. Restores the previous handlers and clears the flag when
+// destroyed.
 class InterruptScope {
  public:
   InterruptScope();

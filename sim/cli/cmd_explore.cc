@@ -202,7 +202,10 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         }
         j = *merged;
       }
-      j["expectations"] = {{"passed", fails.empty()}, {"failures", fails}};
+      // "passed": nothing failed in what was explored; "proven": and that
+      // was the whole space (what the text calls "expectations: ok").
+      const bool whole = j.value("complete", false);
+      j["expectations"] = {{"passed", fails.empty()}, {"proven", fails.empty() && whole}, {"failures", fails}};
       all.push_back(j);
     } else {
       res << ExploreToText(*r);

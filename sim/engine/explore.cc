@@ -937,7 +937,7 @@ std::string ExploreToText(const ExploreResult& r) {
   }
   for (const Finding& f : r.findings) {
     absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run %s --variants %s --schedule %s\n",
-                          f.invariant, f.detail, ShellQuote(r.file.empty() ? r.scenario + ".json" : r.file), r.variant,
+                          f.invariant, f.detail, r.file.empty() ? std::string("SCENARIO") : ShellQuote(r.file), r.variant,
                           ShellQuote(ScheduleToken(f.schedule), /*always=*/true));
   }
   return s;

@@ -79,7 +79,8 @@ struct Finding {
 
 struct ExploreResult {
   std::string scenario, variant, strategy;
-  std::string file;             // the scenario's path (replay lines); not in the JSON
+  std::string file;             // the scenario's path, for replay lines ("" for a
+                                // scenario parsed from text); not in the JSON
   int64_t schedules = 0;        // complete schedules explored
   int64_t sleep_blocked = 0;    // dpor: redundant prefixes abandoned
   bool complete = true;         // the space was covered within the bounds
