@@ -220,8 +220,8 @@ std::optional<ParsedArgs> ParseCommand(const CommandSpec& c, const std::vector<s
   auto parsed = ParseArgs(args, c.options);
   if (!parsed.ok()) {
     err << "fusesim " << c.name << ": " << parsed.status().message() << "\n"
-        << "usage: fusesim " << c.name << " " << c.synopsis << "\n"
-        << OptionsHelp(c.options);
+        << "usage: fusesim " << c.name << " " << c.synopsis << " (`fusesim help " << c.name
+        << "` explains the options)\n";
     *exit = kExitBadInput;
     return std::nullopt;
   }
