@@ -71,6 +71,10 @@ struct RunSummary {
   bool explored = false;
   bool skipped = false;  // HugeWorkload
   std::string error;     // the loader's message when it did not load
+  // An internal error (absl kInternal: `fusesim` would exit 3, "please
+  // report") of a run or an exploration: a fault of the tool, which the
+  // targets turn into a crash and the regression test into a failure.
+  std::string internal_error;
 };
 
 // The loader target: bytes -> ParseScenario with the default limits.
@@ -109,7 +113,8 @@ inline RunSummary LoadAndRun(const std::string& text) {
   for (model::Variant v : s.variants) {
     sim::SequentialChooser chooser;
     absl::StatusOr<sim::RunReport> r = sim::Execute(s, v, chooser);
-    if (!r.ok()) continue;  // a clean error is fine; a crash is not
+    if (!r.ok() && r.status().code() == absl::StatusCode::kInternal) out.internal_error = std::string(r.status().message());
+    if (!r.ok()) continue;  // a clean error is fine; a crash or an internal error is not
     (void)sim::ReportToJson(*r).dump();
     (void)sim::ReportToText(*r);
     (void)sim::CheckRun(s, v, *r);
@@ -123,6 +128,7 @@ inline RunSummary LoadAndRun(const std::string& text) {
   o.max_steps = kExploreSteps;
   o.shrink = false;
   absl::StatusOr<sim::ExploreResult> e = sim::Explore(s, s.variants.front(), o);
+  if (!e.ok() && e.status().code() == absl::StatusCode::kInternal) out.internal_error = std::string(e.status().message());
   if (e.ok()) {
     (void)sim::ExploreToJson(*e).dump();
     (void)sim::ExploreToText(*e);

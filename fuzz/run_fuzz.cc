@@ -42,6 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     text = fusesim::fuzz::BuildScenario(in);
   }
   if (PrintScenarios()) std::cerr << text << "\n";
-  (void)fusesim::fuzz::LoadAndRun(text);
+  const fusesim::fuzz::RunSummary run = fusesim::fuzz::LoadAndRun(text);
+  if (!run.internal_error.empty()) {  // `fusesim` would say "internal error, please report"
+    std::cerr << "internal error: " << run.internal_error << "\n";
+    std::abort();
+  }
   return 0;
 }

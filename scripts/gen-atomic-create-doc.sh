@@ -51,8 +51,8 @@ Two `stat()`s of one missing name: the second waits on the first's in-lookup
 dentry and uses its result, one `LOOKUP` in every interleaving:
 
 EOF
-show explore scenarios/explore-two-stats-missing.json --variant lookup-create
-show trace scenarios/explore-two-stats-missing.json --variant lookup-create --format text --schedule 's1*4,s2*3'
+show explore scenarios/explore-two-stats-missing.json --variants lookup-create
+show trace scenarios/explore-two-stats-missing.json --variants lookup-create --format text --schedule 's1*4,s2*3'
 cat <<'EOF'
 
 An `open(O_CREAT)` takes the parent's `i_rwsem` exclusive, so it never meets
@@ -61,7 +61,7 @@ own: the second creator waits on the lock instead, and finds the first one's
 positive dentry.
 
 EOF
-show trace scenarios/explore-same-name-two-threads.json --variant atomic-create --format text --schedule 'a*4,b*2'
+show trace scenarios/explore-same-name-two-threads.json --variants atomic-create --format text --schedule 'a*4,b*2'
 cat <<'EOF'
 
 ## Review question 2: what is d_splice_alias() needed for?
@@ -75,7 +75,7 @@ for O_CREAT (the parent is held exclusive) and the VFS calls `d_lookup_done()`
 afterwards anyway.
 
 EOF
-show trace scenarios/row-01-uncached-absent.json --variant atomic-create --format text
+show trace scenarios/row-01-uncached-absent.json --variants atomic-create --format text
 cat <<'EOF'
 
 But `->atomic_open` can also get a **hashed negative** dentry: a cached
@@ -85,7 +85,7 @@ valid. The patch calls `d_splice_alias()` on it too, which is
 `d_drop()`s it first:
 
 EOF
-show explore scenarios/explore-stat-vs-create-negcache.json --variant atomic-create,lookup-create,open-atomic
+show explore scenarios/explore-stat-vs-create-negcache.json --variants atomic-create,lookup-create,open-atomic
 cat <<'EOF'
 
 ## Review question 3: why a new opcode, if the ENOSYS fallback skips the lookup anyway?
@@ -96,7 +96,7 @@ back to a plain `CREATE` **without redoing the lookup**: exactly the blind
 `no_atomic_create` set and do mainline's `LOOKUP` + `CREATE`:
 
 EOF
-show run scenarios/row-01-uncached-absent-a4ns.json --variant atomic-create
+show run scenarios/row-01-uncached-absent-a4ns.json --variants atomic-create
 cat <<'EOF'
 
 When the name already exists, that blind `CREATE` opens it and the patch sets
@@ -104,7 +104,7 @@ When the name already exists, that blind `CREATE` opens it and the patch sets
 does the lookup" on `ENOSYS`, as the review suggested:
 
 EOF
-show run scenarios/row-02-uncached-exists-a4ns.json --variant atomic-create,create-ext
+show run scenarios/row-02-uncached-exists-a4ns.json --variants atomic-create,create-ext
 cat <<'EOF'
 
 The new opcode's real gain is `FOPEN_FILE_CREATED`: the server says whether it
@@ -128,7 +128,7 @@ The very first `open(O_CREAT)` goes `ATOMIC_CREATE` (ENOSYS), `CREATE`
 `EEXIST` and an `open(O_CREAT)` without `O_EXCL` fails (`posix-errno`):
 
 EOF
-show run scenarios/row-02-uncached-exists-nocreate-first.json --variant lookup-create,atomic-create
+show run scenarios/row-02-uncached-exists-nocreate-first.json --variants lookup-create,atomic-create
 cat <<'EOF'
 
 ## Defects fusesim does not show

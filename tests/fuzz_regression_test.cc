@@ -46,6 +46,7 @@ TEST(FuzzRegression, EveryFileReplays) {
     const auto start = std::chrono::steady_clock::now();
     RunSummary load = LoadOnly(text);
     RunSummary run = LoadAndRun(text);
+    EXPECT_EQ(run.internal_error, "") << "a fault of fusesim (exit 3)";
     // Loading is deterministic: both paths agree.
     EXPECT_EQ(load.loaded, run.loaded);
     EXPECT_EQ(load.error, run.error);

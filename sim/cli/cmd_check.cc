@@ -4,19 +4,30 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "sim/scenario/check.h"
 #include "sim/cli/cli.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
-namespace {
 
-const std::vector<OptionSpec> kCheckOptions = {
-    {"junit", true, "also write JUnit XML to this file"},
-    {"variants", true, "check only these variants (comma separated)"},
-    {"help", false, "this text"},
-};
+const CommandSpec& CheckSpec() {
+  static const CommandSpec kSpec = {
+      "check",
+      "DIR|SCENARIO... [options]",
+      "run every scenario's expectations (the CI entry point)",
+      "Runs or explores each scenario as its schedule says and prints one PASS or\n"
+      "FAIL line per scenario and variant, then the totals.",
+      {
+          VariantsOption("check only these variants (default: each scenario's)"),
+          {"junit", "FILE", "also write JUnit XML to FILE"},
+      },
+  };
+  return kSpec;
+}
+
+namespace {
 
 std::string XmlEscape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
@@ -32,15 +43,9 @@ struct Case {
 }  // namespace
 
 int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = ParseArgs(args, kCheckOptions);
-  if (!parsed.ok()) {
-    err << "fusesim check: " << parsed.status().message() << "\n" << OptionsHelp(kCheckOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim check DIR|SCENARIO... [options]\n" << OptionsHelp(kCheckOptions);
-    return kExitOk;
-  }
+  int exit = kExitOk;
+  auto parsed = ParseCommand(CheckSpec(), args, out, err, &exit);
+  if (!parsed) return exit;
   if (parsed->positional.empty()) {
     err << "fusesim check: give scenario files or directories\n";
     return kExitBadInput;
@@ -53,8 +58,14 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
   const std::vector<std::string>& files = *collected;
   std::vector<Case> cases;
   int passed = 0, failed = 0;
-  bool bad_input = false;
+  bool bad_input = false, internal = false;
+  std::vector<std::string> not_checked;  // after an interrupt: "FILE [VARIANT]" or "FILE"
+  InterruptScope interrupt_scope;
   for (const std::string& f : files) {
+    if (Interrupted()) {
+      not_checked.push_back(f);
+      continue;
+    }
     auto sc = LoadScenario(f);
     if (!sc.ok()) {
       err << sc.status().message() << "\n";
@@ -65,33 +76,48 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
       continue;
     }
     const Scenario& s = **sc;
-    auto variants = SelectVariants(s, *parsed, "variants");
+    auto variants = SelectVariants(s, *parsed);
     if (!variants.ok()) {
       err << "fusesim check: " << variants.status().message() << "\n";
       return kExitBadInput;
     }
     for (model::Variant v : *variants) {
       const std::string vname(model::VariantName(v));
+      if (Interrupted()) {
+        not_checked.push_back(absl::StrCat(f, " [", vname, "]"));
+        continue;
+      }
       auto verdict = CheckScenario(s, v);
       if (!verdict.ok()) {
-        err << f << " [" << vname << "]: " << verdict.status().message() << "\n";
+        const int code = ReportError(absl::StrCat(f, " [", vname, "]"), verdict.status(), err);
         cases.push_back({f, s.name, vname, false, true, {std::string(verdict.status().message())}});
-        bad_input = true;
+        (code == kExitInternal ? internal : bad_input) = true;
         ++failed;
         continue;
       }
+      if (Interrupted()) {  // an exploration the signal cut: no verdict
+        not_checked.push_back(absl::StrCat(f, " [", vname, "] (interrupted while checking)"));
+        continue;
+      }
+      // --variants overrides the scenario's own list; the line says so.
+      const bool forced = std::find(s.variants.begin(), s.variants.end(), v) == s.variants.end();
+      const std::string summary =
+          forced ? absl::StrCat(verdict->summary, "; not in the scenario's variants, run because --variants asks")
+                 : verdict->summary;
       if (verdict->passed) {
         ++passed;
-        out << absl::StrFormat("PASS %s [%s] (%s)\n", s.name, vname, verdict->summary);
+        out << absl::StrFormat("PASS %s [%s] (%s)\n", s.name, vname, summary);
       } else {
         ++failed;
-        out << absl::StrFormat("FAIL %s [%s] (%s)\n", s.name, vname, verdict->summary);
+        out << absl::StrFormat("FAIL %s [%s] (%s)\n", s.name, vname, summary);
         for (const auto& m : verdict->failures) out << "    " << f << ": " << m << "\n";
       }
+      out.flush();  // one line per case as it is judged, also into a pipe
       cases.push_back({f, s.name, vname, verdict->passed, false, verdict->failures});
     }
   }
   out << passed << " passed, " << failed << " failed\n";
+  if (Interrupted()) out << "interrupted: not checked: " << absl::StrJoin(not_checked, ", ") << "\n";
   if (parsed->has("junit")) {
     std::string xml = absl::StrFormat(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"fusesim\" tests=\"%d\" failures=\"%d\">\n",
@@ -115,6 +141,8 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return kExitBadInput;
     }
   }
+  if (Interrupted()) return InterruptedExit();
+  if (internal) return kExitInternal;
   if (bad_input) return kExitBadInput;
   return failed > 0 ? kExitFailed : kExitOk;
 }

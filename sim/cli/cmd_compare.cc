@@ -4,23 +4,29 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
 #include "sim/report/compare.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
-namespace {
 
-const std::vector<OptionSpec> kCompareOptions = {
-    {"variants", true, "variants to compare, comma separated (default: all)"},
-    {"preset", true, "latency model: local (default), virtiofs or nfs"},
-    {"rtt-us", true, "transport cost per round trip in microseconds (overrides the preset's)"},
-    {"format", true, "md (default), csv, json or html"},
-    {"o", true, "write the report to this file (atomically) instead of stdout"},
-    {"help", false, "this text"},
-};
-
-}  // namespace
+const CommandSpec& CompareSpec() {
+  static const CommandSpec kSpec = {
+      "compare",
+      "DIR|SCENARIO... [options]",
+      "round trips, time and correctness per variant (savings report)",
+      "See docs/compare.md: latency presets, workloads, the report's columns.",
+      {
+          VariantsOption("variants to compare (default: all)"),
+          {"preset", "", "latency model (default local)", 0, {}, {"local", "virtiofs", "nfs"}},
+          {"rtt-us", "MICROSECONDS", "transport cost per round trip (overrides the preset's)"},
+          FormatOption({"md", "csv", "json", "html"}, "md (default), csv, json or html"),
+          OutputOption("write the report to FILE (atomically) instead of stdout"),
+      },
+  };
+  return kSpec;
+}
 
 absl::StatusOr<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
@@ -44,28 +50,14 @@ absl::StatusOr<std::vector<std::string>> CollectScenarioFiles(const std::vector<
 }
 
 int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  // "-o FILE" is accepted as well as "--o FILE".
-  std::vector<std::string> a = args;
-  for (auto& x : a)
-    if (x == "-o") x = "--o";
-  auto parsed = ParseArgs(a, kCompareOptions);
-  if (!parsed.ok()) {
-    err << "fusesim compare: " << parsed.status().message() << "\n" << OptionsHelp(kCompareOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim compare SCENARIO|DIR... [options]\n" << OptionsHelp(kCompareOptions);
-    return kExitOk;
-  }
+  int exit = kExitOk;
+  auto parsed = ParseCommand(CompareSpec(), args, out, err, &exit);
+  if (!parsed) return exit;
   if (parsed->positional.empty()) {
     err << "fusesim compare: give scenario files or directories\n";
     return kExitBadInput;
   }
   const std::string format = parsed->get("format", "md");
-  if (format != "md" && format != "csv" && format != "json" && format != "html") {
-    err << "fusesim compare: --format must be md, csv, json or html\n";
-    return kExitBadInput;
-  }
   auto latency = LatencyPreset(parsed->get("preset", "local"));
   if (!latency.ok()) {
     err << "fusesim compare: --preset: " << latency.status().message() << "\n";
@@ -88,14 +80,16 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
   CompareOptions o;
   o.latency = *latency;
   o.latency_overrides_scenario = parsed->has("preset") || parsed->has("rtt-us");
-  for (const std::string& f : *files) {
+  InterruptScope interrupt_scope;
+  for (size_t fi = 0; fi < files->size(); ++fi) {
+    const std::string& f = (*files)[fi];
     auto s = LoadScenario(f);
     if (!s.ok()) {
       err << s.status().message() << "\n";
       return kExitBadInput;
     }
     if (parsed->has("variants")) {
-      auto v = SelectVariants(**s, *parsed, "variants");
+      auto v = SelectVariants(**s, *parsed);
       if (!v.ok()) {
         err << "fusesim compare: " << v.status().message() << "\n";
         return kExitBadInput;
@@ -105,9 +99,11 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
       o.variants.clear();  // the scenario's own
     }
     auto sc = CompareScenario(**s, o);
-    if (!sc.ok()) {
-      err << f << ": " << sc.status().message() << "\n";
-      return kExitBadInput;
+    if (!sc.ok()) return ReportError(f, sc.status(), err);
+    if (Interrupted()) {  // a partial table would read as a result: none is written
+      std::vector<std::string> rest(files->begin() + static_cast<std::ptrdiff_t>(fi), files->end());
+      err << "fusesim compare: interrupted; no report written; not compared: " << absl::StrJoin(rest, ", ") << "\n";
+      return InterruptedExit();
     }
     c.scenarios.push_back(std::move(*sc));
   }
@@ -116,7 +112,7 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
                      : format == "csv" ? CompareToCsv(c)
                      : format == "json" ? CompareToJson(c)
                                         : CompareToHtml(c);
-  auto st = WriteFileAtomically(parsed->get("o", "-"), text, out);
+  auto st = WriteFileAtomically(parsed->get("output", "-"), text, out);
   if (!st.ok()) {
     err << "fusesim compare: " << st.message() << "\n";
     return kExitBadInput;

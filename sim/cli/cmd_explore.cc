@@ -1,7 +1,7 @@
 // fusesim explore SCENARIO: the interleavings, their outcomes, and a short
 // replayable schedule for every broken invariant.
-#include <atomic>
-#include <csignal>
+#include <algorithm>
+#include <limits>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,43 +9,46 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
 #include "sim/engine/explore.h"
 #include "sim/scenario/expect.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
+
+const CommandSpec& ExploreSpec() {
+  static const CommandSpec kSpec = {
+      "explore",
+      "SCENARIO [options]",
+      "explore interleavings (dpor, exhaustive, random, pct)",
+      "Prints each variant's outcomes and, for every broken invariant, a shortest\n"
+      "schedule as a `fusesim run` line to copy. A run cut by a bound exits 4 and one\n"
+      "interrupted by Ctrl-C exits 130; both name the variants not finished or not\n"
+      "explored (README \"Exit codes\", docs/exploring.md).",
+      {
+          VariantsOption("explore only these variants (default: the scenario's)"),
+          {"strategy", "", "the search (default dpor)", 0, {}, {"dpor", "exhaustive", "random", "pct"}},
+          {"max-schedules", "N", "stop after N schedules (default: the scenario's, else 100000)"},
+          {"max-preemptions", "N", "at most N preemptions per schedule (default: the scenario's, else none)"},
+          {"max-steps", "N", "steps per schedule before it counts as a livelock (default 20000)"},
+          {"seed", "N", "seed for random and pct (default: the scenario's, else 1)"},
+          {"runs", "N", "schedules for random and pct (default: the scenario's, else 1000)"},
+          {"depth", "N", "pct bug depth (default 3)"},
+          {"time-budget", "SECONDS", "stop after this much wall time"},
+          {"no-shrink", "", "report violating schedules as found, unshrunk"},
+          {"shard", "I/N", "explore only shard I of N (dpor, exhaustive); combine with `fusesim merge`"},
+          FormatOption({"text", "json"}, "text (default) or json"),
+          OutputOption("write the result to FILE (atomically); an interrupted run writes its partial result"),
+          {"resume", "FILE", "continue the interrupted run whose JSON (with \"resume\") is in FILE"},
+      },
+  };
+  return kSpec;
+}
+
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void OnSignal(int) { g_interrupted.store(true); }
-
-const std::vector<OptionSpec> kExploreOptions = {
-    {"variant", true, "explore only these variants (comma separated; default: the scenario's)"},
-    {"strategy", true, "dpor (default), exhaustive, random or pct"},
-    {"max-schedules", true, "stop after this many schedules (default 100000)"},
-    {"max-preemptions", true, "bound preemptions per schedule (default: the scenario's, else none)"},
-    {"max-steps", true, "steps per schedule before it counts as a livelock (default 20000)"},
-    {"seed", true, "seed for random and pct (default: the scenario's, else 1)"},
-    {"runs", true, "schedules for random and pct (default: the scenario's, else 1000)"},
-    {"depth", true, "pct bug depth (default 3)"},
-    {"time-budget", true, "stop after this many seconds of wall time"},
-    {"no-shrink", false, "report violating schedules as found, unshrunk"},
-    {"shard", true, "I/N: explore only shard I of N (dpor, exhaustive); combine with `fusesim merge`"},
-    {"format", true, "text (default) or json"},
-    {"o", true, "write the result to this file (atomically); an interrupted run writes its partial result"},
-    {"resume", true, "continue the interrupted run whose JSON (with \"resume\") is in this file"},
-    {"help", false, "this text"},
-};
-
-bool ParseInt(const ParsedArgs& a, const std::string& name, int64_t lo, int64_t* out, std::ostream& err) {
-  if (!a.has(name)) return true;
-  if (!absl::SimpleAtoi(a.get(name), out) || *out < lo) {
-    err << "fusesim explore: --" << name << " needs an integer >= " << lo << "\n";
-    return false;
-  }
-  return true;
-}
+constexpr int64_t kNoMax = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
@@ -59,70 +62,36 @@ absl::StatusOr<ExploreOptions> ExploreOptionsFor(const Scenario& s) {
   o.depth = sc.depth;
   if (sc.mode == ScheduleSpec::Mode::kRandom) o.strategy = Strategy::kRandom;
   if (sc.mode == ScheduleSpec::Mode::kPct) o.strategy = Strategy::kPct;
+  o.interrupted = InterruptFlag();  // set only inside an InterruptScope
   return o;
 }
 
 int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> a = args;
-  for (auto& x : a)
-    if (x == "-o") x = "--o";
-  auto parsed = ParseArgs(a, kExploreOptions);
-  if (!parsed.ok()) {
-    err << "fusesim explore: " << parsed.status().message() << "\n" << OptionsHelp(kExploreOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim explore SCENARIO [options]\n" << OptionsHelp(kExploreOptions);
-    return kExitOk;
-  }
-  if (parsed->positional.size() != 1) {
-    err << "fusesim explore: give exactly one scenario file\n";
-    return kExitBadInput;
-  }
+  int exit = kExitOk;
+  auto cmd = ParseScenarioCommand(ExploreSpec(), args, out, err, &exit);
+  if (!cmd) return exit;
+  const ParsedArgs* parsed = &cmd->args;
+  const Scenario& s = *cmd->scenario;
+  const std::vector<model::Variant>* variants = &cmd->variants;
   const std::string format = parsed->get("format", "text");
-  if (format != "text" && format != "json") {
-    err << "fusesim explore: --format must be text or json\n";
-    return kExitBadInput;
-  }
-  if (parsed->has("o") && format != "json") {
-    err << "fusesim explore: -o writes JSON: add --format json\n";
-    return kExitBadInput;
-  }
-  auto scenario = LoadScenario(parsed->positional[0]);
-  if (!scenario.ok()) {
-    err << scenario.status().message() << "\n";
-    return kExitBadInput;
-  }
-  const Scenario& s = **scenario;
-  auto variants = SelectVariants(s, *parsed, "variant");
-  if (!variants.ok()) {
-    err << "fusesim explore: " << variants.status().message() << "\n";
-    return kExitBadInput;
-  }
   ExploreOptions o = *ExploreOptionsFor(s);
-  if (parsed->has("strategy")) {
-    auto st = ParseStrategy(parsed->get("strategy"));
+  if (parsed->has("strategy")) o.strategy = *ParseStrategy(parsed->get("strategy"));  // a valid choice
+  int64_t max_preemptions = o.max_preemptions, depth = o.depth;
+  for (const absl::Status& st : {IntFlag(*parsed, "max-schedules", 1, kNoMax, &o.max_schedules),
+                                 IntFlag(*parsed, "max-steps", 1, kNoMax, &o.max_steps),
+                                 IntFlag(*parsed, "runs", 1, kNoMax, &o.runs),
+                                 IntFlag(*parsed, "max-preemptions", 0, 1000000, &max_preemptions),
+                                 IntFlag(*parsed, "depth", 1, 1000000, &depth)}) {
     if (!st.ok()) {
-      err << "fusesim explore: " << st.status().message() << "\n";
+      err << "fusesim explore: " << st.message() << "\n";
       return kExitBadInput;
     }
-    o.strategy = *st;
   }
-  int64_t v;
-  if (!ParseInt(*parsed, "max-schedules", 1, &o.max_schedules, err) ||
-      !ParseInt(*parsed, "max-steps", 1, &o.max_steps, err) || !ParseInt(*parsed, "runs", 1, &o.runs, err))
-    return kExitBadInput;
-  if (parsed->has("max-preemptions")) {
-    if (!ParseInt(*parsed, "max-preemptions", 0, &v, err)) return kExitBadInput;
-    o.max_preemptions = static_cast<int>(v);
-  }
-  if (parsed->has("depth")) {
-    if (!ParseInt(*parsed, "depth", 1, &v, err)) return kExitBadInput;
-    o.depth = static_cast<int>(v);
-  }
+  o.max_preemptions = static_cast<int>(max_preemptions);
+  o.depth = static_cast<int>(depth);
   if (parsed->has("seed")) {
     if (!absl::SimpleAtoi(parsed->get("seed"), &o.seed)) {
-      err << "fusesim explore: --seed needs a non-negative integer\n";
+      err << "fusesim explore: --seed needs a non-negative integer (got \"" << parsed->get("seed") << "\")\n";
       return kExitBadInput;
     }
   }
@@ -147,10 +116,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     o.shard_index = i;
     o.shard_count = n;
   }
-  g_interrupted.store(false);
-  o.interrupted = &g_interrupted;
-  auto old_int = std::signal(SIGINT, OnSignal);
-  auto old_term = std::signal(SIGTERM, OnSignal);
+  InterruptScope interrupt_scope;
+  o.interrupted = InterruptFlag();
   o.progress = [&err](int64_t schedules, int64_t violations) {
     err << absl::StrFormat("explore: %d schedules, %d violations so far\n", schedules, violations);
   };
@@ -169,7 +136,9 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
       return kExitBadInput;
     }
   }
-  int exit = kExitOk;
+  // The result goes to stdout as it comes, or with -o to a file at the end.
+  std::ostringstream buffered;
+  std::ostream& res = parsed->has("output") ? buffered : out;
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   nlohmann::ordered_json saved_runs = nlohmann::ordered_json::array();
   if (partial.is_array()) {
@@ -177,6 +146,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   } else if (!partial.is_null()) {
     saved_runs.push_back(partial);
   }
+  std::vector<std::string> not_finished;  // variants a bound or a signal cut
+  size_t explored = 0;                    // variants[0..explored) have a result
   for (model::Variant var : *variants) {
     // The variant's saved state, when resuming.
     nlohmann::json state;
@@ -192,17 +163,33 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         state = nlohmann::json::parse((*saved)["resume"].dump());
         o.resume = &state;
       } else {
+        // Finished in the saved run (or not in it): explored afresh, and not
+        // merged with the saved counts, which would count it twice.
         o.resume = nullptr;
+        saved = nullptr;
       }
     }
-    auto r = Explore(s, var, o);
+    absl::StatusOr<ExploreResult> r;
+    try {
+      r = Explore(s, var, o);
+    } catch (const nlohmann::json::exception& e) {
+      // Only a saved state is read as JSON here: a malformed one is bad input.
+      if (o.resume == nullptr) throw;
+      r = absl::InvalidArgumentError(absl::StrCat("--resume: malformed saved state (", e.what(), ")"));
+    }
     if (!r.ok()) {
-      err << s.file << " [" << model::VariantName(var) << "]: " << r.status().message() << "\n";
-      exit = kExitBadInput;
+      exit = WorseExit(exit, ReportError(absl::StrCat(s.file, " [", std::string(model::VariantName(var)), "]"), r.status(), err));
       break;
     }
+    ++explored;
     std::vector<std::string> fails = CheckExplore(s, var, *r);
-    if (!fails.empty() && exit == kExitOk) exit = kExitFailed;
+    if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
+    if (CutByBound(*r)) exit = WorseExit(exit, kExitIncomplete);
+    const bool cut = CutByBound(*r) || std::find(r->bounds_hit.begin(), r->bounds_hit.end(), "interrupted") !=
+                                           r->bounds_hit.end();
+    if (cut)
+      not_finished.push_back(
+          absl::StrCat(std::string(model::VariantName(var)), " (", IncompleteReason(*r), "; ", r->schedules, " schedules explored)"));
     if (format == "json") {
       nlohmann::ordered_json j = ExploreToJson(*r);
       if (saved != nullptr) {
@@ -215,27 +202,54 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         }
         j = *merged;
       }
-      j["expectations"] = {{"passed", fails.empty()}, {"failures", fails}};
+      // "passed": nothing failed in what was explored; "proven": and that
+      // was the whole space (what the text calls "expectations: ok").
+      const bool whole = j.value("complete", false);
+      j["expectations"] = {{"passed", fails.empty()}, {"proven", fails.empty() && whole}, {"failures", fails}};
       all.push_back(j);
     } else {
-      out << ExploreToText(*r);
-      if (fails.empty()) {
-        out << "  expectations: ok\n";
+      res << ExploreToText(*r);
+      if (!fails.empty()) {
+        for (const auto& f : fails) res << "  FAIL " << f << "\n";
+      } else if (r->complete) {
+        res << "  expectations: ok\n";
+      } else if (cut) {
+        res << absl::StrFormat("  expectations: not proven: none failed in the %d schedules explored, "
+                               "but the exploration is incomplete (%s)\n",
+                               r->schedules, IncompleteReason(*r));
       } else {
-        for (const auto& f : fails) out << "  FAIL " << f << "\n";
+        res << absl::StrFormat("  expectations: none failed in the %d schedules sampled (%s)\n", r->schedules,
+                               IncompleteReason(*r));
       }
     }
-    if (g_interrupted.load()) break;
+    if (Interrupted()) break;
   }
-  if (format == "json") {
-    auto st = WriteFileAtomically(parsed->get("o", "-"), (all.size() == 1 ? all[0] : all).dump(2) + "\n", out);
+  // What was not done, whatever the format (JSON goes to stdout or -o).
+  // (To stderr when the result is JSON or goes to a file: always seen.)
+  std::ostream& note = format == "json" || parsed->has("output") ? err : out;
+  if (!not_finished.empty()) note << "not finished: " << absl::StrJoin(not_finished, "; ") << "\n";
+  if (explored < variants->size()) {
+    std::vector<std::string> rest;
+    for (size_t i = explored; i < variants->size(); ++i) rest.emplace_back(model::VariantName((*variants)[i]));
+    note << "not explored: " << absl::StrJoin(rest, ", ") << "\n";
+  }
+  if (Interrupted()) {
+    note << "interrupted: the result is partial";
+    if (format == "json") note << " (continue it with --resume FILE)";
+    note << "\n";
+    exit = WorseExit(exit, InterruptedExit());
+  } else if (exit == kExitIncomplete) {
+    note << "incomplete: a bound stopped the exploration (exit " << kExitIncomplete
+         << "); raise it, or continue with --format json and --resume\n";
+  }
+  if (format == "json") res << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
+  if (parsed->has("output")) {
+    auto st = WriteFileAtomically(parsed->get("output"), buffered.str(), out);
     if (!st.ok()) {
       err << "fusesim explore: " << st.message() << "\n";
-      exit = kExitBadInput;
+      exit = WorseExit(exit, kExitBadInput);
     }
   }
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
   return exit;
 }
 

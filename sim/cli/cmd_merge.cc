@@ -7,28 +7,22 @@
 #include "sim/engine/explore.h"
 
 namespace fusesim::sim {
-namespace {
 
-const std::vector<OptionSpec> kMergeOptions = {
-    {"o", true, "write the merged JSON to this file (atomically) instead of stdout"},
-    {"help", false, "this text"},
-};
-
-}  // namespace
+const CommandSpec& MergeSpec() {
+  static const CommandSpec kSpec = {
+      "merge",
+      "SHARD.json... [options]",
+      "combine the JSON of `explore --shard I/N` runs",
+      "",
+      {OutputOption("write the merged JSON to FILE (atomically) instead of stdout")},
+  };
+  return kSpec;
+}
 
 int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> a = args;
-  for (auto& x : a)
-    if (x == "-o") x = "--o";
-  auto parsed = ParseArgs(a, kMergeOptions);
-  if (!parsed.ok()) {
-    err << "fusesim merge: " << parsed.status().message() << "\n" << OptionsHelp(kMergeOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim merge SHARD.json... [-o FILE]\n" << OptionsHelp(kMergeOptions);
-    return kExitOk;
-  }
+  int exit = kExitOk;
+  auto parsed = ParseCommand(MergeSpec(), args, out, err, &exit);
+  if (!parsed) return exit;
   if (parsed->positional.empty()) {
     err << "fusesim merge: give the JSON files of `fusesim explore --shard I/N --format json`\n";
     return kExitBadInput;
@@ -54,7 +48,7 @@ int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "fusesim merge: " << merged.status().message() << "\n";
     return kExitBadInput;
   }
-  auto st = WriteFileAtomically(parsed->get("o", "-"), merged->dump(2) + "\n", out);
+  auto st = WriteFileAtomically(parsed->get("output", "-"), merged->dump(2) + "\n", out);
   if (!st.ok()) {
     err << "fusesim merge: " << st.message() << "\n";
     return kExitBadInput;

@@ -49,18 +49,6 @@
 namespace fusesim::sim {
 namespace {
 
-const std::vector<OptionSpec> kOracleOptions = {
-    {"format", true, "text (default) or json"},
-    {"settle-ms", true, "quiet time that ends an op (default 30)"},
-    {"watchdog-ms", true, "abort a scenario after this long (default 10000)"},
-    {"keep-going", false, "run every scenario (default: stop after the first that differs)"},
-    {"retries", true, "run a differing scenario again up to N times (default 0)"},
-    {"exact-forget", false, "compare FORGET and BATCH_FORGET exactly (default: as forget messages)"},
-    {"any-kernel", false, "run even if this machine is not Linux 6.18"},
-    {"gate-timeout-ms", true, "gated replay: how long a step may take (default 1000)"},
-    {"debug", false, "libfuse's debug output on stderr"},
-    {"help", false, "this text"},
-};
 
 constexpr char kForgets[] = "FORGET*";
 
@@ -284,31 +272,40 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
 
 }  // namespace
 
+const CommandSpec& OracleSpec() {
+  static const CommandSpec kSpec = {
+      "oracle",
+      "DIR|SCENARIO... [options]",
+      "compare the model with a real kernel on a real FUSE mount (root)",
+      "Runs each scenario on a real FUSE mount and compares every op's requests and\n"
+      "result with the model (lookup-create; sequential schedule, or the scenario's\n"
+      "replay schedule, followed through a gate in the server). Needs root and\n"
+      "/dev/fuse; scenarios it cannot reproduce are skipped with the reason.\n"
+      "See docs/fidelity.md.",
+      {
+          FormatOption({"text", "json"}, "text (default) or json"),
+          {"settle-ms", "MS", "quiet time that ends an op (default 30)"},
+          {"watchdog-ms", "MS", "abort a scenario after this long (default 10000)"},
+          {"keep-going", "", "run every scenario (default: stop after the first that differs)"},
+          {"retries", "N", "run a differing scenario again up to N times (default 0)"},
+          {"exact-forget", "", "compare FORGET and BATCH_FORGET exactly (default: as forget messages)"},
+          {"any-kernel", "", "run even if this machine is not Linux 6.18"},
+          {"gate-timeout-ms", "MS", "gated replay: how long a step may take (default 1000)"},
+          {"debug", "", "libfuse's debug output on stderr"},
+      },
+  };
+  return kSpec;
+}
+
 int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = ParseArgs(args, kOracleOptions);
-  if (!parsed.ok()) {
-    err << "fusesim oracle: " << parsed.status().message() << "\n" << OptionsHelp(kOracleOptions);
-    return kExitBadInput;
-  }
-  if (parsed->has("help")) {
-    out << "usage: fusesim oracle SCENARIO|DIR... [options]\n"
-           "Runs each scenario on a real FUSE mount and compares every op's requests and\n"
-           "result with the model (lookup-create; sequential schedule, or the scenario's\n"
-           "replay schedule, followed through a gate in the server). Needs root and\n"
-           "/dev/fuse; scenarios it cannot reproduce are skipped with the reason.\n"
-           "See docs/fidelity.md.\n"
-        << OptionsHelp(kOracleOptions);
-    return kExitOk;
-  }
+  int exit_code = kExitOk;
+  auto parsed = ParseCommand(OracleSpec(), args, out, err, &exit_code);
+  if (!parsed) return exit_code;
   if (parsed->positional.empty()) {
     err << "fusesim oracle: give scenario files or directories\n";
     return kExitBadInput;
   }
   const std::string format = parsed->get("format", "text");
-  if (format != "text" && format != "json") {
-    err << "fusesim oracle: --format must be text or json\n";
-    return kExitBadInput;
-  }
   oracle::OracleOptions opts;
   if (parsed->has("settle-ms") &&
       (!absl::SimpleAtoi(parsed->get("settle-ms"), &opts.settle_ms) || opts.settle_ms < 1 || opts.settle_ms > 10000)) {
@@ -374,7 +371,16 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<ScenarioOutcome> outcomes;
   int passed = 0, failed = 0, skipped = 0;
   bool bad_input = false, stopped = false;
+  // A signal between scenarios stops the run with a list of what was not
+  // run; during a real-kernel run the oracle's own handler unmounts and the
+  // process dies of the signal (the shell's status is then 128+signal too).
+  InterruptScope interrupt_scope;
+  std::vector<std::string> not_run;
   for (const std::string& f : files) {
+    if (Interrupted()) {
+      not_run.push_back(f);
+      continue;
+    }
     ScenarioOutcome o;
     o.file = f;
     o.name = f;
@@ -510,12 +516,18 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
     j["skipped"] = skipped;
     j["agreed_on_retry"] = agreed_on_retry;
     j["stopped_early"] = stopped;
+    j["interrupted"] = Interrupted();
+    j["not_run"] = not_run;
     out << j.dump(2) << "\n";
   } else {
     if (stopped) out << "stopped after the first failing scenario (--keep-going runs them all)\n";
     out << skipped << " skipped\n";
     if (agreed_on_retry > 0) out << agreed_on_retry << " agreed only on a retry (--retries)\n";
     out << passed << " passed, " << failed << " failed\n";
+  }
+  if (Interrupted()) {
+    (format == "json" ? err : out) << "interrupted: not run: " << absl::StrJoin(not_run, ", ") << "\n";
+    return InterruptedExit();
   }
   if (bad_input) return kExitBadInput;
   return failed > 0 ? kExitFailed : kExitOk;

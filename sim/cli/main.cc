@@ -1,4 +1,5 @@
 // fusesim: a deterministic simulator of the Linux FUSE protocol.
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -7,5 +8,13 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return fusesim::sim::RunCli(args, std::cout, std::cerr);
+  try {
+    return fusesim::sim::RunCli(args, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    // Bad input is reported as such where it is read; an exception that gets
+    // here is a fault of fusesim.
+    std::cout.flush();
+    std::cerr << "fusesim: internal error, please report: uncaught exception: " << e.what() << "\n";
+    return fusesim::sim::kExitInternal;
+  }
 }

@@ -113,17 +113,26 @@ Frame FrameFrom(const nlohmann::json& j) {
 // Follows frames[0..replay) and extends the path, for dpor and exhaustive.
 class DfsChooser : public Chooser {
  public:
-  DfsChooser(std::vector<Frame>* frames, size_t replay, const ExploreOptions& o,
-             const std::vector<int>* forced = nullptr)
-      : frames_(*frames), replay_(replay), o_(o), forced_(forced) {}
+  // `pruned` is set when the preemption bound excludes a choice; `resumed`
+  // when frames[0..replay) come from a --resume file rather than this run.
+  DfsChooser(std::vector<Frame>* frames, size_t replay, const ExploreOptions& o, bool* pruned,
+             const std::vector<int>* forced = nullptr, bool resumed = false)
+      : frames_(*frames), replay_(replay), o_(o), pruned_(*pruned), forced_(forced), resumed_(resumed) {}
 
   absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
                              const std::vector<Actor*>& actors) override {
     if (step > 0) frames_[step - 1].fp = actors[frames_[step - 1].chosen]->footprint;
     if (static_cast<size_t>(step) < replay_) {
       Frame& f = frames_[step];
-      if (f.enabled != enabled)
-        return absl::InternalError(absl::StrCat("internal bug: replay is not deterministic at step ", step + 1));
+      if (f.enabled != enabled) {
+        // A saved state of another scenario (or of this one before an edit)
+        // is bad input; the explorer's own prefixes must replay exactly.
+        if (resumed_)
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--resume: the saved state does not replay on this scenario (diverges at step ", step + 1,
+              "); was the scenario changed since the interrupted run?"));
+        return absl::InternalError(absl::StrCat("replay is not deterministic at step ", step + 1));
+      }
       return f.chosen;
     }
     Frame f;
@@ -132,7 +141,7 @@ class DfsChooser : public Chooser {
     if (forced_ != nullptr && static_cast<size_t>(step) < forced_->size()) {
       const int pick = (*forced_)[step];
       if (!Contains(enabled, pick))
-        return absl::InternalError(absl::StrCat("internal bug: shard prefix not runnable at step ", step + 1));
+        return absl::InternalError(absl::StrCat("shard prefix not runnable at step ", step + 1));
       f.chosen = pick;
       f.fixed = true;
       f.backtrack.push_back(pick);
@@ -165,8 +174,13 @@ class DfsChooser : public Chooser {
     if (pick < 0) return absl::CancelledError(kSleepBlocked);
     f.chosen = pick;
     if (o_.strategy == Strategy::kExhaustive) {
-      for (int c : enabled)
-        if (allowed(c)) f.backtrack.push_back(c);
+      for (int c : enabled) {
+        if (allowed(c)) {
+          f.backtrack.push_back(c);
+        } else if (o_.max_preemptions >= 0 && f.IsPreemption(c) && f.preemptions >= o_.max_preemptions) {
+          pruned_ = true;
+        }
+      }
     } else {
       f.backtrack.push_back(pick);
     }
@@ -187,7 +201,9 @@ class DfsChooser : public Chooser {
   std::vector<Frame>& frames_;
   size_t replay_;
   const ExploreOptions& o_;
+  bool& pruned_;
   const std::vector<int>* forced_;
+  bool resumed_;
   std::vector<std::pair<int, Footprint>> pending_;
 };
 
@@ -323,6 +339,7 @@ class Explorer {
   Explorer(const Scenario& s, model::Variant v, const ExploreOptions& o)
       : s_(s), v_(v), o_(o), start_(std::chrono::steady_clock::now()), last_progress_(start_) {
     result_.scenario = s.name;
+    result_.file = s.file;
     result_.variant = std::string(model::VariantName(v));
     result_.strategy = StrategyName(o.strategy);
     result_.max_preemptions = o.max_preemptions;
@@ -344,8 +361,16 @@ class Explorer {
         break;
     }
     if (!st.ok()) return st;
+    if (preemption_pruned_) Stop("max-preemptions");
     if (o_.shrink) {
       for (Finding& f : result_.findings) Shrink(f);
+    }
+    // The detail printed with a schedule is the one its replay gives (the
+    // first run that found the violation may name other threads or ops).
+    for (Finding& f : result_.findings) {
+      auto detail = ReplayDetail(f.schedule, f.invariant);
+      if (!detail.ok()) return detail.status();
+      f.detail = *detail;
     }
     for (Finding& f : result_.findings) f.preemptions = CountPreemptions(s_, v_, f.schedule);
     std::sort(result_.outcomes.begin(), result_.outcomes.end(),
@@ -451,7 +476,10 @@ class Explorer {
           Prefix q = p;
           const int last = p.steps.empty() ? -1 : p.steps.back();
           if (last >= 0 && c != last && Contains(enabled, last)) ++q.preemptions;
-          if (o_.max_preemptions >= 0 && q.preemptions > o_.max_preemptions) continue;
+          if (o_.max_preemptions >= 0 && q.preemptions > o_.max_preemptions) {
+            preemption_pruned_ = true;
+            continue;
+          }
           q.steps.push_back(c);
           next.push_back(std::move(q));
         }
@@ -467,10 +495,12 @@ class Explorer {
   absl::Status RunDfs(const std::vector<int>* forced = nullptr, int64_t prefix_index = -1) {
     std::vector<Frame> frames;
     size_t replay = 0;
+    bool resumed = false;
     if (resume_ != nullptr && resume_->contains("frames")) {
       for (const auto& f : (*resume_)["frames"]) frames.push_back(FrameFrom(f));
       replay = (*resume_)["replay"].get<size_t>();
       resume_ = nullptr;
+      resumed = true;
     }
     const int num_actors = static_cast<int>(ActorNames(s_).size());
     for (;;) {
@@ -483,7 +513,8 @@ class Explorer {
         result_.resume = st;
         return absl::OkStatus();
       }
-      DfsChooser chooser(&frames, replay, o_, forced);
+      DfsChooser chooser(&frames, replay, o_, &preemption_pruned_, forced, resumed);
+      resumed = false;
       ExecOptions eo = exec_;
       eo.record_footprints = o_.strategy == Strategy::kDpor;
       auto report = Execute(s_, v_, chooser, eo);
@@ -508,7 +539,10 @@ class Explorer {
           bool asleep = false;
           for (const auto& [q, fq] : f.sleep) asleep |= q == c;
           if (asleep) continue;
-          if (o_.max_preemptions >= 0 && f.IsPreemption(c) && f.preemptions >= o_.max_preemptions) continue;
+          if (o_.max_preemptions >= 0 && f.IsPreemption(c) && f.preemptions >= o_.max_preemptions) {
+            preemption_pruned_ = true;
+            continue;
+          }
           if (next < 0 || c < next) next = c;
         }
         if (next >= 0) {
@@ -530,7 +564,7 @@ class Explorer {
     {
       SequentialChooser seq;
       auto r = Execute(s_, v_, seq, exec_);
-      if (!r.ok()) return r.status();
+      if (!r.ok()) return absl::InternalError(absl::StrCat("the sequential run failed: ", r.status().message()));
       expected = static_cast<int64_t>(r->steps.size());
     }
     const int num_actors = static_cast<int>(ActorNames(s_).size());
@@ -552,11 +586,28 @@ class Explorer {
         PctChooser c(seed, num_actors, o_.depth, expected);
         r = Execute(s_, v_, c, exec_);
       }
-      if (!r.ok()) return r.status();
+      if (!r.ok()) return absl::InternalError(absl::StrCat("a sampled schedule failed: ", r.status().message()));
       Record(*r);
     }
     result_.complete = false;  // sampling never proves coverage
     return absl::OkStatus();
+  }
+
+  // The detail of `invariant` in the replay of `schedule` (then
+  // sequential); an error if the replay does not break it: the explorer
+  // found it there, so the replay is not deterministic (a fault of the tool).
+  absl::StatusOr<std::string> ReplayDetail(const std::vector<std::string>& schedule, const std::string& invariant) {
+    auto idx = ScheduleIndices(s_, schedule);
+    if (!idx.ok()) return absl::InternalError(absl::StrCat("a found schedule does not parse: ", idx.status().message()));
+    ReplayChooser c(*idx);
+    auto r = Execute(s_, v_, c, exec_);
+    if (!r.ok())
+      return absl::InternalError(absl::StrCat("the schedule '", ScheduleToken(schedule), "' found for ", invariant,
+                                              " does not replay: ", r.status().message()));
+    for (const auto& viol : r->violations)
+      if (viol.invariant == invariant) return viol.detail;
+    return absl::InternalError(absl::StrCat("replay is not deterministic: the schedule '", ScheduleToken(schedule),
+                                            "' found for ", invariant, " does not break it when replayed"));
   }
 
   bool Reproduces(const std::vector<std::string>& prefix, const std::string& invariant) {
@@ -602,6 +653,7 @@ class Explorer {
   ExecOptions exec_;
   ExploreResult result_;
   std::map<std::string, size_t> index_;
+  bool preemption_pruned_ = false;  // the preemption bound excluded a choice
   std::chrono::steady_clock::time_point start_, last_progress_;
 };
 
@@ -824,6 +876,13 @@ absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered
     m["max_schedules"] = (*r)["max_schedules"];
     m["complete"] = (*r)["complete"];
     m["bounds_hit"] = (*r)["bounds_hit"];
+    // A preemption bound that cut the first part cut the whole.
+    for (const auto& b : (*p)["bounds_hit"]) {
+      if (b != "max-preemptions" || std::find(m["bounds_hit"].begin(), m["bounds_hit"].end(), b) != m["bounds_hit"].end())
+        continue;
+      m["bounds_hit"].push_back(b);
+      m["complete"] = false;
+    }
     if (r->contains("shard")) {
       m["shard"] = (*r)["shard"];
       m["prefixes"] = (*r)["prefixes"];
@@ -838,10 +897,33 @@ absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered
   return all;
 }
 
+std::string IncompleteReason(const ExploreResult& r) {
+  if (r.complete) return "";
+  std::vector<std::string> why;
+  for (const std::string& b : r.bounds_hit) {
+    if (b == "max-steps") continue;  // a livelock outcome, not a cut
+    if (b == "max-schedules") {
+      why.push_back(absl::StrCat("max-schedules ", r.max_schedules, " reached"));
+    } else if (b == "max-preemptions") {
+      why.push_back(absl::StrCat("preemption bound ", r.max_preemptions, " excluded schedules"));
+    } else {
+      why.push_back(b);
+    }
+  }
+  if (why.empty()) return absl::StrCat(r.strategy, " sampling does not prove coverage");
+  return absl::StrJoin(why, ", ");
+}
+
+bool CutByBound(const ExploreResult& r) {
+  for (const std::string& b : r.bounds_hit)
+    if (b == "max-schedules" || b == "max-preemptions" || b == "time-budget") return true;
+  return false;
+}
+
 std::string ExploreToText(const ExploreResult& r) {
   std::string s = absl::StrFormat("%s [%s] %s: %d schedules%s, %d outcomes%s\n", r.scenario, r.variant, r.strategy,
                                   r.schedules, r.sleep_blocked ? absl::StrFormat(" (+%d redundant cut)", r.sleep_blocked) : "",
-                                  r.outcomes.size(), r.complete ? "" : absl::StrCat(" (incomplete: ", absl::StrJoin(r.bounds_hit, ", "), ")"));
+                                  r.outcomes.size(), r.complete ? "" : absl::StrCat(" (incomplete: ", IncompleteReason(r), ")"));
   for (size_t i = 0; i < r.outcomes.size(); ++i) {
     const Outcome& o = r.outcomes[i];
     std::vector<std::string> reqs, res;
@@ -854,8 +936,9 @@ std::string ExploreToText(const ExploreResult& r) {
                           o.report.deadlock ? " | DEADLOCK" : "");
   }
   for (const Finding& f : r.findings) {
-    absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run SCENARIO --variant %s --schedule '%s'\n",
-                          f.invariant, f.detail, r.variant, ScheduleToken(f.schedule));
+    absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run %s --variants %s --schedule %s\n",
+                          f.invariant, f.detail, r.file.empty() ? std::string("SCENARIO") : ShellQuote(r.file), r.variant,
+                          ShellQuote(ScheduleToken(f.schedule), /*always=*/true));
   }
   return s;
 }

@@ -79,6 +79,8 @@ struct Finding {
 
 struct ExploreResult {
   std::string scenario, variant, strategy;
+  std::string file;             // the scenario's path, for replay lines ("" for a
+                                // scenario parsed from text); not in the JSON
   int64_t schedules = 0;        // complete schedules explored
   int64_t sleep_blocked = 0;    // dpor: redundant prefixes abandoned
   bool complete = true;         // the space was covered within the bounds
@@ -115,6 +117,13 @@ absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohma
 absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
                                                          const nlohmann::ordered_json& rest);
 std::string ExploreToText(const ExploreResult& r);
+// Why an exploration is incomplete, for people ("max-schedules 100 reached,
+// preemption bound 2 excluded schedules", "interrupted", "random sampling
+// does not prove coverage"); "" when complete.
+std::string IncompleteReason(const ExploreResult& r);
+// Whether a budget or bound (max-schedules, max-preemptions, time-budget)
+// stopped the exploration short of the whole space.
+bool CutByBound(const ExploreResult& r);
 
 }  // namespace fusesim::sim
 

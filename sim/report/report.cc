@@ -1,5 +1,8 @@
 #include "sim/report/report.h"
 
+#include <string_view>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -21,6 +24,24 @@ std::string ScheduleToken(const std::vector<std::string>& schedule) {
   }
   return absl::StrJoin(parts, ",");
 }
+
+std::string ShellQuote(const std::string& text, bool always) {
+  bool plain = !text.empty() && !always;
+  for (char c : text)
+    plain = plain && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) != std::string_view::npos);
+  if (plain) return text;
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += "'";
+  return out;
+}
+
 
 namespace {
 
@@ -74,8 +95,10 @@ nlohmann::ordered_json ReportToJson(const RunReport& r) {
   j["step_limit"] = r.step_limit;
   if (!r.trace.empty()) {
     j["trace"] = nlohmann::ordered_json::array();
-    for (const auto& t : r.trace) {
+    for (size_t i = 0; i < r.trace.size(); ++i) {
+      const model::TraceEvent& t = r.trace[i];
       nlohmann::ordered_json e;
+      if (i < r.trace_steps.size()) e["step"] = r.trace_steps[i];
       e["actor"] = t.actor >= 0 ? r.actor_names[t.actor] : "";
       e["kind"] = t.kind;
       e["text"] = t.text;

@@ -51,6 +51,9 @@ struct RunReport {
   // Model inconsistencies found with ExecOptions::check_consistency.
   std::vector<std::string> internal_errors;
   std::vector<model::TraceEvent> trace;  // with ExecOptions::trace
+  // trace_steps[i]: the step (1-based, as in schedule tokens) during which
+  // trace[i] happened; 0 before the first step (threads starting).
+  std::vector<int> trace_steps;
 };
 
 // "ok+created" / "ok+existing" for successful opens, else the result.
@@ -62,6 +65,10 @@ nlohmann::ordered_json ReportToJson(const RunReport& r);
 std::string ReportToText(const RunReport& r);
 // The schedule as a compact token: "t1*3,t2,bg:m0".
 std::string ScheduleToken(const std::vector<std::string>& schedule);
+// `text` as one word for a POSIX shell: unchanged if it has only characters
+// that need no quoting (letters, digits, and @%+=:,./_-) and `always` is
+// false, else in single quotes (a ' inside as '\'').
+std::string ShellQuote(const std::string& text, bool always = false);
 
 }  // namespace fusesim::sim
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
 namespace fusesim::sim {
@@ -54,9 +55,24 @@ std::string TraceToMermaid(const Scenario& s, const RunReport& r) {
 }
 
 std::string TraceToText(const RunReport& r) {
-  std::string out = absl::StrFormat("%s [%s] schedule %s\n", r.scenario, r.variant, ScheduleToken(r.schedule()));
-  for (const model::TraceEvent& e : r.trace)
-    absl::StrAppendFormat(&out, "%-10s %-9s %s\n", e.actor >= 0 ? r.actor_names[e.actor] : "-", e.kind, e.text);
+  const std::vector<std::string> schedule = r.schedule();
+  std::string out = absl::StrFormat("%s [%s] schedule %s\n", r.scenario, r.variant, ScheduleToken(schedule));
+  // The token's runs as step ranges: "b*17,a*13" is steps 1-17 b, 18-30 a.
+  std::vector<std::string> ranges;
+  for (size_t i = 0; i < schedule.size();) {
+    size_t j = i;
+    while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
+    ranges.push_back(j - i == 1 ? absl::StrCat(i + 1, " ", schedule[i])
+                                : absl::StrCat(i + 1, "-", j, " ", schedule[i]));
+    i = j;
+  }
+  absl::StrAppendFormat(&out, "steps: %s (step 0: threads starting)\n", ranges.empty() ? "none" : absl::StrJoin(ranges, ", "));
+  absl::StrAppendFormat(&out, "%5s %-10s %-9s %s\n", "step", "actor", "kind", "event");
+  for (size_t i = 0; i < r.trace.size(); ++i) {
+    const model::TraceEvent& e = r.trace[i];
+    const int step = i < r.trace_steps.size() ? r.trace_steps[i] : 0;
+    absl::StrAppendFormat(&out, "%5d %-10s %-9s %s\n", step, e.actor >= 0 ? r.actor_names[e.actor] : "-", e.kind, e.text);
+  }
   return out;
 }
 

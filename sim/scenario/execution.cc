@@ -50,6 +50,25 @@ namespace {
 
 std::string Describe(const OpSpec& op) { return DescribeOp(op); }
 
+// Notes how long the trace is when each step is chosen, so that every trace
+// event can be given the step it happened in (RunReport::trace_steps).
+class StepMarker : public Chooser {
+ public:
+  StepMarker(Chooser& inner, const std::vector<model::TraceEvent>& trace, std::vector<size_t>* starts)
+      : inner_(inner), trace_(trace), starts_(*starts) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override {
+    starts_.push_back(trace_.size());
+    return inner_.Choose(step, enabled, last, actors);
+  }
+  void Finish(int steps, const std::vector<Actor*>& actors) override { inner_.Finish(steps, actors); }
+
+ private:
+  Chooser& inner_;
+  const std::vector<model::TraceEvent>& trace_;
+  std::vector<size_t>& starts_;
+};
+
 class Execution {
  public:
   Execution(const Scenario& s, model::Variant v, const ExecOptions& opts)
@@ -121,7 +140,8 @@ class Execution {
           internal_errors_.push_back(absl::StrCat("after step ", step, ": ", e));
       };
     }
-    auto loop = RunLoop(actors, chooser, MaxSteps(), observer, hook);
+    StepMarker marker(chooser, w_.trace, &step_starts_);
+    auto loop = RunLoop(actors, opts_.trace ? static_cast<Chooser&>(marker) : chooser, MaxSteps(), observer, hook);
     if (!loop.ok()) return loop.status();
     return Finish(*loop);
   }
@@ -368,7 +388,14 @@ class Execution {
     r.spurious_dir_changed = w_.spurious_dir_changed;
     r.violations = w_.violations;
     r.step_limit = loop.step_limit;
-    if (opts_.trace) r.trace = w_.trace;
+    if (opts_.trace) {
+      r.trace = w_.trace;
+      // Event i happened in the last step chosen while the trace had at
+      // most i events (1-based); 0: before the first step.
+      for (size_t i = 0; i < r.trace.size(); ++i)
+        r.trace_steps.push_back(static_cast<int>(
+            std::upper_bound(step_starts_.begin(), step_starts_.end(), i) - step_starts_.begin()));
+    }
     r.internal_errors = internal_errors_;
     return r;
   }
@@ -378,6 +405,7 @@ class Execution {
   model::World w_;
   std::vector<std::unique_ptr<Actor>> actors_;
   std::vector<std::string> internal_errors_;
+  std::vector<size_t> step_starts_;  // trace length when each step was chosen
 };
 
 }  // namespace
