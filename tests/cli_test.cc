@@ -25,6 +25,7 @@ namespace fusesim::sim {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -967,6 +968,11 @@ TEST(Cli, BinaryExploreInterruptedBySigintExits130AndSaysWhatIsMissing) {
   EXPECT_THAT(out_text, HasSubstr("interrupted: the result is partial"));
   EXPECT_THAT(out_text, Not(HasSubstr("expectations: ok")));
   EXPECT_THAT(out_text, Not(HasSubstr("[atomic-create]")));
+  // The progress line it waited for names the variant, the rate, what was
+  // found and the bounds.
+  EXPECT_THAT(r.err, ContainsRegex("explore \\[lookup-create\\] [0-9,]+ schedules \\([0-9.,]+/s\\), [0-9,]+ outcomes, "
+                                   "0 violations, [0-9.,]+ s elapsed; bounds: 1,000,000,000 schedules, no preemption bound"))
+      << r.err;
 }
 
 // The same in JSON with -o: the partial result is written, says complete:

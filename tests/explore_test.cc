@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -157,6 +158,33 @@ TEST(Explore, MaxSchedulesIsReportedAsABound) {
   EXPECT_FALSE(r->complete);
   EXPECT_EQ(r->schedules, 10);
   EXPECT_EQ(r->bounds_hit, std::vector<std::string>{"max-schedules"});
+}
+
+// Progress reports count on from a resumed run's schedules and carry the
+// outcomes, violations and bounds so far.
+TEST(Explore, ProgressContinuesTheResumedCountAndNamesTheBounds) {
+  auto s = Load(kLitmus[0]);
+  ExploreOptions o;
+  o.strategy = Strategy::kExhaustive;
+  o.max_preemptions = 2;
+  o.progress_interval_s = 0;  // every 64 schedules
+  o.progress_offset = 1000;
+  std::vector<ExploreProgress> seen;
+  o.progress = [&seen](const ExploreProgress& p) { seen.push_back(p); };
+  auto r = Explore(*s, model::Variant::kLookupCreate, o);
+  ASSERT_TRUE(r.ok());
+  if (r->schedules < 64) GTEST_SKIP() << "too small a space for a progress report";
+  ASSERT_FALSE(seen.empty());
+  int64_t last = 1000;
+  for (const ExploreProgress& p : seen) {
+    EXPECT_GE(p.schedules, last);
+    EXPECT_LE(p.schedules, 1000 + r->schedules);
+    EXPECT_LE(p.outcomes, static_cast<int64_t>(r->outcomes.size()));
+    EXPECT_EQ(p.max_preemptions, 2);
+    EXPECT_EQ(p.max_schedules, o.max_schedules);
+    last = p.schedules;
+  }
+  EXPECT_GE(seen.back().outcomes, 1);
 }
 
 TEST(Explore, PreemptionBoundShrinksTheSpace) {

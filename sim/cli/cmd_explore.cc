@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
+#include "sim/report/chart.h"
 #include "sim/engine/explore.h"
 #include "sim/scenario/expect.h"
 #include "sim/scenario/scenario_loader.h"
@@ -49,6 +50,18 @@ const CommandSpec& ExploreSpec() {
 namespace {
 
 constexpr int64_t kNoMax = std::numeric_limits<int64_t>::max();
+
+// "explore [atomic-create] 12,345 schedules (2,100/s), 7 outcomes, 1 violation,
+// 6 s elapsed; bounds: 100,000 schedules, no preemption bound".
+std::string ProgressLine(const std::string& variant, const ExploreProgress& p) {
+  auto count = [](int64_t n) { return FormatSignificant(static_cast<double>(n), 19); };
+  return absl::StrFormat("explore [%s] %s schedules (%s/s), %s outcomes, %s %s, %s s elapsed; bounds: %s schedules, %s",
+                         variant, count(p.schedules), FormatSignificant(p.schedules_per_s, 3), count(p.outcomes),
+                         count(p.violations), p.violations == 1 ? "violation" : "violations",
+                         FormatSignificant(p.elapsed_s, 3), count(p.max_schedules),
+                         p.max_preemptions < 0 ? std::string("no preemption bound")
+                                               : absl::StrCat("at most ", p.max_preemptions, " preemptions"));
+}
 
 }  // namespace
 
@@ -118,9 +131,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   InterruptScope interrupt_scope;
   o.interrupted = InterruptFlag();
-  o.progress = [&err](int64_t schedules, int64_t violations) {
-    err << absl::StrFormat("explore: %d schedules, %d violations so far\n", schedules, violations);
-  };
+  std::string progress_variant;
+  o.progress = [&err, &progress_variant](const ExploreProgress& p) { err << ProgressLine(progress_variant, p) << "\n"; };
   nlohmann::ordered_json partial;
   if (parsed->has("resume")) {
     std::ifstream in(parsed->get("resume"), std::ios::binary);
@@ -149,6 +161,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::vector<std::string> not_finished;  // variants a bound or a signal cut
   size_t explored = 0;                    // variants[0..explored) have a result
   for (model::Variant var : *variants) {
+    progress_variant = std::string(model::VariantName(var));
+    o.progress_offset = 0;
     // The variant's saved state, when resuming.
     nlohmann::json state;
     const nlohmann::ordered_json* saved = nullptr;
@@ -162,6 +176,7 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         }
         state = nlohmann::json::parse((*saved)["resume"].dump());
         o.resume = &state;
+        o.progress_offset = saved->value("schedules", int64_t{0});
       } else {
         // Finished in the saved run (or not in it): explored afresh, and not
         // merged with the saved counts, which would count it twice.

@@ -390,9 +390,18 @@ class Explorer {
       auto now = std::chrono::steady_clock::now();
       if (o_.time_budget_s > 0 && std::chrono::duration<double>(now - start_).count() > o_.time_budget_s)
         return Stop("time-budget");
-      if (o_.progress && now - last_progress_ > std::chrono::seconds(1)) {
+      if (o_.progress && std::chrono::duration<double>(now - last_progress_).count() >= o_.progress_interval_s) {
         last_progress_ = now;
-        o_.progress(result_.schedules, static_cast<int64_t>(result_.findings.size()));
+        ExploreProgress p;
+        p.schedules = o_.progress_offset + result_.schedules;
+        p.outcomes = static_cast<int64_t>(result_.outcomes.size());
+        p.violations = static_cast<int64_t>(result_.findings.size());
+        p.sleep_blocked = result_.sleep_blocked;
+        p.elapsed_s = std::chrono::duration<double>(now - start_).count();
+        p.schedules_per_s = p.elapsed_s > 0 ? static_cast<double>(result_.schedules) / p.elapsed_s : 0;
+        p.max_preemptions = o_.max_preemptions;
+        p.max_schedules = o_.max_schedules;
+        o_.progress(p);
       }
     }
     return true;

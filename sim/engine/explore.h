@@ -40,6 +40,20 @@ enum class Strategy { kDpor, kExhaustive, kRandom, kPct };
 absl::StatusOr<Strategy> ParseStrategy(const std::string& s);
 std::string StrategyName(Strategy s);
 
+// What a progress line shows: the counts so far (continuing a resumed run's)
+// and the bounds in force. Elapsed time is wall clock and appears only here,
+// never in results.
+struct ExploreProgress {
+  int64_t schedules = 0;        // including those of the run being resumed
+  int64_t outcomes = 0;         // distinct outcomes in this run
+  int64_t violations = 0;       // distinct broken invariants so far
+  int64_t sleep_blocked = 0;    // dpor
+  double elapsed_s = 0;         // since this run started
+  double schedules_per_s = 0;   // this run's rate
+  int max_preemptions = -1;     // the bound in force (-1: none)
+  int64_t max_schedules = 0;
+};
+
 struct ExploreOptions {
   Strategy strategy = Strategy::kDpor;
   int max_preemptions = -1;      // -1: unbounded
@@ -59,8 +73,12 @@ struct ExploreOptions {
   // Continue an interrupted exploration from its "resume" state (the JSON
   // ExploreToJson wrote when a bound or a signal stopped it).
   const nlohmann::json* resume = nullptr;
-  // Called about once a second with (schedules, violations so far).
-  std::function<void(int64_t, int64_t)> progress;
+  // Called every progress_interval_s seconds (checked every 64 schedules).
+  std::function<void(const ExploreProgress&)> progress;
+  double progress_interval_s = 1;
+  // Schedules explored before this run (the resumed run's), added to the
+  // progress count.
+  int64_t progress_offset = 0;
 };
 
 struct Outcome {
