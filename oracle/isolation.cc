@@ -162,6 +162,16 @@ void UnwatchConnection(const std::string& id) {
   (void)!write(g_reaper_fd, msg.data(), msg.size());
 }
 
+MachineLock::MachineLock(bool exclusive) : fd_(open(kMachineLockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0666)) {
+  if (fd_ < 0) return;  // then unprotected, as before
+  while (flock(fd_, exclusive ? LOCK_EX : LOCK_SH) != 0 && errno == EINTR) {
+  }
+}
+
+MachineLock::~MachineLock() {
+  if (fd_ >= 0) close(fd_);
+}
+
 absl::Status EnterPrivateMountNamespace() {
   if (unshare(CLONE_NEWNS) != 0)
     return absl::UnavailableError(absl::StrCat("unshare(CLONE_NEWNS): ", strerror(errno)));

@@ -29,6 +29,25 @@
 
 namespace fusesim::oracle {
 
+// Oracle runs on one machine disturb each other: writing
+// /proc/sys/vm/drop_caches (the drop_caches op) evicts every mount's
+// dentries, so another run's kernel sends FORGETs its model does not. Each
+// scenario run holds this machine-wide flock: shared, or exclusive when the
+// scenario drops caches. Released when the object dies (or the process).
+class MachineLock {
+ public:
+  explicit MachineLock(bool exclusive);
+  ~MachineLock();
+  MachineLock(const MachineLock&) = delete;
+  MachineLock& operator=(const MachineLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// The lock's file (not below kTempPrefix: CleanStaleRuns leaves it alone).
+inline constexpr char kMachineLockPath[] = "/tmp/fusesim-oracle.lock";
+
 // The prefix of the oracle's temporary directories.
 inline constexpr char kTempPrefix[] = "/tmp/fusesim-oracle-";
 

@@ -774,6 +774,11 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
         return absl::InvalidArgumentError("the op order is not a permutation of the scenario's ops");
   }
   std::lock_guard<std::mutex> run_lock(g_run_mutex);
+  // Other oracle runs on this machine must not drop caches under this one
+  // (oracle/isolation.h), nor this one under theirs.
+  bool drops_caches = false;
+  for (size_t g = 0; g < s.ops.size(); ++g) drops_caches |= s.op(static_cast<int>(g)).kind == OpKind::kDropCaches;
+  MachineLock machine_lock(drops_caches);
 
   OracleResult res;
   res.kernel_release = KernelRelease();

@@ -12,9 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -91,6 +93,23 @@ TEST(OracleIsolation, ALiveRunsDirectoryIsKept) {
   close(fd);
   CleanStaleRuns();
   EXPECT_FALSE(std::filesystem::exists(dir)) << "once the lock is free the directory is stale";
+}
+
+// Runs share the machine lock; a run that drops caches waits for the others
+// and keeps them out.
+TEST(OracleIsolation, DropCachesRunsExcludeTheOthers) {
+  auto shared = std::make_unique<MachineLock>(false);
+  { MachineLock another_shared(false); }  // shared with shared: no wait
+  std::atomic<bool> got{false};
+  std::thread dropper([&got] {
+    MachineLock exclusive(true);
+    got = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(got.load()) << "an exclusive holder ran beside a shared one";
+  shared.reset();
+  dropper.join();
+  EXPECT_TRUE(got.load());
 }
 
 }  // namespace
