@@ -74,20 +74,27 @@ Request NameRequest(Opcode op, NodeId parent, NameId name, uint32_t flags = 0) {
   return r;
 }
 
-// create_new_entry(): MKNOD/MKDIR reply -> inode, d_drop + d_splice_alias.
-sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry) {
+// create_new_entry(): MKNOD/MKDIR/SYMLINK/LINK reply -> inode, d_drop +
+// d_splice_alias. `proto` carries the request's own arguments (SYMLINK's
+// target, LINK's old nodeid); `want_symlink` is the S_IFMT check.
+sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
+                                const Request* proto = nullptr, bool want_symlink = false) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const NameId name = k.dentry(entry).name;
-  Reply r = co_await FuseSimpleRequest(k, NameRequest(op, dirnode, name));
+  Request req = proto != nullptr ? *proto : Request{};
+  req.opcode = op;
+  req.nodeid = dirnode;
+  req.name = name;
+  Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) {
     if (r.err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
     co_return r.err;
   }
   const bool want_dir = op == Opcode::kMkdir;
-  if (r.nodeid == 0 || r.nodeid == kRootNodeId || r.is_dir != want_dir) {
+  if (r.nodeid == 0 || r.nodeid == kRootNodeId || r.is_dir != want_dir || r.is_symlink != want_symlink) {
     co_return Err::kEIO;  // the forget is freed, not sent: the lookup count leaks
   }
-  InodeId ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us));
+  InodeId ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
   k.m.dcache.d_drop(entry, k.a);
   DentryId alias;
   k.m.dcache.d_splice_alias(ino, entry, &alias, k.a);  // never hashed after d_drop
@@ -403,7 +410,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   }
   if (ret == Err::kENOMEM || ret == Err::kEINTR) co_return Revalidate{-1, ret};
   // fuse_stale_inode(): the same nodeid with another type is invalid too.
-  if (ret != Err::kOk || r.is_dir != inode.is_dir) co_return Revalidate{0};
+  if (ret != Err::kOk || r.is_dir != inode.is_dir || r.is_symlink != inode.is_symlink) co_return Revalidate{0};
   RefreshAttrs(k, ino, r);
   SetEntryTimeout(k, entry, r.entry_valid_us);
   co_return Revalidate{1};
@@ -426,7 +433,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   }
   InodeId ino = kNoInode;
   if (r.nodeid != 0)
-    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us));
+    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
   DentryId alias;
   if (!k.m.dcache.d_splice_alias(ino, entry, &alias, k.a)) {
     co_await Bug(k, "bug:d_splice_alias-hashed",
@@ -568,6 +575,72 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId ino) {
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) co_return r.err;
   RefreshAttrs(k, ino, r);
+  co_return Err::kOk;
+}
+
+sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target,
+                            bool target_abs) {
+  Request req;
+  req.link = target;
+  req.link_abs = target_abs;
+  co_return co_await create_new_entry(k, Opcode::kSymlink, dir, entry, &req, /*want_symlink=*/true);
+}
+
+sim::Task<Err> fuse_link(Kctx& k, InodeId inode, InodeId newdir, DentryId newent) {
+  if (k.m.conn.no_link) co_return Err::kEPERM;
+  Request req;
+  req.oldnodeid = k.inode(inode).nodeid;
+  Err err = co_await create_new_entry(k, Opcode::kLink, newdir, newent, &req, k.inode(inode).is_symlink);
+  // On success fuse_update_ctime_in_cache(): the reply's attributes stand
+  // (fuse_iget() refreshed them); only EINTR invalidates them.
+  if (err == Err::kEINTR) k.inode(inode).inval_perm = k.inode(inode).inval_other = true;
+  if (err == Err::kENOSYS) {
+    k.m.conn.no_link = true;
+    err = Err::kEPERM;
+  }
+  co_return err;
+}
+
+sim::Task<Err> fuse_get_link(Kctx& k, InodeId inode, std::vector<NameId>* target, bool* target_abs) {
+  if (k.inode(inode).bad) co_return Err::kEIO;
+  const bool cache = k.m.config.cache_symlinks;
+  if (!cache || !k.inode(inode).link_cached) {
+    Request req;
+    req.opcode = Opcode::kReadlink;
+    req.nodeid = k.inode(inode).nodeid;
+    Reply r = co_await FuseSimpleRequest(k, req);
+    Inode& i = k.inode(inode);
+    i.inval_other = true;  // fuse_invalidate_atime()
+    if (r.err != Err::kOk) co_return r.err;
+    i.link = r.link;
+    i.link_abs = r.link_abs;
+    i.link_cached = cache;  // page_get_link_raw(): kept in the page cache
+  }
+  *target = k.inode(inode).link;
+  *target_abs = k.inode(inode).link_abs;
+  co_return Err::kOk;
+}
+
+sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mode, uint64_t size) {
+  const InodeId ino = k.dentry(entry).inode;
+  Request req;
+  req.opcode = Opcode::kSetattr;
+  req.nodeid = k.inode(ino).nodeid;
+  req.valid = valid;
+  req.mode = mode;
+  req.size = size;
+  Reply r = co_await FuseSimpleRequest(k, req);
+  if (r.err != Err::kOk) {
+    if (r.err == Err::kEINTR) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+    co_return r.err;
+  }
+  if (r.is_dir != k.inode(ino).is_dir || r.is_symlink != k.inode(ino).is_symlink) {
+    k.inode(ino).bad = true;  // fuse_make_bad(): the file type changed
+    co_return Err::kEIO;
+  }
+  RefreshAttrs(k, ino, r);  // fuse_change_attributes_common()
+  // "Directory mode changed, may need to revalidate access"
+  if (k.inode(ino).is_dir && (valid & kFattrMode) != 0) k.dentry(entry).time = 0;
   co_return Err::kOk;
 }
 

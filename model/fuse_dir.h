@@ -12,6 +12,7 @@
 #define FUSESIM_MODEL_FUSE_DIR_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "model/dcache.h"
 #include "model/errno.h"
@@ -74,6 +75,19 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId inode);
 // The security.capability check of a truncating open (GETXATTR), until the
 // server answers ENOSYS.
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId inode);
+
+// fuse_symlink(): SYMLINK through create_new_entry().
+sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target,
+                            bool target_abs);
+// fuse_link(): LINK through create_new_entry(); ENOSYS sets no_link and
+// every later link(2) answers EPERM without a request.
+sim::Task<Err> fuse_link(Kctx& k, InodeId inode, InodeId newdir, DentryId newent);
+// fuse_get_link(): READLINK (fuse_readlink_folio(), which invalidates the
+// link's atime), or the page cache with cache_symlinks once read.
+sim::Task<Err> fuse_get_link(Kctx& k, InodeId inode, std::vector<NameId>* target, bool* target_abs);
+// fuse_setattr() -> fuse_do_setattr(): SETATTR; the reply's attributes
+// stand for attr_valid; a directory's mode change expires its dentry.
+sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mode, uint64_t size);
 
 // fuse_dir_changed(): invalidates the directory's attributes.
 void fuse_dir_changed(Kctx& k, InodeId dir);

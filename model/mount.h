@@ -25,6 +25,7 @@ struct MountConfig {
   KernelVersion kernel = KernelVersion::k6_18;
   bool parallel_dirops = false;      // FUSE_PARALLEL_DIROPS negotiated
   bool default_permissions = false;  // -o default_permissions
+  bool cache_symlinks = false;       // FUSE_CACHE_SYMLINKS negotiated
 };
 
 // struct fuse_conn's "the server does not implement X" bits.
@@ -37,6 +38,7 @@ struct ConnFlags {
   bool no_opendir = false;
   bool no_flush = false;
   bool no_getxattr = false;
+  bool no_link = false;
 };
 
 struct Mount {

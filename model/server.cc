@@ -43,6 +43,7 @@ NodeId Server::NewNode(NodeId parent, NameId name, bool is_dir) {
   n.exists = true;
   n.is_dir = is_dir;
   n.linked = true;
+  n.mode = is_dir ? 0755 : 0644;
   n.parent = parent;
   n.name = name;
   n.nlookup.assign(num_mounts_, 0);
@@ -126,8 +127,91 @@ void Server::Unlink(NodeId parent, NameId name) {
   auto it = nodes_[parent].children.find(name);
   NodeId id = it->second;
   nodes_[parent].children.erase(it);
-  nodes_[id].linked = false;
+  Node& n = nodes_[id];
+  if (n.links > 0) n.links--;
+  if (n.links > 0) {
+    // Another hard link remains; keep a name that still exists for PathOf.
+    if (n.parent == parent && n.name == name) {
+      for (NodeId p = 1; p < nodes_.size(); ++p) {
+        if (!nodes_[p].exists || !nodes_[p].is_dir) continue;
+        for (const auto& [cn, cid] : nodes_[p].children) {
+          if (cid == id) {
+            n.parent = p;
+            n.name = cn;
+          }
+        }
+      }
+    }
+    return;
+  }
+  n.linked = false;
   MaybeFree(id);
+}
+
+uint32_t Server::Nlink(const Node& n) {
+  if (!n.linked) return 0;
+  return n.is_dir ? 2 : n.links;
+}
+
+Err Server::AddLink(NodeId parent, NameId name, NodeId target) {
+  Node& n = nodes_[target];
+  if (!n.linked) return Err::kENOENT;
+  if (n.is_dir) return Err::kEPERM;
+  n.links++;
+  nodes_[parent].children[name] = target;
+  return Err::kOk;
+}
+
+Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+  Reply r;
+  const Node* parent = Find(req.nodeid);
+  if (parent == nullptr || !parent->linked) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!parent->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  if (Lookup(req.nodeid, req.name) != nullptr) {
+    r.err = Err::kEEXIST;
+    return r;
+  }
+  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  NodeId id = NewNode(req.nodeid, req.name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].link = req.link;
+  nodes_[id].link_abs = req.link_abs;
+  nodes_[id].mode = 0777;
+  actor.Touch(NodeKey(id), true);
+  r = Entry(id, mount, t, actor);
+  r.changed_dir = true;
+  return r;
+}
+
+Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+  Reply r;
+  const Node* parent = Find(req.nodeid);
+  const Node* old = Find(req.oldnodeid);
+  if (parent == nullptr || !parent->linked || old == nullptr) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!parent->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  if (Lookup(req.nodeid, req.name) != nullptr) {
+    r.err = Err::kEEXIST;
+    return r;
+  }
+  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  actor.Touch(NodeKey(req.oldnodeid), true);
+  r.err = AddLink(req.nodeid, req.name, req.oldnodeid);
+  if (r.err != Err::kOk) return r;
+  r = Entry(req.oldnodeid, mount, t, actor);
+  r.changed_dir = true;
+  return r;
 }
 
 uint64_t Server::OpenHandleFor(int mount, NodeId node, int actor) {
@@ -145,7 +229,8 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& ac
   Reply r;
   r.nodeid = id;
   r.is_dir = n.is_dir;
-  r.nlink = n.is_dir ? 2 : 1;
+  r.is_symlink = n.is_symlink;
+  r.nlink = Nlink(n);
   r.entry_valid_us = t.entry_us;
   r.attr_valid_us = t.attr_us;
   return r;
@@ -367,17 +452,44 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
     }
     case Opcode::kGetattr:
     case Opcode::kSetattr: {
+      Node* n = req.nodeid < nodes_.size() && nodes_[req.nodeid].exists ? &nodes_[req.nodeid] : nullptr;
+      if (n == nullptr) {
+        r.err = Err::kENOENT;
+        return r;
+      }
+      if (req.opcode == Opcode::kSetattr) {
+        actor.Touch(NodeKey(req.nodeid), true);
+        if ((req.valid & kFattrMode) != 0) n->mode = req.mode & 07777;
+      }
+      r.nodeid = req.nodeid;
+      r.is_dir = n->is_dir;
+      r.is_symlink = n->is_symlink;
+      r.nlink = Nlink(*n);
+      r.attr_valid_us = t.attr_us;
+      return r;
+    }
+    case Opcode::kSymlink:
+      return Symlink(req, mount, t, actor);
+    case Opcode::kLink:
+      return Link(req, mount, t, actor);
+    case Opcode::kReadlink: {
       const Node* n = Find(req.nodeid);
       if (n == nullptr) {
         r.err = Err::kENOENT;
         return r;
       }
-      r.nodeid = req.nodeid;
-      r.is_dir = n->is_dir;
-      r.nlink = n->linked ? (n->is_dir ? 2 : 1) : 0;
-      r.attr_valid_us = t.attr_us;
+      if (!n->is_symlink) {
+        r.err = Err::kEINVAL;
+        return r;
+      }
+      r.link = n->link;
+      r.link_abs = n->link_abs;
       return r;
     }
+    case Opcode::kReaddir:
+    case Opcode::kReaddirplus:
+      r.err = Err::kENOSYS;
+      return r;
     case Opcode::kGetxattr:
       r.err = config_.xattr ? Err::kENODATA : Err::kENOSYS;
       return r;
@@ -468,6 +580,43 @@ Err Server::RemoteRmdir(const std::vector<NameId>& path) {
   if (!n->is_dir) return Err::kENOTDIR;
   if (!n->children.empty()) return Err::kENOTEMPTY;
   Unlink(parent, name);
+  return Err::kOk;
+}
+
+Err Server::RemoteSymlink(const std::vector<NameId>& path, const std::vector<NameId>& target,
+                          bool target_abs) {
+  std::vector<NameId> pp;
+  NameId name;
+  if (!SplitLast(path, &pp, &name)) return Err::kEEXIST;
+  NodeId parent = Resolve(pp);
+  if (parent == 0) return Err::kENOENT;
+  if (!nodes_[parent].is_dir) return Err::kENOTDIR;
+  if (Lookup(parent, name) != nullptr) return Err::kEEXIST;
+  NodeId id = NewNode(parent, name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].link = target;
+  nodes_[id].link_abs = target_abs;
+  nodes_[id].mode = 0777;
+  return Err::kOk;
+}
+
+Err Server::RemoteLink(const std::vector<NameId>& from, const std::vector<NameId>& to) {
+  std::vector<NameId> tp;
+  NameId tname;
+  NodeId src = Resolve(from);
+  if (src == 0) return Err::kENOENT;
+  if (!SplitLast(to, &tp, &tname)) return Err::kEEXIST;
+  NodeId tdir = Resolve(tp);
+  if (tdir == 0) return Err::kENOENT;
+  if (!nodes_[tdir].is_dir) return Err::kENOTDIR;
+  if (Lookup(tdir, tname) != nullptr) return Err::kEEXIST;
+  return AddLink(tdir, tname, src);
+}
+
+Err Server::RemoteChmod(const std::vector<NameId>& path, uint32_t mode) {
+  NodeId id = Resolve(path);
+  if (id == 0) return Err::kENOENT;
+  nodes_[id].mode = mode & 07777;
   return Err::kOk;
 }
 

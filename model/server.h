@@ -63,6 +63,11 @@ class Server {
     bool exists = false;  // false once freed
     bool is_dir = false;
     bool linked = false;
+    bool is_symlink = false;
+    std::vector<NameId> link;  // a symlink's target
+    bool link_abs = false;
+    uint32_t links = 1;        // names pointing at it (hard links)
+    uint32_t mode = 0;         // permission bits, as chmod left them
     NodeId parent = 0;
     NameId name = -1;
     absl::flat_hash_map<NameId, NodeId> children;
@@ -93,6 +98,9 @@ class Server {
   Err RemoteUnlink(const std::vector<NameId>& path);
   Err RemoteRmdir(const std::vector<NameId>& path);
   Err RemoteRename(const std::vector<NameId>& from, const std::vector<NameId>& to);
+  Err RemoteSymlink(const std::vector<NameId>& path, const std::vector<NameId>& target, bool target_abs);
+  Err RemoteLink(const std::vector<NameId>& from, const std::vector<NameId>& to);
+  Err RemoteChmod(const std::vector<NameId>& path, uint32_t mode);
 
   // Resolves a path in the server's namespace; 0 if absent.
   NodeId Resolve(const std::vector<NameId>& path) const;
@@ -115,6 +123,10 @@ class Server {
   Reply CreateLike(const Request& req, int mount, const MountTimeouts& t,
                    sim::Actor& actor);
   Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
+  Reply Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Reply Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Err AddLink(NodeId parent, NameId name, NodeId target);
+  static uint32_t Nlink(const Node& n);
   static uint64_t EntryKey(NodeId parent, NameId name);
   static uint64_t NodeKey(NodeId id);
   static uint64_t CountKey(NodeId id, int mount);

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "model/opcode.h"
 
 namespace fusesim::oracle {
@@ -319,6 +320,7 @@ uint64_t Namespace::NewNode(uint64_t parent, const std::string& name, bool is_di
   n.exists = true;
   n.is_dir = is_dir;
   n.linked = true;
+  n.mode = is_dir ? 0755 : 0644;
   n.parent = parent;
   n.name = name;
   n.nlookup.assign(num_mounts_, 0);
@@ -410,7 +412,25 @@ void Namespace::Unlink(uint64_t parent, const std::string& name) {
   auto it = nodes_[parent].children.find(name);
   const uint64_t id = it->second;
   nodes_[parent].children.erase(it);
-  nodes_[id].linked = false;
+  Node& n = nodes_[id];
+  if (n.links > 0) n.links--;
+  if (n.links > 0) {
+    // Another hard link remains; keep a name that still exists for PathOf
+    // (as model::Server::Unlink).
+    if (n.parent == parent && n.name == name) {
+      for (uint64_t p = 1; p < nodes_.size(); ++p) {
+        if (!nodes_[p].exists || !nodes_[p].is_dir) continue;
+        for (const auto& [cn, cid] : nodes_[p].children) {
+          if (cid == id) {
+            n.parent = p;
+            n.name = cn;
+          }
+        }
+      }
+    }
+    return;
+  }
+  n.linked = false;
   MaybeFree(id);
 }
 
@@ -420,6 +440,9 @@ void Namespace::FillEntry(int mount, uint64_t id, EntryOut* out, bool count) {
   out->ino = id;
   out->is_dir = n.is_dir;
   out->linked = n.linked;
+  out->is_symlink = n.is_symlink;
+  out->nlink = !n.linked ? 0 : n.is_dir ? 2 : n.links;
+  out->mode = n.mode;
 }
 
 int Namespace::Lookup(int mount, uint64_t parent, const std::string& name, EntryOut* out) {
@@ -541,9 +564,59 @@ int Namespace::Attr(const char* opcode, uint64_t ino, EntryOut* out) {
   if (int e = Check(opcode, ino, nullptr)) return e;
   const Node* n = Find(ino);
   if (n == nullptr) return ENOENT;
-  out->ino = ino;
-  out->is_dir = n->is_dir;
-  out->linked = n->linked;
+  FillEntry(0, ino, out, false);
+  return 0;
+}
+
+int Namespace::Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("SETATTR", ino, nullptr)) return e;
+  Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  if (set_mode) n->mode = mode & 07777;
+  FillEntry(0, ino, out, false);
+  return 0;
+}
+
+int Namespace::Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target,
+                       EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("SYMLINK", parent, &name)) return e;
+  const Node* p = Find(parent);
+  if (p == nullptr || !p->linked) return ENOENT;
+  if (!p->is_dir) return ENOTDIR;
+  if (Child(parent, name) != 0) return EEXIST;
+  const uint64_t id = NewNode(parent, name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].target = target;
+  nodes_[id].mode = 0777;
+  FillEntry(mount, id, out, true);
+  out->created = true;
+  return 0;
+}
+
+int Namespace::Link(int mount, uint64_t ino, uint64_t newparent, const std::string& newname, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("LINK", newparent, &newname)) return e;
+  const Node* p = Find(newparent);
+  Node* n = Find(ino);
+  if (p == nullptr || !p->linked || n == nullptr || !n->linked) return ENOENT;
+  if (!p->is_dir) return ENOTDIR;
+  if (n->is_dir) return EPERM;
+  if (Child(newparent, newname) != 0) return EEXIST;
+  n->links++;
+  nodes_[newparent].children[newname] = ino;
+  FillEntry(mount, ino, out, true);
+  return 0;
+}
+
+int Namespace::Readlink(uint64_t ino, std::string* target) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("READLINK", ino, nullptr)) return e;
+  const Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  if (!n->is_symlink) return EINVAL;
+  *target = n->target;
   return 0;
 }
 
@@ -642,6 +715,48 @@ int Namespace::RemoteRmdir(const std::vector<std::string>& path) {
   return 0;
 }
 
+int Namespace::RemoteSymlink(const std::vector<std::string>& path, const std::string& target) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> pp;
+  std::string name;
+  if (!SplitLast(path, &pp, &name)) return EEXIST;
+  const uint64_t parent = ResolveLocked(pp);
+  if (parent == 0) return ENOENT;
+  if (!nodes_[parent].is_dir) return ENOTDIR;
+  if (Child(parent, name) != 0) return EEXIST;
+  const uint64_t id = NewNode(parent, name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].target = target;
+  nodes_[id].mode = 0777;
+  return 0;
+}
+
+int Namespace::RemoteLink(const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> tp;
+  std::string tname;
+  const uint64_t src = ResolveLocked(from);
+  if (src == 0) return ENOENT;
+  if (!SplitLast(to, &tp, &tname)) return EEXIST;
+  const uint64_t tdir = ResolveLocked(tp);
+  if (tdir == 0) return ENOENT;
+  if (!nodes_[tdir].is_dir) return ENOTDIR;
+  if (Child(tdir, tname) != 0) return EEXIST;
+  if (!nodes_[src].linked) return ENOENT;
+  if (nodes_[src].is_dir) return EPERM;
+  nodes_[src].links++;
+  nodes_[tdir].children[tname] = src;
+  return 0;
+}
+
+int Namespace::RemoteChmod(const std::vector<std::string>& path, uint32_t mode) {
+  std::lock_guard<std::mutex> l(mu_);
+  const uint64_t id = ResolveLocked(path);
+  if (id == 0) return ENOENT;
+  nodes_[id].mode = mode & 07777;
+  return 0;
+}
+
 int Namespace::RemoteRename(const std::vector<std::string>& from, const std::vector<std::string>& to) {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::string> fp, tp;
@@ -671,11 +786,11 @@ FuseServer* Enter(fuse_req_t req) {
 
 double Seconds(sim::Clock us) { return static_cast<double>(us) / 1e6; }
 
-void FillStat(uint64_t ino, bool is_dir, bool linked, struct stat* st) {
+void FillStat(const EntryOut& o, struct stat* st) {
   std::memset(st, 0, sizeof(*st));
-  st->st_ino = ino;
-  st->st_mode = is_dir ? (S_IFDIR | 0755) : (S_IFREG | 0644);
-  st->st_nlink = linked ? (is_dir ? 2 : 1) : 0;
+  st->st_ino = o.ino;
+  st->st_mode = (o.is_dir ? S_IFDIR : o.is_symlink ? S_IFLNK : S_IFREG) | o.mode;
+  st->st_nlink = o.nlink;
   st->st_uid = 0;
   st->st_gid = 0;
   st->st_blksize = 4096;
@@ -688,7 +803,7 @@ fuse_entry_param Entry(FuseServer* s, const EntryOut& o) {
   std::memset(&e, 0, sizeof(e));
   e.ino = o.ino;
   e.generation = 0;
-  FillStat(o.ino, o.is_dir, o.linked, &e.attr);
+  FillStat(o, &e.attr);
   e.attr_timeout = Seconds(s->options().timeouts.attr_us);
   e.entry_timeout = Seconds(s->options().timeouts.entry_us);
   return e;
@@ -741,15 +856,57 @@ void AttrReply(fuse_req_t req, fuse_ino_t ino, const char* opcode) {
   const int err = s->ns().Attr(opcode, ino, &o);
   if (err != 0) return ReplyErr(s, req, err);
   struct stat st;
-  FillStat(o.ino, o.is_dir, o.linked, &st);
+  FillStat(o, &st);
   Note(s, "ok");
   fuse_reply_attr(req, &st, Seconds(s->options().timeouts.attr_us));
 }
 
 void OpGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info*) { AttrReply(req, ino, "GETATTR"); }
 
-void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, struct fuse_file_info*) {
-  AttrReply(req, ino, "SETATTR");
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, struct fuse_file_info*) {
+  FuseServer* s = Enter(req);
+  EntryOut o;
+  const bool set_mode = (to_set & FUSE_SET_ATTR_MODE) != 0;
+  const int err = s->ns().Setattr(ino, set_mode, set_mode ? attr->st_mode : 0, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  struct stat st;
+  FillStat(o, &st);
+  Note(s, "ok");
+  fuse_reply_attr(req, &st, Seconds(s->options().timeouts.attr_us));
+}
+
+void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  FuseServer* s = Enter(req);
+  EntryOut o;
+  const int err = s->ns().Symlink(s->mount_index(), parent, name, link, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  ReplyEntry(s, req, o);
+}
+
+void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  FuseServer* s = Enter(req);
+  EntryOut o;
+  const int err = s->ns().Link(s->mount_index(), ino, newparent, newname, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  ReplyEntry(s, req, o);
+}
+
+void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
+  FuseServer* s = Enter(req);
+  std::string target;
+  const int err = s->ns().Readlink(ino, &target);
+  if (err != 0) return ReplyErr(s, req, err);
+  Note(s, absl::StrCat("\"", target, "\""));
+  // An absolute target means the mount's root (the scenario's paths are all
+  // inside the mount, as if the process were chrooted there): this mount's
+  // mountpoint goes in front. Crossing into the mount sends nothing.
+  if (!target.empty() && target[0] == '/') target = s->mountpoint() + target;
+  fuse_reply_readlink(req, target.c_str());
+}
+
+void OpInit(void* userdata, struct fuse_conn_info* conn) {
+  auto* s = static_cast<FuseServer*>(userdata);
+  if (s->options().cache_symlinks) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 }
 
 void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t) {
@@ -949,6 +1106,26 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
       return absl::StrCat("ino=", h.nodeid, " name=", Str(body, n, 8));
     case 26:  // INIT
       return "";
+    case 6: {  // SYMLINK: name, then the target
+      const std::string name = Str(body, n, 0);
+      return absl::StrCat("parent=", h.nodeid, " name=", name, " target=", Str(body, n, name.size() + 1));
+    }
+    case 13: {  // LINK
+      uint64_t oldnodeid = 0;
+      Get(body, n, 0, &oldnodeid);
+      return absl::StrCat("ino=", oldnodeid, " newparent=", h.nodeid, " newname=", Str(body, n, 8));
+    }
+    case 4: {  // SETATTR: valid, padding, fh, size, ... mode at 68
+      uint32_t valid = 0, mode = 0;
+      uint64_t size = 0;
+      Get(body, n, 0, &valid);
+      Get(body, n, 16, &size);
+      Get(body, n, 68, &mode);
+      std::string s = absl::StrCat("ino=", h.nodeid, " valid=0x", absl::Hex(valid));
+      if (valid & 1) absl::StrAppend(&s, " mode=0", absl::StrFormat("%o", mode & 07777));
+      if (valid & 8) absl::StrAppend(&s, " size=", size);
+      return s;
+    }
   }
   return absl::StrCat("ino=", h.nodeid);
 }
@@ -1050,6 +1227,10 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     o.flush = OpFlush;
     o.release = OpRelease;
     o.releasedir = OpReleasedir;
+    o.symlink = OpSymlink;
+    o.link = OpLink;
+    o.readlink = OpReadlink;
+    o.init = OpInit;
     return o;
   }();
   struct fuse_lowlevel_ops ops = kOps;

@@ -169,6 +169,9 @@ struct EntryOut {
   bool linked = true;
   uint64_t fh = 0;
   bool created = false;
+  bool is_symlink = false;
+  uint32_t nlink = 1;  // st_nlink (hard links; 2 for a directory, 0 once unlinked)
+  uint32_t mode = 0644;
 };
 
 class Namespace {
@@ -184,6 +187,9 @@ class Namespace {
   int RemoteUnlink(const std::vector<std::string>& path);
   int RemoteRmdir(const std::vector<std::string>& path);
   int RemoteRename(const std::vector<std::string>& from, const std::vector<std::string>& to);
+  int RemoteSymlink(const std::vector<std::string>& path, const std::string& target);
+  int RemoteLink(const std::vector<std::string>& from, const std::vector<std::string>& to);
+  int RemoteChmod(const std::vector<std::string>& path, uint32_t mode);
 
   // Request handling (errno values; 0 = success). `opcode` is the fusesim
   // name, for ENOSYS and error rules.
@@ -197,6 +203,11 @@ class Namespace {
   int Attr(const char* opcode, uint64_t ino, EntryOut* out);
   int Release(const char* opcode, uint64_t ino, uint64_t fh);
   int Simple(const char* opcode, uint64_t ino);  // FLUSH: only ENOSYS/errors
+  int Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target, EntryOut* out);
+  int Link(int mount, uint64_t ino, uint64_t newparent, const std::string& newname, EntryOut* out);
+  int Readlink(uint64_t ino, std::string* target);
+  // SETATTR: FUSE_SET_ATTR_MODE changes the mode; then the attributes.
+  int Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out);
   int Getxattr(uint64_t ino);
   void Forget(int mount, uint64_t ino, uint64_t nlookup);
 
@@ -211,6 +222,10 @@ class Namespace {
     bool exists = false;
     bool is_dir = false;
     bool linked = false;
+    bool is_symlink = false;
+    std::string target;  // a symlink's
+    uint32_t links = 1;  // names pointing at it
+    uint32_t mode = 0644;
     uint64_t parent = 0;
     std::string name;
     std::map<std::string, uint64_t> children;
@@ -244,6 +259,7 @@ struct MountOptions {
   // Patch FUSE_PARALLEL_DIROPS into the INIT reply (libfuse < 3.17.1 never
   // passes it although it is in `want`).
   bool parallel_dirops = false;
+  bool cache_symlinks = false;  // FUSE_CAP_CACHE_SYMLINKS in the INIT reply
   bool debug = false;  // libfuse's own log to stderr
   // Gated replay: a multi-threaded loop (a request held at the gate must not
   // stop the others from being read), and a getxattr handler so that every

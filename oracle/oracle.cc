@@ -125,12 +125,15 @@ int OpenFlags(uint32_t f) {
   if (f & model::kOExcl) out |= O_EXCL;
   if (f & model::kOTrunc) out |= O_TRUNC;
   if (f & model::kODirectory) out |= O_DIRECTORY;
+  if (f & model::kONofollow) out |= O_NOFOLLOW;
+  if (f & model::kOAppend) out |= O_APPEND;
   return out | O_CLOEXEC;
 }
 
 bool IsServerSide(OpKind k) {
   return k == OpKind::kServerCreate || k == OpKind::kServerUnlink || k == OpKind::kServerMkdir ||
-         k == OpKind::kServerRmdir || k == OpKind::kServerRename || k == OpKind::kServerSleep;
+         k == OpKind::kServerRmdir || k == OpKind::kServerRename || k == OpKind::kServerSleep ||
+         k == OpKind::kServerSymlink || k == OpKind::kServerLink || k == OpKind::kServerChmod;
 }
 
 int DropCaches() {
@@ -172,6 +175,27 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
       return absl::UnimplementedError(
           "random/pct/explore schedule: no single schedule to follow; races cannot be forced on a real "
           "kernel beyond a replay schedule");
+  }
+  // `..` of the root is the root in the model (the process as if chrooted
+  // into the mount); on the real mount it would leave the file system.
+  for (const auto& t : s.threads) {
+    if (t.server_side) continue;
+    for (const auto& op : t.ops) {
+      for (const std::vector<model::NameId>* ids : {&op.path_ids, &op.to_ids}) {
+        int depth = 0;
+        for (model::NameId id : *ids) {
+          const std::string& n = s.names.Name(id);
+          if (n == "..") {
+            if (depth == 0)
+              return absl::UnimplementedError(absl::StrCat(op.label, ": its path climbs above the mount's root with ..,"
+                                                           " which leaves the mount on a real kernel"));
+            --depth;
+          } else if (n != ".") {
+            ++depth;
+          }
+        }
+      }
+    }
   }
   uint64_t sleep_us = 0;
   for (const auto& t : s.threads)
@@ -386,9 +410,29 @@ struct Runner {
       }
       case OpKind::kStat: {
         struct stat st;
-        if (stat(path.c_str(), &st) != 0) err = errno;
+        if ((op.nofollow ? lstat(path.c_str(), &st) : stat(path.c_str(), &st)) != 0) err = errno;
         break;
       }
+      case OpKind::kSymlink:
+        if (symlink(op.target.c_str(), path.c_str()) != 0) err = errno;
+        break;
+      case OpKind::kReadlink: {
+        char buf[4096];
+        if (readlink(path.c_str(), buf, sizeof(buf)) < 0) err = errno;
+        break;
+      }
+      case OpKind::kLink:
+        if (link(path.c_str(), (mp + op.to).c_str()) != 0) err = errno;
+        break;
+      case OpKind::kChmod:
+        if (chmod(path.c_str(), op.mode) != 0) err = errno;
+        break;
+      case OpKind::kTruncate:
+        if (truncate(path.c_str(), static_cast<off_t>(op.size)) != 0) err = errno;
+        break;
+      case OpKind::kServerSymlink: err = ns.RemoteSymlink(Names(s, op.path_ids), op.target); break;
+      case OpKind::kServerLink: err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids)); break;
+      case OpKind::kServerChmod: err = ns.RemoteChmod(Names(s, op.path_ids), op.mode); break;
       case OpKind::kUnlink:
         if (unlink(path.c_str()) != 0) err = errno;
         break;
@@ -799,6 +843,7 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     mo.timeouts = s.mounts[m].timeouts;
     mo.default_permissions = s.mounts[m].default_permissions;
     mo.parallel_dirops = s.mounts[m].parallel_dirops;
+    mo.cache_symlinks = s.mounts[m].cache_symlinks;
     mo.debug = o.debug;
     mo.gated = gated;
     auto server = std::make_unique<FuseServer>(ns, log, static_cast<int>(m), mo);

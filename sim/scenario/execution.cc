@@ -29,7 +29,15 @@ std::string DescribeOp(const OpSpec& op) {
   switch (op.kind) {
     case OpKind::kOpen: return absl::StrCat("open ", op.path, " ", op.flags_text);
     case OpKind::kClose: return absl::StrCat("close ", op.fd);
-    case OpKind::kStat: return absl::StrCat("stat ", op.path);
+    case OpKind::kStat: return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
+    case OpKind::kSymlink: return absl::StrCat("symlink ", op.target, " ", op.path);
+    case OpKind::kReadlink: return absl::StrCat("readlink ", op.path);
+    case OpKind::kLink: return absl::StrCat("link ", op.path, " ", op.to);
+    case OpKind::kChmod: return absl::StrFormat("chmod %s 0%o", op.path, op.mode);
+    case OpKind::kTruncate: return absl::StrCat("truncate ", op.path, " ", op.size);
+    case OpKind::kServerSymlink: return absl::StrCat("server symlink ", op.target, " ", op.path);
+    case OpKind::kServerLink: return absl::StrCat("server link ", op.path, " ", op.to);
+    case OpKind::kServerChmod: return absl::StrFormat("server chmod %s 0%o", op.path, op.mode);
     case OpKind::kUnlink: return absl::StrCat("unlink ", op.path);
     case OpKind::kMkdir: return absl::StrCat("mkdir ", op.path);
     case OpKind::kRmdir: return absl::StrCat("rmdir ", op.path);
@@ -176,7 +184,19 @@ class Execution {
           }
           break;
         }
-        case OpKind::kStat: err = co_await model::SysStat(k, op.path_ids); break;
+        case OpKind::kStat: err = co_await model::SysStat(k, op.path_ids, !op.nofollow); break;
+        case OpKind::kSymlink:
+          err = co_await model::SysSymlink(k, op.target_ids, op.target_abs, op.path_ids);
+          break;
+        case OpKind::kReadlink: err = co_await model::SysReadlink(k, op.path_ids); break;
+        case OpKind::kLink: err = co_await model::SysLink(k, op.path_ids, op.to_ids); break;
+        case OpKind::kChmod: err = co_await model::SysChmod(k, op.path_ids, op.mode); break;
+        case OpKind::kTruncate: err = co_await model::SysTruncate(k, op.path_ids, op.size); break;
+        case OpKind::kServerSymlink:
+          err = ServerOp(a, op, w_.server.RemoteSymlink(op.path_ids, op.target_ids, op.target_abs));
+          break;
+        case OpKind::kServerLink: err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids)); break;
+        case OpKind::kServerChmod: err = ServerOp(a, op, w_.server.RemoteChmod(op.path_ids, op.mode)); break;
         case OpKind::kUnlink: err = co_await model::SysUnlink(k, op.path_ids); break;
         case OpKind::kMkdir: err = co_await model::SysMkdir(k, op.path_ids); break;
         case OpKind::kRmdir: err = co_await model::SysRmdir(k, op.path_ids); break;
@@ -259,7 +279,9 @@ class Execution {
     if (rec.err == Err::kENOENT && !op.path_ids.empty()) {
       std::vector<model::NameId> parent(op.path_ids.begin(), op.path_ids.end() - 1);
       const model::Server::Node* pn = w_.server.Find(w_.server.Resolve(parent));
-      if (pn != nullptr && pn->is_dir) {
+      // A (dangling) symlink sends the create elsewhere: not this directory.
+      const model::Server::Node* last = w_.server.Find(w_.server.Resolve(op.path_ids));
+      if (pn != nullptr && pn->is_dir && (last == nullptr || !last->is_symlink)) {
         w_.AddViolation("posix-errno",
                         absl::StrFormat("%s: open(%s, O_CREAT) failed with ENOENT although the directory exists",
                                         rec.label, op.path),
