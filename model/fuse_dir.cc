@@ -394,7 +394,15 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   if (ino != kNoInode && k.inode(ino).bad) co_return Revalidate{0};
   unsigned forcing = kLookupExcl | kLookupReval;
   if (RevalidatesRenameTarget(k.m.config.kernel)) forcing |= kLookupRenameTarget;
-  if (!Expired(de.time, k.now()) && (flags & forcing) == 0) co_return Revalidate{1};
+  if (!Expired(de.time, k.now()) && (flags & forcing) == 0) {
+    // An entry READDIRPLUS made, used: the directory is being walked
+    // entry by entry (ls -l), so its next listing should be READDIRPLUS.
+    if (ino != kNoInode && k.inode(ino).init_rdplus) {
+      k.inode(ino).init_rdplus = false;
+      fuse_advise_use_readdirplus(k, k.dentry(de.parent).inode);
+    }
+    co_return Revalidate{1};
+  }
   if (ino == kNoInode) co_return Revalidate{0};  // "For negative dentries, always do a fresh lookup"
   const NodeId parent = k.nodeid_of(de.parent);
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, parent, de.name));
@@ -432,8 +440,10 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     co_return LookupResult{r.err == Err::kOk ? Err::kEIO : r.err};
   }
   InodeId ino = kNoInode;
-  if (r.nodeid != 0)
+  if (r.nodeid != 0) {
     ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
+    fuse_advise_use_readdirplus(k, dir);
+  }
   DentryId alias;
   if (!k.m.dcache.d_splice_alias(ino, entry, &alias, k.a)) {
     co_await Bug(k, "bug:d_splice_alias-hashed",
@@ -642,6 +652,130 @@ sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mo
   // "Directory mode changed, may need to revalidate access"
   if (k.inode(ino).is_dir && (valid & kFattrMode) != 0) k.dentry(entry).time = 0;
   co_return Err::kOk;
+}
+
+void fuse_advise_use_readdirplus(Kctx& k, InodeId dir) {
+  if (dir != kNoInode) k.inode(dir).advise_rdplus = true;
+}
+
+namespace {
+
+// fuse_use_readdirplus()
+bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
+  switch (k.m.config.readdirplus) {
+    case ReaddirPlus::kOff:
+      return false;
+    case ReaddirPlus::kOn:
+      return true;
+    case ReaddirPlus::kAuto:
+      break;
+  }
+  Inode& i = k.inode(dir);
+  if (i.advise_rdplus) {  // test_and_clear_bit(FUSE_I_ADVISE_RDPLUS)
+    i.advise_rdplus = false;
+    return true;
+  }
+  return pos == 0;
+}
+
+// fuse_direntplus_link(): a READDIRPLUS entry becomes a positive dentry
+// with the entry timeout (or refreshes the one there), taking the lookup
+// count the server gave; . and .. and nodeid 0 are skipped.
+sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r) {
+  if (de.nodeid == 0 || de.dots != 0) co_return Err::kOk;
+  if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
+  Dcache& dc = k.m.dcache;
+  DentryId d = dc.d_lookup(parent, de.name, k.a);
+  InodeId ino = kNoInode;
+  for (;;) {
+    if (d == kNoDentry) {  // retry:
+      Dcache::Parallel p = dc.d_alloc_parallel(parent, de.name, k.a);
+      d = p.dentry;
+      if (p.kind == Dcache::Parallel::kInLookupOther) {
+        co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
+        if (!dc.d_wait_lookup_matches(d, parent, de.name)) {
+          dc.dput(d, k.op);
+          d = kNoDentry;
+          continue;
+        }
+      }
+    }
+    if (!dc.d_in_lookup(d)) {
+      ino = dc.at(d).inode;
+      if (ino != kNoInode && k.inode(ino).nodeid != de.nodeid) ino = kNoInode;
+      if (ino == kNoInode || k.inode(ino).is_dir != de.is_dir || k.inode(ino).is_symlink != de.is_symlink) {
+        if (ino != kNoInode) k.inode(ino).bad = true;  // fuse_stale_inode(): fuse_make_bad()
+        dc.d_invalidate(d, k.a, k.op);
+        dc.dput(d, k.op);
+        d = kNoDentry;
+        continue;
+      }
+      if (k.inode(ino).bad) {
+        dc.dput(d, k.op);
+        k.m.inodes.QueueForget(de.nodeid, 1, k.op, k.now());  // fuse_force_forget()
+        co_return Err::kEIO;
+      }
+      Inode& i = k.inode(ino);
+      i.nlookup++;
+      i.attr_time = ValidUntil(k.now(), r.attr_valid_us);  // fuse_change_attributes()
+      i.inval_perm = i.inval_other = false;
+      i.nlink = de.nlink;
+    } else {
+      ino = k.m.inodes.Iget(de.nodeid, de.is_dir, de.nlink, ValidUntil(k.now(), r.attr_valid_us), de.is_symlink);
+      DentryId alias;
+      dc.d_splice_alias(ino, d, &alias, k.a);
+      dc.d_lookup_done(d, k.a);
+      if (alias != kNoDentry) {
+        dc.dput(d, k.op);
+        d = alias;
+      }
+    }
+    break;
+  }
+  if (k.m.config.readdirplus == ReaddirPlus::kAuto) k.inode(ino).init_rdplus = true;
+  SetEntryTimeout(k, d, r.entry_valid_us);
+  TraceDentry(k, d, "fuse_direntplus_link");
+  dc.dput(d, k.op);
+  co_return Err::kOk;
+}
+
+}  // namespace
+
+sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
+  *emitted = 0;
+  const InodeId dir = file.inode;
+  if (k.inode(dir).bad) co_return Err::kEIO;
+  const bool plus = fuse_use_readdirplus(k, dir, *pos);
+  const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
+  if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
+  Request req;
+  req.opcode = plus ? Opcode::kReaddirplus : Opcode::kReaddir;
+  req.nodeid = k.inode(dir).nodeid;
+  req.fh = file.fh;
+  req.offset = *pos;
+  req.size = kReaddirBufBytes;
+  Reply r = co_await FuseSimpleRequest(k, req);
+  if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+  if (r.err == Err::kOk) {
+    // parse_dirfile()/parse_dirplusfile(): entries go to the caller's buffer
+    // while they fit (filldir64()); READDIRPLUS links every entry anyway.
+    uint64_t left = kGetdentsBufBytes;
+    bool over = false;
+    for (const Dirent& de : r.dirents) {
+      const uint64_t reclen = (19 + de.namelen + 1 + 7) & ~uint64_t{7};
+      if (!over) {
+        over = reclen > left;
+        if (!over) {
+          left -= reclen;
+          *pos = de.off;
+          ++*emitted;
+        }
+      }
+      if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r);
+    }
+  }
+  k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
+  co_return r.err;
 }
 
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId ino) {

@@ -89,6 +89,18 @@ sim::Task<Err> fuse_get_link(Kctx& k, InodeId inode, std::vector<NameId>* target
 // stand for attr_valid; a directory's mode change expires its dentry.
 sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mode, uint64_t size);
 
+// The buffer glibc's readdir() passes to getdents64() (32 KiB for FUSE's
+// st_blksize of 4096), and so the size of each READDIR request
+// (clamp(ctx->count, PAGE_SIZE, max_pages << PAGE_SHIFT)).
+inline constexpr uint64_t kGetdentsBufBytes = 32768;
+inline constexpr uint64_t kReaddirBufBytes = 32768;
+// fuse_readdir() -> fuse_readdir_uncached(): one getdents64(): READDIR or
+// READDIRPLUS (fuse_use_readdirplus()) from *pos; *emitted entries reached
+// the caller (0 at the end of the directory).
+sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted);
+// fuse_advise_use_readdirplus(): sets FUSE_I_ADVISE_RDPLUS on dir.
+void fuse_advise_use_readdirplus(Kctx& k, InodeId dir);
+
 // fuse_dir_changed(): invalidates the directory's attributes.
 void fuse_dir_changed(Kctx& k, InodeId dir);
 // fuse_invalidate_entry(): d_invalidate() + entry time 0.

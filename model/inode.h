@@ -37,6 +37,8 @@ struct Inode {
   bool inval_other = false;     // fi->inval_mask has other STATX bits
   bool bad = false;             // fuse_make_bad()
   bool evicted = false;
+  bool advise_rdplus = false;  // FUSE_I_ADVISE_RDPLUS (directories)
+  bool init_rdplus = false;    // FUSE_I_INIT_RDPLUS: made by READDIRPLUS
   // cache_symlinks: the target is in the page cache (page_get_link_raw()).
   bool link_cached = false;
   std::vector<NameId> link;

@@ -19,6 +19,10 @@
 
 namespace fusesim::model {
 
+// How the kernel lists directories: READDIR only, READDIRPLUS with the
+// FUSE_READDIRPLUS_AUTO heuristics, or READDIRPLUS always.
+enum class ReaddirPlus : uint8_t { kOff, kAuto, kOn };
+
 struct MountConfig {
   std::string name = "m0";
   MountTimeouts timeouts;
@@ -26,6 +30,7 @@ struct MountConfig {
   bool parallel_dirops = false;      // FUSE_PARALLEL_DIROPS negotiated
   bool default_permissions = false;  // -o default_permissions
   bool cache_symlinks = false;       // FUSE_CACHE_SYMLINKS negotiated
+  ReaddirPlus readdirplus = ReaddirPlus::kOff;
 };
 
 // struct fuse_conn's "the server does not implement X" bits.

@@ -767,6 +767,31 @@ sim::Task<Err> SysTruncate(Kctx& k, const std::vector<NameId>& path, uint64_t si
   co_return e;
 }
 
+sim::Task<Err> SysReaddir(Kctx& k, const std::vector<NameId>& path) {
+  File f;
+  // glibc opendir(): open(O_RDONLY|O_DIRECTORY|O_NONBLOCK|O_CLOEXEC), then
+  // fstat() of the new descriptor.
+  OpenOutcome o = co_await SysOpen(k, path, kORdonly | kODirectory, &f);
+  if (o.err != Err::kOk) co_return o.err;
+  Err e = co_await fuse_getattr(k, f.inode);
+  // readdir(): getdents64() until it returns nothing; each runs under the
+  // directory's i_rwsem, shared (iterate_dir()).
+  uint64_t pos = 0;
+  while (e == Err::kOk) {
+    const InodeId dir = f.inode;
+    co_await sim::DownRead(k.a, k.inode(dir).i_rwsem, "i_rwsem (shared)");
+    k.m.inodes.set_now(k.now());
+    int emitted = 0;
+    e = co_await fuse_readdir(k, f, &pos, &emitted);
+    sim::UpRead(k.a, k.inode(dir).i_rwsem);
+    if (emitted == 0) break;
+  }
+  // closedir(): close(); a directory has no FLUSH, RELEASEDIR goes in the
+  // background.
+  Err c = co_await SysClose(k, f);
+  co_return e != Err::kOk ? e : c;
+}
+
 void SysDropCaches(Kctx& k) {
   k.m.inodes.set_now(k.now());
   k.m.dcache.ShrinkUnused(k.op);

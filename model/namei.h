@@ -53,6 +53,10 @@ sim::Task<Err> SysReadlink(Kctx& k, const std::vector<NameId>& path);
 // chmod(2) and truncate(2): SETATTR.
 sim::Task<Err> SysChmod(Kctx& k, const std::vector<NameId>& path, uint32_t mode);
 sim::Task<Err> SysTruncate(Kctx& k, const std::vector<NameId>& path, uint64_t size);
+// What glibc's opendir()/readdir() until the end/closedir() do: OPENDIR,
+// fstat (GETATTR if stale), READDIR or READDIRPLUS until one returns
+// nothing, RELEASEDIR.
+sim::Task<Err> SysReaddir(Kctx& k, const std::vector<NameId>& path);
 // echo 2 > /proc/sys/vm/drop_caches, for this mount.
 void SysDropCaches(Kctx& k);
 

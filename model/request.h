@@ -40,6 +40,18 @@ enum SetattrValid : uint32_t {
   kFattrSize = 1u << 3,
 };
 
+// One entry of a READDIR/READDIRPLUS reply.
+struct Dirent {
+  NameId name = -1;  // -1 for "." and ".."
+  int dots = 0;      // 1: ".", 2: ".."
+  NodeId nodeid = 0;
+  bool is_dir = false;
+  bool is_symlink = false;
+  uint32_t nlink = 1;
+  uint64_t off = 0;        // the offset of the next entry
+  uint32_t namelen = 0;    // bytes
+};
+
 struct Request {
   Opcode opcode = Opcode::kLookup;
   NodeId nodeid = 0;   // the inode the request is about (parent for names)
@@ -53,7 +65,8 @@ struct Request {
   bool link_abs = false;          // SYMLINK: the target starts with /
   uint32_t valid = 0;             // SETATTR: FATTR_* bits
   uint32_t mode = 0;              // SETATTR (FATTR_MODE)
-  uint64_t size = 0;              // SETATTR (FATTR_SIZE)
+  uint64_t size = 0;              // SETATTR (FATTR_SIZE); READDIR: buffer bytes
+  uint64_t offset = 0;            // READDIR/READDIRPLUS
   // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
   std::vector<std::pair<NodeId, uint64_t>> forgets;
 };
@@ -74,6 +87,10 @@ struct Reply {
   // READLINK: the target's components, and whether it starts with /.
   std::vector<NameId> link;
   bool link_abs = false;
+  // READDIR/READDIRPLUS: the entries (READDIRPLUS: with entry_valid and
+  // attr_valid above for each, and a lookup count taken for each that is
+  // not . or ..).
+  std::vector<Dirent> dirents;
 };
 
 // A request the kernel sends without waiting (RELEASE, RELEASEDIR, FORGET),

@@ -1,6 +1,7 @@
 #include "model/server.h"
 
 #include <algorithm>
+#include <string>
 
 #include "model/keys.h"
 
@@ -160,6 +161,66 @@ Err Server::AddLink(NodeId parent, NameId name, NodeId target) {
   n.links++;
   nodes_[parent].children[name] = target;
   return Err::kOk;
+}
+
+// A libfuse server's readdir/readdirplus: ".", "..", then the children by
+// name, from the request's offset, as many as fit in its size
+// (fuse_add_direntry()/fuse_add_direntry_plus() sizes).
+Reply Server::Readdir(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+  Reply r;
+  const Node* dir = Find(req.nodeid);
+  if (dir == nullptr) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!dir->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  const bool plus = req.opcode == Opcode::kReaddirplus;
+  struct Child {
+    std::string name;
+    NameId id;
+    NodeId node;
+  };
+  std::vector<Child> children;
+  for (const auto& [name, id] : dir->children)
+    children.push_back({names_ != nullptr ? names_->Name(name) : std::to_string(name), name, id});
+  std::sort(children.begin(), children.end(), [](const Child& a, const Child& b) { return a.name < b.name; });
+  std::vector<Dirent> all;
+  for (int dots = 1; dots <= 2; ++dots) {
+    Dirent d;
+    d.dots = dots;
+    d.is_dir = true;
+    d.namelen = static_cast<uint32_t>(dots);
+    all.push_back(d);
+  }
+  for (const Child& c : children) {
+    Dirent d;
+    d.name = c.id;
+    d.nodeid = c.node;
+    d.namelen = static_cast<uint32_t>(c.name.size());
+    all.push_back(d);
+  }
+  uint64_t used = 0;
+  for (uint64_t i = req.offset; i < all.size(); ++i) {
+    Dirent d = all[i];
+    const uint64_t size = ((plus ? 152 : 24) + d.namelen + 7) & ~uint64_t{7};
+    if (used + size > req.size) break;
+    used += size;
+    d.off = i + 1;
+    if (d.dots == 0) {
+      const Node& n = nodes_[d.nodeid];
+      d.is_dir = n.is_dir;
+      d.is_symlink = n.is_symlink;
+      d.nlink = Nlink(n);
+      if (plus) Entry(d.nodeid, mount, t, actor);  // the lookup count the kernel takes
+    }
+    r.dirents.push_back(d);
+  }
+  r.entry_valid_us = t.entry_us;
+  r.attr_valid_us = t.attr_us;
+  return r;
 }
 
 Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
@@ -331,8 +392,11 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
   // Footprint: the namespace shape (renames, rmdir, remote changes, counted
   // error rules write it), the parent node, the name's entry, and below the
   // nodes whose counts or handles change.
+  // READDIR reads every name of a directory, which any create or unlink in
+  // it changes: it conflicts with all of them (conservative, but sound).
   actor.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename ||
-                               req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir);
+                               req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir ||
+                               req.opcode == Opcode::kReaddir || req.opcode == Opcode::kReaddirplus);
   actor.Touch(NodeKey(req.nodeid), false);
   if (req.name >= 0) actor.Touch(EntryKey(req.nodeid, req.name), false);
   if (req.opcode != Opcode::kForget && req.opcode != Opcode::kBatchForget) {
@@ -488,8 +552,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
     }
     case Opcode::kReaddir:
     case Opcode::kReaddirplus:
-      r.err = Err::kENOSYS;
-      return r;
+      return Readdir(req, mount, t, actor);
     case Opcode::kGetxattr:
       r.err = config_.xattr ? Err::kENODATA : Err::kENOSYS;
       return r;

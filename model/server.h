@@ -102,6 +102,9 @@ class Server {
   Err RemoteLink(const std::vector<NameId>& from, const std::vector<NameId>& to);
   Err RemoteChmod(const std::vector<NameId>& path, uint32_t mode);
 
+  // Names of the scenario, for READDIR's order and sizes.
+  void set_names(const NameTable* names) { names_ = names; }
+
   // Resolves a path in the server's namespace; 0 if absent.
   NodeId Resolve(const std::vector<NameId>& path) const;
   const Node* Find(NodeId id) const;
@@ -126,6 +129,7 @@ class Server {
   Reply Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
   Reply Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
   Err AddLink(NodeId parent, NameId name, NodeId target);
+  Reply Readdir(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
   static uint32_t Nlink(const Node& n);
   static uint64_t EntryKey(NodeId parent, NameId name);
   static uint64_t NodeKey(NodeId id);
@@ -139,6 +143,7 @@ class Server {
  private:
 
   ServerConfig config_;
+  const NameTable* names_ = nullptr;
   int num_mounts_;
   std::vector<Node> nodes_;
   std::map<uint64_t, OpenHandle> handles_;

@@ -610,6 +610,37 @@ int Namespace::Link(int mount, uint64_t ino, uint64_t newparent, const std::stri
   return 0;
 }
 
+int Namespace::Readdir(const char* opcode, uint64_t ino, uint64_t offset, std::vector<DirEntry>* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check(opcode, ino, nullptr)) return e;
+  const Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  if (!n->is_dir) return ENOTDIR;
+  std::vector<DirEntry> all;
+  DirEntry dot;
+  dot.name = ".";
+  dot.is_dir = true;
+  dot.entry.ino = 0;
+  dot.entry.is_dir = true;
+  all.push_back(dot);
+  dot.name = "..";
+  all.push_back(dot);
+  for (const auto& [name, id] : n->children) {  // std::map: by name
+    DirEntry d;
+    d.name = name;
+    FillEntry(0, id, &d.entry, false);
+    d.is_dir = d.entry.is_dir;
+    all.push_back(d);
+  }
+  for (uint64_t i = offset; i < all.size(); ++i) out->push_back(all[i]);
+  return 0;
+}
+
+void Namespace::Ref(int mount, uint64_t ino) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (ino < nodes_.size() && mount >= 0 && mount < num_mounts_) nodes_[ino].nlookup[mount]++;
+}
+
 int Namespace::Readlink(uint64_t ino, std::string* target) {
   std::lock_guard<std::mutex> l(mu_);
   if (int e = Check("READLINK", ino, nullptr)) return e;
@@ -904,9 +935,71 @@ void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
   fuse_reply_readlink(req, target.c_str());
 }
 
+void ReaddirReply(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
+  FuseServer* s = Enter(req);
+  std::vector<Namespace::DirEntry> ents;
+  const int err = s->ns().Readdir(plus ? "READDIRPLUS" : "READDIR", ino, static_cast<uint64_t>(off), &ents);
+  if (err != 0) return ReplyErr(s, req, err);
+  std::string buf(size, '\0');
+  size_t used = 0;
+  int count = 0;
+  for (size_t i = 0; i < ents.size(); ++i) {
+    const Namespace::DirEntry& e = ents[i];
+    const off_t next = off + static_cast<off_t>(i) + 1;
+    size_t n;
+    if (plus) {
+      fuse_entry_param ep;
+      if (e.entry.ino != 0) {
+        ep = Entry(s, e.entry);
+      } else {
+        std::memset(&ep, 0, sizeof(ep));
+        ep.attr.st_ino = ino;
+        ep.attr.st_mode = S_IFDIR;
+      }
+      n = fuse_add_direntry_plus(req, buf.data() + used, size - used, e.name.c_str(), &ep, next);
+    } else {
+      struct stat st;
+      if (e.entry.ino != 0) {
+        FillStat(e.entry, &st);
+      } else {
+        std::memset(&st, 0, sizeof(st));
+        st.st_ino = ino;
+        st.st_mode = S_IFDIR;
+      }
+      n = fuse_add_direntry(req, buf.data() + used, size - used, e.name.c_str(), &st, next);
+    }
+    if (n > size - used) break;
+    if (plus && e.entry.ino != 0) s->ns().Ref(s->mount_index(), e.entry.ino);
+    used += n;
+    ++count;
+  }
+  Note(s, absl::StrCat(count, " entries"));
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info*) {
+  ReaddirReply(req, ino, size, off, false);
+}
+
+void OpReaddirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info*) {
+  ReaddirReply(req, ino, size, off, true);
+}
+
 void OpInit(void* userdata, struct fuse_conn_info* conn) {
   auto* s = static_cast<FuseServer*>(userdata);
   if (s->options().cache_symlinks) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+  switch (s->options().readdirplus) {
+    case model::ReaddirPlus::kOff:
+      conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
+      break;
+    case model::ReaddirPlus::kAuto:
+      conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+      break;
+    case model::ReaddirPlus::kOn:
+      conn->want |= FUSE_CAP_READDIRPLUS;
+      conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+      break;
+  }
 }
 
 void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t) {
@@ -1089,6 +1182,15 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
       return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir, " newname=",
                           Str(body, n, 16 + from.size() + 1));
     }
+    case 28:    // READDIR
+    case 44: {  // READDIRPLUS
+      uint64_t fh = 0, offset = 0;
+      uint32_t size = 0;
+      Get(body, n, 0, &fh);
+      Get(body, n, 8, &offset);
+      Get(body, n, 16, &size);
+      return absl::StrCat("ino=", h.nodeid, " fh=", fh, " offset=", offset, " size=", size);
+    }
     case 14:    // OPEN
     case 27: {  // OPENDIR
       uint32_t flags = 0;
@@ -1231,9 +1333,11 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     o.link = OpLink;
     o.readlink = OpReadlink;
     o.init = OpInit;
+    o.readdir = OpReaddir;
     return o;
   }();
   struct fuse_lowlevel_ops ops = kOps;
+  if (opts_.readdirplus != model::ReaddirPlus::kOff) ops.readdirplus = OpReaddirplus;
   if (ns_->NeedsGetxattrHandler() || opts_.gated) ops.getxattr = OpGetxattr;
 
   const char* argv[] = {"fusesim-oracle", "-d"};

@@ -44,6 +44,7 @@
 #include <sys/types.h>
 
 #include "absl/status/status.h"
+#include "model/mount.h"
 #include "model/names.h"
 #include "model/server.h"
 
@@ -206,6 +207,16 @@ class Namespace {
   int Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target, EntryOut* out);
   int Link(int mount, uint64_t ino, uint64_t newparent, const std::string& newname, EntryOut* out);
   int Readlink(uint64_t ino, std::string* target);
+  // READDIR/READDIRPLUS from `offset`: ".", "..", then the children by name
+  // (no lookup counts taken: see Ref()).
+  struct DirEntry {
+    std::string name;
+    EntryOut entry;  // ino 0 for . and ..
+    bool is_dir = false;
+  };
+  int Readdir(const char* opcode, uint64_t ino, uint64_t offset, std::vector<DirEntry>* out);
+  // The lookup count a READDIRPLUS entry sent to the kernel takes.
+  void Ref(int mount, uint64_t ino);
   // SETATTR: FUSE_SET_ATTR_MODE changes the mode; then the attributes.
   int Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out);
   int Getxattr(uint64_t ino);
@@ -260,6 +271,10 @@ struct MountOptions {
   // passes it although it is in `want`).
   bool parallel_dirops = false;
   bool cache_symlinks = false;  // FUSE_CAP_CACHE_SYMLINKS in the INIT reply
+  // off: no readdirplus handler and no FUSE_CAP_READDIRPLUS; auto: both
+  // READDIRPLUS capabilities (libfuse's default with a handler); on:
+  // FUSE_CAP_READDIRPLUS without FUSE_CAP_READDIRPLUS_AUTO.
+  model::ReaddirPlus readdirplus = model::ReaddirPlus::kOff;
   bool debug = false;  // libfuse's own log to stderr
   // Gated replay: a multi-threaded loop (a request held at the gate must not
   // stop the others from being read), and a getxattr handler so that every

@@ -1,5 +1,6 @@
 #include "oracle/oracle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -416,6 +417,20 @@ struct Runner {
       case OpKind::kSymlink:
         if (symlink(op.target.c_str(), path.c_str()) != 0) err = errno;
         break;
+      case OpKind::kReaddir: {
+        // What ls does: opendir() (open + fstat), readdir() to the end, closedir().
+        DIR* d = opendir(path.c_str());
+        if (d == nullptr) {
+          err = errno;
+          break;
+        }
+        errno = 0;
+        while (readdir(d) != nullptr) {
+        }
+        err = errno;
+        closedir(d);
+        break;
+      }
       case OpKind::kReadlink: {
         char buf[4096];
         if (readlink(path.c_str(), buf, sizeof(buf)) < 0) err = errno;
@@ -844,6 +859,7 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     mo.default_permissions = s.mounts[m].default_permissions;
     mo.parallel_dirops = s.mounts[m].parallel_dirops;
     mo.cache_symlinks = s.mounts[m].cache_symlinks;
+    mo.readdirplus = s.mounts[m].readdirplus;
     mo.debug = o.debug;
     mo.gated = gated;
     auto server = std::make_unique<FuseServer>(ns, log, static_cast<int>(m), mo);

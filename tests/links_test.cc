@@ -197,6 +197,43 @@ TEST(Links, ServerSideOpsSendNothing) {
   EXPECT_EQ(r[6].result, "ENOENT");
 }
 
+TEST(Readdir, PlusLinksEntriesPerMountMode) {
+  const std::string ops = R"({"op": "readdir", "path": "/d"},
+                             {"op": "stat", "path": "/d/f"},
+                             {"op": "readdir", "path": "/d"})";
+  auto off = RunOps(ops, R"(["/d/", "/d/f"])", R"({"name": "m0", "readdirplus": "off"})");
+  ASSERT_EQ(off.size(), 3u);
+  EXPECT_THAT(off[0].requests, ElementsAre("LOOKUP", "OPENDIR", "READDIR", "READDIR", "RELEASEDIR"));
+  EXPECT_THAT(off[1].requests, ElementsAre("LOOKUP"));
+  // The listing invalidated the directory's atime: its fstat sends GETATTR.
+  EXPECT_THAT(off[2].requests, ElementsAre("OPENDIR", "GETATTR", "READDIR", "READDIR", "RELEASEDIR"));
+  auto on = RunOps(ops, R"(["/d/", "/d/f"])", R"({"name": "m0", "readdirplus": "on"})");
+  ASSERT_EQ(on.size(), 3u);
+  EXPECT_THAT(on[0].requests, ElementsAre("LOOKUP", "OPENDIR", "READDIRPLUS", "READDIRPLUS", "RELEASEDIR"));
+  EXPECT_THAT(on[1].requests, IsEmpty());  // fuse_direntplus_link() made the dentry
+  auto au = RunOps(ops, R"(["/d/", "/d/f"])", R"({"name": "m0", "readdirplus": "auto"})");
+  ASSERT_EQ(au.size(), 3u);
+  EXPECT_THAT(au[0].requests, ElementsAre("LOOKUP", "OPENDIR", "READDIRPLUS", "READDIR", "RELEASEDIR"));
+  EXPECT_THAT(au[1].requests, IsEmpty());
+}
+
+TEST(Readdir, BigDirectorySplitsByBufferSize) {
+  std::string tree = R"(["/d/")";
+  for (int i = 0; i < 300; ++i) tree += ",\"/d/f" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") + std::to_string(i) + "\"";
+  tree += "]";
+  // 302 entries (with . and ..): READDIRPLUS holds 204 of 160 bytes in 32 KiB.
+  auto on = RunOps(R"({"op": "readdir", "path": "/d"})", tree, R"({"name": "m0", "readdirplus": "on"})");
+  ASSERT_EQ(on.size(), 1u);
+  EXPECT_THAT(on[0].requests,
+              ElementsAre("LOOKUP", "OPENDIR", "READDIRPLUS", "READDIRPLUS", "READDIRPLUS", "RELEASEDIR"));
+  auto au = RunOps(R"({"op": "readdir", "path": "/d"})", tree, R"({"name": "m0", "readdirplus": "auto"})");
+  ASSERT_EQ(au.size(), 1u);
+  EXPECT_THAT(au[0].requests, ElementsAre("LOOKUP", "OPENDIR", "READDIRPLUS", "READDIR", "READDIR", "RELEASEDIR"));
+  auto off = RunOps(R"({"op": "readdir", "path": "/d"})", tree);
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_THAT(off[0].requests, ElementsAre("LOOKUP", "OPENDIR", "READDIR", "READDIR", "RELEASEDIR"));
+}
+
 TEST(LinksServer, HardLinkCountsNames) {
   model::Server s(model::ServerConfig{}, 1);
   const model::NodeId d = s.AddPath({0}, true);

@@ -627,6 +627,14 @@ TEST(Loader, LinkOpErrorsAreLocated) {
   "threads": [{"name": "t1", "ops": []}]
 })"),
               StartsWith("x.json:3:47: /mounts/0/cache_symlinks: expected true or false"));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "mounts": [{"name": "m0", "readdirplus": "always"}],
+  "threads": [{"name": "t1", "ops": []}]
+})"),
+              StartsWith("x.json:3:44: /mounts/0/readdirplus: unknown readdirplus \"always\"; valid: off, auto, on"));
+  EXPECT_THAT(OpError(R"({"op": "readdir", "path": "/d", "fd": "a"})"),
+              AllOf(StartsWith("x.json:3:76: /threads/0/ops/0/fd: "), HasSubstr(R"(unknown key "fd")")));
 }
 
 // ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ std::string DescribeOp(const OpSpec& op) {
     case OpKind::kStat: return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
     case OpKind::kSymlink: return absl::StrCat("symlink ", op.target, " ", op.path);
     case OpKind::kReadlink: return absl::StrCat("readlink ", op.path);
+    case OpKind::kReaddir: return absl::StrCat("readdir ", op.path);
     case OpKind::kLink: return absl::StrCat("link ", op.path, " ", op.to);
     case OpKind::kChmod: return absl::StrFormat("chmod %s 0%o", op.path, op.mode);
     case OpKind::kTruncate: return absl::StrCat("truncate ", op.path, " ", op.size);
@@ -189,6 +190,7 @@ class Execution {
           err = co_await model::SysSymlink(k, op.target_ids, op.target_abs, op.path_ids);
           break;
         case OpKind::kReadlink: err = co_await model::SysReadlink(k, op.path_ids); break;
+        case OpKind::kReaddir: err = co_await model::SysReaddir(k, op.path_ids); break;
         case OpKind::kLink: err = co_await model::SysLink(k, op.path_ids, op.to_ids); break;
         case OpKind::kChmod: err = co_await model::SysChmod(k, op.path_ids, op.mode); break;
         case OpKind::kTruncate: err = co_await model::SysTruncate(k, op.path_ids, op.size); break;

@@ -39,6 +39,7 @@ enum class OpKind : uint8_t {
   kLink,
   kChmod,
   kTruncate,
+  kReaddir,
   // Server-side ops (another client of the file system).
   kServerCreate,
   kServerUnlink,

@@ -196,7 +196,7 @@ class Loader {
       const json& m = ms[i];
       FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(m, p, {"name", "entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms",
                                                   "kernel", "parallel_dirops", "default_permissions",
-                                                  "cache_symlinks"}));
+                                                  "cache_symlinks", "readdirplus"}));
       model::MountConfig c;
       FUSESIM_ASSIGN(c.name, r_.String(m, p, "name", true));
       if (!IsIdentifier(c.name))
@@ -214,6 +214,18 @@ class Loader {
       FUSESIM_ASSIGN(c.parallel_dirops, r_.Bool(m, p, "parallel_dirops", false));
       FUSESIM_ASSIGN(c.default_permissions, r_.Bool(m, p, "default_permissions", false));
       FUSESIM_ASSIGN(c.cache_symlinks, r_.Bool(m, p, "cache_symlinks", false));
+      std::string rdplus;
+      FUSESIM_ASSIGN(rdplus, r_.String(m, p, "readdirplus", false, "off"));
+      if (rdplus == "off") {
+        c.readdirplus = model::ReaddirPlus::kOff;
+      } else if (rdplus == "auto") {
+        c.readdirplus = model::ReaddirPlus::kAuto;
+      } else if (rdplus == "on") {
+        c.readdirplus = model::ReaddirPlus::kOn;
+      } else {
+        return r_.Error(Reader::Child(p, "readdirplus"),
+                        absl::StrCat("unknown readdirplus ", Quote(rdplus), "; valid: off, auto, on"));
+      }
       s_->mounts.push_back(c);
     }
     return absl::OkStatus();
@@ -475,7 +487,7 @@ class Loader {
         {"unlink", OpKind::kUnlink}, {"mkdir", OpKind::kMkdir}, {"rmdir", OpKind::kRmdir},
         {"rename", OpKind::kRename}, {"sleep", OpKind::kSleep}, {"drop_caches", OpKind::kDropCaches},
         {"symlink", OpKind::kSymlink}, {"readlink", OpKind::kReadlink}, {"link", OpKind::kLink},
-        {"chmod", OpKind::kChmod},   {"truncate", OpKind::kTruncate}};
+        {"chmod", OpKind::kChmod},   {"truncate", OpKind::kTruncate}, {"readdir", OpKind::kReaddir}};
     static const std::vector<std::pair<std::string, OpKind>> kServerOps = {
         {"create", OpKind::kServerCreate}, {"unlink", OpKind::kServerUnlink}, {"mkdir", OpKind::kServerMkdir},
         {"rmdir", OpKind::kServerRmdir},   {"rename", OpKind::kServerRename}, {"sleep", OpKind::kServerSleep},
