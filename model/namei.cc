@@ -493,6 +493,31 @@ sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_
   }
 }
 
+sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags,
+                                 File* file) {
+  // path_init(): a relative path starts at the file's dentry, which must be
+  // a directory.
+  if (!k.inode(dir.inode).is_dir) co_return OpenOutcome{Err::kENOTDIR};
+  unsigned lookup_flags = 0;
+  for (int attempt = 0;; ++attempt) {
+    File f;
+    f.mount = k.m.index;
+    f.flags = flags;
+    Err e = co_await path_openat(k, path, flags, lookup_flags, f, dir.dentry);
+    if (e == Err::kESTALE && attempt == 0) {
+      lookup_flags = kLookupReval;
+      continue;
+    }
+    OpenOutcome out;
+    out.err = e;
+    if (e == Err::kOk) {
+      out.created = f.created;
+      *file = f;
+    }
+    co_return out;
+  }
+}
+
 sim::Task<Err> SysClose(Kctx& k, File& file) {
   k.m.inodes.set_now(k.now());
   Err e = co_await fuse_flush(k, file);

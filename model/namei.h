@@ -35,6 +35,9 @@ struct OpenOutcome {
 
 // open(2). On success *file is open (holding its dentry and inode).
 sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file);
+// openat(2) with a relative path from the open directory `dir`.
+sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags,
+                                 File* file);
 // close(2): FLUSH, then RELEASE in the background; drops the references.
 sim::Task<Err> SysClose(Kctx& k, File& file);
 // stat(2), or lstat(2) when !follow (a trailing symlink is not followed).

@@ -182,8 +182,20 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
   for (const auto& t : s.threads) {
     if (t.server_side) continue;
     for (const auto& op : t.ops) {
+      // openat(): the walk starts at the depth of the directory `at` opened.
+      int start = 0;
+      if (op.relative) {
+        for (const auto& o : t.ops) {
+          if (o.kind == OpKind::kOpen && o.fd == op.at && !o.relative) {
+            for (model::NameId id : o.path_ids) {
+              const std::string& n = s.names.Name(id);
+              start += n == ".." ? (start > 0 ? -1 : 0) : n == "." ? 0 : 1;
+            }
+          }
+        }
+      }
       for (const std::vector<model::NameId>* ids : {&op.path_ids, &op.to_ids}) {
-        int depth = 0;
+        int depth = ids == &op.path_ids ? start : 0;
         for (model::NameId id : *ids) {
           const std::string& n = s.names.Name(id);
           if (n == "..") {
@@ -393,7 +405,14 @@ struct Runner {
     int err = 0;
     switch (op.kind) {
       case OpKind::kOpen: {
-        const int fd = open(path.c_str(), OpenFlags(op.flags), op.mode);
+        int dirfd = AT_FDCWD;
+        if (op.relative) {
+          dirfd = -1;  // EBADF if that open failed
+          for (const Fd& f : fds)
+            if (f.label == op.at) dirfd = f.fd;
+        }
+        const int fd = op.relative ? openat(dirfd, op.path.c_str(), OpenFlags(op.flags), op.mode)
+                                   : open(path.c_str(), OpenFlags(op.flags), op.mode);
         if (fd < 0) err = errno;
         fds.push_back({op.fd, fd});
         break;

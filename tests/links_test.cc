@@ -234,6 +234,25 @@ TEST(Readdir, BigDirectorySplitsByBufferSize) {
   EXPECT_THAT(off[0].requests, ElementsAre("LOOKUP", "OPENDIR", "READDIR", "READDIR", "RELEASEDIR"));
 }
 
+TEST(OpenAt, RelativeToADirectoryDescriptor) {
+  auto r = RunOps(R"({"op": "open", "path": "/d", "flags": "O_RDONLY|O_DIRECTORY", "fd": "D"},
+                     {"op": "open", "at": "D", "path": "f", "fd": "a"},
+                     {"op": "open", "at": "D", "path": "../e/x", "flags": "O_CREAT|O_WRONLY|O_APPEND", "fd": "b"},
+                     {"op": "open", "at": "a", "path": "x"},
+                     {"op": "open", "at": "D", "path": "/d/f", "fd": "c"})",
+                  R"(["/d/", "/d/f", "/e/"])");
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_THAT(r[0].requests, ElementsAre("LOOKUP", "OPENDIR"));
+  EXPECT_EQ(r[1].result, "ok");
+  EXPECT_THAT(r[1].requests, ElementsAre("LOOKUP", "OPEN"));  // f only: the walk starts at /d
+  EXPECT_EQ(r[2].result, "ok");
+  EXPECT_THAT(r[2].requests, ElementsAre("LOOKUP", "LOOKUP", "CREATE"));  // e, x
+  EXPECT_EQ(r[3].result, "ENOTDIR");
+  EXPECT_THAT(r[3].requests, IsEmpty());
+  EXPECT_EQ(r[4].result, "ok");  // an absolute path ignores the descriptor
+  EXPECT_THAT(r[4].requests, ElementsAre("OPEN"));
+}
+
 TEST(LinksServer, HardLinkCountsNames) {
   model::Server s(model::ServerConfig{}, 1);
   const model::NodeId d = s.AddPath({0}, true);

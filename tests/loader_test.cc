@@ -633,6 +633,15 @@ TEST(Loader, LinkOpErrorsAreLocated) {
   "threads": [{"name": "t1", "ops": []}]
 })"),
               StartsWith("x.json:3:44: /mounts/0/readdirplus: unknown readdirplus \"always\"; valid: off, auto, on"));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "f", "at": "D"})"),
+              AllOf(StartsWith("x.json:3:72: /threads/0/ops/0/at: "), HasSubstr("is not opened earlier")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "close", "fd": "D"},
+                         {"op": "open", "path": "f", "at": "D"})"),
+              AllOf(StartsWith("x.json:4:60: /threads/0/ops/2/at: "), HasSubstr("is closed before this op")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "open", "path": "a//b", "at": "D"})"),
+              AllOf(StartsWith("x.json:3:102: /threads/0/ops/1/path: "), HasSubstr("empty component")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "stat", "path": "f", "at": "D"})"),
+              AllOf(StartsWith("x.json:3:113: /threads/0/ops/1/at: "), HasSubstr(R"(unknown key "at")")));
   EXPECT_THAT(OpError(R"({"op": "readdir", "path": "/d", "fd": "a"})"),
               AllOf(StartsWith("x.json:3:76: /threads/0/ops/0/fd: "), HasSubstr(R"(unknown key "fd")")));
 }

@@ -117,6 +117,8 @@ BAD = [
     ("readlink on a server-side thread",
      mutate(lambda d: d["threads"][1]["ops"].append({"op": "readlink", "path": "/d/l"}))),
     ("cache_symlinks not boolean", mutate(lambda d: d["mounts"][0].update(cache_symlinks="yes"))),
+    ("relative path without at", mutate(lambda d: t1op(d).update(path="d/f"))),
+    ("at with an empty label", mutate(lambda d: t1op(d).update(at=""))),
     ("bad readdirplus", mutate(lambda d: d["mounts"][0].update(readdirplus=True))),
     ("readdir with flags", mutate(lambda d: d["threads"][0]["ops"].append({"op": "readdir", "path": "/d", "flags": "O_RDONLY"}))),
     ("bad mode", mutate(lambda d: t1op(d).update(mode="0999"))),

@@ -27,7 +27,9 @@ using model::Kctx;
 
 std::string DescribeOp(const OpSpec& op) {
   switch (op.kind) {
-    case OpKind::kOpen: return absl::StrCat("open ", op.path, " ", op.flags_text);
+    case OpKind::kOpen:
+      return op.relative ? absl::StrCat("openat ", op.at, " ", op.path, " ", op.flags_text)
+                         : absl::StrCat("open ", op.path, " ", op.flags_text);
     case OpKind::kClose: return absl::StrCat("close ", op.fd);
     case OpKind::kStat: return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
     case OpKind::kSymlink: return absl::StrCat("symlink ", op.target, " ", op.path);
@@ -164,7 +166,17 @@ class Execution {
       switch (op.kind) {
         case OpKind::kOpen: {
           model::File f;
-          model::OpenOutcome o = co_await model::SysOpen(k, op.path_ids, op.flags, &f);
+          model::OpenOutcome o;
+          if (op.relative) {  // openat(): from the directory the `at` fd names
+            auto at = open_by_label.find(op.at);
+            if (at == open_by_label.end()) {
+              o.err = Err::kEBADF;  // that open failed
+            } else {
+              o = co_await model::SysOpenAt(k, fds[at->second].file, op.path_ids, op.flags, &f);
+            }
+          } else {
+            o = co_await model::SysOpen(k, op.path_ids, op.flags, &f);
+          }
           err = o.err;
           rec.is_open = true;
           rec.created = o.created;
@@ -271,6 +283,7 @@ class Execution {
                       absl::StrFormat("%s: open(%s, O_CREAT) without O_EXCL failed with EEXIST", rec.label, op.path),
                       op.global);
     }
+    if (op.relative) return;  // the server cannot resolve a path relative to a descriptor
     const model::NodeId target = w_.server.Resolve(op.path_ids);
     const model::Server::Node* tn = w_.server.Find(target);
     if (rec.err == Err::kEIO && tn != nullptr && tn->is_dir) {

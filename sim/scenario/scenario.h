@@ -64,6 +64,8 @@ struct OpSpec {
   bool target_abs = false;              // it starts with /
   bool nofollow = false;                // stat: lstat(2)
   uint64_t size = 0;                    // truncate
+  std::string at;                       // open: fd label of the directory a relative path starts at
+  bool relative = false;                // open with `at`: path does not start with /
   std::string fd;          // open: label to bind; close: label to close
   uint64_t sleep_us = 0;
   std::vector<int> after;  // global op indices that must complete first

@@ -233,7 +233,8 @@ class Loader {
 
   // An absolute path in the scenario: "/" or "/a/b" (no trailing slash).
   absl::StatusOr<std::vector<model::NameId>> Path(const std::string& path, const std::string& ptr,
-                                                  bool allow_trailing_slash = false, bool allow_dots = false) {
+                                                  bool allow_trailing_slash = false, bool allow_dots = false,
+                                                  bool report = true) {
     if (path.empty() || path[0] != '/')
       return r_.Error(ptr, absl::StrCat("path ", Quote(path), " is not absolute (it must start with /)"));
     if (path.size() > limits_.max_path_bytes)
@@ -257,7 +258,7 @@ class Loader {
       ids.push_back(s_->names.Intern(part));
     }
     // The dentries report lists the paths as the dcache names them.
-    if (!has_dots) paths_.push_back(body);
+    if (!has_dots && report) paths_.push_back(body);
     return ids;
   }
 
@@ -507,7 +508,7 @@ class Loader {
     }
     std::vector<std::string> keys = {"op", "after"};
     switch (op.kind) {
-      case OpKind::kOpen: keys.insert(keys.end(), {"path", "flags", "mode", "fd"}); break;
+      case OpKind::kOpen: keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"}); break;
       case OpKind::kClose: keys.push_back("fd"); break;
       case OpKind::kRename:
       case OpKind::kServerRename:
@@ -526,7 +527,23 @@ class Loader {
     }
     FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(o, p, keys));
     const bool kernel_side = !th.server_side;
-    if (std::find(keys.begin(), keys.end(), "path") != keys.end()) {
+    if (op.kind == OpKind::kOpen && o.contains("at")) {
+      FUSESIM_ASSIGN(op.at, r_.String(o, p, "at", true));
+      if (!fds->count(op.at)) {
+        std::vector<std::string> known(fds->begin(), fds->end());
+        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is not opened earlier in thread ", Quote(th.name),
+                                                known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
+      }
+      if (closed_.count({th.name, op.at}))
+        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is closed before this op"));
+      FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
+      if (!op.path.empty() && op.path[0] != '/') {
+        // openat(): a relative path from the directory `at` names.
+        op.relative = true;
+        FUSESIM_ASSIGN(op.path_ids, Path("/" + op.path, p + "/path", false, true, /*report=*/false));
+      }
+    }
+    if (std::find(keys.begin(), keys.end(), "path") != keys.end() && !op.relative) {
       FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
       FUSESIM_ASSIGN(op.path_ids, Path(op.path, p + "/path", false, kernel_side));
     }
