@@ -81,6 +81,7 @@ sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
                                 const Request* proto = nullptr, bool want_symlink = false) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const NameId name = k.dentry(entry).name;
+  const uint64_t epoch = k.m.epoch;
   Request req = proto != nullptr ? *proto : Request{};
   req.opcode = op;
   req.nodeid = dirnode;
@@ -103,6 +104,7 @@ sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
     target = alias;
     k.m.dcache.dput(alias, k.op);
   }
+  k.dentry(target).epoch = epoch;
   SetEntryTimeout(k, target, r.entry_valid_us);
   TraceDentry(k, target, "d_splice_alias");
   fuse_dir_changed(k, dir);
@@ -141,6 +143,7 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
 sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags,
                                 Opcode opcode) {
   const NodeId dirnode = k.inode(dir).nodeid;
+  const uint64_t epoch = k.m.epoch;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(opcode, dirnode, k.dentry(entry).name, flags));
   if (r.err != Err::kOk) co_return r.err;
   if (r.is_dir || r.nodeid == 0 || r.nodeid == kRootNodeId) {
@@ -178,6 +181,7 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
     }
   }
   SetEntryTimeout(k, target, r.entry_valid_us);
+  k.dentry(target).epoch = epoch;
   const bool knows_created = HasCreatedFlag(opcode);
   if (!knows_created || r.file_created) fuse_dir_changed(k, dir);
   // FMODE_CREATED: v4 (and mainline, and the skip-lookup variant) set it
@@ -391,6 +395,7 @@ void fuse_invalidate_entry(Kctx& k, DentryId entry) {
 sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned flags) {
   Dentry& de = k.dentry(entry);
   const InodeId ino = de.inode;
+  if (de.epoch < k.m.epoch) co_return Revalidate{0};  // made before FUSE_NOTIFY_INC_EPOCH
   if (ino != kNoInode && k.inode(ino).bad) co_return Revalidate{0};
   unsigned forcing = kLookupExcl | kLookupReval;
   if (RevalidatesRenameTarget(k.m.config.kernel)) forcing |= kLookupRenameTarget;
@@ -428,6 +433,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
   if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
   const NodeId dirnode = k.inode(dir).nodeid;
+  const uint64_t epoch = k.m.epoch;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, dirnode, k.dentry(entry).name));
   bool outarg_valid = true;
   if (r.err == Err::kENOENT) {
@@ -451,6 +457,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     co_return LookupResult{Err::kEIO};
   }
   DentryId target = alias != kNoDentry ? alias : entry;
+  k.dentry(target).epoch = epoch;
   if (outarg_valid) {
     SetEntryTimeout(k, target, r.entry_valid_us);
   } else {
@@ -683,6 +690,7 @@ bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
 // count the server gave; . and .. and nodeid 0 are skipped.
 sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r) {
   if (de.nodeid == 0 || de.dots != 0) co_return Err::kOk;
+  const uint64_t epoch = k.m.epoch;
   if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
   Dcache& dc = k.m.dcache;
   DentryId d = dc.d_lookup(parent, de.name, k.a);
@@ -733,6 +741,7 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
     break;
   }
   if (k.m.config.readdirplus == ReaddirPlus::kAuto) k.inode(ino).init_rdplus = true;
+  k.dentry(d).epoch = epoch;
   SetEntryTimeout(k, d, r.entry_valid_us);
   TraceDentry(k, d, "fuse_direntplus_link");
   dc.dput(d, k.op);
@@ -776,6 +785,56 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
   }
   k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
   co_return r.err;
+}
+
+sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, NodeId child) {
+  Dcache& dc = k.m.dcache;
+  const InodeId dir = k.m.inodes.Find(parent);  // fuse_ilookup()
+  if (dir == kNoInode) co_return Err::kENOENT;
+  k.m.inodes.Ihold(dir);
+  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  k.a.Touch(MountKey(k.m.index), true);  // a server thread acting on the mount's caches
+  k.m.inodes.set_now(k.now());
+  Err err = Err::kENOTDIR;
+  if (k.inode(dir).is_dir) {
+    err = Err::kENOENT;
+    const DentryId d = dc.d_find_alias(dir);
+    const DentryId entry = d == kNoDentry ? kNoDentry : dc.d_lookup(d, name, k.a);
+    if (entry != kNoDentry) {
+      fuse_dir_changed(k, dir);
+      dc.d_invalidate(entry, k.a, k.op);
+      k.dentry(entry).time = 0;  // fuse_invalidate_entry_cache()
+      TraceDentry(k, entry, "fuse_reverse_inval_entry");
+      err = Err::kOk;
+      if (child != 0 && dc.positive(entry)) {  // FUSE_NOTIFY_DELETE
+        const InodeId ino = k.dentry(entry).inode;
+        if (k.inode(ino).nodeid != child) {
+          err = Err::kENOENT;
+        } else {
+          if (k.inode(ino).is_dir) dc.ShrinkParent(entry, k.op);
+          k.inode(ino).nlink = 0;  // clear_nlink()
+          dc.d_delete(entry, k.a, k.op);
+        }
+      }
+      dc.dput(entry, k.op);
+    }
+  }
+  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  k.m.inodes.Iput(dir, k.op);
+  co_return err;
+}
+
+Err fuse_reverse_inval_inode(Kctx& k, NodeId nodeid) {
+  const InodeId ino = k.m.inodes.Find(nodeid);  // fuse_ilookup()
+  if (ino == kNoInode) return Err::kENOENT;
+  Inode& i = k.inode(ino);
+  i.inval_perm = i.inval_other = true;  // fuse_invalidate_attr()
+  i.link_cached = false;  // invalidate_inode_pages2_range(): the whole file
+  return Err::kOk;
+}
+
+void fuse_notify_inc_epoch(Kctx& k) {
+  k.m.epoch++;
 }
 
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId ino) {

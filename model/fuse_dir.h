@@ -101,6 +101,21 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted);
 // fuse_advise_use_readdirplus(): sets FUSE_I_ADVISE_RDPLUS on dir.
 void fuse_advise_use_readdirplus(Kctx& k, InodeId dir);
 
+// Notifications from the server (fuse_notify_*), run in the context of the
+// server thread that writes them to /dev/fuse; the result is what that write
+// returns. fuse_reverse_inval_entry(): FUSE_NOTIFY_INVAL_ENTRY (child 0) and
+// FUSE_NOTIFY_DELETE (child: the nodeid the name must have): the parent's
+// attributes are invalidated and the cached name is d_invalidate()d (and
+// d_delete()d for DELETE), so the next walk LOOKUPs it; ENOENT if the parent
+// inode or the name is not cached.
+sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, NodeId child);
+// FUSE_NOTIFY_INVAL_INODE: attributes (and the page cache, a cached symlink
+// target included) invalidated; ENOENT if the inode is not cached.
+Err fuse_reverse_inval_inode(Kctx& k, NodeId nodeid);
+// FUSE_NOTIFY_INC_EPOCH (6.16+): fc->epoch++; fuse_dentry_revalidate()
+// treats every dentry made before as invalid.
+void fuse_notify_inc_epoch(Kctx& k);
+
 // fuse_dir_changed(): invalidates the directory's attributes.
 void fuse_dir_changed(Kctx& k, InodeId dir);
 // fuse_invalidate_entry(): d_invalidate() + entry time 0.

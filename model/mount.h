@@ -64,6 +64,7 @@ struct Mount {
   Dcache dcache;
   ConnFlags conn;
   sim::Mutex rename_mutex;  // sb->s_vfs_rename_mutex
+  uint64_t epoch = 0;       // fc->epoch (FUSE_NOTIFY_INC_EPOCH)
 };
 
 }  // namespace fusesim::model

@@ -67,6 +67,26 @@ NodeId Server::AddPath(const std::vector<NameId>& path, bool is_dir) {
   return cur;
 }
 
+bool Server::NotifyTarget(const std::vector<NameId>& path, NodeId* parent, NodeId* child) const {
+  *parent = *child = 0;
+  if (path.empty()) return false;
+  const std::vector<NameId> pp(path.begin(), path.end() - 1);
+  *parent = Resolve(pp);
+  if (*parent == 0 || !nodes_[*parent].is_dir) return false;
+  auto it = nodes_[*parent].children.find(path.back());
+  if (it != nodes_[*parent].children.end()) {
+    *child = it->second;
+    return true;
+  }
+  for (NodeId id = nodes_.size() - 1; id > kRootNodeId; --id) {
+    if (!nodes_[id].linked && nodes_[id].parent == *parent && nodes_[id].name == path.back()) {
+      *child = id;
+      break;
+    }
+  }
+  return true;
+}
+
 NodeId Server::Resolve(const std::vector<NameId>& path) const {
   NodeId cur = kRootNodeId;
   for (NameId n : path) {

@@ -105,6 +105,10 @@ class Server {
   // Names of the scenario, for READDIR's order and sizes.
   void set_names(const NameTable* names) { names_ = names; }
 
+  // What a server that sends a notification about `path` knows: the parent
+  // directory's node and the node the name has, or had when it was last
+  // removed (0 if neither). False if the parent does not resolve.
+  bool NotifyTarget(const std::vector<NameId>& path, NodeId* parent, NodeId* child) const;
   // Resolves a path in the server's namespace; 0 if absent.
   NodeId Resolve(const std::vector<NameId>& path) const;
   const Node* Find(NodeId id) const;

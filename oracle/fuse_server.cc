@@ -641,6 +641,23 @@ void Namespace::Ref(int mount, uint64_t ino) {
   if (ino < nodes_.size() && mount >= 0 && mount < num_mounts_) nodes_[ino].nlookup[mount]++;
 }
 
+bool Namespace::NotifyTarget(const std::vector<std::string>& path, uint64_t* parent, uint64_t* child) const {
+  std::lock_guard<std::mutex> l(mu_);
+  *parent = *child = 0;
+  if (path.empty()) return false;
+  *parent = ResolveLocked(std::vector<std::string>(path.begin(), path.end() - 1));
+  if (*parent == 0 || !nodes_[*parent].is_dir) return false;
+  *child = Child(*parent, path.back());
+  if (*child != 0) return true;
+  for (uint64_t id = nodes_.size() - 1; id > FUSE_ROOT_ID; --id) {
+    if (!nodes_[id].linked && nodes_[id].parent == *parent && nodes_[id].name == path.back()) {
+      *child = id;
+      break;
+    }
+  }
+  return true;
+}
+
 int Namespace::Readlink(uint64_t ino, std::string* target) {
   std::lock_guard<std::mutex> l(mu_);
   if (int e = Check("READLINK", ino, nullptr)) return e;
@@ -1298,6 +1315,7 @@ ssize_t FuseServer::OnWritev(int fd, struct iovec* iov, int count) {
 absl::Status FuseServer::Mount(const std::string& mountpoint) {
   if (mounted_ || se_ != nullptr) return absl::FailedPreconditionError("already mounted");
   const int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  fd_ = fd;
   if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open /dev/fuse: ", strerror(errno)));
   std::string opts = absl::StrCat("fd=", fd, ",rootmode=40000,user_id=", getuid(), ",group_id=", getgid());
   if (opts_.default_permissions) opts += ",default_permissions";
@@ -1376,6 +1394,27 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     return absl::UnavailableError(absl::StrCat("stat of the fresh mount ", mountpoint, " failed: ", strerror(e)));
   }
   return absl::OkStatus();
+}
+
+int FuseServer::NotifyInvalEntry(uint64_t parent, const std::string& name) {
+  return -fuse_lowlevel_notify_inval_entry(se_, parent, name.c_str(), name.size());
+}
+
+int FuseServer::NotifyDelete(uint64_t parent, uint64_t child, const std::string& name) {
+  return -fuse_lowlevel_notify_delete(se_, parent, child, name.c_str(), name.size());
+}
+
+int FuseServer::NotifyInvalInode(uint64_t ino) {
+  return -fuse_lowlevel_notify_inval_inode(se_, ino, 0, 0);
+}
+
+int FuseServer::NotifyIncEpoch() {
+  OutHeader h{};
+  h.len = sizeof(h);
+  h.error = 8;  // FUSE_NOTIFY_INC_EPOCH (Linux 6.16)
+  h.unique = 0;
+  if (write(fd_, &h, sizeof(h)) < 0) return errno;
+  return 0;
 }
 
 void FuseServer::Abort() {

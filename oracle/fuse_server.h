@@ -222,6 +222,10 @@ class Namespace {
   int Getxattr(uint64_t ino);
   void Forget(int mount, uint64_t ino, uint64_t nlookup);
 
+  // As model::Server::NotifyTarget(): the parent's node and the node the
+  // name has or last had; false if the parent does not resolve.
+  bool NotifyTarget(const std::vector<std::string>& path, uint64_t* parent, uint64_t* child) const;
+
   // For tests and reports.
   uint64_t Resolve(const std::vector<std::string>& path) const;
   uint64_t LookupCount(int mount, uint64_t ino) const;
@@ -312,6 +316,14 @@ class FuseServer {
   // The log entry of the request this worker thread is handling.
   size_t current() const;
 
+  // Notifications to the kernel (fuse_lowlevel_notify_*; INC_EPOCH, which
+  // libfuse 3.14 has no call for, as a bare fuse_out_header): 0 or the
+  // errno the kernel answered the write with.
+  int NotifyInvalEntry(uint64_t parent, const std::string& name);
+  int NotifyDelete(uint64_t parent, uint64_t child, const std::string& name);
+  int NotifyInvalInode(uint64_t ino);
+  int NotifyIncEpoch();
+
  private:
   std::shared_ptr<Namespace> ns_;
   std::shared_ptr<RequestLog> log_;
@@ -324,6 +336,7 @@ class FuseServer {
   bool mounted_ = false;
   std::atomic<uint64_t> init_unique_{0};
   pid_t pid_ = 0;
+  int fd_ = -1;  // /dev/fuse
 };
 
 }  // namespace fusesim::oracle

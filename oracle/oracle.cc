@@ -134,7 +134,14 @@ int OpenFlags(uint32_t f) {
 bool IsServerSide(OpKind k) {
   return k == OpKind::kServerCreate || k == OpKind::kServerUnlink || k == OpKind::kServerMkdir ||
          k == OpKind::kServerRmdir || k == OpKind::kServerRename || k == OpKind::kServerSleep ||
-         k == OpKind::kServerSymlink || k == OpKind::kServerLink || k == OpKind::kServerChmod;
+         k == OpKind::kServerSymlink || k == OpKind::kServerLink || k == OpKind::kServerChmod ||
+         k == OpKind::kNotifyInvalEntry || k == OpKind::kNotifyInvalInode || k == OpKind::kNotifyDelete ||
+         k == OpKind::kNotifyIncEpoch;
+}
+
+bool IsNotify(OpKind k) {
+  return k == OpKind::kNotifyInvalEntry || k == OpKind::kNotifyInvalInode || k == OpKind::kNotifyDelete ||
+         k == OpKind::kNotifyIncEpoch;
 }
 
 int DropCaches() {
@@ -387,6 +394,7 @@ struct Runner {
   RequestLog& log;
   const std::vector<std::string>& mps;
   const std::atomic<bool>& fired;
+  std::vector<FuseServer*> servers;  // by mount, for notifications
 
   void Sleep(uint64_t us) const {
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
@@ -467,6 +475,25 @@ struct Runner {
       case OpKind::kServerSymlink: err = ns.RemoteSymlink(Names(s, op.path_ids), op.target); break;
       case OpKind::kServerLink: err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids)); break;
       case OpKind::kServerChmod: err = ns.RemoteChmod(Names(s, op.path_ids), op.mode); break;
+      case OpKind::kNotifyIncEpoch: err = servers[op.mount]->NotifyIncEpoch(); break;
+      case OpKind::kNotifyInvalInode: {
+        uint64_t parent = 0, ino = uint64_t{1};
+        if (!op.path_ids.empty() && !ns.NotifyTarget(Names(s, op.path_ids), &parent, &ino)) ino = 0;
+        err = ino == 0 ? ENOENT : servers[op.mount]->NotifyInvalInode(ino);
+        break;
+      }
+      case OpKind::kNotifyInvalEntry:
+      case OpKind::kNotifyDelete: {
+        uint64_t parent = 0, child = 0;
+        const std::vector<std::string> names = Names(s, op.path_ids);
+        if (!ns.NotifyTarget(names, &parent, &child) || (op.kind == OpKind::kNotifyDelete && child == 0)) {
+          err = ENOENT;  // the server has nothing to say
+        } else {
+          err = op.kind == OpKind::kNotifyDelete ? servers[op.mount]->NotifyDelete(parent, child, names.back())
+                                                 : servers[op.mount]->NotifyInvalEntry(parent, names.back());
+        }
+        break;
+      }
       case OpKind::kUnlink:
         if (unlink(path.c_str()) != 0) err = errno;
         break;
@@ -531,7 +558,10 @@ void RunSequential(const Runner& run, const std::vector<int>& order, const Oracl
     r.start_us = run.log.NowUs();
     r.result = ErrnoName(run.Do(g, fds[t]));
     r.end_us = run.log.NowUs();
-    if (!IsServerSide(op.kind) && op.kind != OpKind::kSleep) run.log.WaitQuiet(settle, max_settle);
+    // A notification makes the kernel act (FORGETs of what it invalidated):
+    // settle after it as after a syscall.
+    if ((!IsServerSide(op.kind) || IsNotify(op.kind)) && op.kind != OpKind::kSleep)
+      run.log.WaitQuiet(settle, max_settle);
     // Process exit right after the thread's last op: close what is open.
     if (--remaining[t] == 0 && !s.threads[t].server_side && AnyOpen(fds[t])) {
       RealOp& x = res->exits[t];
@@ -906,7 +936,8 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
   });
 
   std::vector<std::vector<Fd>> fds(s.threads.size());
-  const Runner run{s, *ns, *log, mps, fired};
+  Runner run{s, *ns, *log, mps, fired, {}};
+  for (auto& sv : cleanup.servers()) run.servers.push_back(sv.get());
   const int64_t t0 = log->NowUs();
   std::string aborted_at;
   if (gated) {

@@ -253,6 +253,37 @@ TEST(OpenAt, RelativeToADirectoryDescriptor) {
   EXPECT_THAT(r[4].requests, ElementsAre("OPEN"));
 }
 
+TEST(Notify, InvalEntryDeleteInodeAndEpoch) {
+  auto r = RunOps(R"({"op": "stat", "path": "/d/f"},
+                     {"op": "stat", "path": "/d/f", "after": "srv.0"},
+                     {"op": "stat", "path": "/d", "after": "srv.1"},
+                     {"op": "stat", "path": "/d/f", "after": "srv.3"},
+                     {"op": "stat", "path": "/d/g", "after": "srv.4"})",
+                  R"(["/d/", "/d/f", "/d/g"])", R"({"name": "m0", "entry_timeout_ms": 100000, "attr_timeout_ms": 100000})",
+                  R"(, {"name": "srv", "server_side": true, "ops": [
+                       {"op": "notify_inval_entry", "mount": "m0", "path": "/d/f", "after": "t1.0"},
+                       {"op": "notify_inval_inode", "mount": "m0", "path": "/d/f", "after": "t1.1"},
+                       {"op": "unlink", "path": "/d/f", "after": "t1.2"},
+                       {"op": "notify_delete", "mount": "m0", "path": "/d/f"},
+                       {"op": "notify_inc_epoch", "mount": "m0", "after": "t1.3"},
+                       {"op": "notify_inval_entry", "mount": "m0", "path": "/d/nothere"},
+                       {"op": "notify_inval_inode", "mount": "m0", "path": "/nothere"}]})");
+  ASSERT_EQ(r.size(), 12u);
+  EXPECT_THAT(r[1].requests, ElementsAre("LOOKUP"));   // the name was invalidated
+  EXPECT_THAT(r[2].requests, ElementsAre("GETATTR"));  // and the parent's attributes
+  EXPECT_EQ(r[3].result, "ENOENT");
+  EXPECT_THAT(r[3].requests, ElementsAre("LOOKUP"));
+  EXPECT_EQ(r[4].result, "ok");
+  // Every dentry is stale after the epoch: /d is invalidated (its dentry and
+  // inode go: FORGET) and both components are LOOKUPed again.
+  EXPECT_THAT(r[4].requests, ElementsAre("FORGET", "LOOKUP", "LOOKUP"));
+  EXPECT_EQ(r[5].result, "ok");  // notify_inval_entry
+  EXPECT_EQ(r[6].result, "ok");  // notify_inval_inode: f's inode was cached
+  EXPECT_EQ(r[8].result, "ok");  // notify_delete
+  EXPECT_EQ(r[10].result, "ENOENT");  // a name the mount does not hold
+  EXPECT_EQ(r[11].result, "ENOENT");  // a name the server cannot resolve
+}
+
 TEST(LinksServer, HardLinkCountsNames) {
   model::Server s(model::ServerConfig{}, 1);
   const model::NodeId d = s.AddPath({0}, true);

@@ -642,6 +642,16 @@ TEST(Loader, LinkOpErrorsAreLocated) {
               AllOf(StartsWith("x.json:3:102: /threads/0/ops/1/path: "), HasSubstr("empty component")));
   EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "stat", "path": "f", "at": "D"})"),
               AllOf(StartsWith("x.json:3:113: /threads/0/ops/1/at: "), HasSubstr(R"(unknown key "at")")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inval_entry", "path": "/d"})", true),
+              AllOf(StartsWith("x.json:3:59: /threads/0/ops/0: "), HasSubstr(R"(missing required key "mount")")));
+  EXPECT_THAT(OpError(R"({"op": "notify_delete", "mount": "m9", "path": "/d"})", true),
+              AllOf(StartsWith("x.json:3:92: /threads/0/ops/0/mount: "), HasSubstr(R"(unknown mount "m9"; defined: m0)")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inval_entry", "mount": "m0", "path": "/"})", true),
+              AllOf(StartsWith("x.json:3:111: /threads/0/ops/0/path: "), HasSubstr("needs a name")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inc_epoch", "mount": "m0", "path": "/d"})", true),
+              AllOf(StartsWith("x.json:3:109: /threads/0/ops/0/path: "), HasSubstr(R"(unknown key "path")")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inc_epoch", "mount": "m0"})"),
+              AllOf(StartsWith("x.json:3:45: /threads/0/ops/0/op: "), HasSubstr(R"(unknown op "notify_inc_epoch")")));
   EXPECT_THAT(OpError(R"({"op": "readdir", "path": "/d", "fd": "a"})"),
               AllOf(StartsWith("x.json:3:76: /threads/0/ops/0/fd: "), HasSubstr(R"(unknown key "fd")")));
 }

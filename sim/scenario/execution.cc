@@ -13,6 +13,7 @@
 #include "model/consistency.h"
 #include "model/file.h"
 #include "model/fuse_conn.h"
+#include "model/fuse_dir.h"
 #include "model/keys.h"
 #include "model/namei.h"
 #include "model/world.h"
@@ -41,6 +42,10 @@ std::string DescribeOp(const OpSpec& op) {
     case OpKind::kServerSymlink: return absl::StrCat("server symlink ", op.target, " ", op.path);
     case OpKind::kServerLink: return absl::StrCat("server link ", op.path, " ", op.to);
     case OpKind::kServerChmod: return absl::StrFormat("server chmod %s 0%o", op.path, op.mode);
+    case OpKind::kNotifyInvalEntry: return absl::StrCat("server notify_inval_entry ", op.path);
+    case OpKind::kNotifyInvalInode: return absl::StrCat("server notify_inval_inode ", op.path);
+    case OpKind::kNotifyDelete: return absl::StrCat("server notify_delete ", op.path);
+    case OpKind::kNotifyIncEpoch: return "server notify_inc_epoch";
     case OpKind::kUnlink: return absl::StrCat("unlink ", op.path);
     case OpKind::kMkdir: return absl::StrCat("mkdir ", op.path);
     case OpKind::kRmdir: return absl::StrCat("rmdir ", op.path);
@@ -211,6 +216,12 @@ class Execution {
           break;
         case OpKind::kServerLink: err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids)); break;
         case OpKind::kServerChmod: err = ServerOp(a, op, w_.server.RemoteChmod(op.path_ids, op.mode)); break;
+        case OpKind::kNotifyInvalEntry:
+        case OpKind::kNotifyInvalInode:
+        case OpKind::kNotifyDelete:
+        case OpKind::kNotifyIncEpoch:
+          err = co_await Notify(a, op);
+          break;
         case OpKind::kUnlink: err = co_await model::SysUnlink(k, op.path_ids); break;
         case OpKind::kMkdir: err = co_await model::SysMkdir(k, op.path_ids); break;
         case OpKind::kRmdir: err = co_await model::SysRmdir(k, op.path_ids); break;
@@ -254,6 +265,34 @@ class Execution {
     a.Touch(model::Server::GlobalKey(), true);  // the namespace as a whole
     (void)op;
     return e;
+  }
+
+  // A notification a server thread writes to /dev/fuse for op.mount: the
+  // kernel handles it in that thread (fuse_notify()); the result is what
+  // the write returns. A path the server cannot resolve sends nothing.
+  sim::Task<Err> Notify(Actor& a, const OpSpec& op) {
+    a.Touch(model::Server::GlobalKey(), false);
+    a.Touch(model::MountKey(op.mount), true);
+    Kctx nk{w_, *w_.mounts[op.mount], a, op.global};
+    nk.m.inodes.set_now(a.clock);
+    switch (op.kind) {
+      case OpKind::kNotifyIncEpoch:
+        model::fuse_notify_inc_epoch(nk);
+        co_return Err::kOk;
+      case OpKind::kNotifyInvalInode: {
+        model::NodeId parent = 0, id = model::kRootNodeId;
+        if (!op.path_ids.empty() && !w_.server.NotifyTarget(op.path_ids, &parent, &id)) co_return Err::kENOENT;
+        if (id == 0) co_return Err::kENOENT;
+        co_return model::fuse_reverse_inval_inode(nk, id);
+      }
+      default: {
+        model::NodeId parent, child;
+        if (!w_.server.NotifyTarget(op.path_ids, &parent, &child)) co_return Err::kENOENT;
+        if (op.kind == OpKind::kNotifyDelete && child == 0) co_return Err::kENOENT;
+        co_return co_await model::fuse_reverse_inval_entry(nk, parent, op.path_ids.back(),
+                                                           op.kind == OpKind::kNotifyDelete ? child : 0);
+      }
+    }
   }
 
   // fmode-created, o-excl and posix-errno for an open that completed.

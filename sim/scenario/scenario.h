@@ -50,6 +50,11 @@ enum class OpKind : uint8_t {
   kServerSymlink,
   kServerLink,
   kServerChmod,
+  // Notifications from the server to one mount (`mount`).
+  kNotifyInvalEntry,
+  kNotifyInvalInode,
+  kNotifyDelete,
+  kNotifyIncEpoch,
 };
 
 struct OpSpec {
@@ -66,6 +71,7 @@ struct OpSpec {
   uint64_t size = 0;                    // truncate
   std::string at;                       // open: fd label of the directory a relative path starts at
   bool relative = false;                // open with `at`: path does not start with /
+  int mount = 0;                        // notify_*: the mount notified
   std::string fd;          // open: label to bind; close: label to close
   uint64_t sleep_us = 0;
   std::vector<int> after;  // global op indices that must complete first

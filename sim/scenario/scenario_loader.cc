@@ -492,7 +492,9 @@ class Loader {
     static const std::vector<std::pair<std::string, OpKind>> kServerOps = {
         {"create", OpKind::kServerCreate}, {"unlink", OpKind::kServerUnlink}, {"mkdir", OpKind::kServerMkdir},
         {"rmdir", OpKind::kServerRmdir},   {"rename", OpKind::kServerRename}, {"sleep", OpKind::kServerSleep},
-        {"symlink", OpKind::kServerSymlink}, {"link", OpKind::kServerLink}, {"chmod", OpKind::kServerChmod}};
+        {"symlink", OpKind::kServerSymlink}, {"link", OpKind::kServerLink}, {"chmod", OpKind::kServerChmod},
+        {"notify_inval_entry", OpKind::kNotifyInvalEntry}, {"notify_inval_inode", OpKind::kNotifyInvalInode},
+        {"notify_delete", OpKind::kNotifyDelete}, {"notify_inc_epoch", OpKind::kNotifyIncEpoch}};
     const auto& table = th.server_side ? kServerOps : kKernelOps;
     bool found = false;
     for (const auto& [n, k] : table)
@@ -520,6 +522,10 @@ class Loader {
       case OpKind::kChmod:
       case OpKind::kServerChmod: keys.insert(keys.end(), {"path", "mode"}); break;
       case OpKind::kTruncate: keys.insert(keys.end(), {"path", "size"}); break;
+      case OpKind::kNotifyInvalEntry:
+      case OpKind::kNotifyInvalInode:
+      case OpKind::kNotifyDelete: keys.insert(keys.end(), {"mount", "path"}); break;
+      case OpKind::kNotifyIncEpoch: keys.push_back("mount"); break;
       case OpKind::kSleep:
       case OpKind::kServerSleep: keys.push_back("ms"); break;
       case OpKind::kDropCaches: break;
@@ -562,6 +568,20 @@ class Loader {
       op.target_ids = model::InternPath(s_->names, op.target);
     }
     if (op.kind == OpKind::kStat) FUSESIM_ASSIGN(op.nofollow, r_.Bool(o, p, "nofollow", false));
+    if (std::find(keys.begin(), keys.end(), "mount") != keys.end()) {
+      std::string m;
+      FUSESIM_ASSIGN(m, r_.String(o, p, "mount", true));
+      op.mount = -1;
+      for (size_t i = 0; i < s_->mounts.size(); ++i)
+        if (s_->mounts[i].name == m) op.mount = static_cast<int>(i);
+      if (op.mount < 0) {
+        std::vector<std::string> names;
+        for (const auto& mc : s_->mounts) names.push_back(mc.name);
+        return r_.Error(p + "/mount", absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
+      }
+    }
+    if ((op.kind == OpKind::kNotifyInvalEntry || op.kind == OpKind::kNotifyDelete) && op.path_ids.empty())
+      return r_.Error(p + "/path", "a notification about an entry needs a name: not /");
     if (op.kind == OpKind::kTruncate) {
       if (!o.contains("size")) return r_.Error(p, "missing required key \"size\"");
       int64_t size = 0;
