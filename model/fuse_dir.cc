@@ -434,6 +434,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
   const NodeId dirnode = k.inode(dir).nodeid;
   const uint64_t epoch = k.m.epoch;
+  const uint64_t evict_ctr = k.m.inodes.evict_ctr();
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, dirnode, k.dentry(entry).name));
   bool outarg_valid = true;
   if (r.err == Err::kENOENT) {
@@ -447,7 +448,9 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   }
   InodeId ino = kNoInode;
   if (r.nodeid != 0) {
+    const bool fresh = k.m.inodes.Find(r.nodeid) == kNoInode;
     ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
+    if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
     fuse_advise_use_readdirplus(k, dir);
   }
   DentryId alias;
@@ -688,7 +691,7 @@ bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
 // fuse_direntplus_link(): a READDIRPLUS entry becomes a positive dentry
 // with the entry timeout (or refreshes the one there), taking the lookup
 // count the server gave; . and .. and nodeid 0 are skipped.
-sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r) {
+sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r, uint64_t evict_ctr) {
   if (de.nodeid == 0 || de.dots != 0) co_return Err::kOk;
   const uint64_t epoch = k.m.epoch;
   if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
@@ -729,7 +732,11 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
       i.inval_perm = i.inval_other = false;
       i.nlink = de.nlink;
     } else {
+      const bool fresh = k.m.inodes.Find(de.nodeid) == kNoInode;
       ino = k.m.inodes.Iget(de.nodeid, de.is_dir, de.nlink, ValidUntil(k.now(), r.attr_valid_us), de.is_symlink);
+      // An inode evicted since the READDIRPLUS was sent: the new inode's
+      // attributes stay invalid (fuse_change_attributes_common()).
+      if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
       DentryId alias;
       dc.d_splice_alias(ino, d, &alias, k.a);
       dc.d_lookup_done(d, k.a);
@@ -755,6 +762,7 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
   const InodeId dir = file.inode;
   if (k.inode(dir).bad) co_return Err::kEIO;
   const bool plus = fuse_use_readdirplus(k, dir, *pos);
+  const uint64_t evict_ctr = k.m.inodes.evict_ctr();
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
   if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
   Request req;
@@ -780,7 +788,7 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
           ++*emitted;
         }
       }
-      if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r);
+      if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r, evict_ctr);
     }
   }
   k.inode(dir).inval_other = true;  // fuse_invalidate_atime()

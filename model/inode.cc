@@ -63,6 +63,7 @@ void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock
 void InodeTable::Evict(InodeId id, int op) {
   Inode& ino = inodes_[id];
   ino.evicted = true;
+  evict_ctr_++;  // fuse_evict_inode(): fc->evict_ctr
   QueueForget(ino.nodeid, ino.nlookup, op, now_);
   ino.nlookup = 0;
   auto it = by_nodeid_.find(ino.nodeid);

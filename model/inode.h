@@ -74,6 +74,10 @@ class InodeTable {
   void QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now);
   int size() const { return static_cast<int>(inodes_.size()); }
   InodeId root() const { return root_; }
+  // fc->evict_ctr: inodes evicted so far. A LOOKUP or READDIRPLUS that makes
+  // a new inode while another was evicted since it was sent leaves the new
+  // inode's attributes invalid (fuse_change_attributes_common()).
+  uint64_t evict_ctr() const { return evict_ctr_; }
   // The model's own consistency: the nodeid index points at live inodes,
   // and a live inode other than the root is in use (generic_delete_inode).
   std::vector<std::string> CheckConsistency() const;
@@ -88,6 +92,7 @@ class InodeTable {
   sim::Counter* pending_;
   InodeId root_ = kNoInode;
   sim::Clock now_ = 0;
+  uint64_t evict_ctr_ = 0;
 };
 
 }  // namespace fusesim::model

@@ -683,9 +683,9 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
 
 namespace {
 
-// filename_create() + the lock and may_create() of symlink(2)/link(2): the
-// new name's parent locked exclusive and a negative dentry for it, handed to
-// `make` (which returns the error).
+// filename_create() + the lock of symlink(2)/link(2): the new name's parent
+// locked exclusive and a negative dentry for it, handed to `make` (which
+// checks may_create() and returns the error).
 template <typename Make>
 sim::Task<Err> CreateName(Kctx& k, const std::vector<NameId>& path, Make make) {
   Nameidata nd;
@@ -702,8 +702,7 @@ sim::Task<Err> CreateName(Kctx& k, const std::vector<NameId>& path, Make make) {
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
   e = w.err;
   if (e == Err::kOk) {
-    e = co_await fuse_permission(k, dir);  // may_create()
-    if (e == Err::kOk) e = co_await make(dir, w.dentry);
+    e = co_await make(dir, w.dentry);
     dc.dput(w.dentry, k.op);
   }
   sim::UpWrite(k.a, k.inode(dir).i_rwsem);
@@ -725,7 +724,9 @@ sim::Task<Walk> user_path_at(Kctx& k, const std::vector<NameId>& path, bool foll
 sim::Task<Err> SysSymlink(Kctx& k, const std::vector<NameId>& target, bool target_abs,
                           const std::vector<NameId>& path) {
   co_return co_await CreateName(k, path, [&k, &target, target_abs](InodeId dir, DentryId d) -> sim::Task<Err> {
-    co_return co_await fuse_symlink(k, dir, d, target, target_abs);  // vfs_symlink()
+    Err e = co_await fuse_permission(k, dir);  // vfs_symlink(): may_create()
+    if (e != Err::kOk) co_return e;
+    co_return co_await fuse_symlink(k, dir, d, target, target_abs);
   });
 }
 
@@ -735,7 +736,13 @@ sim::Task<Err> SysLink(Kctx& k, const std::vector<NameId>& from, const std::vect
   const InodeId inode = InodeOf(k, old.dentry);
   k.m.inodes.Ihold(inode);
   Err e = co_await CreateName(k, to, [&k, inode](InodeId dir, DentryId d) -> sim::Task<Err> {
-    // vfs_link(), after may_create()
+    // may_linkat() with fs.protected_hardlinks = 1 (systemd's default):
+    // safe_hardlink_source() checks MAY_READ|MAY_WRITE on a regular source
+    // (the owner, root here, may link it anyway).
+    if (!k.inode(inode).is_dir && !k.inode(inode).is_symlink) (void)co_await fuse_permission(k, inode);
+    // vfs_link(): may_create(), then EPERM for a directory.
+    Err e = co_await fuse_permission(k, dir);
+    if (e != Err::kOk) co_return e;
     if (k.inode(inode).is_dir) co_return Err::kEPERM;
     if (k.inode(inode).nlink == 0) co_return Err::kENOENT;
     co_return co_await fuse_link(k, inode, dir, d);

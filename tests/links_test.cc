@@ -284,6 +284,30 @@ TEST(Notify, InvalEntryDeleteInodeAndEpoch) {
   EXPECT_EQ(r[11].result, "ENOENT");  // a name the server cannot resolve
 }
 
+TEST(Readdir, NewInodeAfterAnEvictionKeepsInvalidAttributes) {
+  auto r = RunOps(R"({"op": "stat", "path": "/d/a"},
+                     {"op": "readdir", "path": "/d", "after": "srv.1"},
+                     {"op": "stat", "path": "/d/a"})",
+                  R"(["/d/", "/d/a"])", R"({"name": "m0", "readdirplus": "on"})",
+                  R"(, {"name": "srv", "server_side": true, "ops": [
+                       {"op": "unlink", "path": "/d/a", "after": "t1.0"}, {"op": "mkdir", "path": "/d/a"}]})");
+  ASSERT_EQ(r.size(), 5u);
+  // The old inode of a is evicted while the READDIRPLUS is handled, so the
+  // new directory inode's attributes are not trusted: GETATTR.
+  EXPECT_THAT(r[2].requests, ElementsAre("GETATTR"));
+}
+
+TEST(Links, LinkRefreshesARegularSourceWithDefaultPermissions) {
+  auto r = RunOps(R"({"op": "stat", "path": "/d/f"},
+                     {"op": "link", "path": "/d/f", "to": "/d/h"})",
+                  R"(["/d/", "/d/f"])", R"({"name": "m0", "attr_timeout_ms": 0, "default_permissions": true})");
+  ASSERT_EQ(r.size(), 2u);
+  // may_lookup() of / and /d for each walk, the new name's LOOKUP, then
+  // may_linkat() (source f) and may_create() (/d).
+  EXPECT_THAT(r[1].requests,
+              ElementsAre("GETATTR", "GETATTR", "GETATTR", "GETATTR", "LOOKUP", "GETATTR", "GETATTR", "LINK"));
+}
+
 TEST(LinksServer, HardLinkCountsNames) {
   model::Server s(model::ServerConfig{}, 1);
   const model::NodeId d = s.AddPath({0}, true);
