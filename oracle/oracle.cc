@@ -188,19 +188,10 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
   // into the mount); on the real mount it would leave the file system.
   for (const auto& t : s.threads) {
     if (t.server_side) continue;
+    std::map<std::string, int> fd_depth;  // depth of the path each fd label opened
     for (const auto& op : t.ops) {
       // openat(): the walk starts at the depth of the directory `at` opened.
-      int start = 0;
-      if (op.relative) {
-        for (const auto& o : t.ops) {
-          if (o.kind == OpKind::kOpen && o.fd == op.at && !o.relative) {
-            for (model::NameId id : o.path_ids) {
-              const std::string& n = s.names.Name(id);
-              start += n == ".." ? (start > 0 ? -1 : 0) : n == "." ? 0 : 1;
-            }
-          }
-        }
-      }
+      const int start = op.relative ? fd_depth[op.at] : 0;
       for (const std::vector<model::NameId>* ids : {&op.path_ids, &op.to_ids}) {
         int depth = ids == &op.path_ids ? start : 0;
         for (model::NameId id : *ids) {
@@ -214,6 +205,7 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
             ++depth;
           }
         }
+        if (ids == &op.path_ids && op.kind == OpKind::kOpen && !op.fd.empty()) fd_depth[op.fd] = depth;
       }
     }
   }
