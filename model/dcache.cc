@@ -179,6 +179,13 @@ void Dcache::d_lookup_done(DentryId d, sim::Actor& a) {
   sim::Complete(a, de.lookup_done);
 }
 
+DentryId Dcache::d_find_alias(InodeId dir) const {
+  if (root_ != kNoDentry && at(root_).inode == dir) return root_;
+  auto it = dir_alias_.find(dir);
+  if (it == dir_alias_.end() || at(it->second).state == DState::kFreed) return kNoDentry;
+  return it->second;
+}
+
 void Dcache::d_delete(DentryId d, sim::Actor& a, int op) {
   Dentry& de = at(d);
   a.Touch(SlotKey(de.parent, de.name), true);

@@ -47,6 +47,7 @@ struct Dentry {
   NameId name = -1;
   InodeId inode = kNoInode;
   sim::Clock time = 0;  // FUSE entry expiry (fuse_dentry_time)
+  uint64_t epoch = 0;   // fc->epoch when FUSE made it (d_time, 6.16+)
   int count = 0;
   sim::Completion lookup_done;  // completes when it leaves in-lookup
 };
@@ -118,6 +119,8 @@ class Dcache {
   // shrink_dcache_parent(): frees unused dentries below d.
   void ShrinkParent(DentryId d, int op);
 
+  // d_find_alias() for a directory inode (the root's is the root dentry).
+  DentryId d_find_alias(InodeId dir) const;
   // The hashed dentry for a path from the root, or kNoDentry.
   DentryId Resolve(const std::vector<NameId>& path) const;
   // Dentries still in-lookup (for the in-lookup-leak invariant).

@@ -60,6 +60,20 @@ std::string DescribeRequest(const World& w, const Request& req) {
     case Opcode::kRelease:
     case Opcode::kReleasedir:
       return absl::StrFormat("%s(nodeid=%d, fh=%d)", op, req.nodeid, req.fh);
+    case Opcode::kSymlink: {
+      std::string target = req.link_abs ? "/" : "";
+      for (size_t i = 0; i < req.link.size(); ++i) absl::StrAppend(&target, i ? "/" : "", NameOf(w, req.link[i]));
+      return absl::StrFormat("%s(parent=%d, name=%s, target=%s)", op, req.nodeid, NameOf(w, req.name), target);
+    }
+    case Opcode::kLink:
+      return absl::StrFormat("%s(nodeid=%d, newparent=%d, newname=%s)", op, req.oldnodeid, req.nodeid,
+                             NameOf(w, req.name));
+    case Opcode::kSetattr: {
+      std::string s = absl::StrFormat("%s(nodeid=%d", op, req.nodeid);
+      if ((req.valid & kFattrMode) != 0) absl::StrAppendFormat(&s, ", mode=0%o", req.mode);
+      if ((req.valid & kFattrSize) != 0) absl::StrAppendFormat(&s, ", size=%d", req.size);
+      return s + ")";
+    }
     default:
       return absl::StrFormat("%s(nodeid=%d)", op, req.nodeid);
   }
@@ -79,7 +93,11 @@ std::string DescribeReply(const Request& req, const Reply& r) {
                              r.file_created ? "(created)" : "(opened existing)");
     case Opcode::kMknod:
     case Opcode::kMkdir:
-      return absl::StrFormat("-> nodeid=%d", r.nodeid);
+    case Opcode::kSymlink:
+    case Opcode::kLink:
+      return absl::StrFormat("-> nodeid=%d nlink=%d", r.nodeid, r.nlink);
+    case Opcode::kReadlink:
+      return absl::StrFormat("-> %d component(s)%s", r.link.size(), r.link_abs ? ", absolute" : "");
     case Opcode::kOpen:
     case Opcode::kOpendir:
       return absl::StrFormat("-> fh=%d", r.fh);

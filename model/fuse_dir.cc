@@ -74,20 +74,28 @@ Request NameRequest(Opcode op, NodeId parent, NameId name, uint32_t flags = 0) {
   return r;
 }
 
-// create_new_entry(): MKNOD/MKDIR reply -> inode, d_drop + d_splice_alias.
-sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry) {
+// create_new_entry(): MKNOD/MKDIR/SYMLINK/LINK reply -> inode, d_drop +
+// d_splice_alias. `proto` carries the request's own arguments (SYMLINK's
+// target, LINK's old nodeid); `want_symlink` is the S_IFMT check.
+sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
+                                const Request* proto = nullptr, bool want_symlink = false) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const NameId name = k.dentry(entry).name;
-  Reply r = co_await FuseSimpleRequest(k, NameRequest(op, dirnode, name));
+  const uint64_t epoch = k.m.epoch;
+  Request req = proto != nullptr ? *proto : Request{};
+  req.opcode = op;
+  req.nodeid = dirnode;
+  req.name = name;
+  Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) {
     if (r.err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
     co_return r.err;
   }
   const bool want_dir = op == Opcode::kMkdir;
-  if (r.nodeid == 0 || r.nodeid == kRootNodeId || r.is_dir != want_dir) {
+  if (r.nodeid == 0 || r.nodeid == kRootNodeId || r.is_dir != want_dir || r.is_symlink != want_symlink) {
     co_return Err::kEIO;  // the forget is freed, not sent: the lookup count leaks
   }
-  InodeId ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us));
+  InodeId ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
   k.m.dcache.d_drop(entry, k.a);
   DentryId alias;
   k.m.dcache.d_splice_alias(ino, entry, &alias, k.a);  // never hashed after d_drop
@@ -96,6 +104,7 @@ sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry)
     target = alias;
     k.m.dcache.dput(alias, k.op);
   }
+  k.dentry(target).epoch = epoch;
   SetEntryTimeout(k, target, r.entry_valid_us);
   TraceDentry(k, target, "d_splice_alias");
   fuse_dir_changed(k, dir);
@@ -134,6 +143,7 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
 sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags,
                                 Opcode opcode) {
   const NodeId dirnode = k.inode(dir).nodeid;
+  const uint64_t epoch = k.m.epoch;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(opcode, dirnode, k.dentry(entry).name, flags));
   if (r.err != Err::kOk) co_return r.err;
   if (r.is_dir || r.nodeid == 0 || r.nodeid == kRootNodeId) {
@@ -171,6 +181,7 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
     }
   }
   SetEntryTimeout(k, target, r.entry_valid_us);
+  k.dentry(target).epoch = epoch;
   const bool knows_created = HasCreatedFlag(opcode);
   if (!knows_created || r.file_created) fuse_dir_changed(k, dir);
   // FMODE_CREATED: v4 (and mainline, and the skip-lookup variant) set it
@@ -387,10 +398,19 @@ void fuse_invalidate_entry(Kctx& k, DentryId entry) {
 sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned flags) {
   Dentry& de = k.dentry(entry);
   const InodeId ino = de.inode;
+  if (de.epoch < k.m.epoch) co_return Revalidate{0};  // made before FUSE_NOTIFY_INC_EPOCH
   if (ino != kNoInode && k.inode(ino).bad) co_return Revalidate{0};
   unsigned forcing = kLookupExcl | kLookupReval;
   if (RevalidatesRenameTarget(k.m.config.kernel)) forcing |= kLookupRenameTarget;
-  if (!Expired(de.time, k.now()) && (flags & forcing) == 0) co_return Revalidate{1};
+  if (!Expired(de.time, k.now()) && (flags & forcing) == 0) {
+    // An entry READDIRPLUS made, used: the directory is being walked
+    // entry by entry (ls -l), so its next listing should be READDIRPLUS.
+    if (ino != kNoInode && k.inode(ino).init_rdplus) {
+      k.inode(ino).init_rdplus = false;
+      fuse_advise_use_readdirplus(k, k.dentry(de.parent).inode);
+    }
+    co_return Revalidate{1};
+  }
   if (ino == kNoInode) co_return Revalidate{0};  // "For negative dentries, always do a fresh lookup"
   const NodeId parent = k.nodeid_of(de.parent);
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, parent, de.name));
@@ -406,7 +426,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   }
   if (ret == Err::kENOMEM || ret == Err::kEINTR) co_return Revalidate{-1, ret};
   // fuse_stale_inode(): the same nodeid with another type is invalid too.
-  if (ret != Err::kOk || r.is_dir != inode.is_dir) co_return Revalidate{0};
+  if (ret != Err::kOk || r.is_dir != inode.is_dir || r.is_symlink != inode.is_symlink) co_return Revalidate{0};
   RefreshAttrs(k, ino, r);
   SetEntryTimeout(k, entry, r.entry_valid_us);
   co_return Revalidate{1};
@@ -421,6 +441,8 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     co_return LookupResult{Err::kENAMETOOLONG};
   }
   const NodeId dirnode = k.inode(dir).nodeid;
+  const uint64_t epoch = k.m.epoch;
+  const uint64_t evict_ctr = k.m.inodes.evict_ctr();
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, dirnode, k.dentry(entry).name));
   bool outarg_valid = true;
   if (r.err == Err::kENOENT) {
@@ -433,8 +455,12 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     co_return LookupResult{r.err == Err::kOk ? Err::kEIO : r.err};
   }
   InodeId ino = kNoInode;
-  if (r.nodeid != 0)
-    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us));
+  if (r.nodeid != 0) {
+    const bool fresh = k.m.inodes.Find(r.nodeid) == kNoInode;
+    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
+    if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+    fuse_advise_use_readdirplus(k, dir);
+  }
   DentryId alias;
   if (!k.m.dcache.d_splice_alias(ino, entry, &alias, k.a)) {
     co_await Bug(k, "bug:d_splice_alias-hashed",
@@ -442,6 +468,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     co_return LookupResult{Err::kEIO};
   }
   DentryId target = alias != kNoDentry ? alias : entry;
+  k.dentry(target).epoch = epoch;
   if (outarg_valid) {
     SetEntryTimeout(k, target, r.entry_valid_us);
   } else {
@@ -593,6 +620,253 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId ino) {
   if (r.err != Err::kOk) co_return r.err;
   RefreshAttrs(k, ino, r);
   co_return Err::kOk;
+}
+
+sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target,
+                            bool target_abs) {
+  Request req;
+  req.link = target;
+  req.link_abs = target_abs;
+  co_return co_await create_new_entry(k, Opcode::kSymlink, dir, entry, &req, /*want_symlink=*/true);
+}
+
+sim::Task<Err> fuse_link(Kctx& k, InodeId inode, InodeId newdir, DentryId newent) {
+  if (k.m.conn.no_link) co_return Err::kEPERM;
+  Request req;
+  req.oldnodeid = k.inode(inode).nodeid;
+  Err err = co_await create_new_entry(k, Opcode::kLink, newdir, newent, &req, k.inode(inode).is_symlink);
+  // On success fuse_update_ctime_in_cache(): the reply's attributes stand
+  // (fuse_iget() refreshed them); only EINTR invalidates them.
+  if (err == Err::kEINTR) k.inode(inode).inval_perm = k.inode(inode).inval_other = true;
+  if (err == Err::kENOSYS) {
+    k.m.conn.no_link = true;
+    err = Err::kEPERM;
+  }
+  co_return err;
+}
+
+sim::Task<Err> fuse_get_link(Kctx& k, InodeId inode, std::vector<NameId>* target, bool* target_abs) {
+  if (k.inode(inode).bad) co_return Err::kEIO;
+  const bool cache = k.m.config.cache_symlinks;
+  if (!cache || !k.inode(inode).link_cached) {
+    Request req;
+    req.opcode = Opcode::kReadlink;
+    req.nodeid = k.inode(inode).nodeid;
+    Reply r = co_await FuseSimpleRequest(k, req);
+    Inode& i = k.inode(inode);
+    i.inval_other = true;  // fuse_invalidate_atime()
+    if (r.err != Err::kOk) co_return r.err;
+    i.link = r.link;
+    i.link_abs = r.link_abs;
+    i.link_cached = cache;  // page_get_link_raw(): kept in the page cache
+  }
+  *target = k.inode(inode).link;
+  *target_abs = k.inode(inode).link_abs;
+  co_return Err::kOk;
+}
+
+sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mode, uint64_t size) {
+  const InodeId ino = k.dentry(entry).inode;
+  Request req;
+  req.opcode = Opcode::kSetattr;
+  req.nodeid = k.inode(ino).nodeid;
+  req.valid = valid;
+  req.mode = mode;
+  req.size = size;
+  Reply r = co_await FuseSimpleRequest(k, req);
+  if (r.err != Err::kOk) {
+    if (r.err == Err::kEINTR) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+    co_return r.err;
+  }
+  if (r.is_dir != k.inode(ino).is_dir || r.is_symlink != k.inode(ino).is_symlink) {
+    k.inode(ino).bad = true;  // fuse_make_bad(): the file type changed
+    co_return Err::kEIO;
+  }
+  RefreshAttrs(k, ino, r);  // fuse_change_attributes_common()
+  // "Directory mode changed, may need to revalidate access"
+  if (k.inode(ino).is_dir && (valid & kFattrMode) != 0) k.dentry(entry).time = 0;
+  co_return Err::kOk;
+}
+
+void fuse_advise_use_readdirplus(Kctx& k, InodeId dir) {
+  if (dir != kNoInode) k.inode(dir).advise_rdplus = true;
+}
+
+namespace {
+
+// fuse_use_readdirplus()
+bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
+  switch (k.m.config.readdirplus) {
+    case ReaddirPlus::kOff:
+      return false;
+    case ReaddirPlus::kOn:
+      return true;
+    case ReaddirPlus::kAuto:
+      break;
+  }
+  Inode& i = k.inode(dir);
+  if (i.advise_rdplus) {  // test_and_clear_bit(FUSE_I_ADVISE_RDPLUS)
+    i.advise_rdplus = false;
+    return true;
+  }
+  return pos == 0;
+}
+
+// fuse_direntplus_link(): a READDIRPLUS entry becomes a positive dentry
+// with the entry timeout (or refreshes the one there), taking the lookup
+// count the server gave; . and .. and nodeid 0 are skipped.
+sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r, uint64_t evict_ctr) {
+  if (de.nodeid == 0 || de.dots != 0) co_return Err::kOk;
+  const uint64_t epoch = k.m.epoch;
+  if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
+  Dcache& dc = k.m.dcache;
+  DentryId d = dc.d_lookup(parent, de.name, k.a);
+  InodeId ino = kNoInode;
+  for (;;) {
+    if (d == kNoDentry) {  // retry:
+      Dcache::Parallel p = dc.d_alloc_parallel(parent, de.name, k.a);
+      d = p.dentry;
+      if (p.kind == Dcache::Parallel::kInLookupOther) {
+        co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
+        if (!dc.d_wait_lookup_matches(d, parent, de.name)) {
+          dc.dput(d, k.op);
+          d = kNoDentry;
+          continue;
+        }
+      }
+    }
+    if (!dc.d_in_lookup(d)) {
+      ino = dc.at(d).inode;
+      if (ino != kNoInode && k.inode(ino).nodeid != de.nodeid) ino = kNoInode;
+      if (ino == kNoInode || k.inode(ino).is_dir != de.is_dir || k.inode(ino).is_symlink != de.is_symlink) {
+        if (ino != kNoInode) k.inode(ino).bad = true;  // fuse_stale_inode(): fuse_make_bad()
+        dc.d_invalidate(d, k.a, k.op);
+        dc.dput(d, k.op);
+        d = kNoDentry;
+        continue;
+      }
+      if (k.inode(ino).bad) {
+        dc.dput(d, k.op);
+        k.m.inodes.QueueForget(de.nodeid, 1, k.op, k.now());  // fuse_force_forget()
+        co_return Err::kEIO;
+      }
+      Inode& i = k.inode(ino);
+      i.nlookup++;
+      i.attr_time = ValidUntil(k.now(), r.attr_valid_us);  // fuse_change_attributes()
+      i.inval_perm = i.inval_other = false;
+      i.nlink = de.nlink;
+    } else {
+      const bool fresh = k.m.inodes.Find(de.nodeid) == kNoInode;
+      ino = k.m.inodes.Iget(de.nodeid, de.is_dir, de.nlink, ValidUntil(k.now(), r.attr_valid_us), de.is_symlink);
+      // An inode evicted since the READDIRPLUS was sent: the new inode's
+      // attributes stay invalid (fuse_change_attributes_common()).
+      if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+      DentryId alias;
+      dc.d_splice_alias(ino, d, &alias, k.a);
+      dc.d_lookup_done(d, k.a);
+      if (alias != kNoDentry) {
+        dc.dput(d, k.op);
+        d = alias;
+      }
+    }
+    break;
+  }
+  if (k.m.config.readdirplus == ReaddirPlus::kAuto) k.inode(ino).init_rdplus = true;
+  k.dentry(d).epoch = epoch;
+  SetEntryTimeout(k, d, r.entry_valid_us);
+  TraceDentry(k, d, "fuse_direntplus_link");
+  dc.dput(d, k.op);
+  co_return Err::kOk;
+}
+
+}  // namespace
+
+sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
+  *emitted = 0;
+  const InodeId dir = file.inode;
+  if (k.inode(dir).bad) co_return Err::kEIO;
+  const bool plus = fuse_use_readdirplus(k, dir, *pos);
+  const uint64_t evict_ctr = k.m.inodes.evict_ctr();
+  const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
+  if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
+  Request req;
+  req.opcode = plus ? Opcode::kReaddirplus : Opcode::kReaddir;
+  req.nodeid = k.inode(dir).nodeid;
+  req.fh = file.fh;
+  req.offset = *pos;
+  req.size = kReaddirBufBytes;
+  Reply r = co_await FuseSimpleRequest(k, req);
+  if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+  if (r.err == Err::kOk) {
+    // parse_dirfile()/parse_dirplusfile(): entries go to the caller's buffer
+    // while they fit (filldir64()); READDIRPLUS links every entry anyway.
+    uint64_t left = kGetdentsBufBytes;
+    bool over = false;
+    for (const Dirent& de : r.dirents) {
+      const uint64_t reclen = (19 + de.namelen + 1 + 7) & ~uint64_t{7};
+      if (!over) {
+        over = reclen > left;
+        if (!over) {
+          left -= reclen;
+          *pos = de.off;
+          ++*emitted;
+        }
+      }
+      if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r, evict_ctr);
+    }
+  }
+  k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
+  co_return r.err;
+}
+
+sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, NodeId child) {
+  Dcache& dc = k.m.dcache;
+  const InodeId dir = k.m.inodes.Find(parent);  // fuse_ilookup()
+  if (dir == kNoInode) co_return Err::kENOENT;
+  k.m.inodes.Ihold(dir);
+  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  k.a.Touch(MountKey(k.m.index), true);  // a server thread acting on the mount's caches
+  k.m.inodes.set_now(k.now());
+  Err err = Err::kENOTDIR;
+  if (k.inode(dir).is_dir) {
+    err = Err::kENOENT;
+    const DentryId d = dc.d_find_alias(dir);
+    const DentryId entry = d == kNoDentry ? kNoDentry : dc.d_lookup(d, name, k.a);
+    if (entry != kNoDentry) {
+      fuse_dir_changed(k, dir);
+      dc.d_invalidate(entry, k.a, k.op);
+      k.dentry(entry).time = 0;  // fuse_invalidate_entry_cache()
+      TraceDentry(k, entry, "fuse_reverse_inval_entry");
+      err = Err::kOk;
+      if (child != 0 && dc.positive(entry)) {  // FUSE_NOTIFY_DELETE
+        const InodeId ino = k.dentry(entry).inode;
+        if (k.inode(ino).nodeid != child) {
+          err = Err::kENOENT;
+        } else {
+          if (k.inode(ino).is_dir) dc.ShrinkParent(entry, k.op);
+          k.inode(ino).nlink = 0;  // clear_nlink()
+          dc.d_delete(entry, k.a, k.op);
+        }
+      }
+      dc.dput(entry, k.op);
+    }
+  }
+  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  k.m.inodes.Iput(dir, k.op);
+  co_return err;
+}
+
+Err fuse_reverse_inval_inode(Kctx& k, NodeId nodeid) {
+  const InodeId ino = k.m.inodes.Find(nodeid);  // fuse_ilookup()
+  if (ino == kNoInode) return Err::kENOENT;
+  Inode& i = k.inode(ino);
+  i.inval_perm = i.inval_other = true;  // fuse_invalidate_attr()
+  i.link_cached = false;  // invalidate_inode_pages2_range(): the whole file
+  return Err::kOk;
+}
+
+void fuse_notify_inc_epoch(Kctx& k) {
+  k.m.epoch++;
 }
 
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId ino) {

@@ -12,6 +12,7 @@
 #define FUSESIM_MODEL_FUSE_DIR_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "model/dcache.h"
 #include "model/errno.h"
@@ -74,6 +75,46 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId inode);
 // The security.capability check of a truncating open (GETXATTR), until the
 // server answers ENOSYS.
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId inode);
+
+// fuse_symlink(): SYMLINK through create_new_entry().
+sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target,
+                            bool target_abs);
+// fuse_link(): LINK through create_new_entry(); ENOSYS sets no_link and
+// every later link(2) answers EPERM without a request.
+sim::Task<Err> fuse_link(Kctx& k, InodeId inode, InodeId newdir, DentryId newent);
+// fuse_get_link(): READLINK (fuse_readlink_folio(), which invalidates the
+// link's atime), or the page cache with cache_symlinks once read.
+sim::Task<Err> fuse_get_link(Kctx& k, InodeId inode, std::vector<NameId>* target, bool* target_abs);
+// fuse_setattr() -> fuse_do_setattr(): SETATTR; the reply's attributes
+// stand for attr_valid; a directory's mode change expires its dentry.
+sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mode, uint64_t size);
+
+// The buffer glibc's readdir() passes to getdents64() (32 KiB for FUSE's
+// st_blksize of 4096), and so the size of each READDIR request
+// (clamp(ctx->count, PAGE_SIZE, max_pages << PAGE_SHIFT)).
+inline constexpr uint64_t kGetdentsBufBytes = 32768;
+inline constexpr uint64_t kReaddirBufBytes = 32768;
+// fuse_readdir() -> fuse_readdir_uncached(): one getdents64(): READDIR or
+// READDIRPLUS (fuse_use_readdirplus()) from *pos; *emitted entries reached
+// the caller (0 at the end of the directory).
+sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted);
+// fuse_advise_use_readdirplus(): sets FUSE_I_ADVISE_RDPLUS on dir.
+void fuse_advise_use_readdirplus(Kctx& k, InodeId dir);
+
+// Notifications from the server (fuse_notify_*), run in the context of the
+// server thread that writes them to /dev/fuse; the result is what that write
+// returns. fuse_reverse_inval_entry(): FUSE_NOTIFY_INVAL_ENTRY (child 0) and
+// FUSE_NOTIFY_DELETE (child: the nodeid the name must have): the parent's
+// attributes are invalidated and the cached name is d_invalidate()d (and
+// d_delete()d for DELETE), so the next walk LOOKUPs it; ENOENT if the parent
+// inode or the name is not cached.
+sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, NodeId child);
+// FUSE_NOTIFY_INVAL_INODE: attributes (and the page cache, a cached symlink
+// target included) invalidated; ENOENT if the inode is not cached.
+Err fuse_reverse_inval_inode(Kctx& k, NodeId nodeid);
+// FUSE_NOTIFY_INC_EPOCH (6.16+): fc->epoch++; fuse_dentry_revalidate()
+// treats every dentry made before as invalid.
+void fuse_notify_inc_epoch(Kctx& k);
 
 // fuse_dir_changed(): invalidates the directory's attributes.
 void fuse_dir_changed(Kctx& k, InodeId dir);

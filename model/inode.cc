@@ -17,7 +17,7 @@ InodeId InodeTable::MakeRoot(sim::Clock attr_until) {
   return root_;
 }
 
-InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until) {
+InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink) {
   auto it = by_nodeid_.find(nodeid);
   if (it != by_nodeid_.end()) {
     Inode& ino = inodes_[it->second];
@@ -31,6 +31,7 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
   Inode& ino = inodes_.emplace_back();
   ino.nodeid = nodeid;
   ino.is_dir = is_dir;
+  ino.is_symlink = is_symlink;
   ino.nlookup = 1;
   ino.nlink = nlink;
   ino.attr_time = attr_until;
@@ -62,6 +63,7 @@ void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock
 void InodeTable::Evict(InodeId id, int op) {
   Inode& ino = inodes_[id];
   ino.evicted = true;
+  evict_ctr_++;  // fuse_evict_inode(): fc->evict_ctr
   QueueForget(ino.nodeid, ino.nlookup, op, now_);
   ino.nlookup = 0;
   auto it = by_nodeid_.find(ino.nodeid);

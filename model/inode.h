@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "model/names.h"
 #include "model/request.h"
 #include "sim/engine/runtime.h"
 
@@ -27,6 +28,7 @@ inline constexpr InodeId kNoInode = -1;
 struct Inode {
   NodeId nodeid = 0;
   bool is_dir = false;
+  bool is_symlink = false;  // S_IFLNK
   uint64_t nlookup = 0;
   int count = 0;          // i_count
   uint32_t nlink = 1;     // as the kernel believes it
@@ -35,6 +37,12 @@ struct Inode {
   bool inval_other = false;     // fi->inval_mask has other STATX bits
   bool bad = false;             // fuse_make_bad()
   bool evicted = false;
+  bool advise_rdplus = false;  // FUSE_I_ADVISE_RDPLUS (directories)
+  bool init_rdplus = false;    // FUSE_I_INIT_RDPLUS: made by READDIRPLUS
+  // cache_symlinks: the target is in the page cache (page_get_link_raw()).
+  bool link_cached = false;
+  std::vector<NameId> link;
+  bool link_abs = false;
   sim::RwSem i_rwsem;
   sim::Mutex fuse_mutex;  // fuse_lock_inode() without FUSE_PARALLEL_DIROPS
 };
@@ -48,7 +56,7 @@ class InodeTable {
 
   // fuse_iget(): the inode for nodeid, created if needed; nlookup += 1.
   // Attributes are refreshed with attr_valid from the same reply.
-  InodeId Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until);
+  InodeId Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink = false);
   // The root inode (nodeid 1), created at mount time.
   InodeId MakeRoot(sim::Clock attr_until);
   InodeId Find(NodeId nodeid) const;
@@ -66,6 +74,10 @@ class InodeTable {
   void QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now);
   int size() const { return static_cast<int>(inodes_.size()); }
   InodeId root() const { return root_; }
+  // fc->evict_ctr: inodes evicted so far. A LOOKUP or READDIRPLUS that makes
+  // a new inode while another was evicted since it was sent leaves the new
+  // inode's attributes invalid (fuse_change_attributes_common()).
+  uint64_t evict_ctr() const { return evict_ctr_; }
   // The model's own consistency: the nodeid index points at live inodes,
   // and a live inode other than the root is in use (generic_delete_inode).
   std::vector<std::string> CheckConsistency() const;
@@ -80,6 +92,7 @@ class InodeTable {
   sim::Counter* pending_;
   InodeId root_ = kNoInode;
   sim::Clock now_ = 0;
+  uint64_t evict_ctr_ = 0;
 };
 
 }  // namespace fusesim::model

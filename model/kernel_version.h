@@ -1,7 +1,7 @@
 // Kernel releases fusesim models, and the behaviour each one switches on.
 //
 // 5.18 is the base of the 2022 atomic-create patches; 6.18 is what
-// realfuse-traces.md was recorded on. Each predicate names the commit that
+// the recorded traces of scenarios/trace-* come from. Each predicate names the commit that
 // introduced the behaviour.
 #ifndef FUSESIM_MODEL_KERNEL_VERSION_H_
 #define FUSESIM_MODEL_KERNEL_VERSION_H_

@@ -19,12 +19,18 @@
 
 namespace fusesim::model {
 
+// How the kernel lists directories: READDIR only, READDIRPLUS with the
+// FUSE_READDIRPLUS_AUTO heuristics, or READDIRPLUS always.
+enum class ReaddirPlus : uint8_t { kOff, kAuto, kOn };
+
 struct MountConfig {
   std::string name = "m0";
   MountTimeouts timeouts;
   KernelVersion kernel = KernelVersion::k6_18;
   bool parallel_dirops = false;      // FUSE_PARALLEL_DIROPS negotiated
   bool default_permissions = false;  // -o default_permissions
+  bool cache_symlinks = false;       // FUSE_CACHE_SYMLINKS negotiated
+  ReaddirPlus readdirplus = ReaddirPlus::kOff;
 };
 
 // struct fuse_conn's "the server does not implement X" bits.
@@ -37,6 +43,7 @@ struct ConnFlags {
   bool no_opendir = false;
   bool no_flush = false;
   bool no_getxattr = false;
+  bool no_link = false;
 };
 
 struct Mount {
@@ -57,6 +64,7 @@ struct Mount {
   Dcache dcache;
   ConnFlags conn;
   sim::Mutex rename_mutex;  // sb->s_vfs_rename_mutex
+  uint64_t epoch = 0;       // fc->epoch (FUSE_NOTIFY_INC_EPOCH)
 };
 
 }  // namespace fusesim::model

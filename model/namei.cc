@@ -7,9 +7,17 @@
 namespace fusesim::model {
 namespace {
 
+// nd->last_type: what the last component is (LAST_NORM, LAST_ROOT,
+// LAST_DOT, LAST_DOTDOT).
+enum class LastType : uint8_t { kNorm, kRoot, kDot, kDotDot };
+
 struct Nameidata {
   DentryId parent = kNoDentry;  // referenced; the path itself when last < 0
-  NameId last = -1;             // -1: the path names the root
+  NameId last = -1;             // -1: the path names `parent` (/, . or ..)
+  LastType last_type = LastType::kRoot;
+  int total_link_count = 0;     // symlinks followed (MAXSYMLINKS)
+  std::vector<NameId> rest;     // components still to walk, the next one last
+  DentryId start = kNoDentry;   // openat(): the directory a relative path starts at
 };
 
 struct Walk {
@@ -97,42 +105,151 @@ sim::Task<Walk> walk_component(Kctx& k, DentryId parent, NameId name, unsigned f
   co_return w;
 }
 
-// link_path_walk(): every component but the last, with may_lookup() on
-// each directory (the last one's parent included).
-sim::Task<Err> link_path_walk(Kctx& k, const std::vector<NameId>& path, unsigned flags,
-                              Nameidata* nd) {
+bool IsDotName(Kctx& k, NameId n) { return k.w.names->Name(n) == "."; }
+bool IsDotDotName(Kctx& k, NameId n) { return k.w.names->Name(n) == ".."; }
+bool IsSymlink(Kctx& k, DentryId d) {
+  return k.m.dcache.positive(d) && k.inode(k.dentry(d).inode).is_symlink;
+}
+
+// follow_dotdot(): the parent (the root's is the root); no LOOKUP, no
+// revalidation: the dcache holds every dentry's parent.
+DentryId follow_dotdot(Kctx& k, DentryId cur) {
+  Dcache& dc = k.m.dcache;
+  DentryId next = cur == dc.root() ? cur : k.dentry(cur).parent;
+  dc.dget(next);
+  dc.dput(cur, k.op);
+  return next;
+}
+
+// pick_link(): one more symlink (ELOOP past MAXSYMLINKS), its target from
+// ->get_link(); an absolute target restarts at the root (nd_jump_root()).
+// The target's components are pushed in front of what is left to walk.
+// Drops the reference on `link`; *cur is the directory the walk goes on from.
+sim::Task<Err> pick_link(Kctx& k, DentryId link, DentryId* cur, Nameidata* nd) {
+  Dcache& dc = k.m.dcache;
+  if (nd->total_link_count++ >= kMaxSymlinks) {
+    dc.dput(link, k.op);
+    co_return Err::kELOOP;
+  }
+  std::vector<NameId> target;
+  bool abs = false;
+  const InodeId ino = InodeOf(k, link);
+  k.m.inodes.Ihold(ino);
+  Err e = co_await fuse_get_link(k, ino, &target, &abs);
+  dc.dput(link, k.op);
+  k.m.inodes.Iput(ino, k.op);
+  if (e != Err::kOk) co_return e;
+  if (abs) {
+    dc.dput(*cur, k.op);
+    *cur = dc.root();
+    dc.dget(*cur);
+  }
+  nd->rest.insert(nd->rest.end(), target.rbegin(), target.rend());
+  co_return Err::kOk;
+}
+
+// link_path_walk() from nd->parent over nd->rest: every component but the
+// last, with may_lookup() on each directory (the last one's parent
+// included), `.` and `..` handled in place and symlinks followed.
+sim::Task<Err> walk_rest(Kctx& k, unsigned flags, Nameidata* nd) {
   Dcache& dc = k.m.dcache;
   k.m.inodes.set_now(k.now());
-  DentryId cur = dc.root();
-  dc.dget(cur);
-  if (path.empty()) {
-    nd->parent = cur;
-    nd->last = -1;
-    co_return Err::kOk;
-  }
-  // No name-length check: the walk hashes names of any length (getname()'s
-  // PATH_MAX is the loader's limit); FUSE checks FUSE_NAME_MAX in fuse_lookup.
-  for (size_t i = 0; i < path.size(); ++i) {
+  DentryId cur = nd->parent;
+  nd->last = -1;
+  nd->last_type = LastType::kRoot;
+  while (!nd->rest.empty()) {
     Err e = co_await fuse_permission(k, InodeOf(k, cur));  // may_lookup()
+    const NameId name = nd->rest.back();
+    nd->rest.pop_back();
+    // No name-length check: the walk hashes names of any length (getname()'s
+    // PATH_MAX is the loader's limit); FUSE checks FUSE_NAME_MAX in fuse_lookup.
     if (e != Err::kOk) {
       dc.dput(cur, k.op);
+      nd->parent = kNoDentry;
       co_return e;
     }
-    if (i + 1 == path.size()) {
+    const bool dot = IsDotName(k, name), dotdot = IsDotDotName(k, name);
+    if (nd->rest.empty()) {  // the last component
+      if (dotdot) cur = follow_dotdot(k, cur);
       nd->parent = cur;
-      nd->last = path[i];
+      nd->last = dot || dotdot ? -1 : name;
+      nd->last_type = dot ? LastType::kDot : dotdot ? LastType::kDotDot : LastType::kNorm;
       co_return Err::kOk;
     }
-    Walk w = co_await walk_component(k, cur, path[i], flags);
+    if (dot) continue;
+    if (dotdot) {
+      cur = follow_dotdot(k, cur);
+      continue;
+    }
+    Walk w = co_await walk_component(k, cur, name, flags);
+    if (w.err == Err::kOk && IsSymlink(k, w.dentry)) {
+      e = co_await pick_link(k, w.dentry, &cur, nd);
+      if (e != Err::kOk) {
+        dc.dput(cur, k.op);
+        nd->parent = kNoDentry;
+        co_return e;
+      }
+      continue;
+    }
     if (w.err == Err::kOk && !IsDir(k, w.dentry)) {
       dc.dput(w.dentry, k.op);
       w.err = Err::kENOTDIR;
     }
     dc.dput(cur, k.op);
-    if (w.err != Err::kOk) co_return w.err;
+    if (w.err != Err::kOk) {
+      nd->parent = kNoDentry;
+      co_return w.err;
+    }
     cur = w.dentry;
   }
+  nd->parent = cur;
   co_return Err::kOk;
+}
+
+// path_init() + link_path_walk(): the walk starts at the root, or at
+// nd->start (openat) for a relative path.
+sim::Task<Err> link_path_walk(Kctx& k, const std::vector<NameId>& path, unsigned flags,
+                              Nameidata* nd, bool relative = false) {
+  Dcache& dc = k.m.dcache;
+  nd->parent = relative && nd->start != kNoDentry ? nd->start : dc.root();
+  dc.dget(nd->parent);
+  nd->rest.assign(path.rbegin(), path.rend());
+  co_return co_await walk_rest(k, flags, nd);
+}
+
+// A trailing symlink that the syscall follows: walk its target from the
+// link's directory (nd->parent); nd then names the target's last component.
+sim::Task<Err> follow_trailing(Kctx& k, DentryId link, unsigned flags, Nameidata* nd) {
+  DentryId cur = nd->parent;
+  Err e = co_await pick_link(k, link, &cur, nd);
+  nd->parent = cur;
+  if (e != Err::kOk) {
+    k.m.dcache.dput(cur, k.op);
+    nd->parent = kNoDentry;
+    co_return e;
+  }
+  co_return co_await walk_rest(k, flags, nd);
+}
+
+// walk_component() on the last component, following a trailing symlink when
+// `follow` (lookup_last() in path_lookupat()'s loop). Consumes nd->parent;
+// returns the referenced dentry of what the path names.
+sim::Task<Walk> lookup_last_follow(Kctx& k, Nameidata* nd, unsigned flags, bool follow) {
+  for (;;) {
+    if (nd->last < 0) co_return Walk{Err::kOk, nd->parent};
+    Walk w = co_await walk_component(k, nd->parent, nd->last, flags);
+    if (w.err != Err::kOk) {
+      k.m.dcache.dput(nd->parent, k.op);
+      co_return w;
+    }
+    if (follow && IsSymlink(k, w.dentry)) {
+      Err e = co_await follow_trailing(k, w.dentry, flags, nd);
+      if (e != Err::kOk) co_return Walk{e};
+      continue;
+    }
+    k.m.dcache.dput(nd->parent, k.op);
+    co_return w;
+  }
 }
 
 // lookup_one_qstr_excl(): the lookup of unlink/mkdir/rmdir/rename, under the
@@ -314,6 +431,7 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
     do_truncate = true;
   }
   if (e == Err::kOk && ino.is_dir && acc_write) e = Err::kEISDIR;  // may_open()
+  if (e == Err::kOk && ino.is_symlink) e = Err::kELOOP;  // may_open(): S_IFLNK
   if (e == Err::kOk) e = co_await fuse_permission(k, file.inode);
   if (e == Err::kOk && !opened) {
     e = co_await fuse_open(k, file);
@@ -326,16 +444,31 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
 }
 
 sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t open_flag,
-                           unsigned lookup_flags, File& file) {
+                           unsigned lookup_flags, File& file, DentryId start = kNoDentry) {
   Nameidata nd;
-  Err e = co_await link_path_walk(k, path, lookup_flags, &nd);
+  nd.start = start;
+  Err e = co_await link_path_walk(k, path, lookup_flags, &nd, start != kNoDentry);
   if (e != Err::kOk) co_return e;
+  // build_open_flags(): O_CREAT|O_EXCL does not follow a trailing symlink.
+  const bool follow = (open_flag & kONofollow) == 0 &&
+                      (open_flag & (kOCreat | kOExcl)) != (kOCreat | kOExcl);
   DentryId dentry = nd.parent;
-  if (nd.last >= 0) {
+  while (nd.last >= 0) {
     Walk w = co_await open_last_lookups(k, nd, file, open_flag, lookup_flags);
+    if (w.err == Err::kOk && w.dentry != kNoDentry && follow && IsSymlink(k, w.dentry)) {
+      e = co_await follow_trailing(k, w.dentry, lookup_flags, &nd);  // step_into()
+      if (e != Err::kOk) co_return e;
+      dentry = nd.parent;
+      continue;
+    }
     k.m.dcache.dput(nd.parent, k.op);
     if (w.err != Err::kOk) co_return w.err;
     dentry = w.dentry;
+    break;
+  }
+  if (nd.last < 0 && (open_flag & kOCreat) != 0) {
+    k.m.dcache.dput(dentry, k.op);  // open_last_lookups() on . or ..
+    co_return Err::kEISDIR;
   }
   co_return co_await do_open(k, dentry, open_flag, file);
 }
@@ -367,6 +500,31 @@ sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_
   }
 }
 
+sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags,
+                                 File* file) {
+  // path_init(): a relative path starts at the file's dentry, which must be
+  // a directory.
+  if (!k.inode(dir.inode).is_dir) co_return OpenOutcome{Err::kENOTDIR};
+  unsigned lookup_flags = 0;
+  for (int attempt = 0;; ++attempt) {
+    File f;
+    f.mount = k.m.index;
+    f.flags = flags;
+    Err e = co_await path_openat(k, path, flags, lookup_flags, f, dir.dentry);
+    if (e == Err::kESTALE && attempt == 0) {
+      lookup_flags = kLookupReval;
+      continue;
+    }
+    OpenOutcome out;
+    out.err = e;
+    if (e == Err::kOk) {
+      out.created = f.created;
+      *file = f;
+    }
+    co_return out;
+  }
+}
+
 sim::Task<Err> SysClose(Kctx& k, File& file) {
   k.m.inodes.set_now(k.now());
   Err e = co_await fuse_flush(k, file);
@@ -379,19 +537,14 @@ sim::Task<Err> SysClose(Kctx& k, File& file) {
   co_return e;
 }
 
-sim::Task<Err> SysStat(Kctx& k, const std::vector<NameId>& path) {
+sim::Task<Err> SysStat(Kctx& k, const std::vector<NameId>& path, bool follow) {
   Nameidata nd;
   Err e = co_await link_path_walk(k, path, 0, &nd);
   if (e != Err::kOk) co_return e;
-  DentryId d = nd.parent;
-  if (nd.last >= 0) {
-    Walk w = co_await walk_component(k, nd.parent, nd.last, 0);
-    k.m.dcache.dput(nd.parent, k.op);
-    if (w.err != Err::kOk) co_return w.err;
-    d = w.dentry;
-  }
-  e = co_await fuse_getattr(k, InodeOf(k, d));
-  k.m.dcache.dput(d, k.op);
+  Walk w = co_await lookup_last_follow(k, &nd, 0, follow);
+  if (w.err != Err::kOk) co_return w.err;
+  e = co_await fuse_getattr(k, InodeOf(k, w.dentry));
+  k.m.dcache.dput(w.dentry, k.op);
   co_return e;
 }
 
@@ -404,7 +557,10 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
   Dcache& dc = k.m.dcache;
   if (nd.last < 0) {
     dc.dput(nd.parent, k.op);
-    co_return rmdir ? Err::kEBUSY : Err::kEISDIR;
+    if (!rmdir) co_return Err::kEISDIR;
+    co_return nd.last_type == LastType::kDotDot ? Err::kENOTEMPTY
+              : nd.last_type == LastType::kDot  ? Err::kEINVAL
+                                                : Err::kEBUSY;
   }
   const InodeId dir = InodeOf(k, nd.parent);
   co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
@@ -577,6 +733,149 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
   dc.dput(o.parent, k.op);
   dc.dput(n.parent, k.op);
   co_return e;
+}
+
+namespace {
+
+// filename_create() + the lock of symlink(2)/link(2): the new name's parent
+// locked exclusive and a negative dentry for it, handed to `make` (which
+// checks may_create() and returns the error).
+template <typename Make>
+sim::Task<Err> CreateName(Kctx& k, const std::vector<NameId>& path, Make make) {
+  Nameidata nd;
+  Err e = co_await link_path_walk(k, path, 0, &nd);
+  if (e != Err::kOk) co_return e;
+  Dcache& dc = k.m.dcache;
+  if (nd.last < 0) {  // not LAST_NORM
+    dc.dput(nd.parent, k.op);
+    co_return Err::kEEXIST;
+  }
+  const InodeId dir = InodeOf(k, nd.parent);
+  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  k.m.inodes.set_now(k.now());
+  Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
+  e = w.err;
+  if (e == Err::kOk) {
+    e = co_await make(dir, w.dentry);
+    dc.dput(w.dentry, k.op);
+  }
+  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  dc.dput(nd.parent, k.op);
+  co_return e;
+}
+
+// user_path_at(): the dentry a path names, following a trailing symlink
+// when `follow`.
+sim::Task<Walk> user_path_at(Kctx& k, const std::vector<NameId>& path, bool follow) {
+  Nameidata nd;
+  Err e = co_await link_path_walk(k, path, 0, &nd);
+  if (e != Err::kOk) co_return Walk{e};
+  co_return co_await lookup_last_follow(k, &nd, 0, follow);
+}
+
+}  // namespace
+
+sim::Task<Err> SysSymlink(Kctx& k, const std::vector<NameId>& target, bool target_abs,
+                          const std::vector<NameId>& path) {
+  co_return co_await CreateName(k, path, [&k, &target, target_abs](InodeId dir, DentryId d) -> sim::Task<Err> {
+    Err e = co_await fuse_permission(k, dir);  // vfs_symlink(): may_create()
+    if (e != Err::kOk) co_return e;
+    co_return co_await fuse_symlink(k, dir, d, target, target_abs);
+  });
+}
+
+sim::Task<Err> SysLink(Kctx& k, const std::vector<NameId>& from, const std::vector<NameId>& to) {
+  Walk old = co_await user_path_at(k, from, /*follow=*/false);  // no AT_SYMLINK_FOLLOW
+  if (old.err != Err::kOk) co_return old.err;
+  const InodeId inode = InodeOf(k, old.dentry);
+  k.m.inodes.Ihold(inode);
+  Err e = co_await CreateName(k, to, [&k, inode](InodeId dir, DentryId d) -> sim::Task<Err> {
+    // may_linkat() with fs.protected_hardlinks = 1 (systemd's default):
+    // safe_hardlink_source() checks MAY_READ|MAY_WRITE on a regular source
+    // (the owner, root here, may link it anyway).
+    if (!k.inode(inode).is_dir && !k.inode(inode).is_symlink) (void)co_await fuse_permission(k, inode);
+    // vfs_link(): may_create(), then EPERM for a directory.
+    Err e = co_await fuse_permission(k, dir);
+    if (e != Err::kOk) co_return e;
+    if (k.inode(inode).is_dir) co_return Err::kEPERM;
+    if (k.inode(inode).nlink == 0) co_return Err::kENOENT;
+    co_return co_await fuse_link(k, inode, dir, d);
+  });
+  k.m.inodes.Iput(inode, k.op);
+  k.m.dcache.dput(old.dentry, k.op);
+  co_return e;
+}
+
+sim::Task<Err> SysReadlink(Kctx& k, const std::vector<NameId>& path) {
+  Walk w = co_await user_path_at(k, path, /*follow=*/false);
+  if (w.err != Err::kOk) co_return w.err;
+  Err e = Err::kEINVAL;
+  if (IsSymlink(k, w.dentry)) {
+    std::vector<NameId> target;
+    bool abs = false;
+    e = co_await fuse_get_link(k, InodeOf(k, w.dentry), &target, &abs);  // vfs_readlink()
+  }
+  k.m.dcache.dput(w.dentry, k.op);
+  co_return e;
+}
+
+sim::Task<Err> SysChmod(Kctx& k, const std::vector<NameId>& path, uint32_t mode) {
+  Walk w = co_await user_path_at(k, path, /*follow=*/true);
+  if (w.err != Err::kOk) co_return w.err;
+  // chmod_common(): inode_lock(), notify_change() -> fuse_setattr().
+  const InodeId ino = InodeOf(k, w.dentry);
+  co_await sim::DownWrite(k.a, k.inode(ino).i_rwsem, "i_rwsem (exclusive)");
+  k.m.inodes.set_now(k.now());
+  Err e = co_await fuse_setattr(k, w.dentry, kFattrMode, mode, 0);
+  sim::UpWrite(k.a, k.inode(ino).i_rwsem);
+  k.m.dcache.dput(w.dentry, k.op);
+  co_return e;
+}
+
+sim::Task<Err> SysTruncate(Kctx& k, const std::vector<NameId>& path, uint64_t size) {
+  Walk w = co_await user_path_at(k, path, /*follow=*/true);
+  if (w.err != Err::kOk) co_return w.err;
+  const InodeId ino = InodeOf(k, w.dentry);
+  // vfs_truncate(): EISDIR, EINVAL for what is not a regular file, then
+  // inode_permission(MAY_WRITE).
+  Err e = k.inode(ino).is_dir ? Err::kEISDIR : Err::kOk;
+  if (e == Err::kOk) e = co_await fuse_permission(k, ino);
+  if (e == Err::kOk) {
+    // do_truncate(): dentry_needs_remove_privs() (the security.capability
+    // GETXATTR), then notify_change() -> fuse_setattr(), under inode_lock().
+    e = co_await fuse_need_killpriv(k, ino);
+    co_await sim::DownWrite(k.a, k.inode(ino).i_rwsem, "i_rwsem (exclusive)");
+    k.m.inodes.set_now(k.now());
+    if (e == Err::kOk) e = co_await fuse_setattr(k, w.dentry, kFattrSize, 0, size);
+    sim::UpWrite(k.a, k.inode(ino).i_rwsem);
+  }
+  k.m.dcache.dput(w.dentry, k.op);
+  co_return e;
+}
+
+sim::Task<Err> SysReaddir(Kctx& k, const std::vector<NameId>& path) {
+  File f;
+  // glibc opendir(): open(O_RDONLY|O_DIRECTORY|O_NONBLOCK|O_CLOEXEC), then
+  // fstat() of the new descriptor.
+  OpenOutcome o = co_await SysOpen(k, path, kORdonly | kODirectory, &f);
+  if (o.err != Err::kOk) co_return o.err;
+  Err e = co_await fuse_getattr(k, f.inode);
+  // readdir(): getdents64() until it returns nothing; each runs under the
+  // directory's i_rwsem, shared (iterate_dir()).
+  uint64_t pos = 0;
+  while (e == Err::kOk) {
+    const InodeId dir = f.inode;
+    co_await sim::DownRead(k.a, k.inode(dir).i_rwsem, "i_rwsem (shared)");
+    k.m.inodes.set_now(k.now());
+    int emitted = 0;
+    e = co_await fuse_readdir(k, f, &pos, &emitted);
+    sim::UpRead(k.a, k.inode(dir).i_rwsem);
+    if (emitted == 0) break;
+  }
+  // closedir(): close(); a directory has no FLUSH, RELEASEDIR goes in the
+  // background.
+  Err c = co_await SysClose(k, f);
+  co_return e != Err::kOk ? e : c;
 }
 
 void SysDropCaches(Kctx& k) {

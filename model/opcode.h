@@ -19,19 +19,24 @@ enum class Opcode : uint16_t {
   kForget = 2,
   kGetattr = 3,
   kSetattr = 4,
+  kReadlink = 5,
+  kSymlink = 6,
   kMknod = 8,
   kMkdir = 9,
   kUnlink = 10,
   kRmdir = 11,
   kRename = 12,
+  kLink = 13,
   kOpen = 14,
   kRelease = 18,
   kGetxattr = 22,
   kFlush = 25,
   kOpendir = 27,
+  kReaddir = 28,
   kReleasedir = 29,
   kCreate = 35,
   kBatchForget = 42,
+  kReaddirplus = 44,
   kRename2 = 45,
   // Private numbers for proposals that were never merged.
   kAtomicCreate = 1051,  // v4 "FUSE: Implement atomic lookup + create" (was 51)
@@ -40,7 +45,7 @@ enum class Opcode : uint16_t {
 };
 
 // Dense index of an opcode in AllOpcodes(), for counters.
-inline constexpr int kNumOpcodes = 21;
+inline constexpr int kNumOpcodes = 26;
 int OpcodeIndex(Opcode op);
 // Every opcode fusesim models, in numeric order.
 const std::vector<Opcode>& AllOpcodes();

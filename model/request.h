@@ -30,6 +30,26 @@ enum OpenFlags : uint32_t {
   kOExcl = 0200,
   kOTrunc = 01000,
   kODirectory = 0200000,
+  kONofollow = 0400000,
+  kOAppend = 02000,
+};
+
+// FATTR_* bits of a SETATTR request that fusesim models.
+enum SetattrValid : uint32_t {
+  kFattrMode = 1u << 0,
+  kFattrSize = 1u << 3,
+};
+
+// One entry of a READDIR/READDIRPLUS reply.
+struct Dirent {
+  NameId name = -1;  // -1 for "." and ".."
+  int dots = 0;      // 1: ".", 2: ".."
+  NodeId nodeid = 0;
+  bool is_dir = false;
+  bool is_symlink = false;
+  uint32_t nlink = 1;
+  uint64_t off = 0;        // the offset of the next entry
+  uint32_t namelen = 0;    // bytes
 };
 
 struct Request {
@@ -40,6 +60,13 @@ struct Request {
   NameId newname = -1; // RENAME
   uint32_t flags = 0;  // CREATE/OPEN/ATOMIC_CREATE/...: open flags
   uint64_t fh = 0;     // FLUSH, RELEASE
+  NodeId oldnodeid = 0;           // LINK: the inode linked to
+  std::vector<NameId> link;       // SYMLINK: the target's components
+  bool link_abs = false;          // SYMLINK: the target starts with /
+  uint32_t valid = 0;             // SETATTR: FATTR_* bits
+  uint32_t mode = 0;              // SETATTR (FATTR_MODE)
+  uint64_t size = 0;              // SETATTR (FATTR_SIZE); READDIR: buffer bytes
+  uint64_t offset = 0;            // READDIR/READDIRPLUS
   // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
   std::vector<std::pair<NodeId, uint64_t>> forgets;
 };
@@ -48,6 +75,7 @@ struct Reply {
   Err err = Err::kOk;
   NodeId nodeid = 0;  // 0 with kOk from LOOKUP: a negative entry with timeout
   bool is_dir = false;
+  bool is_symlink = false;  // S_IFLNK
   uint32_t nlink = 0;
   sim::Clock entry_valid_us = 0;
   sim::Clock attr_valid_us = 0;
@@ -56,6 +84,13 @@ struct Reply {
   bool file_created = false;  // FOPEN_FILE_CREATED: the server created it now
   // The server changed the directory (a name was added or removed).
   bool changed_dir = false;
+  // READLINK: the target's components, and whether it starts with /.
+  std::vector<NameId> link;
+  bool link_abs = false;
+  // READDIR/READDIRPLUS: the entries (READDIRPLUS: with entry_valid and
+  // attr_valid above for each, and a lookup count taken for each that is
+  // not . or ..).
+  std::vector<Dirent> dirents;
 };
 
 // A request the kernel sends without waiting (RELEASE, RELEASEDIR, FORGET),

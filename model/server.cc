@@ -1,6 +1,7 @@
 #include "model/server.h"
 
 #include <algorithm>
+#include <string>
 
 #include "model/keys.h"
 
@@ -43,6 +44,7 @@ NodeId Server::NewNode(NodeId parent, NameId name, bool is_dir) {
   n.exists = true;
   n.is_dir = is_dir;
   n.linked = true;
+  n.mode = is_dir ? 0755 : 0644;
   n.parent = parent;
   n.name = name;
   n.nlookup.assign(num_mounts_, 0);
@@ -63,6 +65,26 @@ NodeId Server::AddPath(const std::vector<NameId>& path, bool is_dir) {
     }
   }
   return cur;
+}
+
+bool Server::NotifyTarget(const std::vector<NameId>& path, NodeId* parent, NodeId* child) const {
+  *parent = *child = 0;
+  if (path.empty()) return false;
+  const std::vector<NameId> pp(path.begin(), path.end() - 1);
+  *parent = Resolve(pp);
+  if (*parent == 0 || !nodes_[*parent].is_dir) return false;
+  auto it = nodes_[*parent].children.find(path.back());
+  if (it != nodes_[*parent].children.end()) {
+    *child = it->second;
+    return true;
+  }
+  for (NodeId id = nodes_.size() - 1; id > kRootNodeId; --id) {
+    if (!nodes_[id].linked && nodes_[id].parent == *parent && nodes_[id].name == path.back()) {
+      *child = id;
+      break;
+    }
+  }
+  return true;
 }
 
 NodeId Server::Resolve(const std::vector<NameId>& path) const {
@@ -126,8 +148,151 @@ void Server::Unlink(NodeId parent, NameId name) {
   auto it = nodes_[parent].children.find(name);
   NodeId id = it->second;
   nodes_[parent].children.erase(it);
-  nodes_[id].linked = false;
+  Node& n = nodes_[id];
+  if (n.links > 0) n.links--;
+  if (n.links > 0) {
+    // Another hard link remains; keep a name that still exists for PathOf.
+    if (n.parent == parent && n.name == name) {
+      for (NodeId p = 1; p < nodes_.size(); ++p) {
+        if (!nodes_[p].exists || !nodes_[p].is_dir) continue;
+        for (const auto& [cn, cid] : nodes_[p].children) {
+          if (cid == id) {
+            n.parent = p;
+            n.name = cn;
+          }
+        }
+      }
+    }
+    return;
+  }
+  n.linked = false;
   MaybeFree(id);
+}
+
+uint32_t Server::Nlink(const Node& n) {
+  if (!n.linked) return 0;
+  return n.is_dir ? 2 : n.links;
+}
+
+Err Server::AddLink(NodeId parent, NameId name, NodeId target) {
+  Node& n = nodes_[target];
+  if (!n.linked) return Err::kENOENT;
+  if (n.is_dir) return Err::kEPERM;
+  n.links++;
+  nodes_[parent].children[name] = target;
+  return Err::kOk;
+}
+
+// A libfuse server's readdir/readdirplus: ".", "..", then the children by
+// name, from the request's offset, as many as fit in its size
+// (fuse_add_direntry()/fuse_add_direntry_plus() sizes).
+Reply Server::Readdir(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+  Reply r;
+  const Node* dir = Find(req.nodeid);
+  if (dir == nullptr) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!dir->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  const bool plus = req.opcode == Opcode::kReaddirplus;
+  struct Child {
+    std::string name;
+    NameId id;
+    NodeId node;
+  };
+  std::vector<Child> children;
+  for (const auto& [name, id] : dir->children)
+    children.push_back({names_ != nullptr ? names_->Name(name) : std::to_string(name), name, id});
+  std::sort(children.begin(), children.end(), [](const Child& a, const Child& b) { return a.name < b.name; });
+  std::vector<Dirent> all;
+  for (int dots = 1; dots <= 2; ++dots) {
+    Dirent d;
+    d.dots = dots;
+    d.is_dir = true;
+    d.namelen = static_cast<uint32_t>(dots);
+    all.push_back(d);
+  }
+  for (const Child& c : children) {
+    Dirent d;
+    d.name = c.id;
+    d.nodeid = c.node;
+    d.namelen = static_cast<uint32_t>(c.name.size());
+    all.push_back(d);
+  }
+  uint64_t used = 0;
+  for (uint64_t i = req.offset; i < all.size(); ++i) {
+    Dirent d = all[i];
+    const uint64_t size = ((plus ? 152 : 24) + d.namelen + 7) & ~uint64_t{7};
+    if (used + size > req.size) break;
+    used += size;
+    d.off = i + 1;
+    if (d.dots == 0) {
+      const Node& n = nodes_[d.nodeid];
+      d.is_dir = n.is_dir;
+      d.is_symlink = n.is_symlink;
+      d.nlink = Nlink(n);
+      if (plus) Entry(d.nodeid, mount, t, actor);  // the lookup count the kernel takes
+    }
+    r.dirents.push_back(d);
+  }
+  r.entry_valid_us = t.entry_us;
+  r.attr_valid_us = t.attr_us;
+  return r;
+}
+
+Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+  Reply r;
+  const Node* parent = Find(req.nodeid);
+  if (parent == nullptr || !parent->linked) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!parent->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  if (Lookup(req.nodeid, req.name) != nullptr) {
+    r.err = Err::kEEXIST;
+    return r;
+  }
+  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  NodeId id = NewNode(req.nodeid, req.name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].link = req.link;
+  nodes_[id].link_abs = req.link_abs;
+  nodes_[id].mode = 0777;
+  actor.Touch(NodeKey(id), true);
+  r = Entry(id, mount, t, actor);
+  r.changed_dir = true;
+  return r;
+}
+
+Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+  Reply r;
+  const Node* parent = Find(req.nodeid);
+  const Node* old = Find(req.oldnodeid);
+  if (parent == nullptr || !parent->linked || old == nullptr) {
+    r.err = Err::kENOENT;
+    return r;
+  }
+  if (!parent->is_dir) {
+    r.err = Err::kENOTDIR;
+    return r;
+  }
+  if (Lookup(req.nodeid, req.name) != nullptr) {
+    r.err = Err::kEEXIST;
+    return r;
+  }
+  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  actor.Touch(NodeKey(req.oldnodeid), true);
+  r.err = AddLink(req.nodeid, req.name, req.oldnodeid);
+  if (r.err != Err::kOk) return r;
+  r = Entry(req.oldnodeid, mount, t, actor);
+  r.changed_dir = true;
+  return r;
 }
 
 uint64_t Server::OpenHandleFor(int mount, NodeId node, int actor) {
@@ -145,7 +310,8 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& ac
   Reply r;
   r.nodeid = id;
   r.is_dir = n.is_dir;
-  r.nlink = n.is_dir ? 2 : 1;
+  r.is_symlink = n.is_symlink;
+  r.nlink = Nlink(n);
   r.entry_valid_us = t.entry_us;
   r.attr_valid_us = t.attr_us;
   return r;
@@ -246,8 +412,11 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
   // Footprint: the namespace shape (renames, rmdir, remote changes, counted
   // error rules write it), the parent node, the name's entry, and below the
   // nodes whose counts or handles change.
+  // READDIR reads every name of a directory, which any create or unlink in
+  // it changes: it conflicts with all of them (conservative, but sound).
   actor.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename ||
-                               req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir);
+                               req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir ||
+                               req.opcode == Opcode::kReaddir || req.opcode == Opcode::kReaddirplus);
   actor.Touch(NodeKey(req.nodeid), false);
   if (req.name >= 0) actor.Touch(EntryKey(req.nodeid, req.name), false);
   if (req.opcode != Opcode::kForget && req.opcode != Opcode::kBatchForget) {
@@ -367,17 +536,43 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
     }
     case Opcode::kGetattr:
     case Opcode::kSetattr: {
+      Node* n = req.nodeid < nodes_.size() && nodes_[req.nodeid].exists ? &nodes_[req.nodeid] : nullptr;
+      if (n == nullptr) {
+        r.err = Err::kENOENT;
+        return r;
+      }
+      if (req.opcode == Opcode::kSetattr) {
+        actor.Touch(NodeKey(req.nodeid), true);
+        if ((req.valid & kFattrMode) != 0) n->mode = req.mode & 07777;
+      }
+      r.nodeid = req.nodeid;
+      r.is_dir = n->is_dir;
+      r.is_symlink = n->is_symlink;
+      r.nlink = Nlink(*n);
+      r.attr_valid_us = t.attr_us;
+      return r;
+    }
+    case Opcode::kSymlink:
+      return Symlink(req, mount, t, actor);
+    case Opcode::kLink:
+      return Link(req, mount, t, actor);
+    case Opcode::kReadlink: {
       const Node* n = Find(req.nodeid);
       if (n == nullptr) {
         r.err = Err::kENOENT;
         return r;
       }
-      r.nodeid = req.nodeid;
-      r.is_dir = n->is_dir;
-      r.nlink = n->linked ? (n->is_dir ? 2 : 1) : 0;
-      r.attr_valid_us = t.attr_us;
+      if (!n->is_symlink) {
+        r.err = Err::kEINVAL;
+        return r;
+      }
+      r.link = n->link;
+      r.link_abs = n->link_abs;
       return r;
     }
+    case Opcode::kReaddir:
+    case Opcode::kReaddirplus:
+      return Readdir(req, mount, t, actor);
     case Opcode::kGetxattr:
       r.err = config_.xattr ? Err::kENODATA : Err::kENOSYS;
       return r;
@@ -468,6 +663,43 @@ Err Server::RemoteRmdir(const std::vector<NameId>& path) {
   if (!n->is_dir) return Err::kENOTDIR;
   if (!n->children.empty()) return Err::kENOTEMPTY;
   Unlink(parent, name);
+  return Err::kOk;
+}
+
+Err Server::RemoteSymlink(const std::vector<NameId>& path, const std::vector<NameId>& target,
+                          bool target_abs) {
+  std::vector<NameId> pp;
+  NameId name;
+  if (!SplitLast(path, &pp, &name)) return Err::kEEXIST;
+  NodeId parent = Resolve(pp);
+  if (parent == 0) return Err::kENOENT;
+  if (!nodes_[parent].is_dir) return Err::kENOTDIR;
+  if (Lookup(parent, name) != nullptr) return Err::kEEXIST;
+  NodeId id = NewNode(parent, name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].link = target;
+  nodes_[id].link_abs = target_abs;
+  nodes_[id].mode = 0777;
+  return Err::kOk;
+}
+
+Err Server::RemoteLink(const std::vector<NameId>& from, const std::vector<NameId>& to) {
+  std::vector<NameId> tp;
+  NameId tname;
+  NodeId src = Resolve(from);
+  if (src == 0) return Err::kENOENT;
+  if (!SplitLast(to, &tp, &tname)) return Err::kEEXIST;
+  NodeId tdir = Resolve(tp);
+  if (tdir == 0) return Err::kENOENT;
+  if (!nodes_[tdir].is_dir) return Err::kENOTDIR;
+  if (Lookup(tdir, tname) != nullptr) return Err::kEEXIST;
+  return AddLink(tdir, tname, src);
+}
+
+Err Server::RemoteChmod(const std::vector<NameId>& path, uint32_t mode) {
+  NodeId id = Resolve(path);
+  if (id == 0) return Err::kENOENT;
+  nodes_[id].mode = mode & 07777;
   return Err::kOk;
 }
 

@@ -63,6 +63,11 @@ class Server {
     bool exists = false;  // false once freed
     bool is_dir = false;
     bool linked = false;
+    bool is_symlink = false;
+    std::vector<NameId> link;  // a symlink's target
+    bool link_abs = false;
+    uint32_t links = 1;        // names pointing at it (hard links)
+    uint32_t mode = 0;         // permission bits, as chmod left them
     NodeId parent = 0;
     NameId name = -1;
     absl::flat_hash_map<NameId, NodeId> children;
@@ -93,7 +98,17 @@ class Server {
   Err RemoteUnlink(const std::vector<NameId>& path);
   Err RemoteRmdir(const std::vector<NameId>& path);
   Err RemoteRename(const std::vector<NameId>& from, const std::vector<NameId>& to);
+  Err RemoteSymlink(const std::vector<NameId>& path, const std::vector<NameId>& target, bool target_abs);
+  Err RemoteLink(const std::vector<NameId>& from, const std::vector<NameId>& to);
+  Err RemoteChmod(const std::vector<NameId>& path, uint32_t mode);
 
+  // Names of the scenario, for READDIR's order and sizes.
+  void set_names(const NameTable* names) { names_ = names; }
+
+  // What a server that sends a notification about `path` knows: the parent
+  // directory's node and the node the name has, or had when it was last
+  // removed (0 if neither). False if the parent does not resolve.
+  bool NotifyTarget(const std::vector<NameId>& path, NodeId* parent, NodeId* child) const;
   // Resolves a path in the server's namespace; 0 if absent.
   NodeId Resolve(const std::vector<NameId>& path) const;
   const Node* Find(NodeId id) const;
@@ -115,6 +130,11 @@ class Server {
   Reply CreateLike(const Request& req, int mount, const MountTimeouts& t,
                    sim::Actor& actor);
   Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
+  Reply Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Reply Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Err AddLink(NodeId parent, NameId name, NodeId target);
+  Reply Readdir(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  static uint32_t Nlink(const Node& n);
   static uint64_t EntryKey(NodeId parent, NameId name);
   static uint64_t NodeKey(NodeId id);
   static uint64_t CountKey(NodeId id, int mount);
@@ -127,6 +147,7 @@ class Server {
  private:
 
   ServerConfig config_;
+  const NameTable* names_ = nullptr;
   int num_mounts_;
   std::vector<Node> nodes_;
   std::map<uint64_t, OpenHandle> handles_;

@@ -55,7 +55,9 @@ struct TraceEvent {
 class World {
  public:
   World(const NameTable* names, const ServerConfig& server, int num_mounts, Variant variant)
-      : names(names), server(server, num_mounts), variant(variant) {}
+      : names(names), server(server, num_mounts), variant(variant) {
+    this->server.set_names(names);
+  }
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "model/opcode.h"
 
 namespace fusesim::oracle {
@@ -319,6 +320,7 @@ uint64_t Namespace::NewNode(uint64_t parent, const std::string& name, bool is_di
   n.exists = true;
   n.is_dir = is_dir;
   n.linked = true;
+  n.mode = is_dir ? 0755 : 0644;
   n.parent = parent;
   n.name = name;
   n.nlookup.assign(num_mounts_, 0);
@@ -410,7 +412,25 @@ void Namespace::Unlink(uint64_t parent, const std::string& name) {
   auto it = nodes_[parent].children.find(name);
   const uint64_t id = it->second;
   nodes_[parent].children.erase(it);
-  nodes_[id].linked = false;
+  Node& n = nodes_[id];
+  if (n.links > 0) n.links--;
+  if (n.links > 0) {
+    // Another hard link remains; keep a name that still exists for PathOf
+    // (as model::Server::Unlink).
+    if (n.parent == parent && n.name == name) {
+      for (uint64_t p = 1; p < nodes_.size(); ++p) {
+        if (!nodes_[p].exists || !nodes_[p].is_dir) continue;
+        for (const auto& [cn, cid] : nodes_[p].children) {
+          if (cid == id) {
+            n.parent = p;
+            n.name = cn;
+          }
+        }
+      }
+    }
+    return;
+  }
+  n.linked = false;
   MaybeFree(id);
 }
 
@@ -420,6 +440,9 @@ void Namespace::FillEntry(int mount, uint64_t id, EntryOut* out, bool count) {
   out->ino = id;
   out->is_dir = n.is_dir;
   out->linked = n.linked;
+  out->is_symlink = n.is_symlink;
+  out->nlink = !n.linked ? 0 : n.is_dir ? 2 : n.links;
+  out->mode = n.mode;
 }
 
 int Namespace::Lookup(int mount, uint64_t parent, const std::string& name, EntryOut* out) {
@@ -541,9 +564,107 @@ int Namespace::Attr(const char* opcode, uint64_t ino, EntryOut* out) {
   if (int e = Check(opcode, ino, nullptr)) return e;
   const Node* n = Find(ino);
   if (n == nullptr) return ENOENT;
-  out->ino = ino;
-  out->is_dir = n->is_dir;
-  out->linked = n->linked;
+  FillEntry(0, ino, out, false);
+  return 0;
+}
+
+int Namespace::Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("SETATTR", ino, nullptr)) return e;
+  Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  if (set_mode) n->mode = mode & 07777;
+  FillEntry(0, ino, out, false);
+  return 0;
+}
+
+int Namespace::Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target,
+                       EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("SYMLINK", parent, &name)) return e;
+  const Node* p = Find(parent);
+  if (p == nullptr || !p->linked) return ENOENT;
+  if (!p->is_dir) return ENOTDIR;
+  if (Child(parent, name) != 0) return EEXIST;
+  const uint64_t id = NewNode(parent, name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].target = target;
+  nodes_[id].mode = 0777;
+  FillEntry(mount, id, out, true);
+  out->created = true;
+  return 0;
+}
+
+int Namespace::Link(int mount, uint64_t ino, uint64_t newparent, const std::string& newname, EntryOut* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("LINK", newparent, &newname)) return e;
+  const Node* p = Find(newparent);
+  Node* n = Find(ino);
+  if (p == nullptr || !p->linked || n == nullptr || !n->linked) return ENOENT;
+  if (!p->is_dir) return ENOTDIR;
+  if (n->is_dir) return EPERM;
+  if (Child(newparent, newname) != 0) return EEXIST;
+  n->links++;
+  nodes_[newparent].children[newname] = ino;
+  FillEntry(mount, ino, out, true);
+  return 0;
+}
+
+int Namespace::Readdir(const char* opcode, uint64_t ino, uint64_t offset, std::vector<DirEntry>* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check(opcode, ino, nullptr)) return e;
+  const Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  if (!n->is_dir) return ENOTDIR;
+  std::vector<DirEntry> all;
+  DirEntry dot;
+  dot.name = ".";
+  dot.is_dir = true;
+  dot.entry.ino = 0;
+  dot.entry.is_dir = true;
+  all.push_back(dot);
+  dot.name = "..";
+  all.push_back(dot);
+  for (const auto& [name, id] : n->children) {  // std::map: by name
+    DirEntry d;
+    d.name = name;
+    FillEntry(0, id, &d.entry, false);
+    d.is_dir = d.entry.is_dir;
+    all.push_back(d);
+  }
+  for (uint64_t i = offset; i < all.size(); ++i) out->push_back(all[i]);
+  return 0;
+}
+
+void Namespace::Ref(int mount, uint64_t ino) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (ino < nodes_.size() && mount >= 0 && mount < num_mounts_) nodes_[ino].nlookup[mount]++;
+}
+
+bool Namespace::NotifyTarget(const std::vector<std::string>& path, uint64_t* parent, uint64_t* child) const {
+  std::lock_guard<std::mutex> l(mu_);
+  *parent = *child = 0;
+  if (path.empty()) return false;
+  *parent = ResolveLocked(std::vector<std::string>(path.begin(), path.end() - 1));
+  if (*parent == 0 || !nodes_[*parent].is_dir) return false;
+  *child = Child(*parent, path.back());
+  if (*child != 0) return true;
+  for (uint64_t id = nodes_.size() - 1; id > FUSE_ROOT_ID; --id) {
+    if (!nodes_[id].linked && nodes_[id].parent == *parent && nodes_[id].name == path.back()) {
+      *child = id;
+      break;
+    }
+  }
+  return true;
+}
+
+int Namespace::Readlink(uint64_t ino, std::string* target) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (int e = Check("READLINK", ino, nullptr)) return e;
+  const Node* n = Find(ino);
+  if (n == nullptr) return ENOENT;
+  if (!n->is_symlink) return EINVAL;
+  *target = n->target;
   return 0;
 }
 
@@ -642,6 +763,48 @@ int Namespace::RemoteRmdir(const std::vector<std::string>& path) {
   return 0;
 }
 
+int Namespace::RemoteSymlink(const std::vector<std::string>& path, const std::string& target) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> pp;
+  std::string name;
+  if (!SplitLast(path, &pp, &name)) return EEXIST;
+  const uint64_t parent = ResolveLocked(pp);
+  if (parent == 0) return ENOENT;
+  if (!nodes_[parent].is_dir) return ENOTDIR;
+  if (Child(parent, name) != 0) return EEXIST;
+  const uint64_t id = NewNode(parent, name, false);
+  nodes_[id].is_symlink = true;
+  nodes_[id].target = target;
+  nodes_[id].mode = 0777;
+  return 0;
+}
+
+int Namespace::RemoteLink(const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> tp;
+  std::string tname;
+  const uint64_t src = ResolveLocked(from);
+  if (src == 0) return ENOENT;
+  if (!SplitLast(to, &tp, &tname)) return EEXIST;
+  const uint64_t tdir = ResolveLocked(tp);
+  if (tdir == 0) return ENOENT;
+  if (!nodes_[tdir].is_dir) return ENOTDIR;
+  if (Child(tdir, tname) != 0) return EEXIST;
+  if (!nodes_[src].linked) return ENOENT;
+  if (nodes_[src].is_dir) return EPERM;
+  nodes_[src].links++;
+  nodes_[tdir].children[tname] = src;
+  return 0;
+}
+
+int Namespace::RemoteChmod(const std::vector<std::string>& path, uint32_t mode) {
+  std::lock_guard<std::mutex> l(mu_);
+  const uint64_t id = ResolveLocked(path);
+  if (id == 0) return ENOENT;
+  nodes_[id].mode = mode & 07777;
+  return 0;
+}
+
 int Namespace::RemoteRename(const std::vector<std::string>& from, const std::vector<std::string>& to) {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::string> fp, tp;
@@ -671,11 +834,11 @@ FuseServer* Enter(fuse_req_t req) {
 
 double Seconds(sim::Clock us) { return static_cast<double>(us) / 1e6; }
 
-void FillStat(uint64_t ino, bool is_dir, bool linked, struct stat* st) {
+void FillStat(const EntryOut& o, struct stat* st) {
   std::memset(st, 0, sizeof(*st));
-  st->st_ino = ino;
-  st->st_mode = is_dir ? (S_IFDIR | 0755) : (S_IFREG | 0644);
-  st->st_nlink = linked ? (is_dir ? 2 : 1) : 0;
+  st->st_ino = o.ino;
+  st->st_mode = (o.is_dir ? S_IFDIR : o.is_symlink ? S_IFLNK : S_IFREG) | o.mode;
+  st->st_nlink = o.nlink;
   st->st_uid = 0;
   st->st_gid = 0;
   st->st_blksize = 4096;
@@ -688,7 +851,7 @@ fuse_entry_param Entry(FuseServer* s, const EntryOut& o) {
   std::memset(&e, 0, sizeof(e));
   e.ino = o.ino;
   e.generation = 0;
-  FillStat(o.ino, o.is_dir, o.linked, &e.attr);
+  FillStat(o, &e.attr);
   e.attr_timeout = Seconds(s->options().timeouts.attr_us);
   e.entry_timeout = Seconds(s->options().timeouts.entry_us);
   return e;
@@ -741,15 +904,119 @@ void AttrReply(fuse_req_t req, fuse_ino_t ino, const char* opcode) {
   const int err = s->ns().Attr(opcode, ino, &o);
   if (err != 0) return ReplyErr(s, req, err);
   struct stat st;
-  FillStat(o.ino, o.is_dir, o.linked, &st);
+  FillStat(o, &st);
   Note(s, "ok");
   fuse_reply_attr(req, &st, Seconds(s->options().timeouts.attr_us));
 }
 
 void OpGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info*) { AttrReply(req, ino, "GETATTR"); }
 
-void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, struct fuse_file_info*) {
-  AttrReply(req, ino, "SETATTR");
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, struct fuse_file_info*) {
+  FuseServer* s = Enter(req);
+  EntryOut o;
+  const bool set_mode = (to_set & FUSE_SET_ATTR_MODE) != 0;
+  const int err = s->ns().Setattr(ino, set_mode, set_mode ? attr->st_mode : 0, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  struct stat st;
+  FillStat(o, &st);
+  Note(s, "ok");
+  fuse_reply_attr(req, &st, Seconds(s->options().timeouts.attr_us));
+}
+
+void OpSymlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  FuseServer* s = Enter(req);
+  EntryOut o;
+  const int err = s->ns().Symlink(s->mount_index(), parent, name, link, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  ReplyEntry(s, req, o);
+}
+
+void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  FuseServer* s = Enter(req);
+  EntryOut o;
+  const int err = s->ns().Link(s->mount_index(), ino, newparent, newname, &o);
+  if (err != 0) return ReplyErr(s, req, err);
+  ReplyEntry(s, req, o);
+}
+
+void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
+  FuseServer* s = Enter(req);
+  std::string target;
+  const int err = s->ns().Readlink(ino, &target);
+  if (err != 0) return ReplyErr(s, req, err);
+  Note(s, absl::StrCat("\"", target, "\""));
+  // An absolute target means the mount's root (the scenario's paths are all
+  // inside the mount, as if the process were chrooted there): this mount's
+  // mountpoint goes in front. Crossing into the mount sends nothing.
+  if (!target.empty() && target[0] == '/') target = s->mountpoint() + target;
+  fuse_reply_readlink(req, target.c_str());
+}
+
+void ReaddirReply(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
+  FuseServer* s = Enter(req);
+  std::vector<Namespace::DirEntry> ents;
+  const int err = s->ns().Readdir(plus ? "READDIRPLUS" : "READDIR", ino, static_cast<uint64_t>(off), &ents);
+  if (err != 0) return ReplyErr(s, req, err);
+  std::string buf(size, '\0');
+  size_t used = 0;
+  int count = 0;
+  for (size_t i = 0; i < ents.size(); ++i) {
+    const Namespace::DirEntry& e = ents[i];
+    const off_t next = off + static_cast<off_t>(i) + 1;
+    size_t n;
+    if (plus) {
+      fuse_entry_param ep;
+      if (e.entry.ino != 0) {
+        ep = Entry(s, e.entry);
+      } else {
+        std::memset(&ep, 0, sizeof(ep));
+        ep.attr.st_ino = ino;
+        ep.attr.st_mode = S_IFDIR;
+      }
+      n = fuse_add_direntry_plus(req, buf.data() + used, size - used, e.name.c_str(), &ep, next);
+    } else {
+      struct stat st;
+      if (e.entry.ino != 0) {
+        FillStat(e.entry, &st);
+      } else {
+        std::memset(&st, 0, sizeof(st));
+        st.st_ino = ino;
+        st.st_mode = S_IFDIR;
+      }
+      n = fuse_add_direntry(req, buf.data() + used, size - used, e.name.c_str(), &st, next);
+    }
+    if (n > size - used) break;
+    if (plus && e.entry.ino != 0) s->ns().Ref(s->mount_index(), e.entry.ino);
+    used += n;
+    ++count;
+  }
+  Note(s, absl::StrCat(count, " entries"));
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info*) {
+  ReaddirReply(req, ino, size, off, false);
+}
+
+void OpReaddirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info*) {
+  ReaddirReply(req, ino, size, off, true);
+}
+
+void OpInit(void* userdata, struct fuse_conn_info* conn) {
+  auto* s = static_cast<FuseServer*>(userdata);
+  if (s->options().cache_symlinks) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+  switch (s->options().readdirplus) {
+    case model::ReaddirPlus::kOff:
+      conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
+      break;
+    case model::ReaddirPlus::kAuto:
+      conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+      break;
+    case model::ReaddirPlus::kOn:
+      conn->want |= FUSE_CAP_READDIRPLUS;
+      conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+      break;
+  }
 }
 
 void OpMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t) {
@@ -932,6 +1199,15 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
       return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir, " newname=",
                           Str(body, n, 16 + from.size() + 1));
     }
+    case 28:    // READDIR
+    case 44: {  // READDIRPLUS
+      uint64_t fh = 0, offset = 0;
+      uint32_t size = 0;
+      Get(body, n, 0, &fh);
+      Get(body, n, 8, &offset);
+      Get(body, n, 16, &size);
+      return absl::StrCat("ino=", h.nodeid, " fh=", fh, " offset=", offset, " size=", size);
+    }
     case 14:    // OPEN
     case 27: {  // OPENDIR
       uint32_t flags = 0;
@@ -949,6 +1225,26 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
       return absl::StrCat("ino=", h.nodeid, " name=", Str(body, n, 8));
     case 26:  // INIT
       return "";
+    case 6: {  // SYMLINK: name, then the target
+      const std::string name = Str(body, n, 0);
+      return absl::StrCat("parent=", h.nodeid, " name=", name, " target=", Str(body, n, name.size() + 1));
+    }
+    case 13: {  // LINK
+      uint64_t oldnodeid = 0;
+      Get(body, n, 0, &oldnodeid);
+      return absl::StrCat("ino=", oldnodeid, " newparent=", h.nodeid, " newname=", Str(body, n, 8));
+    }
+    case 4: {  // SETATTR: valid, padding, fh, size, ... mode at 68
+      uint32_t valid = 0, mode = 0;
+      uint64_t size = 0;
+      Get(body, n, 0, &valid);
+      Get(body, n, 16, &size);
+      Get(body, n, 68, &mode);
+      std::string s = absl::StrCat("ino=", h.nodeid, " valid=0x", absl::Hex(valid));
+      if (valid & 1) absl::StrAppend(&s, " mode=0", absl::StrFormat("%o", mode & 07777));
+      if (valid & 8) absl::StrAppend(&s, " size=", size);
+      return s;
+    }
   }
   return absl::StrCat("ino=", h.nodeid);
 }
@@ -1019,6 +1315,7 @@ ssize_t FuseServer::OnWritev(int fd, struct iovec* iov, int count) {
 absl::Status FuseServer::Mount(const std::string& mountpoint) {
   if (mounted_ || se_ != nullptr) return absl::FailedPreconditionError("already mounted");
   const int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  fd_ = fd;
   if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open /dev/fuse: ", strerror(errno)));
   std::string opts = absl::StrCat("fd=", fd, ",rootmode=40000,user_id=", getuid(), ",group_id=", getgid());
   if (opts_.default_permissions) opts += ",default_permissions";
@@ -1050,9 +1347,15 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     o.flush = OpFlush;
     o.release = OpRelease;
     o.releasedir = OpReleasedir;
+    o.symlink = OpSymlink;
+    o.link = OpLink;
+    o.readlink = OpReadlink;
+    o.init = OpInit;
+    o.readdir = OpReaddir;
     return o;
   }();
   struct fuse_lowlevel_ops ops = kOps;
+  if (opts_.readdirplus != model::ReaddirPlus::kOff) ops.readdirplus = OpReaddirplus;
   if (ns_->NeedsGetxattrHandler() || opts_.gated) ops.getxattr = OpGetxattr;
 
   const char* argv[] = {"fusesim-oracle", "-d"};
@@ -1091,6 +1394,27 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     return absl::UnavailableError(absl::StrCat("stat of the fresh mount ", mountpoint, " failed: ", strerror(e)));
   }
   return absl::OkStatus();
+}
+
+int FuseServer::NotifyInvalEntry(uint64_t parent, const std::string& name) {
+  return -fuse_lowlevel_notify_inval_entry(se_, parent, name.c_str(), name.size());
+}
+
+int FuseServer::NotifyDelete(uint64_t parent, uint64_t child, const std::string& name) {
+  return -fuse_lowlevel_notify_delete(se_, parent, child, name.c_str(), name.size());
+}
+
+int FuseServer::NotifyInvalInode(uint64_t ino) {
+  return -fuse_lowlevel_notify_inval_inode(se_, ino, 0, 0);
+}
+
+int FuseServer::NotifyIncEpoch() {
+  OutHeader h{};
+  h.len = sizeof(h);
+  h.error = 8;  // FUSE_NOTIFY_INC_EPOCH (Linux 6.16)
+  h.unique = 0;
+  if (write(fd_, &h, sizeof(h)) < 0) return errno;
+  return 0;
 }
 
 void FuseServer::Abort() {

@@ -44,6 +44,7 @@
 #include <sys/types.h>
 
 #include "absl/status/status.h"
+#include "model/mount.h"
 #include "model/names.h"
 #include "model/server.h"
 
@@ -169,6 +170,9 @@ struct EntryOut {
   bool linked = true;
   uint64_t fh = 0;
   bool created = false;
+  bool is_symlink = false;
+  uint32_t nlink = 1;  // st_nlink (hard links; 2 for a directory, 0 once unlinked)
+  uint32_t mode = 0644;
 };
 
 class Namespace {
@@ -184,6 +188,9 @@ class Namespace {
   int RemoteUnlink(const std::vector<std::string>& path);
   int RemoteRmdir(const std::vector<std::string>& path);
   int RemoteRename(const std::vector<std::string>& from, const std::vector<std::string>& to);
+  int RemoteSymlink(const std::vector<std::string>& path, const std::string& target);
+  int RemoteLink(const std::vector<std::string>& from, const std::vector<std::string>& to);
+  int RemoteChmod(const std::vector<std::string>& path, uint32_t mode);
 
   // Request handling (errno values; 0 = success). `opcode` is the fusesim
   // name, for ENOSYS and error rules.
@@ -197,8 +204,27 @@ class Namespace {
   int Attr(const char* opcode, uint64_t ino, EntryOut* out);
   int Release(const char* opcode, uint64_t ino, uint64_t fh);
   int Simple(const char* opcode, uint64_t ino);  // FLUSH: only ENOSYS/errors
+  int Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target, EntryOut* out);
+  int Link(int mount, uint64_t ino, uint64_t newparent, const std::string& newname, EntryOut* out);
+  int Readlink(uint64_t ino, std::string* target);
+  // READDIR/READDIRPLUS from `offset`: ".", "..", then the children by name
+  // (no lookup counts taken: see Ref()).
+  struct DirEntry {
+    std::string name;
+    EntryOut entry;  // ino 0 for . and ..
+    bool is_dir = false;
+  };
+  int Readdir(const char* opcode, uint64_t ino, uint64_t offset, std::vector<DirEntry>* out);
+  // The lookup count a READDIRPLUS entry sent to the kernel takes.
+  void Ref(int mount, uint64_t ino);
+  // SETATTR: FUSE_SET_ATTR_MODE changes the mode; then the attributes.
+  int Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out);
   int Getxattr(uint64_t ino);
   void Forget(int mount, uint64_t ino, uint64_t nlookup);
+
+  // As model::Server::NotifyTarget(): the parent's node and the node the
+  // name has or last had; false if the parent does not resolve.
+  bool NotifyTarget(const std::vector<std::string>& path, uint64_t* parent, uint64_t* child) const;
 
   // For tests and reports.
   uint64_t Resolve(const std::vector<std::string>& path) const;
@@ -211,6 +237,10 @@ class Namespace {
     bool exists = false;
     bool is_dir = false;
     bool linked = false;
+    bool is_symlink = false;
+    std::string target;  // a symlink's
+    uint32_t links = 1;  // names pointing at it
+    uint32_t mode = 0644;
     uint64_t parent = 0;
     std::string name;
     std::map<std::string, uint64_t> children;
@@ -244,6 +274,11 @@ struct MountOptions {
   // Patch FUSE_PARALLEL_DIROPS into the INIT reply (libfuse < 3.17.1 never
   // passes it although it is in `want`).
   bool parallel_dirops = false;
+  bool cache_symlinks = false;  // FUSE_CAP_CACHE_SYMLINKS in the INIT reply
+  // off: no readdirplus handler and no FUSE_CAP_READDIRPLUS; auto: both
+  // READDIRPLUS capabilities (libfuse's default with a handler); on:
+  // FUSE_CAP_READDIRPLUS without FUSE_CAP_READDIRPLUS_AUTO.
+  model::ReaddirPlus readdirplus = model::ReaddirPlus::kOff;
   bool debug = false;  // libfuse's own log to stderr
   // Gated replay: a multi-threaded loop (a request held at the gate must not
   // stop the others from being read), and a getxattr handler so that every
@@ -281,6 +316,14 @@ class FuseServer {
   // The log entry of the request this worker thread is handling.
   size_t current() const;
 
+  // Notifications to the kernel (fuse_lowlevel_notify_*; INC_EPOCH, which
+  // libfuse 3.14 has no call for, as a bare fuse_out_header): 0 or the
+  // errno the kernel answered the write with.
+  int NotifyInvalEntry(uint64_t parent, const std::string& name);
+  int NotifyDelete(uint64_t parent, uint64_t child, const std::string& name);
+  int NotifyInvalInode(uint64_t ino);
+  int NotifyIncEpoch();
+
  private:
   std::shared_ptr<Namespace> ns_;
   std::shared_ptr<RequestLog> log_;
@@ -293,6 +336,7 @@ class FuseServer {
   bool mounted_ = false;
   std::atomic<uint64_t> init_unique_{0};
   pid_t pid_ = 0;
+  int fd_ = -1;  // /dev/fuse
 };
 
 }  // namespace fusesim::oracle

@@ -1,5 +1,6 @@
 #include "oracle/oracle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -132,12 +133,22 @@ int OpenFlags(uint32_t f) {
   if (f & model::kOExcl) out |= O_EXCL;
   if (f & model::kOTrunc) out |= O_TRUNC;
   if (f & model::kODirectory) out |= O_DIRECTORY;
+  if (f & model::kONofollow) out |= O_NOFOLLOW;
+  if (f & model::kOAppend) out |= O_APPEND;
   return out | O_CLOEXEC;
 }
 
 bool IsServerSide(OpKind k) {
   return k == OpKind::kServerCreate || k == OpKind::kServerUnlink || k == OpKind::kServerMkdir ||
-         k == OpKind::kServerRmdir || k == OpKind::kServerRename || k == OpKind::kServerSleep;
+         k == OpKind::kServerRmdir || k == OpKind::kServerRename || k == OpKind::kServerSleep ||
+         k == OpKind::kServerSymlink || k == OpKind::kServerLink || k == OpKind::kServerChmod ||
+         k == OpKind::kNotifyInvalEntry || k == OpKind::kNotifyInvalInode || k == OpKind::kNotifyDelete ||
+         k == OpKind::kNotifyIncEpoch;
+}
+
+bool IsNotify(OpKind k) {
+  return k == OpKind::kNotifyInvalEntry || k == OpKind::kNotifyInvalInode || k == OpKind::kNotifyDelete ||
+         k == OpKind::kNotifyIncEpoch;
 }
 
 int DropCaches() {
@@ -179,6 +190,31 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
       return absl::UnimplementedError(
           "random/pct/explore schedule: no single schedule to follow; races cannot be forced on a real "
           "kernel beyond a replay schedule");
+  }
+  // `..` of the root is the root in the model (the process as if chrooted
+  // into the mount); on the real mount it would leave the file system.
+  for (const auto& t : s.threads) {
+    if (t.server_side) continue;
+    std::map<std::string, int> fd_depth;  // depth of the path each fd label opened
+    for (const auto& op : t.ops) {
+      // openat(): the walk starts at the depth of the directory `at` opened.
+      const int start = op.relative ? fd_depth[op.at] : 0;
+      for (const std::vector<model::NameId>* ids : {&op.path_ids, &op.to_ids}) {
+        int depth = ids == &op.path_ids ? start : 0;
+        for (model::NameId id : *ids) {
+          const std::string& n = s.names.Name(id);
+          if (n == "..") {
+            if (depth == 0)
+              return absl::UnimplementedError(absl::StrCat(op.label, ": its path climbs above the mount's root with ..,"
+                                                           " which leaves the mount on a real kernel"));
+            --depth;
+          } else if (n != ".") {
+            ++depth;
+          }
+        }
+        if (ids == &op.path_ids && op.kind == OpKind::kOpen && !op.fd.empty()) fd_depth[op.fd] = depth;
+      }
+    }
   }
   uint64_t sleep_us = 0;
   for (const auto& t : s.threads)
@@ -357,6 +393,7 @@ struct Runner {
   RequestLog& log;
   const std::vector<std::string>& mps;
   const std::atomic<bool>& fired;
+  std::vector<FuseServer*> servers;  // by mount, for notifications
 
   void Sleep(uint64_t us) const {
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
@@ -375,7 +412,14 @@ struct Runner {
     int err = 0;
     switch (op.kind) {
       case OpKind::kOpen: {
-        const int fd = open(path.c_str(), OpenFlags(op.flags), op.mode);
+        int dirfd = AT_FDCWD;
+        if (op.relative) {
+          dirfd = -1;  // EBADF if that open failed
+          for (const Fd& f : fds)
+            if (f.label == op.at) dirfd = f.fd;
+        }
+        const int fd = op.relative ? openat(dirfd, op.path.c_str(), OpenFlags(op.flags), op.mode)
+                                   : open(path.c_str(), OpenFlags(op.flags), op.mode);
         if (fd < 0) err = errno;
         fds.push_back({op.fd, fd});
         break;
@@ -393,7 +437,60 @@ struct Runner {
       }
       case OpKind::kStat: {
         struct stat st;
-        if (stat(path.c_str(), &st) != 0) err = errno;
+        if ((op.nofollow ? lstat(path.c_str(), &st) : stat(path.c_str(), &st)) != 0) err = errno;
+        break;
+      }
+      case OpKind::kSymlink:
+        if (symlink(op.target.c_str(), path.c_str()) != 0) err = errno;
+        break;
+      case OpKind::kReaddir: {
+        // What ls does: opendir() (open + fstat), readdir() to the end, closedir().
+        DIR* d = opendir(path.c_str());
+        if (d == nullptr) {
+          err = errno;
+          break;
+        }
+        errno = 0;
+        while (readdir(d) != nullptr) {
+        }
+        err = errno;
+        closedir(d);
+        break;
+      }
+      case OpKind::kReadlink: {
+        char buf[4096];
+        if (readlink(path.c_str(), buf, sizeof(buf)) < 0) err = errno;
+        break;
+      }
+      case OpKind::kLink:
+        if (link(path.c_str(), (mp + op.to).c_str()) != 0) err = errno;
+        break;
+      case OpKind::kChmod:
+        if (chmod(path.c_str(), op.mode) != 0) err = errno;
+        break;
+      case OpKind::kTruncate:
+        if (truncate(path.c_str(), static_cast<off_t>(op.size)) != 0) err = errno;
+        break;
+      case OpKind::kServerSymlink: err = ns.RemoteSymlink(Names(s, op.path_ids), op.target); break;
+      case OpKind::kServerLink: err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids)); break;
+      case OpKind::kServerChmod: err = ns.RemoteChmod(Names(s, op.path_ids), op.mode); break;
+      case OpKind::kNotifyIncEpoch: err = servers[op.mount]->NotifyIncEpoch(); break;
+      case OpKind::kNotifyInvalInode: {
+        uint64_t parent = 0, ino = uint64_t{1};
+        if (!op.path_ids.empty() && !ns.NotifyTarget(Names(s, op.path_ids), &parent, &ino)) ino = 0;
+        err = ino == 0 ? ENOENT : servers[op.mount]->NotifyInvalInode(ino);
+        break;
+      }
+      case OpKind::kNotifyInvalEntry:
+      case OpKind::kNotifyDelete: {
+        uint64_t parent = 0, child = 0;
+        const std::vector<std::string> names = Names(s, op.path_ids);
+        if (!ns.NotifyTarget(names, &parent, &child) || (op.kind == OpKind::kNotifyDelete && child == 0)) {
+          err = ENOENT;  // the server has nothing to say
+        } else {
+          err = op.kind == OpKind::kNotifyDelete ? servers[op.mount]->NotifyDelete(parent, child, names.back())
+                                                 : servers[op.mount]->NotifyInvalEntry(parent, names.back());
+        }
         break;
       }
       case OpKind::kUnlink:
@@ -460,7 +557,10 @@ void RunSequential(const Runner& run, const std::vector<int>& order, const Oracl
     r.start_us = run.log.NowUs();
     r.result = ErrnoName(run.Do(g, fds[t]));
     r.end_us = run.log.NowUs();
-    if (!IsServerSide(op.kind) && op.kind != OpKind::kSleep) run.log.WaitQuiet(settle, max_settle);
+    // A notification makes the kernel act (FORGETs of what it invalidated):
+    // settle after it as after a syscall.
+    if ((!IsServerSide(op.kind) || IsNotify(op.kind)) && op.kind != OpKind::kSleep)
+      run.log.WaitQuiet(settle, max_settle);
     // Process exit right after the thread's last op: close what is open.
     if (--remaining[t] == 0 && !s.threads[t].server_side && AnyOpen(fds[t])) {
       RealOp& x = res->exits[t];
@@ -813,6 +913,8 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     mo.timeouts = s.mounts[m].timeouts;
     mo.default_permissions = s.mounts[m].default_permissions;
     mo.parallel_dirops = s.mounts[m].parallel_dirops;
+    mo.cache_symlinks = s.mounts[m].cache_symlinks;
+    mo.readdirplus = s.mounts[m].readdirplus;
     mo.debug = o.debug;
     mo.gated = gated;
     auto server = std::make_unique<FuseServer>(ns, log, static_cast<int>(m), mo);
@@ -841,7 +943,8 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
   });
 
   std::vector<std::vector<Fd>> fds(s.threads.size());
-  const Runner run{s, *ns, *log, mps, fired};
+  Runner run{s, *ns, *log, mps, fired, {}};
+  for (auto& sv : cleanup.servers()) run.servers.push_back(sv.get());
   const int64_t t0 = log->NowUs();
   std::string aborted_at;
   if (gated) {

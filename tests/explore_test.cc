@@ -29,7 +29,7 @@ std::set<std::string> Keys(const ExploreResult& r) {
 
 // Small races, each with a known set of outcomes.
 const char* kLitmus[] = {
-    // Two threads, one mount, O_CREAT of one name (realfuse S6).
+    // Two threads, one mount, O_CREAT of one name (the recorded traces' S6).
     R"({"name": "same-name", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],
         "threads": [{"name": "t1", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]},
                     {"name": "t2", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})",

@@ -516,21 +516,144 @@ TEST(Loader, PathWithTrailingSlash) {
 TEST(Loader, PathWithEmptyComponentOrDotDot) {
   EXPECT_THAT(PathError("/d//f"), AllOf(StartsWith("x.json:3:61: /threads/0/ops/0/path: "), HasSubstr(R"("/d//f")"),
                                         HasSubstr("//")));
-  EXPECT_THAT(PathError("/d/../f"), AllOf(StartsWith("x.json:3:61: /threads/0/ops/0/path: "),
-                                          HasSubstr(R"("/d/../f")"), HasSubstr("..")));
-  EXPECT_THAT(PathError("/d/./f"), AllOf(StartsWith("x.json:3:61: /threads/0/ops/0/path: "), HasSubstr("does not model")));
-  // The same rules apply to a rename's "to" and to the server tree.
+  // Kernel-side ops may use . and .. (the walk handles them).
+  const std::string ok = R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/d/../f"}, {"op": "rename", "path": "/./a", "to": "/b/.."}]}]
+})";
+  EXPECT_EQ(LoadError(ok), "<loaded>");
+  // Server-side ops and the tree may not.
   EXPECT_THAT(LoadError(R"({
   "name": "x",
-  "threads": [{"name": "t1", "ops": [{"op": "rename", "path": "/a", "to": "/b/.."}]}]
+  "threads": [{"name": "r", "server_side": true, "ops": [{"op": "rename", "path": "/a", "to": "/b/.."}]}]
 })"),
-              AllOf(StartsWith("x.json:3:75: /threads/0/ops/0/to: "), HasSubstr("..")));
+              AllOf(StartsWith("x.json:3:95: /threads/0/ops/0/to: "), HasSubstr("only the paths of kernel-side ops")));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", "ops": []}],
+  "server": {"tree": ["/d/", "/d/./e"]}
+})"),
+              AllOf(StartsWith("x.json:4:30: /server/tree/1: "), HasSubstr(R"("/d/./e")")));
   EXPECT_THAT(LoadError(R"({
   "name": "x",
   "threads": [{"name": "t1", "ops": []}],
   "server": {"tree": ["/d/", "/d//"]}
 })"),
               AllOf(StartsWith("x.json:4:30: /server/tree/1: "), HasSubstr(R"("/d//")")));
+}
+
+// ---------------------------------------------------------------------------
+// symlink, readlink, link, chmod, truncate, lstat, cache_symlinks.
+
+std::string OpError(const std::string& op, bool server_side = false) {
+  return LoadError(R"({
+  "name": "x",
+  "threads": [{"name": "t1", )" + std::string(server_side ? R"("server_side": true, )" : "") +
+                   R"("ops": [)" + op + R"(]}]
+})");
+}
+
+TEST(Loader, LinkOpsLoad) {
+  auto s = Load(R"({
+  "name": "x",
+  "mounts": [{"name": "m0", "cache_symlinks": true}],
+  "threads": [
+    {"name": "t1", "ops": [
+      {"op": "symlink", "target": "../a/./b", "path": "/d/l"},
+      {"op": "readlink", "path": "/d/l"},
+      {"op": "link", "path": "/d/f", "to": "/d/g"},
+      {"op": "chmod", "path": "/d/f", "mode": "0600"},
+      {"op": "truncate", "path": "/d/f", "size": 4096},
+      {"op": "stat", "path": "/d/l", "nofollow": true},
+      {"op": "open", "path": "/d/l", "flags": "O_RDONLY|O_NOFOLLOW|O_APPEND"}]},
+    {"name": "r", "server_side": true, "ops": [
+      {"op": "symlink", "target": "/abs", "path": "/d/m"},
+      {"op": "link", "path": "/d/f", "to": "/d/h"},
+      {"op": "chmod", "path": "/d/f", "mode": 384}]}]
+})");
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->mounts[0].cache_symlinks);
+  const auto& ops = s->threads[0].ops;
+  EXPECT_EQ(ops[0].kind, OpKind::kSymlink);
+  EXPECT_EQ(ops[0].target, "../a/./b");
+  EXPECT_FALSE(ops[0].target_abs);
+  ASSERT_EQ(ops[0].target_ids.size(), 4u);
+  EXPECT_EQ(s->names.Name(ops[0].target_ids[0]), "..");
+  EXPECT_EQ(ops[1].kind, OpKind::kReadlink);
+  EXPECT_EQ(ops[2].kind, OpKind::kLink);
+  EXPECT_EQ(ops[3].mode, 0600u);
+  EXPECT_EQ(ops[4].size, 4096u);
+  EXPECT_TRUE(ops[5].nofollow);
+  EXPECT_EQ(ops[6].flags, model::kONofollow | model::kOAppend);
+  const auto& rops = s->threads[1].ops;
+  EXPECT_EQ(rops[0].kind, OpKind::kServerSymlink);
+  EXPECT_TRUE(rops[0].target_abs);
+  EXPECT_EQ(rops[1].kind, OpKind::kServerLink);
+  EXPECT_EQ(rops[2].kind, OpKind::kServerChmod);
+  EXPECT_EQ(rops[2].mode, 0600u);
+}
+
+TEST(Loader, LinkOpErrorsAreLocated) {
+  EXPECT_THAT(OpError(R"({"op": "symlink", "path": "/l"})"),
+              AllOf(StartsWith("x.json:3:38: /threads/0/ops/0: "), HasSubstr(R"(missing required key "target")")));
+  EXPECT_THAT(OpError(R"({"op": "symlink", "target": "", "path": "/l"})"),
+              AllOf(StartsWith("x.json:3:66: /threads/0/ops/0/target: "), HasSubstr("must not be empty")));
+  EXPECT_THAT(OpError(R"({"op": "symlink", "target": 5, "path": "/l"})"),
+              StartsWith("x.json:3:66: /threads/0/ops/0/target: expected a string"));
+  EXPECT_THAT(OpError(R"({"op": "readlink", "path": "/l", "to": "/m"})"),
+              AllOf(StartsWith("x.json:3:77: /threads/0/ops/0/to: "), HasSubstr(R"(unknown key "to")")));
+  EXPECT_THAT(OpError(R"({"op": "link", "path": "/f"})"),
+              AllOf(StartsWith("x.json:3:38: /threads/0/ops/0: "), HasSubstr(R"(missing required key "to")")));
+  EXPECT_THAT(OpError(R"({"op": "chmod", "path": "/f"})"),
+              AllOf(StartsWith("x.json:3:38: /threads/0/ops/0: "), HasSubstr(R"(missing required key "mode")")));
+  EXPECT_THAT(OpError(R"({"op": "chmod", "path": "/f", "mode": "0999"})"),
+              AllOf(StartsWith("x.json:3:76: /threads/0/ops/0/mode: "), HasSubstr("octal")));
+  EXPECT_THAT(OpError(R"({"op": "truncate", "path": "/f"})"),
+              AllOf(StartsWith("x.json:3:38: /threads/0/ops/0: "), HasSubstr(R"(missing required key "size")")));
+  EXPECT_THAT(OpError(R"({"op": "truncate", "path": "/f", "size": -1})"),
+              AllOf(StartsWith("x.json:3:79: /threads/0/ops/0/size: "), HasSubstr("non-negative integer")));
+  EXPECT_THAT(OpError(R"({"op": "stat", "path": "/f", "nofollow": 1})"),
+              AllOf(StartsWith("x.json:3:79: /threads/0/ops/0/nofollow: "), HasSubstr("true or false")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/f", "flags": "O_NOFOLOW"})"),
+              AllOf(StartsWith("x.json:3:76: /threads/0/ops/0/flags: "), HasSubstr("O_NOFOLLOW, O_APPEND")));
+  // Server-side: no readlink or truncate, and no . or ...
+  EXPECT_THAT(OpError(R"({"op": "readlink", "path": "/l"})", true),
+              AllOf(StartsWith("x.json:3:66: /threads/0/ops/0/op: "), HasSubstr("symlink, link, chmod")));
+  EXPECT_THAT(OpError(R"({"op": "symlink", "target": "a", "path": "/d/../l"})", true),
+              AllOf(StartsWith("x.json:3:100: /threads/0/ops/0/path: "), HasSubstr("kernel-side")));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "mounts": [{"name": "m0", "cache_symlinks": "yes"}],
+  "threads": [{"name": "t1", "ops": []}]
+})"),
+              StartsWith("x.json:3:47: /mounts/0/cache_symlinks: expected true or false"));
+  EXPECT_THAT(LoadError(R"({
+  "name": "x",
+  "mounts": [{"name": "m0", "readdirplus": "always"}],
+  "threads": [{"name": "t1", "ops": []}]
+})"),
+              StartsWith("x.json:3:44: /mounts/0/readdirplus: unknown readdirplus \"always\"; valid: off, auto, on"));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "f", "at": "D"})"),
+              AllOf(StartsWith("x.json:3:72: /threads/0/ops/0/at: "), HasSubstr("is not opened earlier")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "close", "fd": "D"},
+                         {"op": "open", "path": "f", "at": "D"})"),
+              AllOf(StartsWith("x.json:4:60: /threads/0/ops/2/at: "), HasSubstr("is closed before this op")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "open", "path": "a//b", "at": "D"})"),
+              AllOf(StartsWith("x.json:3:102: /threads/0/ops/1/path: "), HasSubstr("empty component")));
+  EXPECT_THAT(OpError(R"({"op": "open", "path": "/d", "fd": "D"}, {"op": "stat", "path": "f", "at": "D"})"),
+              AllOf(StartsWith("x.json:3:113: /threads/0/ops/1/at: "), HasSubstr(R"(unknown key "at")")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inval_entry", "path": "/d"})", true),
+              AllOf(StartsWith("x.json:3:59: /threads/0/ops/0: "), HasSubstr(R"(missing required key "mount")")));
+  EXPECT_THAT(OpError(R"({"op": "notify_delete", "mount": "m9", "path": "/d"})", true),
+              AllOf(StartsWith("x.json:3:92: /threads/0/ops/0/mount: "), HasSubstr(R"(unknown mount "m9"; defined: m0)")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inval_entry", "mount": "m0", "path": "/"})", true),
+              AllOf(StartsWith("x.json:3:111: /threads/0/ops/0/path: "), HasSubstr("needs a name")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inc_epoch", "mount": "m0", "path": "/d"})", true),
+              AllOf(StartsWith("x.json:3:109: /threads/0/ops/0/path: "), HasSubstr(R"(unknown key "path")")));
+  EXPECT_THAT(OpError(R"({"op": "notify_inc_epoch", "mount": "m0"})"),
+              AllOf(StartsWith("x.json:3:45: /threads/0/ops/0/op: "), HasSubstr(R"(unknown op "notify_inc_epoch")")));
+  EXPECT_THAT(OpError(R"({"op": "readdir", "path": "/d", "fd": "a"})"),
+              AllOf(StartsWith("x.json:3:76: /threads/0/ops/0/fd: "), HasSubstr(R"(unknown key "fd")")));
 }
 
 // ---------------------------------------------------------------------------

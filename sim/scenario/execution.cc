@@ -13,6 +13,7 @@
 #include "model/consistency.h"
 #include "model/file.h"
 #include "model/fuse_conn.h"
+#include "model/fuse_dir.h"
 #include "model/keys.h"
 #include "model/namei.h"
 #include "model/world.h"
@@ -27,9 +28,24 @@ using model::Kctx;
 
 std::string DescribeOp(const OpSpec& op) {
   switch (op.kind) {
-    case OpKind::kOpen: return absl::StrCat("open ", op.path, " ", op.flags_text);
+    case OpKind::kOpen:
+      return op.relative ? absl::StrCat("openat ", op.at, " ", op.path, " ", op.flags_text)
+                         : absl::StrCat("open ", op.path, " ", op.flags_text);
     case OpKind::kClose: return absl::StrCat("close ", op.fd);
-    case OpKind::kStat: return absl::StrCat("stat ", op.path);
+    case OpKind::kStat: return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
+    case OpKind::kSymlink: return absl::StrCat("symlink ", op.target, " ", op.path);
+    case OpKind::kReadlink: return absl::StrCat("readlink ", op.path);
+    case OpKind::kReaddir: return absl::StrCat("readdir ", op.path);
+    case OpKind::kLink: return absl::StrCat("link ", op.path, " ", op.to);
+    case OpKind::kChmod: return absl::StrFormat("chmod %s 0%o", op.path, op.mode);
+    case OpKind::kTruncate: return absl::StrCat("truncate ", op.path, " ", op.size);
+    case OpKind::kServerSymlink: return absl::StrCat("server symlink ", op.target, " ", op.path);
+    case OpKind::kServerLink: return absl::StrCat("server link ", op.path, " ", op.to);
+    case OpKind::kServerChmod: return absl::StrFormat("server chmod %s 0%o", op.path, op.mode);
+    case OpKind::kNotifyInvalEntry: return absl::StrCat("server notify_inval_entry ", op.path);
+    case OpKind::kNotifyInvalInode: return absl::StrCat("server notify_inval_inode ", op.path);
+    case OpKind::kNotifyDelete: return absl::StrCat("server notify_delete ", op.path);
+    case OpKind::kNotifyIncEpoch: return "server notify_inc_epoch";
     case OpKind::kUnlink: return absl::StrCat("unlink ", op.path);
     case OpKind::kMkdir: return absl::StrCat("mkdir ", op.path);
     case OpKind::kRmdir: return absl::StrCat("rmdir ", op.path);
@@ -175,7 +191,17 @@ class Execution {
       switch (op.kind) {
         case OpKind::kOpen: {
           model::File f;
-          model::OpenOutcome o = co_await model::SysOpen(k, op.path_ids, op.flags, &f);
+          model::OpenOutcome o;
+          if (op.relative) {  // openat(): from the directory the `at` fd names
+            auto at = open_by_label.find(op.at);
+            if (at == open_by_label.end()) {
+              o.err = Err::kEBADF;  // that open failed
+            } else {
+              o = co_await model::SysOpenAt(k, fds[at->second].file, op.path_ids, op.flags, &f);
+            }
+          } else {
+            o = co_await model::SysOpen(k, op.path_ids, op.flags, &f);
+          }
           err = o.err;
           rec.is_open = true;
           rec.created = o.created;
@@ -196,7 +222,26 @@ class Execution {
           }
           break;
         }
-        case OpKind::kStat: err = co_await model::SysStat(k, op.path_ids); break;
+        case OpKind::kStat: err = co_await model::SysStat(k, op.path_ids, !op.nofollow); break;
+        case OpKind::kSymlink:
+          err = co_await model::SysSymlink(k, op.target_ids, op.target_abs, op.path_ids);
+          break;
+        case OpKind::kReadlink: err = co_await model::SysReadlink(k, op.path_ids); break;
+        case OpKind::kReaddir: err = co_await model::SysReaddir(k, op.path_ids); break;
+        case OpKind::kLink: err = co_await model::SysLink(k, op.path_ids, op.to_ids); break;
+        case OpKind::kChmod: err = co_await model::SysChmod(k, op.path_ids, op.mode); break;
+        case OpKind::kTruncate: err = co_await model::SysTruncate(k, op.path_ids, op.size); break;
+        case OpKind::kServerSymlink:
+          err = ServerOp(a, op, w_.server.RemoteSymlink(op.path_ids, op.target_ids, op.target_abs));
+          break;
+        case OpKind::kServerLink: err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids)); break;
+        case OpKind::kServerChmod: err = ServerOp(a, op, w_.server.RemoteChmod(op.path_ids, op.mode)); break;
+        case OpKind::kNotifyInvalEntry:
+        case OpKind::kNotifyInvalInode:
+        case OpKind::kNotifyDelete:
+        case OpKind::kNotifyIncEpoch:
+          err = co_await Notify(a, op);
+          break;
         case OpKind::kUnlink: err = co_await model::SysUnlink(k, op.path_ids); break;
         case OpKind::kMkdir: err = co_await model::SysMkdir(k, op.path_ids); break;
         case OpKind::kRmdir: err = co_await model::SysRmdir(k, op.path_ids); break;
@@ -242,6 +287,34 @@ class Execution {
     return e;
   }
 
+  // A notification a server thread writes to /dev/fuse for op.mount: the
+  // kernel handles it in that thread (fuse_notify()); the result is what
+  // the write returns. A path the server cannot resolve sends nothing.
+  sim::Task<Err> Notify(Actor& a, const OpSpec& op) {
+    a.Touch(model::Server::GlobalKey(), false);
+    a.Touch(model::MountKey(op.mount), true);
+    Kctx nk{w_, *w_.mounts[op.mount], a, op.global};
+    nk.m.inodes.set_now(a.clock);
+    switch (op.kind) {
+      case OpKind::kNotifyIncEpoch:
+        model::fuse_notify_inc_epoch(nk);
+        co_return Err::kOk;
+      case OpKind::kNotifyInvalInode: {
+        model::NodeId parent = 0, id = model::kRootNodeId;
+        if (!op.path_ids.empty() && !w_.server.NotifyTarget(op.path_ids, &parent, &id)) co_return Err::kENOENT;
+        if (id == 0) co_return Err::kENOENT;
+        co_return model::fuse_reverse_inval_inode(nk, id);
+      }
+      default: {
+        model::NodeId parent, child;
+        if (!w_.server.NotifyTarget(op.path_ids, &parent, &child)) co_return Err::kENOENT;
+        if (op.kind == OpKind::kNotifyDelete && child == 0) co_return Err::kENOENT;
+        co_return co_await model::fuse_reverse_inval_entry(nk, parent, op.path_ids.back(),
+                                                           op.kind == OpKind::kNotifyDelete ? child : 0);
+      }
+    }
+  }
+
   // fmode-created, o-excl and posix-errno for an open that completed.
   void JudgeOpen(const OpSpec& op, const model::OpRecord& rec, const model::Mount& m) {
     (void)m;
@@ -269,6 +342,7 @@ class Execution {
                       absl::StrFormat("%s: open(%s, O_CREAT) without O_EXCL failed with EEXIST", rec.label, op.path),
                       op.global);
     }
+    if (op.relative) return;  // the server cannot resolve a path relative to a descriptor
     const model::NodeId target = w_.server.Resolve(op.path_ids);
     const model::Server::Node* tn = w_.server.Find(target);
     if (rec.err == Err::kEIO && tn != nullptr && tn->is_dir) {
@@ -279,7 +353,9 @@ class Execution {
     if (rec.err == Err::kENOENT && !op.path_ids.empty()) {
       std::vector<model::NameId> parent(op.path_ids.begin(), op.path_ids.end() - 1);
       const model::Server::Node* pn = w_.server.Find(w_.server.Resolve(parent));
-      if (pn != nullptr && pn->is_dir) {
+      // A (dangling) symlink sends the create elsewhere: not this directory.
+      const model::Server::Node* last = w_.server.Find(w_.server.Resolve(op.path_ids));
+      if (pn != nullptr && pn->is_dir && (last == nullptr || !last->is_symlink)) {
         w_.AddViolation("posix-errno",
                         absl::StrFormat("%s: open(%s, O_CREAT) failed with ENOENT although the directory exists",
                                         rec.label, op.path),

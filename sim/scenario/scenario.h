@@ -34,6 +34,12 @@ enum class OpKind : uint8_t {
   kRename,
   kSleep,
   kDropCaches,
+  kSymlink,
+  kReadlink,
+  kLink,
+  kChmod,
+  kTruncate,
+  kReaddir,
   // Server-side ops (another client of the file system).
   kServerCreate,
   kServerUnlink,
@@ -41,6 +47,14 @@ enum class OpKind : uint8_t {
   kServerRmdir,
   kServerRename,
   kServerSleep,
+  kServerSymlink,
+  kServerLink,
+  kServerChmod,
+  // Notifications from the server to one mount (`mount`).
+  kNotifyInvalEntry,
+  kNotifyInvalInode,
+  kNotifyDelete,
+  kNotifyIncEpoch,
 };
 
 struct OpSpec {
@@ -50,6 +64,14 @@ struct OpSpec {
   uint32_t flags = 0;
   std::string flags_text;  // as written
   uint32_t mode = 0644;
+  std::string target;                   // symlink: the target, as written
+  std::vector<model::NameId> target_ids;  // its components ("." and ".." kept)
+  bool target_abs = false;              // it starts with /
+  bool nofollow = false;                // stat: lstat(2)
+  uint64_t size = 0;                    // truncate
+  std::string at;                       // open: fd label of the directory a relative path starts at
+  bool relative = false;                // open with `at`: path does not start with /
+  int mount = 0;                        // notify_*: the mount notified
   std::string fd;          // open: label to bind; close: label to close
   uint64_t sleep_us = 0;
   std::vector<int> after;  // global op indices that must complete first

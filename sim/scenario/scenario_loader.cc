@@ -195,7 +195,8 @@ class Loader {
       const std::string p = Reader::Child("/mounts", i);
       const json& m = ms[i];
       FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(m, p, {"name", "entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms",
-                                                  "kernel", "parallel_dirops", "default_permissions"}));
+                                                  "kernel", "parallel_dirops", "default_permissions",
+                                                  "cache_symlinks", "readdirplus"}));
       model::MountConfig c;
       FUSESIM_ASSIGN(c.name, r_.String(m, p, "name", true));
       if (!IsIdentifier(c.name))
@@ -212,6 +213,19 @@ class Loader {
       c.kernel = *kv;
       FUSESIM_ASSIGN(c.parallel_dirops, r_.Bool(m, p, "parallel_dirops", false));
       FUSESIM_ASSIGN(c.default_permissions, r_.Bool(m, p, "default_permissions", false));
+      FUSESIM_ASSIGN(c.cache_symlinks, r_.Bool(m, p, "cache_symlinks", false));
+      std::string rdplus;
+      FUSESIM_ASSIGN(rdplus, r_.String(m, p, "readdirplus", false, "off"));
+      if (rdplus == "off") {
+        c.readdirplus = model::ReaddirPlus::kOff;
+      } else if (rdplus == "auto") {
+        c.readdirplus = model::ReaddirPlus::kAuto;
+      } else if (rdplus == "on") {
+        c.readdirplus = model::ReaddirPlus::kOn;
+      } else {
+        return r_.Error(Reader::Child(p, "readdirplus"),
+                        absl::StrCat("unknown readdirplus ", Quote(rdplus), "; valid: off, auto, on"));
+      }
       s_->mounts.push_back(c);
     }
     return absl::OkStatus();
@@ -219,7 +233,8 @@ class Loader {
 
   // An absolute path in the scenario: "/" or "/a/b" (no trailing slash).
   absl::StatusOr<std::vector<model::NameId>> Path(const std::string& path, const std::string& ptr,
-                                                  bool allow_trailing_slash = false) {
+                                                  bool allow_trailing_slash = false, bool allow_dots = false,
+                                                  bool report = true) {
     if (path.empty() || path[0] != '/')
       return r_.Error(ptr, absl::StrCat("path ", Quote(path), " is not absolute (it must start with /)"));
     if (path.size() > limits_.max_path_bytes)
@@ -233,13 +248,17 @@ class Loader {
     if (static_cast<int>(parts.size()) > limits_.max_path_components)
       return r_.Error(ptr, absl::StrCat("path has ", parts.size(), " components, above the limit of ", limits_.max_path_components));
     std::vector<model::NameId> ids;
+    bool has_dots = false;
     for (const std::string& part : parts) {
       if (part.empty()) return r_.Error(ptr, absl::StrCat("path ", Quote(path), " has an empty component (//)"));
-      if (part == "." || part == "..")
-        return r_.Error(ptr, absl::StrCat("path ", Quote(path), " uses . or .., which fusesim does not model"));
+      const bool dots = part == "." || part == "..";
+      if (dots && !allow_dots)
+        return r_.Error(ptr, absl::StrCat("path ", Quote(path), " uses . or ..; only the paths of kernel-side ops may"));
+      has_dots |= dots;
       ids.push_back(s_->names.Intern(part));
     }
-    paths_.push_back(body);
+    // The dentries report lists the paths as the dcache names them.
+    if (!has_dots && report) paths_.push_back(body);
     return ids;
   }
 
@@ -358,6 +377,21 @@ class Loader {
     return absl::OkStatus();
   }
 
+  // A mode: an octal string ("0644") or an integer taken as is, <= 07777.
+  absl::StatusOr<uint32_t> Mode(const json& m, const std::string& ptr) {
+    if (m.is_string()) {
+      const std::string ms = m.get<std::string>();
+      char* end = nullptr;
+      unsigned long v = std::strtoul(ms.c_str(), &end, 8);
+      if (ms.empty() || *end != '\0' || v > 07777)
+        return r_.Error(ptr, absl::StrCat("expected an octal mode like \"0644\", got ", Quote(ms)));
+      return static_cast<uint32_t>(v);
+    }
+    if (m.is_number_integer() && m.get<int64_t>() >= 0 && m.get<int64_t>() <= 07777)
+      return static_cast<uint32_t>(m.get<int64_t>());
+    return r_.Error(ptr, "expected an octal mode like \"0644\"");
+  }
+
   absl::StatusOr<uint32_t> Flags(const json& op, const std::string& ptr) {
     if (!op.contains("flags")) return 0u;  // O_RDONLY
     const json& v = op["flags"];
@@ -365,7 +399,7 @@ class Loader {
     static const std::pair<const char*, uint32_t> kFlags[] = {
         {"O_RDONLY", model::kORdonly}, {"O_WRONLY", model::kOWronly}, {"O_RDWR", model::kORdwr},
         {"O_CREAT", model::kOCreat},   {"O_EXCL", model::kOExcl},     {"O_TRUNC", model::kOTrunc},
-        {"O_DIRECTORY", model::kODirectory}};
+        {"O_DIRECTORY", model::kODirectory}, {"O_NOFOLLOW", model::kONofollow}, {"O_APPEND", model::kOAppend}};
     uint32_t flags = 0;
     int access_modes = 0;
     for (absl::string_view piece : absl::StrSplit(v.get<std::string>(), '|')) {
@@ -382,7 +416,7 @@ class Loader {
       }
       if (!found)
         return r_.Error(ptr + "/flags", absl::StrCat("unknown flag ", Quote(part),
-                                                     "; valid: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY"));
+                                                     "; valid: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND"));
     }
     if (access_modes > 1) return r_.Error(ptr + "/flags", "give at most one of O_RDONLY, O_WRONLY, O_RDWR");
     return flags;
@@ -452,10 +486,15 @@ class Loader {
     static const std::vector<std::pair<std::string, OpKind>> kKernelOps = {
         {"open", OpKind::kOpen},     {"close", OpKind::kClose}, {"stat", OpKind::kStat},
         {"unlink", OpKind::kUnlink}, {"mkdir", OpKind::kMkdir}, {"rmdir", OpKind::kRmdir},
-        {"rename", OpKind::kRename}, {"sleep", OpKind::kSleep}, {"drop_caches", OpKind::kDropCaches}};
+        {"rename", OpKind::kRename}, {"sleep", OpKind::kSleep}, {"drop_caches", OpKind::kDropCaches},
+        {"symlink", OpKind::kSymlink}, {"readlink", OpKind::kReadlink}, {"link", OpKind::kLink},
+        {"chmod", OpKind::kChmod},   {"truncate", OpKind::kTruncate}, {"readdir", OpKind::kReaddir}};
     static const std::vector<std::pair<std::string, OpKind>> kServerOps = {
         {"create", OpKind::kServerCreate}, {"unlink", OpKind::kServerUnlink}, {"mkdir", OpKind::kServerMkdir},
-        {"rmdir", OpKind::kServerRmdir},   {"rename", OpKind::kServerRename}, {"sleep", OpKind::kServerSleep}};
+        {"rmdir", OpKind::kServerRmdir},   {"rename", OpKind::kServerRename}, {"sleep", OpKind::kServerSleep},
+        {"symlink", OpKind::kServerSymlink}, {"link", OpKind::kServerLink}, {"chmod", OpKind::kServerChmod},
+        {"notify_inval_entry", OpKind::kNotifyInvalEntry}, {"notify_inval_inode", OpKind::kNotifyInvalInode},
+        {"notify_delete", OpKind::kNotifyDelete}, {"notify_inc_epoch", OpKind::kNotifyIncEpoch}};
     const auto& table = th.server_side ? kServerOps : kKernelOps;
     bool found = false;
     for (const auto& [n, k] : table)
@@ -471,42 +510,92 @@ class Loader {
     }
     std::vector<std::string> keys = {"op", "after"};
     switch (op.kind) {
-      case OpKind::kOpen: keys.insert(keys.end(), {"path", "flags", "mode", "fd"}); break;
+      case OpKind::kOpen: keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"}); break;
       case OpKind::kClose: keys.push_back("fd"); break;
       case OpKind::kRename:
-      case OpKind::kServerRename: keys.insert(keys.end(), {"path", "to"}); break;
+      case OpKind::kServerRename:
+      case OpKind::kLink:
+      case OpKind::kServerLink: keys.insert(keys.end(), {"path", "to"}); break;
+      case OpKind::kStat: keys.insert(keys.end(), {"path", "nofollow"}); break;
+      case OpKind::kSymlink:
+      case OpKind::kServerSymlink: keys.insert(keys.end(), {"target", "path"}); break;
+      case OpKind::kChmod:
+      case OpKind::kServerChmod: keys.insert(keys.end(), {"path", "mode"}); break;
+      case OpKind::kTruncate: keys.insert(keys.end(), {"path", "size"}); break;
+      case OpKind::kNotifyInvalEntry:
+      case OpKind::kNotifyInvalInode:
+      case OpKind::kNotifyDelete: keys.insert(keys.end(), {"mount", "path"}); break;
+      case OpKind::kNotifyIncEpoch: keys.push_back("mount"); break;
       case OpKind::kSleep:
       case OpKind::kServerSleep: keys.push_back("ms"); break;
       case OpKind::kDropCaches: break;
       default: keys.push_back("path");
     }
     FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(o, p, keys));
-    if (std::find(keys.begin(), keys.end(), "path") != keys.end()) {
+    const bool kernel_side = !th.server_side;
+    if (op.kind == OpKind::kOpen && o.contains("at")) {
+      FUSESIM_ASSIGN(op.at, r_.String(o, p, "at", true));
+      if (!fds->count(op.at)) {
+        std::vector<std::string> known(fds->begin(), fds->end());
+        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is not opened earlier in thread ", Quote(th.name),
+                                                known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
+      }
+      if (closed_.count({th.name, op.at}))
+        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is closed before this op"));
       FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
-      FUSESIM_ASSIGN(op.path_ids, Path(op.path, p + "/path"));
+      if (!op.path.empty() && op.path[0] != '/') {
+        // openat(): a relative path from the directory `at` names.
+        op.relative = true;
+        FUSESIM_ASSIGN(op.path_ids, Path("/" + op.path, p + "/path", false, true, /*report=*/false));
+      }
+    }
+    if (std::find(keys.begin(), keys.end(), "path") != keys.end() && !op.relative) {
+      FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
+      FUSESIM_ASSIGN(op.path_ids, Path(op.path, p + "/path", false, kernel_side));
     }
     if (std::find(keys.begin(), keys.end(), "to") != keys.end()) {
       FUSESIM_ASSIGN(op.to, r_.String(o, p, "to", true));
-      FUSESIM_ASSIGN(op.to_ids, Path(op.to, p + "/to"));
+      FUSESIM_ASSIGN(op.to_ids, Path(op.to, p + "/to", false, kernel_side));
+    }
+    if (op.kind == OpKind::kSymlink || op.kind == OpKind::kServerSymlink) {
+      FUSESIM_ASSIGN(op.target, r_.String(o, p, "target", true));
+      if (op.target.empty()) return r_.Error(p + "/target", "a symlink target must not be empty (symlink(2) answers ENOENT)");
+      if (op.target.size() > limits_.max_path_bytes)
+        return r_.Error(p + "/target", absl::StrCat("target is ", op.target.size(), " bytes long, above PATH_MAX (",
+                                                    limits_.max_path_bytes, ")"));
+      if (op.target.find('\0') != std::string::npos) return r_.Error(p + "/target", "a symlink target cannot hold a NUL byte");
+      op.target_abs = op.target[0] == '/';
+      op.target_ids = model::InternPath(s_->names, op.target);
+    }
+    if (op.kind == OpKind::kStat) FUSESIM_ASSIGN(op.nofollow, r_.Bool(o, p, "nofollow", false));
+    if (std::find(keys.begin(), keys.end(), "mount") != keys.end()) {
+      std::string m;
+      FUSESIM_ASSIGN(m, r_.String(o, p, "mount", true));
+      op.mount = -1;
+      for (size_t i = 0; i < s_->mounts.size(); ++i)
+        if (s_->mounts[i].name == m) op.mount = static_cast<int>(i);
+      if (op.mount < 0) {
+        std::vector<std::string> names;
+        for (const auto& mc : s_->mounts) names.push_back(mc.name);
+        return r_.Error(p + "/mount", absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
+      }
+    }
+    if ((op.kind == OpKind::kNotifyInvalEntry || op.kind == OpKind::kNotifyDelete) && op.path_ids.empty())
+      return r_.Error(p + "/path", "a notification about an entry needs a name: not /");
+    if (op.kind == OpKind::kTruncate) {
+      if (!o.contains("size")) return r_.Error(p, "missing required key \"size\"");
+      int64_t size = 0;
+      FUSESIM_ASSIGN(size, r_.Int(o["size"], p + "/size", int64_t{1} << 62));
+      op.size = static_cast<uint64_t>(size);
+    }
+    if (op.kind == OpKind::kChmod || op.kind == OpKind::kServerChmod) {
+      if (!o.contains("mode")) return r_.Error(p, "missing required key \"mode\"");
+      FUSESIM_ASSIGN(op.mode, Mode(o["mode"], p + "/mode"));
     }
     if (op.kind == OpKind::kOpen) {
       FUSESIM_ASSIGN(op.flags, Flags(o, p));
       FUSESIM_ASSIGN(op.flags_text, r_.String(o, p, "flags", false, "O_RDONLY"));
-      if (o.contains("mode")) {
-        const json& m = o["mode"];
-        if (m.is_string()) {
-          const std::string ms = m.get<std::string>();
-          char* end = nullptr;
-          unsigned long v = std::strtoul(ms.c_str(), &end, 8);
-          if (ms.empty() || *end != '\0' || v > 07777)
-            return r_.Error(p + "/mode", absl::StrCat("expected an octal mode like \"0644\", got ", Quote(ms)));
-          op.mode = static_cast<uint32_t>(v);
-        } else if (m.is_number_integer() && m.get<int64_t>() >= 0 && m.get<int64_t>() <= 07777) {
-          op.mode = static_cast<uint32_t>(m.get<int64_t>());
-        } else {
-          return r_.Error(p + "/mode", "expected an octal mode like \"0644\"");
-        }
-      }
+      if (o.contains("mode")) FUSESIM_ASSIGN(op.mode, Mode(o["mode"], p + "/mode"));
       if (o.contains("fd")) {
         FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
         if (op.fd.empty()) return r_.Error(p + "/fd", "an fd label must not be empty");
