@@ -37,6 +37,7 @@ struct ConnFlags {
   bool no_opendir = false;
   bool no_flush = false;
   bool no_getxattr = false;
+  bool no_compound = false;  // COMPOUND answered ENOSYS (FUSE_COMPOUND v7)
 };
 
 struct Mount {

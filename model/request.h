@@ -42,6 +42,11 @@ struct Request {
   uint64_t fh = 0;     // FLUSH, RELEASE
   // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
   std::vector<std::pair<NodeId, uint64_t>> forgets;
+  // COMPOUND: the parts, in order. A part with dep >= 0 takes its nodeid from
+  // the reply of part `dep` (fuse_compound_req_in's dep_index) and fails with
+  // that part's error when it failed.
+  std::vector<Request> parts;
+  int dep = -1;
 };
 
 struct Reply {
@@ -56,6 +61,8 @@ struct Reply {
   bool file_created = false;  // FOPEN_FILE_CREATED: the server created it now
   // The server changed the directory (a name was added or removed).
   bool changed_dir = false;
+  // COMPOUND: one reply per part (per-part fuse_out_header errors).
+  std::vector<Reply> parts;
 };
 
 // A request the kernel sends without waiting (RELEASE, RELEASEDIR, FORGET),
