@@ -37,7 +37,22 @@ std::string DescribeRequest(const World& w, const Request& req) {
     case Opcode::kMkdir:
     case Opcode::kUnlink:
     case Opcode::kRmdir:
+    case Opcode::kLookupHandle:
+    case Opcode::kLookupx:
+    case Opcode::kMkobjx:
       return absl::StrFormat("%s(parent=%d, name=%s)", op, req.nodeid, NameOf(w, req.name));
+    case Opcode::kMkobjHandle:
+      return absl::StrFormat("%s(parent=%d, name=%s, flags=0%o)", op, req.nodeid, NameOf(w, req.name), req.flags);
+    case Opcode::kCompound: {
+      std::string s = absl::StrCat(op, "(");
+      for (size_t i = 0; i < req.parts.size(); ++i) {
+        const Request& p = req.parts[i];
+        std::string part = p.dep >= 0 ? absl::StrFormat("%s(nodeid=<part %d>)", OpcodeName(p.opcode), p.dep)
+                                      : DescribeRequest(w, p);
+        absl::StrAppend(&s, i ? ", " : "", part);
+      }
+      return s + ")";
+    }
     case Opcode::kCreate:
     case Opcode::kAtomicCreate:
     case Opcode::kCreateExt:
@@ -82,7 +97,16 @@ std::string DescribeRequest(const World& w, const Request& req) {
 std::string DescribeReply(const Request& req, const Reply& r) {
   if (r.err != Err::kOk) return absl::StrCat("-> ", std::string(ErrName(r.err)));
   switch (req.opcode) {
+    case Opcode::kCompound: {
+      std::string s = "-> [";
+      for (size_t i = 0; i < r.parts.size() && i < req.parts.size(); ++i)
+        s += absl::StrCat(i ? ", " : "", std::string(OpcodeName(req.parts[i].opcode)), " ",
+                          DescribeReply(req.parts[i], r.parts[i]));
+      return s + "]";
+    }
     case Opcode::kLookup:
+    case Opcode::kLookupHandle:
+    case Opcode::kLookupx:
       if (r.nodeid == 0) return absl::StrFormat("-> negative entry_valid=%dus", r.entry_valid_us);
       return absl::StrFormat("-> nodeid=%d%s", r.nodeid, r.is_dir ? " (dir)" : "");
     case Opcode::kCreate:
@@ -98,6 +122,9 @@ std::string DescribeReply(const Request& req, const Reply& r) {
       return absl::StrFormat("-> nodeid=%d nlink=%d", r.nodeid, r.nlink);
     case Opcode::kReadlink:
       return absl::StrFormat("-> %d component(s)%s", r.link.size(), r.link_abs ? ", absolute" : "");
+    case Opcode::kMkobjx:
+    case Opcode::kMkobjHandle:
+      return absl::StrFormat("-> nodeid=%d", r.nodeid);
     case Opcode::kOpen:
     case Opcode::kOpendir:
       return absl::StrFormat("-> fh=%d", r.fh);
@@ -115,7 +142,15 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   Reply r = k.w.server.Handle(req, k.m.index, k.m.config.timeouts, k.a);
   co_await sim::Point(k.a, Labels().reply[idx].c_str());
   k.w.current_op = k.op;
-  const sim::Clock latency = k.w.server.Latency(req.opcode);
+  sim::Clock latency = k.w.server.Latency(req.opcode);
+  if (req.opcode == Opcode::kCompound) {
+    // One round trip: COMPOUND's own latency is the transport; each part adds
+    // what its opcode costs beyond that.
+    for (const Request& p : req.parts) {
+      const sim::Clock part = k.w.server.Latency(p.opcode);
+      if (part > k.w.server.Latency(Opcode::kCompound)) latency += part - k.w.server.Latency(Opcode::kCompound);
+    }
+  }
   k.a.clock += latency;
   k.w.waited_us += latency;
   k.m.inodes.set_now(k.a.clock);

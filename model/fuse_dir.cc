@@ -74,6 +74,112 @@ Request NameRequest(Opcode op, NodeId parent, NameId name, uint32_t flags = 0) {
   return r;
 }
 
+
+// ---- The 2026 designs (docs/variants.md) ----
+
+// Sends `parts` as one COMPOUND (FUSE_COMPOUND v7). ENOSYS turns compounds
+// off for the connection; ENOSYS and EOPNOTSUPP decline the combination.
+// When declined: with `replay` the parts go one by one (the v7 kernel's
+// fuse_simple_request() replay), otherwise the result is empty and the
+// caller falls back. Any other error of the whole request fails every part.
+sim::Task<std::vector<Reply>> SendCompound(Kctx& k, std::vector<Request> parts, bool replay) {
+  if (!k.m.conn.no_compound) {
+    Request c;
+    c.opcode = Opcode::kCompound;
+    c.nodeid = parts.front().nodeid;
+    c.parts = parts;
+    Reply r = co_await FuseSimpleRequest(k, c);
+    if (r.err == Err::kOk && r.parts.size() == parts.size()) co_return r.parts;
+    if (r.err == Err::kENOSYS) k.m.conn.no_compound = true;
+    if (r.err != Err::kENOSYS && r.err != Err::kEOPNOTSUPP) {
+      Reply failed;
+      failed.err = r.err == Err::kOk ? Err::kEIO : r.err;
+      co_return std::vector<Reply>(parts.size(), failed);
+    }
+  }
+  std::vector<Reply> out;
+  if (!replay) co_return out;
+  for (const Request& part : parts) {
+    Request p = part;
+    if (p.dep >= 0) {
+      const Reply& d = out[static_cast<size_t>(p.dep)];
+      if (d.err != Err::kOk || d.nodeid == 0) {
+        Reply failed;
+        failed.err = d.err != Err::kOk ? d.err : Err::kENOENT;
+        out.push_back(failed);
+        continue;
+      }
+      p.nodeid = d.nodeid;
+      p.dep = -1;
+    }
+    out.push_back(co_await FuseSimpleRequest(k, p));
+  }
+  co_return out;
+}
+
+Request DepRequest(Opcode op, int dep, uint32_t flags = 0) {
+  Request r;
+  r.opcode = op;
+  r.dep = dep;
+  r.flags = flags;
+  return r;
+}
+
+bool AttrsStale(Kctx& k, InodeId ino) {
+  const Inode& i = k.inode(ino);
+  return i.inval_perm || i.inval_other || Expired(i.attr_time, k.now());
+}
+
+// The variant's lookup of (parent, name): LOOKUP; LOOKUP_HANDLE+STATX as one
+// compound (lookup-handle); LOOKUPX, whose reply has no attributes (fusex);
+// and, for the compound variant revalidating an inode whose attributes are
+// stale too, LOOKUP+GETATTR as one compound.
+sim::Task<Reply> SendLookup(Kctx& k, NodeId parent, NameId name, bool stale_attrs) {
+  if (k.w.variant == Variant::kFusex)
+    co_return co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookupx, parent, name));
+  const bool handle = k.w.variant == Variant::kLookupHandle;
+  if ((handle || (k.w.variant == Variant::kCompound && stale_attrs)) && !k.m.conn.no_compound) {
+    std::vector<Request> parts;
+    parts.push_back(NameRequest(handle ? Opcode::kLookupHandle : Opcode::kLookup, parent, name));
+    parts.push_back(DepRequest(handle ? Opcode::kStatx : Opcode::kGetattr, 0));
+    std::vector<Reply> rs = co_await SendCompound(k, std::move(parts), /*replay=*/!handle);
+    if (!rs.empty()) {
+      Reply r = rs[0];
+      if (r.err == Err::kOk && r.nodeid != 0) {
+        // LOOKUP_HANDLE's fuse_entry2_out has no attributes: they come from STATX.
+        if (rs[1].err == Err::kOk) {
+          r.attr_valid_us = rs[1].attr_valid_us;
+          r.nlink = rs[1].nlink;
+        } else if (handle) {
+          r.attr_valid_us = 0;
+        }
+      }
+      co_return r;
+    }
+  }
+  co_return co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, parent, name));
+}
+
+// finish_open() on an inode a compound opened: the file holds the dentry.
+void OpenedByCompound(Kctx& k, File& file, InodeId ino, DentryId target, uint64_t fh, bool created) {
+  file.created = created;
+  file.opened = true;
+  file.fh = fh;
+  file.inode = ino;
+  file.dentry = target;
+  file.is_dir = false;
+  k.m.dcache.dget(target);
+  k.m.inodes.Ihold(ino);
+}
+
+void QueueRelease(Kctx& k, NodeId node, uint64_t fh) {
+  Request rel;
+  rel.opcode = Opcode::kRelease;
+  rel.nodeid = node;
+  rel.fh = fh;
+  FuseQueueBackground(k, std::move(rel));
+}
+
 // create_new_entry(): MKNOD/MKDIR/SYMLINK/LINK reply -> inode, d_drop +
 // d_splice_alias. `proto` carries the request's own arguments (SYMLINK's
 // target, LINK's old nodeid); `want_symlink` is the S_IFMT check.
@@ -135,6 +241,11 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
       return opcode == Opcode::kCreateExt ? Instantiate::kDSpliceAlias : Instantiate::kDInstantiate;
     case Variant::kOpenAtomic:
       return opcode == Opcode::kOpenAtomic ? Instantiate::kDropAndSplice : Instantiate::kDInstantiate;
+    case Variant::kCompound:
+    case Variant::kCompoundCreate:
+    case Variant::kLookupHandle:
+    case Variant::kFusex:
+      return Instantiate::kDInstantiate;  // their CREATE fallback is mainline's
   }
   return Instantiate::kDInstantiate;
 }
@@ -380,6 +491,136 @@ sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entr
   co_return AtomicOpenResult{};
 }
 
+
+// compound-create: libfuse PR #1418's passthrough_hp serves LOOKUP+MKNOD+OPEN
+// ("pseudo atomic create") and LOOKUP+OPEN as one compound; the kernel sends
+// them for a name the dcache does not have (an in-lookup dentry). Declined
+// (ENOSYS, EOPNOTSUPP): mainline. Who says "created" is compound_excl.
+sim::Task<AtomicOpenResult> atomic_open_compound_create(Kctx& k, InodeId dir, DentryId entry, File& file,
+                                                        uint32_t flags) {
+  const bool create = (flags & kOCreat) != 0;
+  Dcache& dc = k.m.dcache;
+  if (k.m.conn.no_compound || !dc.d_in_lookup(entry) || (!create && (flags & kODirectory) != 0))
+    co_return co_await atomic_open_mainline(k, dir, entry, file, flags, true);
+  const NodeId dirnode = k.inode(dir).nodeid;
+  const NameId name = dc.at(entry).name;
+  std::vector<Request> parts;
+  parts.push_back(NameRequest(Opcode::kLookup, dirnode, name));
+  if (create) parts.push_back(NameRequest(Opcode::kMknod, dirnode, name));
+  parts.push_back(DepRequest(Opcode::kOpen, create ? 1 : 0, flags & ~(kOCreat | kOExcl)));
+  std::vector<Reply> rs = co_await SendCompound(k, std::move(parts), /*replay=*/false);
+  if (rs.empty()) co_return co_await atomic_open_mainline(k, dir, entry, file, flags, true);
+  const Reply& look = rs[0];
+  if (look.err != Err::kOk && look.err != Err::kENOENT) co_return AtomicOpenResult{look.err};
+  const bool found = look.err == Err::kOk && look.nodeid != 0;
+  if (!found && !create) {  // a negative entry, cached as fuse_lookup() would
+    DentryId alias;
+    if (dc.d_splice_alias(kNoInode, entry, &alias, k.a))
+      SetEntryTimeout(k, entry, look.err == Err::kOk ? look.entry_valid_us : 0);
+    co_return AtomicOpenResult{Err::kENOENT};
+  }
+  const Reply& ent = create ? rs[1] : look;
+  const Reply& open = rs.back();
+  if (ent.err != Err::kOk) {
+    if (ent.err == Err::kEEXIST && InvalidatesOnEexist(k.m.config.kernel)) fuse_invalidate_entry(k, entry);
+    co_return AtomicOpenResult{ent.err};
+  }
+  if (ent.nodeid == 0 || ent.nodeid == kRootNodeId) co_return AtomicOpenResult{Err::kEIO};
+  InodeId ino = k.m.inodes.Iget(ent.nodeid, ent.is_dir, ent.nlink, ValidUntil(k.now(), ent.attr_valid_us));
+  DentryId alias;
+  if (!dc.d_splice_alias(ino, entry, &alias, k.a)) {
+    co_await Bug(k, "bug:d_splice_alias-hashed",
+                 absl::StrCat("d_splice_alias() on hashed dentry ", DentryPath(k, entry)));
+    co_return AtomicOpenResult{Err::kEIO};
+  }
+  const DentryId target = alias != kNoDentry ? alias : entry;
+  SetEntryTimeout(k, target, ent.entry_valid_us);
+  TraceDentry(k, target, "d_splice_alias");
+  // "server": the MKNOD part's success means created (passthrough_hp answers
+  // it with the existing entry when the LOOKUP part found the name);
+  // "kernel-recheck": a positive LOOKUP part means the file was not created.
+  const bool created =
+      create && (k.w.server.compound_excl() == CompoundExcl::kServer || !found);
+  if (created) fuse_dir_changed(k, dir);
+  if (ent.is_dir || open.err != Err::kOk) {
+    if (open.err == Err::kOk) QueueRelease(k, ent.nodeid, open.fh);  // not a file to open here
+    if (!ent.is_dir) {
+      if (alias != kNoDentry) dc.dput(alias, k.op);
+      co_return AtomicOpenResult{open.err};
+    }
+    AtomicOpenResult out;  // finish_no_open(): the VFS says EISDIR or opens the directory
+    out.res = alias;
+    co_return out;
+  }
+  if (alias != kNoDentry) dc.dput(alias, k.op);
+  OpenedByCompound(k, file, ino, target, open.fh, created);
+  co_return AtomicOpenResult{};
+}
+
+// lookup-handle: FUSE_LOOKUP_HANDLE RFC v3. The lookup stays (a
+// LOOKUP_HANDLE+STATX compound from fuse_lookup()); the CREATE becomes a
+// MKOBJ_HANDLE+STATX+OPEN compound. Declined: CREATE as mainline.
+sim::Task<AtomicOpenResult> atomic_open_lookup_handle(Kctx& k, InodeId dir, DentryId entry, File& file,
+                                                      uint32_t flags) {
+  AtomicOpenResult out;
+  if (k.m.dcache.d_in_lookup(entry)) {
+    if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
+  }
+  if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;
+  file.created = true;  // as for CREATE: set before sending
+  if (!k.m.conn.no_compound) {
+    const NodeId dirnode = k.inode(dir).nodeid;
+    std::vector<Request> parts;
+    parts.push_back(NameRequest(Opcode::kMkobjHandle, dirnode, k.dentry(entry).name, flags));
+    parts.push_back(DepRequest(Opcode::kStatx, 0));
+    parts.push_back(DepRequest(Opcode::kOpen, 0, flags & ~(kOCreat | kOExcl)));
+    std::vector<Reply> rs = co_await SendCompound(k, std::move(parts), /*replay=*/false);
+    if (!rs.empty()) {
+      const Reply& ent = rs[0];
+      if (ent.err != Err::kOk) co_return create_done(k, entry, out, ent.err);
+      if (ent.is_dir || ent.nodeid == 0 || ent.nodeid == kRootNodeId) co_return create_done(k, entry, out, Err::kEIO);
+      const sim::Clock attr_valid = rs[1].err == Err::kOk ? rs[1].attr_valid_us : 0;
+      InodeId ino = k.m.inodes.Iget(ent.nodeid, false, ent.nlink, ValidUntil(k.now(), attr_valid));
+      if (!k.m.dcache.d_instantiate(entry, ino, k.a)) {
+        co_await Bug(k, "bug:d_instantiate-in-lookup",
+                     absl::StrCat("d_instantiate() on in-lookup dentry ", DentryPath(k, entry)));
+        co_return AtomicOpenResult{Err::kEIO};
+      }
+      TraceDentry(k, entry, "d_instantiate");
+      SetEntryTimeout(k, entry, ent.entry_valid_us);
+      fuse_dir_changed(k, dir);
+      if (rs[2].err != Err::kOk) co_return create_done(k, entry, out, rs[2].err);
+      OpenedByCompound(k, file, ino, entry, rs[2].fh, true);
+      co_return create_done(k, entry, out, Err::kOk);
+    }
+  }
+  if (!k.m.conn.no_create) {
+    Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
+    if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
+    k.m.conn.no_create = true;
+  }
+  co_return co_await mknod_then_open(k, dir, entry, out);
+}
+
+// fusex: no-open mode; LOOKUPX (from fuse_lookup()) if the name is not
+// cached, then MKOBJX for a new name; the VFS opens without an OPEN.
+sim::Task<AtomicOpenResult> atomic_open_fusex(Kctx& k, InodeId dir, DentryId entry, File& file,
+                                              uint32_t flags) {
+  AtomicOpenResult out;
+  k.m.conn.no_open = true;
+  if (k.m.dcache.d_in_lookup(entry)) {
+    if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
+  }
+  if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;
+  file.created = true;
+  Err err = co_await create_new_entry(k, Opcode::kMkobjx, dir, entry);
+  if (err != Err::kOk) {
+    if (out.res != kNoDentry) k.m.dcache.dput(out.res, k.op);
+    co_return AtomicOpenResult{err};
+  }
+  co_return out;
+}
+
 }  // namespace
 
 void fuse_dir_changed(Kctx& k, InodeId dir) {
@@ -413,7 +654,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   }
   if (ino == kNoInode) co_return Revalidate{0};  // "For negative dentries, always do a fresh lookup"
   const NodeId parent = k.nodeid_of(de.parent);
-  Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, parent, de.name));
+  Reply r = co_await SendLookup(k, parent, de.name, AttrsStale(k, ino));
   Inode& inode = k.inode(ino);
   Err ret = r.err;
   if (ret == Err::kOk && r.nodeid == 0) ret = Err::kENOENT;
@@ -443,7 +684,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const uint64_t epoch = k.m.epoch;
   const uint64_t evict_ctr = k.m.inodes.evict_ctr();
-  Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookup, dirnode, k.dentry(entry).name));
+  Reply r = co_await SendLookup(k, dirnode, k.dentry(entry).name, false);
   bool outarg_valid = true;
   if (r.err == Err::kENOENT) {
     outarg_valid = false;
@@ -493,6 +734,14 @@ sim::Task<AtomicOpenResult> fuse_atomic_open(Kctx& k, InodeId dir, DentryId entr
       co_return co_await atomic_open_v5(k, dir, entry, file, flags);
     case Variant::kOpenAtomic:
       co_return co_await atomic_open_2023(k, dir, entry, file, flags);
+    case Variant::kCompound:
+      co_return co_await atomic_open_mainline(k, dir, entry, file, flags, true);
+    case Variant::kCompoundCreate:
+      co_return co_await atomic_open_compound_create(k, dir, entry, file, flags);
+    case Variant::kLookupHandle:
+      co_return co_await atomic_open_lookup_handle(k, dir, entry, file, flags);
+    case Variant::kFusex:
+      co_return co_await atomic_open_fusex(k, dir, entry, file, flags);
   }
   co_return AtomicOpenResult{Err::kEIO};
 }
@@ -542,8 +791,30 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
 sim::Task<Err> fuse_open(Kctx& k, File& file) {
   Inode& i = k.inode(file.inode);
   const bool isdir = i.is_dir;
+  if (k.w.variant == Variant::kFusex && !isdir) k.m.conn.no_open = true;  // fusex: no-open mode only
   bool& no_open = isdir ? k.m.conn.no_opendir : k.m.conn.no_open;
-  if (!no_open) {  // fuse_file_open()
+  if (!no_open && !isdir && k.w.variant == Variant::kCompound && AttrsStale(k, file.inode)) {
+    // FUSE_COMPOUND v7: OPEN+GETATTR in one request when the attributes are stale.
+    Request open;
+    open.opcode = Opcode::kOpen;
+    open.nodeid = i.nodeid;
+    open.flags = file.flags & ~(kOCreat | kOExcl);
+    Request getattr;
+    getattr.opcode = Opcode::kGetattr;
+    getattr.nodeid = i.nodeid;
+    std::vector<Request> parts;
+    parts.push_back(open);
+    parts.push_back(getattr);
+    std::vector<Reply> rs = co_await SendCompound(k, std::move(parts), /*replay=*/true);
+    if (rs[0].err == Err::kENOSYS) {
+      no_open = true;
+    } else if (rs[0].err != Err::kOk) {
+      co_return rs[0].err;
+    } else {
+      file.fh = rs[0].fh;
+    }
+    if (rs[1].err == Err::kOk) RefreshAttrs(k, file.inode, rs[1]);
+  } else if (!no_open) {  // fuse_file_open()
     Request req;
     req.opcode = isdir ? Opcode::kOpendir : Opcode::kOpen;
     req.nodeid = i.nodeid;
@@ -601,7 +872,7 @@ sim::Task<Err> fuse_getattr(Kctx& k, InodeId ino) {
   Inode& i = k.inode(ino);
   if (!i.inval_perm && !i.inval_other && !Expired(i.attr_time, k.now())) co_return Err::kOk;
   Request req;
-  req.opcode = Opcode::kGetattr;
+  req.opcode = k.w.variant == Variant::kFusex ? Opcode::kStatx : Opcode::kGetattr;
   req.nodeid = i.nodeid;
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) co_return r.err;
@@ -614,7 +885,7 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId ino) {
   Inode& i = k.inode(ino);
   if (!i.inval_perm && !Expired(i.attr_time, k.now())) co_return Err::kOk;
   Request req;
-  req.opcode = Opcode::kGetattr;
+  req.opcode = k.w.variant == Variant::kFusex ? Opcode::kStatx : Opcode::kGetattr;
   req.nodeid = i.nodeid;
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) co_return r.err;

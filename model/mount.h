@@ -44,6 +44,7 @@ struct ConnFlags {
   bool no_flush = false;
   bool no_getxattr = false;
   bool no_link = false;
+  bool no_compound = false;  // COMPOUND answered ENOSYS (FUSE_COMPOUND v7)
 };
 
 struct Mount {

@@ -35,6 +35,12 @@ const std::vector<std::pair<Opcode, std::string_view>>& Table() {
       {Opcode::kAtomicCreate, "ATOMIC_CREATE"},
       {Opcode::kCreateExt, "CREATE_EXT"},
       {Opcode::kOpenAtomic, "OPEN_ATOMIC"},
+      {Opcode::kStatx, "STATX"},
+      {Opcode::kCompound, "COMPOUND"},
+      {Opcode::kLookupHandle, "LOOKUP_HANDLE"},
+      {Opcode::kMkobjHandle, "MKOBJ_HANDLE"},
+      {Opcode::kLookupx, "LOOKUPX"},
+      {Opcode::kMkobjx, "MKOBJX"},
   };
   return *t;
 }

@@ -42,12 +42,21 @@ enum class Opcode : uint16_t {
   kAtomicCreate = 1051,  // v4 "FUSE: Implement atomic lookup + create" (was 51)
   kCreateExt = 1052,     // v5 "FUSE: Avoid lookups in fuse create" (was 51)
   kOpenAtomic = 1053,    // 2023 "fuse: full atomic open" v10 (was 52, then 53)
+  // The 2026 designs (docs/variants.md). STATX is mainline (7.45); COMPOUND
+  // and LOOKUP_HANDLE carry the numbers their postings propose; the others
+  // have no number in a posting read, so they get private ones.
+  kStatx = 52,
+  kCompound = 54,         // Horst Birthelmer, FUSE_COMPOUND v7 (Jun 2026)
+  kLookupHandle = 55,     // Luis Henriques, FUSE_LOOKUP_HANDLE RFC v3 (Feb 2026)
+  kMkobjHandle = 1055,    // same RFC: MKOBJ_HANDLE
+  kLookupx = 1056,        // Miklos Szeredi, fusex (Apr 2026): LOOKUP without attributes
+  kMkobjx = 1057,         // fusex: one request makes any object
 };
 
 // Dense index of an opcode in AllOpcodes(), for counters.
-inline constexpr int kNumOpcodes = 26;
+inline constexpr int kNumOpcodes = 32;
 int OpcodeIndex(Opcode op);
-// Every opcode fusesim models, in numeric order.
+// Every opcode fusesim models, in table order (numeric within each group).
 const std::vector<Opcode>& AllOpcodes();
 std::string_view OpcodeName(Opcode op);
 std::optional<Opcode> ParseOpcode(std::string_view name);

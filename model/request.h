@@ -69,6 +69,11 @@ struct Request {
   uint64_t offset = 0;            // READDIR/READDIRPLUS
   // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
   std::vector<std::pair<NodeId, uint64_t>> forgets;
+  // COMPOUND: the parts, in order. A part with dep >= 0 takes its nodeid from
+  // the reply of part `dep` (fuse_compound_req_in's dep_index) and fails with
+  // that part's error when it failed.
+  std::vector<Request> parts;
+  int dep = -1;
 };
 
 struct Reply {
@@ -91,6 +96,8 @@ struct Reply {
   // attr_valid above for each, and a lookup count taken for each that is
   // not . or ..).
   std::vector<Dirent> dirents;
+  // COMPOUND: one reply per part (per-part fuse_out_header errors).
+  std::vector<Reply> parts;
 };
 
 // A request the kernel sends without waiting (RELEASE, RELEASEDIR, FORGET),

@@ -31,6 +31,11 @@ namespace fusesim::model {
 
 enum class CreateExisting : uint8_t { kOpen, kEexist };
 enum class OpenUnlinked : uint8_t { kOpen, kENOENT, kESTALE };
+// Who enforces O_EXCL for a LOOKUP+MKNOD+OPEN compound (compound-create):
+// kServer trusts the MKNOD part's answer, which libfuse PR #1418's
+// passthrough_hp fills with the existing entry when the name exists;
+// kKernelRecheck has the kernel treat a positive LOOKUP part as "not created".
+enum class CompoundExcl : uint8_t { kServer, kKernelRecheck };
 
 struct ErrorRule {
   Opcode opcode = Opcode::kLookup;
@@ -45,6 +50,7 @@ struct ServerConfig {
   std::vector<ErrorRule> errors;
   CreateExisting create_existing = CreateExisting::kOpen;
   OpenUnlinked open_unlinked = OpenUnlinked::kOpen;
+  CompoundExcl compound_excl = CompoundExcl::kServer;
   bool xattr = false;  // GETXATTR answers ENODATA (true) or ENOSYS (false)
   sim::Clock default_latency_us = 0;
   std::map<Opcode, sim::Clock> latency_us;
@@ -116,6 +122,7 @@ class Server {
   // Nodes by id (index 0 unused), for invariant checks.
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::map<uint64_t, OpenHandle>& handles() const { return handles_; }
+  CompoundExcl compound_excl() const { return config_.compound_excl; }
 
  private:
   Node* Lookup(NodeId parent, NameId name);
@@ -129,6 +136,8 @@ class Server {
   Reply Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& actor);
   Reply CreateLike(const Request& req, int mount, const MountTimeouts& t,
                    sim::Actor& actor);
+  Reply Compound(const Request& req, int mount, const MountTimeouts& t,
+                 sim::Actor& actor);
   Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
   Reply Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
   Reply Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);

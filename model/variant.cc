@@ -13,6 +13,10 @@ constexpr std::pair<Variant, std::string_view> kNames[] = {
     {Variant::kCreateSkipLookup, "create-skip-lookup"},
     {Variant::kCreateExt, "create-ext"},
     {Variant::kOpenAtomic, "open-atomic"},
+    {Variant::kCompound, "compound"},
+    {Variant::kCompoundCreate, "compound-create"},
+    {Variant::kLookupHandle, "lookup-handle"},
+    {Variant::kFusex, "fusex"},
 };
 
 }  // namespace
@@ -22,6 +26,15 @@ const std::vector<Variant>& AllVariants() {
       Variant::kLookupCreate, Variant::kAtomicCreate, Variant::kCreateSkipLookup,
       Variant::kCreateExt, Variant::kOpenAtomic};
   return *all;
+}
+
+const std::vector<Variant>& EveryVariant() {
+  static const auto* every = [] {
+    auto* v = new std::vector<Variant>;
+    for (const auto& [var, name] : kNames) v->push_back(var);
+    return v;
+  }();
+  return *every;
 }
 
 std::string_view VariantName(Variant v) {

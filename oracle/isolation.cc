@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/file.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -64,6 +65,22 @@ volatile sig_atomic_t g_parent_died = 0;
 
 void OnParentDeath(int /*sig*/) { g_parent_died = 1; }
 
+// True if the process is gone or its main thread is in do_exit()
+// (PF_EXITING in the flags field of /proc/PID/stat).
+bool ParentExiting(pid_t parent) {
+  std::ifstream in(absl::StrCat("/proc/", parent, "/stat"));
+  std::string stat;
+  if (!std::getline(in, stat)) return true;
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return true;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string state, ppid, pgrp, session, tty, tpgid;
+  unsigned long flags = 0;
+  if (!(fields >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags)) return true;
+  constexpr unsigned long kPfExiting = 0x4;
+  return state == "Z" || state == "X" || (flags & kPfExiting) != 0;
+}
+
 // The reaper's body: reads "+N" (watch connection N) and "-N" (unmounted
 // normally) lines until the oracle dies, then aborts the connections still
 // watched. The oracle's death shows as SIGUSR1 (PR_SET_PDEATHSIG: its main
@@ -81,6 +98,20 @@ void OnParentDeath(int /*sig*/) { g_parent_died = 1; }
   std::set<std::string> connections;
   char chunk[256];
   while (!g_parent_died) {
+    // Neither the signal nor the end of the pipe comes while the oracle's
+    // last thread hangs in exit_files(): that thread is the one that would
+    // send the signal (exit_notify() comes after) and holds the pipe. So the
+    // reaper also looks every 50 ms whether the oracle is exiting.
+    struct pollfd pfd = {fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, 50);
+    if (ready == 0) {
+      if (ParentExiting(parent)) break;
+      continue;
+    }
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
     const ssize_t n = read(fd, chunk, sizeof(chunk));
     if (n > 0) {
       buffer.append(chunk, static_cast<size_t>(n));

@@ -214,3 +214,42 @@ TEST(Workload, TooBigIsRefusedBeforeExpanding) {
 
 }  // namespace
 }  // namespace fusesim::sim
+
+namespace fusesim::sim {
+namespace {
+
+// io-uring: the same requests as local, a cheaper round trip; a COMPOUND is
+// one round trip that costs the transport once plus each part's handling.
+TEST(Compare, IoUringPresetSameRequestsCheaperRoundTrips) {
+  auto preset = LatencyPreset("io-uring");
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  EXPECT_EQ(preset->rtt_us, 4u);
+  EXPECT_LT(preset->rtt_us, LatencyPreset("local")->rtt_us);
+  auto s = LoadScenario(std::string(FUSESIM_SOURCE_DIR) + "/workloads/archive-10k.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  CompareOptions local, uring;
+  local.latency = *LatencyPreset("local");
+  uring.latency = *preset;
+  local.variants = uring.variants = {model::Variant::kLookupCreate, model::Variant::kCompoundCreate};
+  auto cl = CompareScenario(**s, local);
+  auto cu = CompareScenario(**s, uring);
+  ASSERT_TRUE(cl.ok() && cu.ok());
+  const int files = 10000, dirs = 100;
+  for (const std::string v : {"lookup-create", "compound-create"}) {
+    EXPECT_EQ(Row(*cl, v).requests, Row(*cu, v).requests) << v;
+    EXPECT_EQ(Row(*cl, v).round_trips, Row(*cu, v).round_trips) << v;
+  }
+  // Counted by hand (rtt 4 us): LOOKUP 4+2, MKDIR 4+12, CREATE 4+12, FLUSH 4+1.
+  const VariantRow& u = Row(*cu, "lookup-create");
+  EXPECT_EQ(u.time_us, static_cast<uint64_t>((1 + dirs + files) * 6 + dirs * 16 + files * 16 + files * 5));
+  // compound-create: one COMPOUND(LOOKUP+MKNOD+OPEN) per file: 4 + 2 + 10 + 3.
+  const VariantRow& c = Row(*cu, "compound-create");
+  EXPECT_EQ(c.requests.at("COMPOUND"), files);
+  EXPECT_EQ(c.requests.count("CREATE") ? c.requests.at("CREATE") : 0, 0);
+  EXPECT_EQ(c.round_trips, 1 + 2 * dirs + files + files);
+  EXPECT_EQ(c.time_us, static_cast<uint64_t>((1 + dirs) * 6 + dirs * 16 + files * 19 + files * 5));
+  EXPECT_FALSE(LatencyPreset("uring").ok());
+}
+
+}  // namespace
+}  // namespace fusesim::sim

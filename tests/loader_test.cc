@@ -920,5 +920,20 @@ TEST(Loader, LoadScenarioReadsAFile) {
   std::remove(path.c_str());
 }
 
+// compound_excl (compound-create): both values load, the default is
+// "server", anything else is an error at its JSON pointer.
+TEST(Loader, CompoundExclKnob) {
+  const std::string head = R"({"name": "x", "threads": [{"name": "t", "ops": [{"op": "stat", "path": "/f"}]}], "server": {)";
+  auto def = Load(head + "}}");
+  ASSERT_NE(def, nullptr);
+  EXPECT_EQ(def->server.compound_excl, model::CompoundExcl::kServer);
+  auto recheck = Load(head + R"("compound_excl": "kernel-recheck"}})");
+  ASSERT_NE(recheck, nullptr);
+  EXPECT_EQ(recheck->server.compound_excl, model::CompoundExcl::kKernelRecheck);
+  std::string msg = LoadError(head + R"("compound_excl": "kernel"}})");
+  EXPECT_THAT(msg, HasSubstr("/server/compound_excl"));
+  EXPECT_THAT(msg, HasSubstr("valid: server, kernel-recheck"));
+}
+
 }  // namespace
 }  // namespace fusesim::sim

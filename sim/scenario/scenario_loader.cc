@@ -281,7 +281,7 @@ class Loader {
     const json& sv = root["server"];
     const std::string p = "/server";
     FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sv, p, {"tree", "unsupported", "errors", "create_existing", "open_unlinked",
-                                                 "xattr", "latency_us"}));
+                                                 "xattr", "latency_us", "compound_excl"}));
     model::ServerConfig& c = s_->server;
     if (sv.contains("tree")) {
       const json& t = sv["tree"];
@@ -358,6 +358,11 @@ class Loader {
     else if (ou == "ESTALE") c.open_unlinked = model::OpenUnlinked::kESTALE;
     else return r_.Error(p + "/open_unlinked", absl::StrCat("unknown value ", Quote(ou), "; valid: open, ENOENT, ESTALE"));
     FUSESIM_ASSIGN(c.xattr, r_.Bool(sv, p, "xattr", false));
+    std::string cx;
+    FUSESIM_ASSIGN(cx, r_.String(sv, p, "compound_excl", false, "server"));
+    if (cx == "server") c.compound_excl = model::CompoundExcl::kServer;
+    else if (cx == "kernel-recheck") c.compound_excl = model::CompoundExcl::kKernelRecheck;
+    else return r_.Error(p + "/compound_excl", absl::StrCat("unknown value ", Quote(cx), "; valid: server, kernel-recheck"));
     if (sv.contains("latency_us")) {
       const json& l = sv["latency_us"];
       const std::string lp = p + "/latency_us";
