@@ -3,8 +3,9 @@
 // Csmith and SibylFS: a seed gives one scenario, the same bytes every time
 // (sim/engine/random.h, no std:: distributions).
 //
-// What a scenario holds: 1-2 mounts with mixed timeouts (0, 50-200 ms,
-// 1000 ms), default_permissions and parallel_dirops; a server tree over a
+// What a scenario holds: 1-2 mounts with mixed timeouts (0 or 1000 ms; see
+// TimeoutMs in generate.cc for why no shorter ones), default_permissions
+// and parallel_dirops; a server tree over a
 // small name space (files a b c, directories d e, up to three levels deep)
 // so that names collide, files get used as directories and renames land on
 // ancestors; server quirks (unsupported CREATE/OPEN/OPENDIR, error rules
@@ -12,7 +13,8 @@
 // mount and sometimes a server-side thread, whose ops run in one total
 // order (each op that follows another thread's op waits for it with
 // "after"), so the sequential schedule runs them exactly in generated order;
-// sleeps across the timeouts and drop_caches.
+// sleeps inside and across the timeouts, and drop_caches (one mount only:
+// the real drop_caches empties every mount's caches).
 //
 // Extension point: kOpGenerators in generate.cc, one entry per op kind
 // (weight, side, function). A new op kind is one more row.
