@@ -1,10 +1,17 @@
 // The scenario generator and the minimiser of `fusesim oracle --generate`.
 #include "sim/scenario/generate.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "sim/cli/cli.h"
 #include "sim/scenario/minimize.h"
 #include "sim/scenario/scenario_loader.h"
 
@@ -159,6 +166,51 @@ TEST(Minimize, StopsAtTheTestBudget) {
   Minimize(Big(), still, o);
   EXPECT_LE(calls, 5);
 }
+
+
+#ifdef FUSESIM_HAVE_ORACLE
+// The command: its options, then a small batch on the real kernel.
+int Cli(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  std::ostringstream o, e;
+  const int code = RunCli(args, o, e);
+  *out = o.str();
+  *err = e.str();
+  return code;
+}
+
+TEST(OracleGenerate, BadOptionsAreBadInput) {
+  std::string out, err;
+  EXPECT_EQ(Cli({"oracle", "--generate", "0"}, &out, &err), kExitBadInput);
+  EXPECT_NE(err.find("--generate needs an integer from 1 to 1000000"), std::string::npos) << err;
+  EXPECT_EQ(Cli({"oracle", "--generate", "3", "--seed", "-1"}, &out, &err), kExitBadInput);
+  EXPECT_NE(err.find("--seed needs"), std::string::npos) << err;
+  EXPECT_EQ(Cli({"oracle", "--generate", "3", "scenarios"}, &out, &err), kExitBadInput);
+  EXPECT_NE(err.find("--generate takes no scenario files"), std::string::npos) << err;
+  EXPECT_EQ(Cli({"oracle", "scenarios", "--seed", "3"}, &out, &err), kExitBadInput);
+  EXPECT_NE(err.find("go with --generate"), std::string::npos) << err;
+}
+
+TEST(OracleGenerate, SmallBatchAgreesOnTheRealKernel) {
+  if (geteuid() != 0 || !std::filesystem::exists("/dev/fuse")) GTEST_SKIP() << "needs root and /dev/fuse";
+  const std::string dir = testing::TempDir() + "/gen_findings";
+  const std::string cmd = std::string("'") + FUSESIM_BINARY + "' oracle --generate 4 --seed 1 --out '" + dir +
+                          "' --format json 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+  const int status = pclose(p);
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << text;
+  if (j["skipped"] == 4) GTEST_SKIP() << "the oracle cannot run here: " << text;
+  EXPECT_EQ(j["generated"], 4) << text;
+  EXPECT_EQ(j["agree"], 4) << text;
+  EXPECT_EQ(j["differ"], 0) << text;
+  EXPECT_TRUE(j["findings"].empty()) << text;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << text;
+}
+#endif
 
 }  // namespace
 }  // namespace fusesim::sim
