@@ -26,6 +26,11 @@
 // the model's schedule to the end; where it did not, the step and what the
 // real kernel did instead).
 //
+// --generate N --seed S: instead of files, N scenarios from the generator
+// (sim/scenario/generate.h), each run the same way; every one that differs
+// is minimised by delta debugging (sim/scenario/minimize.h, re-running the
+// oracle on each candidate) and written to --out as gen-SEED.json.
+//
 // Exit: 0 every scenario that ran agrees (skips count as success), 1 some
 // scenario differs or could not be run, 2 bad input.
 #include <unistd.h>
