@@ -3,20 +3,26 @@
 #   fusesim oracle scenarios/ --format json --keep-going
 # rendered as Markdown between the "BEGIN/END fidelity-table" markers.
 #
-# usage: scripts/fidelity-table.sh [--stdout] [FUSESIM_BINARY]
-#   FUSESIM_BINARY  default: build/fusesim
-#   --stdout        print the table instead of updating docs/fidelity.md
+# usage: scripts/fidelity-table.sh [--stdout] [--from-json FILE] [FUSESIM_BINARY]
+#   FUSESIM_BINARY    default: build/fusesim
+#   --stdout          print the table instead of updating docs/fidelity.md
+#   --from-json FILE  render FILE (the JSON of that oracle run) instead of
+#                     running the oracle (scripts/oracle-ci.sh runs it once)
 # Needs root and /dev/fuse (the oracle mounts FUSE file systems under /tmp).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 to_stdout=0
-if [[ "${1:-}" == "--stdout" ]]; then
-  to_stdout=1
-  shift
-fi
+from_json=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --stdout) to_stdout=1; shift ;;
+    --from-json) from_json="$2"; shift 2 ;;
+    *) break ;;
+  esac
+done
 bin="${1:-build/fusesim}"
-if [[ ! -x "$bin" ]]; then
+if [[ -z "$from_json" && ! -x "$bin" ]]; then
   echo "fidelity-table.sh: $bin not found; build first (cd build && cmake .. -G Ninja && ninja)" >&2
   exit 2
 fi
@@ -25,14 +31,18 @@ json="$(mktemp)"
 table="$(mktemp)"
 trap 'rm -f "$json" "$table"' EXIT
 
-# Exit 1 (some scenario differs) still produces a report.
-set +e
-"$bin" oracle scenarios/ --format json --keep-going --retries 2 >"$json"
-rc=$?
-set -e
-if [[ $rc -ne 0 && $rc -ne 1 ]]; then
-  echo "fidelity-table.sh: fusesim oracle exited $rc" >&2
-  exit "$rc"
+if [[ -n "$from_json" ]]; then
+  cp "$from_json" "$json"
+else
+  # Exit 1 (some scenario differs) still produces a report.
+  set +e
+  "$bin" oracle scenarios/ --format json --keep-going --retries 2 >"$json"
+  rc=$?
+  set -e
+  if [[ $rc -ne 0 && $rc -ne 1 ]]; then
+    echo "fidelity-table.sh: fusesim oracle exited $rc" >&2
+    exit "$rc"
+  fi
 fi
 
 python3 - "$json" >"$table" <<'EOF'

@@ -19,7 +19,7 @@ const CommandSpec& CompareSpec() {
       "See docs/compare.md: latency presets, workloads, the report's columns.",
       {
           VariantsOption("variants to compare (default: all)"),
-          {"preset", "", "latency model (default local)", 0, {}, {"local", "virtiofs", "nfs"}},
+          {"preset", "", "latency model (default local)", 0, {}, {"local", "virtiofs", "nfs", "io-uring"}},
           {"rtt-us", "MICROSECONDS", "transport cost per round trip (overrides the preset's)"},
           FormatOption({"md", "csv", "json", "html"}, "md (default), csv, json or html"),
           OutputOption("write the report to FILE (atomically) instead of stdout"),

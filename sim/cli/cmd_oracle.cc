@@ -26,12 +26,18 @@
 // the model's schedule to the end; where it did not, the step and what the
 // real kernel did instead).
 //
+// --generate N --seed S: instead of files, N scenarios from the generator
+// (sim/scenario/generate.h), each run the same way; every one that differs
+// is minimised by delta debugging (sim/scenario/minimize.h, re-running the
+// oracle on each candidate) and written to --out as gen-SEED.json.
+//
 // Exit: 0 every scenario that ran agrees (skips count as success), 1 some
 // scenario differs or could not be run, 2 bad input.
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -43,6 +49,8 @@
 #include "oracle/oracle.h"
 #include "sim/cli/cli.h"
 #include "sim/scenario/execution.h"
+#include "sim/scenario/generate.h"
+#include "sim/scenario/minimize.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/engine/scheduler.h"
 
@@ -100,6 +108,8 @@ struct ScenarioOutcome {
   double real_ms = 0, model_sleep_ms = 0;
   bool gated = false;
   std::string schedule_divergence;
+  bool fatal = false;            // stops a run without --keep-going
+  bool agreed_on_retry = false;  // differed, then agreed on a retry
 };
 
 std::string Seq(const std::vector<std::string>& v) { return v.empty() ? "-" : absl::StrJoin(v, " "); }
@@ -270,18 +280,240 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
   return j;
 }
 
+// Runs one loaded scenario on the model and on the real kernel and compares
+// them (`o` comes with file and name). Status "bad-input" if the replay
+// schedule does not fit the scenario; `fatal`: a run without --keep-going
+// stops after it.
+ScenarioOutcome RunOne(const Scenario& s, oracle::OracleOptions opts, bool exact, int retries,
+                       ScenarioOutcome o, std::ostream& err) {
+  if (absl::Status st = oracle::CheckSupported(s, opts); !st.ok()) {
+    o.status = "skipped";
+    o.reason = std::string(st.message());
+    return o;
+  }
+  // The model's run: sequential, or the scenario's replay schedule (which
+  // the real run then follows through the server's gate).
+  const bool replay = s.schedule.mode == ScheduleSpec::Mode::kReplay;
+  std::vector<int> steps;
+  if (replay) {
+    auto st = ScheduleIndices(s, s.schedule.steps);
+    if (!st.ok()) {
+      err << s.file << ": /schedule/steps: " << st.status().message() << "\n";
+      o.status = "bad-input";
+      o.reason = std::string(st.status().message());
+      return o;
+    }
+    steps = *st;
+  }
+  ReplayChooser chooser(steps);  // empty: sequential
+  ExecOptions eo;
+  eo.trace = true;
+  auto model = Execute(s, model::Variant::kLookupCreate, chooser, eo);
+  if (!model.ok()) {
+    o.status = "error";
+    o.reason = absl::StrCat("the model run failed: ", model.status().message());
+    o.fatal = true;
+    return o;
+  }
+  opts.gated = replay;
+  opts.script.clear();
+  if (replay) {
+    auto script = oracle::ScriptFromModel(s, steps);
+    if (!script.ok()) {
+      o.status = "error";
+      o.reason = std::string(script.status().message());
+      return o;
+    }
+    opts.script = *script;
+  }
+  auto order = oracle::OrderFromTrace(s, *model, /*allow_overlap=*/replay);
+  if (!order.ok()) {
+    if (order.status().code() == absl::StatusCode::kUnimplemented) {
+      o.status = "skipped";
+      o.reason = std::string(order.status().message());
+      return o;
+    }
+    // E.g. a BUG stopped a thread: run in the scenario's sequential order.
+    auto seq = oracle::SequentialOrder(s);
+    if (!seq.ok()) {
+      o.status = "error";
+      o.reason = std::string(seq.status().message());
+      return o;
+    }
+    opts.order = *seq;
+  } else {
+    opts.order = *order;
+  }
+  // A divergence is retried (--retries): forget timing and the rare
+  // races inside the kernel are not the model's to predict exactly.
+  const ScenarioOutcome before = o;
+  absl::Status run_error;
+  for (int attempt = 0;; ++attempt) {
+    auto real = oracle::RunOnRealKernel(s, opts);
+    if (!real.ok()) {
+      run_error = real.status();
+      break;
+    }
+    o = before;
+    Compare(*model, *real, exact, &o);
+    if (o.status == "agree" || attempt >= retries) {
+      if (attempt > 0 && o.status == "agree") o.agreed_on_retry = true;
+      break;
+    }
+  }
+  if (!run_error.ok()) {
+    o.status = oracle::IsSkip(run_error) ? "skipped" : "error";
+    o.reason = std::string(run_error.message());
+    o.fatal = o.status == "error";
+    return o;
+  }
+  return o;
+}
+
+// The mounts die with this process, also under kill -9, and what dead runs
+// left is removed (oracle/isolation.h). Before any thread starts.
+void Isolate(std::ostream& err) {
+  if (geteuid() == 0) {
+    if (const int stale = oracle::CleanStaleRuns(); stale > 0)
+      err << "oracle: removed " << stale << " directories of earlier runs that did not finish\n";
+    if (absl::Status st = oracle::EnterPrivateMountNamespace(); !st.ok())
+      err << "oracle: warning: no private mount namespace (" << st.message()
+          << "); a run killed with SIGKILL may leave its mounts behind\n";
+    if (absl::Status st = oracle::StartReaper(); !st.ok())
+      err << "oracle: warning: no reaper (" << st.message() << "); a run killed with SIGKILL may hang\n";
+  }
+}
+
+// What differed in a compared run, in one line for a description.
+std::string DifferenceLine(const ScenarioOutcome& o, const std::string& kernel) {
+  if (o.first_divergence < 0) return absl::StrCat("status ", o.status, o.reason.empty() ? "" : ": " + o.reason);
+  const Row& r = o.rows[o.first_divergence];
+  return absl::StrCat("at ", r.label, " (", r.syscall, ") the model gives ", r.model_result, " with ",
+                      Seq(r.model_requests), ", Linux ", kernel, " gives ", r.real_result, " with ",
+                      Seq(r.real_requests));
+}
+
+// fusesim oracle --generate N --seed S [--out DIR]: N scenarios from
+// GenerateScenario(S), ..., GenerateScenario(S+N-1), each run on the model
+// and the real kernel like a scenario file; every one that differs is
+// minimised (sim/scenario/minimize.h, the predicate being "the oracle still
+// says DIFFER") and written to DIR/gen-SEED.json.
+int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, const oracle::OracleOptions& opts,
+                 bool exact, int retries, int max_tests, const std::string& format, std::ostream& out,
+                 std::ostream& err) {
+  Isolate(err);
+  InterruptScope interrupt_scope;
+  const std::string kernel = oracle::KernelRelease();
+  int64_t agree = 0, differ = 0, skipped = 0, errors = 0, run = 0;
+  std::vector<std::string> written;
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  for (int64_t i = 0; i < count && !Interrupted(); ++i, ++run) {
+    const uint64_t seed = first_seed + static_cast<uint64_t>(i);
+    const nlohmann::ordered_json j = GenerateScenario(seed);
+    const std::string name = absl::StrCat("gen-", seed);
+    auto sc = ParseScenario(j.dump(2), name);
+    if (!sc.ok()) {  // the generator's bug, not the user's input
+      err << "fusesim oracle: generated scenario " << name << " does not load: " << sc.status().message() << "\n";
+      return kExitInternal;
+    }
+    ScenarioOutcome o;
+    o.file = o.name = name;
+    o = RunOne(**sc, opts, exact, retries, o, err);
+    if (o.status == "agree") {
+      ++agree;
+      continue;
+    }
+    if (o.status == "skipped") {
+      ++skipped;
+      if (format == "text") out << name << ": skipped: " << o.reason << "\n";
+      continue;
+    }
+    if (o.status != "differ") {
+      ++errors;
+      if (format == "text") PrintText(o, out);
+      continue;
+    }
+    ++differ;
+    if (format == "text") PrintText(o, out);
+    // Delta debugging, each candidate run on the model and the kernel.
+    MinimizeOptions mo;
+    mo.max_tests = max_tests;
+    auto still = [&](const nlohmann::ordered_json& c) {
+      if (Interrupted()) return false;
+      auto cs = ParseScenario(c.dump(2), name);
+      if (!cs.ok()) return false;
+      ScenarioOutcome co;
+      co.file = co.name = name;
+      return RunOne(**cs, opts, exact, 0, co, err).status == "differ";
+    };
+    MinimizeResult m = Minimize(j, still, mo);
+    // What the minimal scenario shows, for its description.
+    ScenarioOutcome mo_out;
+    mo_out.file = mo_out.name = name;
+    if (auto ms = ParseScenario(m.scenario.dump(2), name); ms.ok())
+      mo_out = RunOne(**ms, opts, exact, retries, mo_out, err);
+    const ScenarioOutcome& shown = mo_out.status == "differ" ? mo_out : o;
+    m.scenario["name"] = name;
+    m.scenario["description"] =
+        absl::StrCat("Generated by fusesim oracle --generate 1 --seed ", seed, " and minimised by delta debugging (",
+                     m.kept, " of ", m.units, " units kept, ", m.tests, " oracle runs): ",
+                     DifferenceLine(shown, kernel),
+                     mo_out.status == "differ" ? "." : " (the minimal scenario did not differ again when re-run).");
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::string path = (std::filesystem::path(dir) / (name + ".json")).string();
+    std::ofstream f(path);
+    f << m.scenario.dump(2) << "\n";
+    if (!f) {
+      err << "fusesim oracle: cannot write " << path << "\n";
+      return kExitInternal;
+    }
+    written.push_back(path);
+    if (format == "text") out << name << ": minimised to " << path << " (" << m.kept << " of " << m.units
+                              << " units, " << m.tests << " oracle runs)\n";
+    findings.push_back({{"seed", seed}, {"file", path}, {"difference", DifferenceLine(shown, kernel)}});
+  }
+  if (format == "json") {
+    nlohmann::ordered_json j;
+    j["kernel"] = kernel;
+    j["first_seed"] = first_seed;
+    j["generated"] = run;
+    j["agree"] = agree;
+    j["differ"] = differ;
+    j["skipped"] = skipped;
+    j["errors"] = errors;
+    j["findings"] = findings;
+    j["interrupted"] = Interrupted();
+    out << j.dump(2) << "\n";
+  } else {
+    out << "generated " << run << ": " << agree << " agree, " << differ << " differ";
+    if (differ > 0) out << " (minimised to " << absl::StrJoin(written, ", ") << ")";
+    out << ", " << skipped << " skipped";
+    if (errors > 0) out << ", " << errors << " could not be run";
+    out << "\n";
+  }
+  if (Interrupted()) {
+    (format == "json" ? err : out) << "interrupted: not run: seeds " << first_seed + static_cast<uint64_t>(run)
+                                   << " to " << first_seed + static_cast<uint64_t>(count) - 1 << "\n";
+    return InterruptedExit();
+  }
+  return differ + errors > 0 ? kExitFailed : kExitOk;
+}
+
 }  // namespace
 
 const CommandSpec& OracleSpec() {
   static const CommandSpec kSpec = {
       "oracle",
-      "DIR|SCENARIO... [options]",
+      "DIR|SCENARIO... [options] | --generate N --seed S [--out DIR]",
       "compare the model with a real kernel on a real FUSE mount (root)",
       "Runs each scenario on a real FUSE mount and compares every op's requests and\n"
       "result with the model (lookup-create; sequential schedule, or the scenario's\n"
       "replay schedule, followed through a gate in the server). Needs root and\n"
       "/dev/fuse; scenarios it cannot reproduce are skipped with the reason.\n"
-      "See docs/fidelity.md.",
+      "--generate runs N random scenarios (seeds S..S+N-1) instead, minimises\n"
+      "every one that differs and writes it to DIR (docs/fidelity.md,\n"
+      "\"Differential testing\"). See docs/fidelity.md.",
       {
           FormatOption({"text", "json"}, "text (default) or json"),
           {"settle-ms", "MS", "quiet time that ends an op (default 30)"},
@@ -292,6 +524,10 @@ const CommandSpec& OracleSpec() {
           {"any-kernel", "", "run even if this machine is not Linux 6.18"},
           {"gate-timeout-ms", "MS", "gated replay: how long a step may take (default 1000)"},
           {"debug", "", "libfuse's debug output on stderr"},
+          {"generate", "N", "run N generated scenarios (1-1000000) instead of files"},
+          {"seed", "S", "--generate: the first seed (default 1)"},
+          {"out", "DIR", "--generate: where minimised differences go (default oracle-findings)"},
+          {"max-tests", "N", "--generate: oracle runs per minimisation at most (default 300)"},
       },
   };
   return kSpec;
@@ -301,7 +537,16 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
   int exit_code = kExitOk;
   auto parsed = ParseCommand(OracleSpec(), args, out, err, &exit_code);
   if (!parsed) return exit_code;
-  if (parsed->positional.empty()) {
+  const bool generate = parsed->has("generate");
+  if (generate && !parsed->positional.empty()) {
+    err << "fusesim oracle: --generate takes no scenario files\n";
+    return kExitBadInput;
+  }
+  if (!generate && (parsed->has("seed") || parsed->has("out") || parsed->has("max-tests"))) {
+    err << "fusesim oracle: --seed, --out and --max-tests go with --generate\n";
+    return kExitBadInput;
+  }
+  if (!generate && parsed->positional.empty()) {
     err << "fusesim oracle: give scenario files or directories\n";
     return kExitBadInput;
   }
@@ -332,6 +577,25 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   int agreed_on_retry = 0;
   const bool exact = parsed->has("exact-forget");
+  if (generate) {
+    int64_t count = 0, seed = 1;
+    int max_tests = 300;
+    if (!absl::SimpleAtoi(parsed->get("generate"), &count) || count < 1 || count > 1000000) {
+      err << "fusesim oracle: --generate needs an integer from 1 to 1000000\n";
+      return kExitBadInput;
+    }
+    if (parsed->has("seed") && (!absl::SimpleAtoi(parsed->get("seed"), &seed) || seed < 0)) {
+      err << "fusesim oracle: --seed needs an integer from 0 to 2^63-1\n";
+      return kExitBadInput;
+    }
+    if (parsed->has("max-tests") &&
+        (!absl::SimpleAtoi(parsed->get("max-tests"), &max_tests) || max_tests < 0 || max_tests > 100000)) {
+      err << "fusesim oracle: --max-tests needs an integer from 0 to 100000\n";
+      return kExitBadInput;
+    }
+    return RunGenerated(static_cast<uint64_t>(seed), count, parsed->get("out", "oracle-findings"), opts, exact,
+                        retries, max_tests, format, out, err);
+  }
 
   std::vector<std::string> files;
   for (const std::string& p : parsed->positional) {
@@ -356,17 +620,7 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
   }
 
-  // The mounts die with this process, also under kill -9, and what dead runs
-  // left is removed (oracle/isolation.h). Before any thread starts.
-  if (geteuid() == 0) {
-    if (const int stale = oracle::CleanStaleRuns(); stale > 0)
-      err << "oracle: removed " << stale << " directories of earlier runs that did not finish\n";
-    if (absl::Status st = oracle::EnterPrivateMountNamespace(); !st.ok())
-      err << "oracle: warning: no private mount namespace (" << st.message()
-          << "); a run killed with SIGKILL may leave its mounts behind\n";
-    if (absl::Status st = oracle::StartReaper(); !st.ok())
-      err << "oracle: warning: no reaper (" << st.message() << "); a run killed with SIGKILL may hang\n";
-  }
+  Isolate(err);
 
   std::vector<ScenarioOutcome> outcomes;
   int passed = 0, failed = 0, skipped = 0;
@@ -402,105 +656,16 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
       if (format == "text") PrintText(x, out);
       outcomes.push_back(std::move(x));
     };
-    if (absl::Status st = oracle::CheckSupported(s, opts); !st.ok()) {
-      o.status = "skipped";
-      o.reason = std::string(st.message());
-      finish(std::move(o));
+    ScenarioOutcome x = RunOne(s, opts, exact, retries, std::move(o), err);
+    if (x.status == "bad-input") {
+      bad_input = true;
+      outcomes.push_back(std::move(x));
       continue;
     }
-    // The model's run: sequential, or the scenario's replay schedule (which
-    // the real run then follows through the server's gate).
-    const bool replay = s.schedule.mode == ScheduleSpec::Mode::kReplay;
-    std::vector<int> steps;
-    if (replay) {
-      auto st = ScheduleIndices(s, s.schedule.steps);
-      if (!st.ok()) {
-        err << s.file << ": /schedule/steps: " << st.status().message() << "\n";
-        o.status = "bad-input";
-        o.reason = std::string(st.status().message());
-        bad_input = true;
-        outcomes.push_back(o);
-        continue;
-      }
-      steps = *st;
-    }
-    ReplayChooser chooser(steps);  // empty: sequential
-    ExecOptions eo;
-    eo.trace = true;
-    auto model = Execute(s, model::Variant::kLookupCreate, chooser, eo);
-    if (!model.ok()) {
-      o.status = "error";
-      o.reason = absl::StrCat("the model run failed: ", model.status().message());
-      finish(std::move(o));
-      if (!keep_going) {
-        stopped = true;
-        break;
-      }
-      continue;
-    }
-    opts.gated = replay;
-    opts.script.clear();
-    if (replay) {
-      auto script = oracle::ScriptFromModel(s, steps);
-      if (!script.ok()) {
-        o.status = "error";
-        o.reason = std::string(script.status().message());
-        finish(std::move(o));
-        continue;
-      }
-      opts.script = *script;
-    }
-    auto order = oracle::OrderFromTrace(s, *model, /*allow_overlap=*/replay);
-    if (!order.ok()) {
-      if (order.status().code() == absl::StatusCode::kUnimplemented) {
-        o.status = "skipped";
-        o.reason = std::string(order.status().message());
-        finish(std::move(o));
-        continue;
-      }
-      // E.g. a BUG stopped a thread: run in the scenario's sequential order.
-      auto seq = oracle::SequentialOrder(s);
-      if (!seq.ok()) {
-        o.status = "error";
-        o.reason = std::string(seq.status().message());
-        finish(std::move(o));
-        continue;
-      }
-      opts.order = *seq;
-    } else {
-      opts.order = *order;
-    }
-    // A divergence is retried (--retries): forget timing and the rare
-    // races inside the kernel are not the model's to predict exactly.
-    const ScenarioOutcome before = o;
-    absl::Status run_error;
-    for (int attempt = 0;; ++attempt) {
-      auto real = oracle::RunOnRealKernel(s, opts);
-      if (!real.ok()) {
-        run_error = real.status();
-        break;
-      }
-      o = before;
-      Compare(*model, *real, exact, &o);
-      if (o.status == "agree" || attempt >= retries) {
-        if (attempt > 0 && o.status == "agree") ++agreed_on_retry;
-        break;
-      }
-    }
-    if (!run_error.ok()) {
-      o.status = oracle::IsSkip(run_error) ? "skipped" : "error";
-      o.reason = std::string(run_error.message());
-      const bool is_error = o.status == "error";
-      finish(std::move(o));
-      if (is_error && !keep_going) {
-        stopped = true;
-        break;
-      }
-      continue;
-    }
-    const bool differs = o.status != "agree";
-    finish(std::move(o));
-    if (differs && !keep_going) {
+    if (x.agreed_on_retry) ++agreed_on_retry;
+    const bool stop = x.fatal || x.status == "differ";
+    finish(std::move(x));
+    if (stop && !keep_going) {
       stopped = true;
       break;
     }
