@@ -359,7 +359,7 @@ TEST(Cli, PlaceholdersNameTheValue) {
               AllOf(HasSubstr("--strategy {dpor,exhaustive,random,pct}"), HasSubstr("--shard I/N"),
                     HasSubstr("--time-budget SECONDS"), HasSubstr("--max-schedules N")));
   EXPECT_THAT(Cli({"help", "compare"}).out,
-              AllOf(HasSubstr("--format {md,csv,json,html}"), HasSubstr("--preset {local,virtiofs,nfs}")));
+              AllOf(HasSubstr("--format {md,csv,json,html}"), HasSubstr("--preset {local,virtiofs,nfs,io-uring}")));
   EXPECT_THAT(Cli({"help", "trace"}).out, HasSubstr("--format {mermaid,text,json}"));
 }
 

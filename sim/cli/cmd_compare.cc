@@ -18,7 +18,7 @@ const CommandSpec& CompareSpec() {
       "round trips, time and correctness per variant (savings report)",
       "See docs/compare.md: latency presets, workloads, the report's columns.",
       {
-          VariantsOption("variants to compare (default: all)"),
+          VariantsOption("variants to compare (default: each scenario's own)"),
           {"preset", "", "latency model (default local)", 0, {}, {"local", "virtiofs", "nfs", "io-uring"}},
           {"rtt-us", "MICROSECONDS", "transport cost per round trip (overrides the preset's)"},
           FormatOption({"md", "csv", "json", "html"}, "md (default), csv, json or html"),
