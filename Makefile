@@ -55,12 +55,15 @@ fuzz:
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target loader_fuzz run_fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
-# clang-tidy (.clang-tidy) on model/ and sim/, with build/'s compile commands.
+# clang-tidy (.clang-tidy) on model/ and sim/, with build/'s compile commands,
+# and clang-format (.clang-format) on every C++ file.
 tidy: build
 	@scripts/install-deps.sh --clang
 	@run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) '/(model|sim/[a-z]+)/[^/]*\.cc$$' >$(BUILD)/tidy.log 2>&1 \
 	  || { sed 's/\x1b\[[0-9;]*m//g' $(BUILD)/tidy.log | grep -E 'warning:|error:' | sort -u; \
 	       echo "tidy: failed (log: $(BUILD)/tidy.log)"; exit 1; }
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror 2>$(BUILD)/format.log \
+	  || { head -n 20 $(BUILD)/format.log; echo "tidy: not formatted (.clang-format; run clang-format -i)"; exit 1; }
 	@echo "tidy: clean"
 
 clean:

@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "sim/engine/explore.h"
 #include "sim/report/compare.h"
 #include "sim/report/report.h"
 #include "sim/scenario/execution.h"
-#include "sim/engine/explore.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
@@ -22,8 +22,8 @@ std::string CreateWorkload(int n) {
     absl::StrAppend(&ops, i ? "," : "", "{\"op\":\"open\",\"path\":\"/w/d", i / 100, "/f", i,
                     "\",\"flags\":\"O_CREAT|O_WRONLY\",\"fd\":\"f", i, "\"},{\"op\":\"close\",\"fd\":\"f", i, "\"}");
   }
-  return absl::StrCat(R"({"name":"creates","mounts":[{"name":"m0","negative_timeout_ms":1000}],"server":{"tree":[)", tree,
-                      R"(]},"threads":[{"name":"t1","ops":[)", ops, "]}]}");
+  return absl::StrCat(R"({"name":"creates","mounts":[{"name":"m0","negative_timeout_ms":1000}],"server":{"tree":[)",
+                      tree, R"(]},"threads":[{"name":"t1","ops":[)", ops, "]}]}");
 }
 
 void BM_Simulate100kCreates(benchmark::State& state) {
@@ -46,7 +46,8 @@ void BM_Simulate100kCreates(benchmark::State& state) {
   }
   state.SetItemsProcessed(syscalls);
   state.counters["syscalls/s"] = benchmark::Counter(static_cast<double>(syscalls), benchmark::Counter::kIsRate);
-  state.SetLabel(absl::StrCat(std::string(model::VariantName(variant)), eo.report_dentries ? ", full report" : ", counts only"));
+  state.SetLabel(
+      absl::StrCat(std::string(model::VariantName(variant)), eo.report_dentries ? ", full report" : ", counts only"));
 }
 // Args: creates, variant, report every path's dentry (as `run` does) or not
 // (as `compare` does).
@@ -85,7 +86,8 @@ BENCHMARK(BM_FileToJsonReport)->Arg(100000)->Arg(200000)->Unit(benchmark::kMilli
 // variants (what the report of a big workload costs).
 void BM_Compare100kArchive(benchmark::State& state) {
   auto s = ParseScenario(R"({"name": "archive-100k", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],
-                             "workload": {"kind": "archive", "files": 100000, "dirs": 1000}})", "bench.json");
+                             "workload": {"kind": "archive", "files": 100000, "dirs": 1000}})",
+                         "bench.json");
   if (!s.ok()) {
     state.SkipWithError("bad workload");
     return;

@@ -15,13 +15,13 @@
 #include "absl/status/statusor.h"
 #include "model/variant.h"
 #include "nlohmann/json.hpp"
+#include "sim/engine/explore.h"
+#include "sim/engine/scheduler.h"
+#include "sim/report/report.h"
 #include "sim/scenario/execution.h"
 #include "sim/scenario/expect.h"
-#include "sim/engine/explore.h"
-#include "sim/report/report.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/scenario_loader.h"
-#include "sim/engine/scheduler.h"
 
 namespace fusesim::fuzz {
 
@@ -113,7 +113,8 @@ inline RunSummary LoadAndRun(const std::string& text) {
   for (model::Variant v : s.variants) {
     sim::SequentialChooser chooser;
     absl::StatusOr<sim::RunReport> r = sim::Execute(s, v, chooser);
-    if (!r.ok() && r.status().code() == absl::StatusCode::kInternal) out.internal_error = std::string(r.status().message());
+    if (!r.ok() && r.status().code() == absl::StatusCode::kInternal)
+      out.internal_error = std::string(r.status().message());
     if (!r.ok()) continue;  // a clean error is fine; a crash or an internal error is not
     (void)sim::ReportToJson(*r).dump();
     (void)sim::ReportToText(*r);
@@ -128,7 +129,8 @@ inline RunSummary LoadAndRun(const std::string& text) {
   o.max_steps = kExploreSteps;
   o.shrink = false;
   absl::StatusOr<sim::ExploreResult> e = sim::Explore(s, s.variants.front(), o);
-  if (!e.ok() && e.status().code() == absl::StatusCode::kInternal) out.internal_error = std::string(e.status().message());
+  if (!e.ok() && e.status().code() == absl::StatusCode::kInternal)
+    out.internal_error = std::string(e.status().message());
   if (e.ok()) {
     (void)sim::ExploreToJson(*e).dump();
     (void)sim::ExploreToText(*e);

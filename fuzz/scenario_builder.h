@@ -31,12 +31,11 @@ inline std::string BuildScenario(FuzzedDataProvider& in) {
   static const char* const kAccess[] = {"O_RDONLY", "O_WRONLY", "O_RDWR"};
   static const char* const kVariants[] = {"lookup-create", "atomic-create", "create-skip-lookup", "create-ext",
                                           "open-atomic"};
-  static const char* const kOpcodes[] = {"LOOKUP",   "GETATTR",     "MKNOD",         "MKDIR",      "UNLINK",
-                                         "RMDIR",    "RENAME",      "OPEN",          "RELEASE",    "CREATE",
-                                         "RENAME2",  "ATOMIC_CREATE", "CREATE_EXT",  "OPEN_ATOMIC", "GETXATTR",
-                                         "FLUSH"};
-  static const char* const kErrnos[] = {"ENOENT", "EIO", "EEXIST", "ESTALE", "ENOSYS", "EACCES", "ENOTDIR",
-                                        "EISDIR", "EINTR", "ENOSPC"};
+  static const char* const kOpcodes[] = {"LOOKUP",     "GETATTR",     "MKNOD",    "MKDIR",  "UNLINK",  "RMDIR",
+                                         "RENAME",     "OPEN",        "RELEASE",  "CREATE", "RENAME2", "ATOMIC_CREATE",
+                                         "CREATE_EXT", "OPEN_ATOMIC", "GETXATTR", "FLUSH"};
+  static const char* const kErrnos[] = {"ENOENT", "EIO",     "EEXIST", "ESTALE", "ENOSYS",
+                                        "EACCES", "ENOTDIR", "EISDIR", "EINTR",  "ENOSPC"};
 
   ordered_json root;
   root["name"] = "fuzz";
@@ -98,7 +97,8 @@ inline std::string BuildScenario(FuzzedDataProvider& in) {
   static const char* const kUnlinked[] = {"open", "ENOENT", "ESTALE"};
   server["open_unlinked"] = in.PickValueInArray(kUnlinked);
   server["xattr"] = in.ConsumeBool();
-  if (in.ConsumeIntegralInRange<int>(0, 3) == 0) server["latency_us"] = {{"default", in.ConsumeIntegralInRange<int>(0, 2000)}};
+  if (in.ConsumeIntegralInRange<int>(0, 3) == 0)
+    server["latency_us"] = {{"default", in.ConsumeIntegralInRange<int>(0, 2000)}};
   root["server"] = server;
 
   // Threads.
@@ -110,8 +110,10 @@ inline std::string BuildScenario(FuzzedDataProvider& in) {
     const std::string name = "t" + std::to_string(t + 1);
     th["name"] = name;
     const bool server_side = in.ConsumeIntegralInRange<int>(0, 4) == 0;
-    if (server_side) th["server_side"] = true;
-    else th["mount"] = "m" + std::to_string(in.ConsumeIntegralInRange<int>(0, mounts - 1));
+    if (server_side)
+      th["server_side"] = true;
+    else
+      th["mount"] = "m" + std::to_string(in.ConsumeIntegralInRange<int>(0, mounts - 1));
     const int nops = in.ConsumeIntegralInRange<int>(1, 4);
     ordered_json ops = ordered_json::array();
     std::vector<std::string> open_fds;
@@ -121,12 +123,24 @@ inline std::string BuildScenario(FuzzedDataProvider& in) {
       const char* to = in.PickValueInArray(kPaths);
       if (server_side) {
         switch (in.ConsumeIntegralInRange<int>(0, 5)) {
-          case 0: op = {{"op", "create"}, {"path", path}}; break;
-          case 1: op = {{"op", "unlink"}, {"path", path}}; break;
-          case 2: op = {{"op", "mkdir"}, {"path", path}}; break;
-          case 3: op = {{"op", "rmdir"}, {"path", path}}; break;
-          case 4: op = {{"op", "rename"}, {"path", path}, {"to", to}}; break;
-          default: op = {{"op", "sleep"}, {"ms", in.ConsumeIntegralInRange<int>(0, 2000)}}; break;
+          case 0:
+            op = {{"op", "create"}, {"path", path}};
+            break;
+          case 1:
+            op = {{"op", "unlink"}, {"path", path}};
+            break;
+          case 2:
+            op = {{"op", "mkdir"}, {"path", path}};
+            break;
+          case 3:
+            op = {{"op", "rmdir"}, {"path", path}};
+            break;
+          case 4:
+            op = {{"op", "rename"}, {"path", path}, {"to", to}};
+            break;
+          default:
+            op = {{"op", "sleep"}, {"ms", in.ConsumeIntegralInRange<int>(0, 2000)}};
+            break;
         }
       } else {
         const int kind = in.ConsumeIntegralInRange<int>(0, 9);

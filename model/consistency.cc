@@ -18,13 +18,15 @@ std::vector<std::string> CheckConsistency(const World& w) {
       for (const auto& [node, n] : q.req.forgets) queued[node] += n;
     int pending = static_cast<int>(m.async.size());
     if (m.pending.value != pending)
-      out.push_back(absl::StrFormat("%s: %d requests queued but the counter says %d", m.config.name, pending, m.pending.value));
+      out.push_back(
+          absl::StrFormat("%s: %d requests queued but the counter says %d", m.config.name, pending, m.pending.value));
     const auto& nodes = w.server.nodes();
     for (InodeId id = 0; id < m.inodes.size(); ++id) {
       const Inode& ino = m.inodes.at(id);
       if (ino.evicted || ino.nodeid == kRootNodeId) continue;
       if (ino.nodeid >= nodes.size() || (!nodes[ino.nodeid].exists && ino.nlookup > 0)) {
-        out.push_back(absl::StrFormat("%s: the kernel holds node %d, which the server freed", m.config.name, ino.nodeid));
+        out.push_back(
+            absl::StrFormat("%s: the kernel holds node %d, which the server freed", m.config.name, ino.nodeid));
         continue;
       }
       const uint64_t server = nodes[ino.nodeid].nlookup[m.index];

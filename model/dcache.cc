@@ -74,8 +74,7 @@ void Dcache::Rehash(DentryId d, sim::Actor& a) {
   if (!inserted && it->second != d) {
     if (sink_) {
       sink_("single-dentry",
-            absl::StrFormat("a second dentry was hashed for one name (dentries %d and %d)",
-                            it->second, d));
+            absl::StrFormat("a second dentry was hashed for one name (dentries %d and %d)", it->second, d));
     }
     it->second = d;
   }
@@ -296,7 +295,8 @@ std::vector<std::string> Dcache::CheckConsistency() const {
   for (const auto& [key, d] : hashed_) {
     const Dentry& de = at(d);
     if (de.state != DState::kHashed || HashKey(de.parent, de.name) != key)
-      out.push_back(absl::StrFormat("dentry %d is indexed as hashed but is not (state %d)", d, static_cast<int>(de.state)));
+      out.push_back(
+          absl::StrFormat("dentry %d is indexed as hashed but is not (state %d)", d, static_cast<int>(de.state)));
   }
   for (const auto& [key, d] : in_lookup_) {
     const Dentry& de = at(d);

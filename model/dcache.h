@@ -136,8 +136,7 @@ class Dcache {
 
  private:
   static uint64_t HashKey(DentryId parent, NameId name) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) |
-           static_cast<uint32_t>(name);
+    return (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) | static_cast<uint32_t>(name);
   }
   DentryId New(DentryId parent, NameId name, DState state);
   void Rehash(DentryId d, sim::Actor& a);

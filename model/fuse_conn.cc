@@ -47,8 +47,8 @@ std::string DescribeRequest(const World& w, const Request& req) {
       std::string s = absl::StrCat(op, "(");
       for (size_t i = 0; i < req.parts.size(); ++i) {
         const Request& p = req.parts[i];
-        std::string part = p.dep >= 0 ? absl::StrFormat("%s(nodeid=<part %d>)", OpcodeName(p.opcode), p.dep)
-                                      : DescribeRequest(w, p);
+        std::string part =
+            p.dep >= 0 ? absl::StrFormat("%s(nodeid=<part %d>)", OpcodeName(p.opcode), p.dep) : DescribeRequest(w, p);
         absl::StrAppend(&s, i ? ", " : "", part);
       }
       return s + ")";
@@ -57,18 +57,16 @@ std::string DescribeRequest(const World& w, const Request& req) {
     case Opcode::kAtomicCreate:
     case Opcode::kCreateExt:
     case Opcode::kOpenAtomic:
-      return absl::StrFormat("%s(parent=%d, name=%s, flags=0%o)", op, req.nodeid,
-                             NameOf(w, req.name), req.flags);
+      return absl::StrFormat("%s(parent=%d, name=%s, flags=0%o)", op, req.nodeid, NameOf(w, req.name), req.flags);
     case Opcode::kRename:
     case Opcode::kRename2:
-      return absl::StrFormat("%s(parent=%d, name=%s, newparent=%d, newname=%s)", op, req.nodeid,
-                             NameOf(w, req.name), req.newdir, NameOf(w, req.newname));
+      return absl::StrFormat("%s(parent=%d, name=%s, newparent=%d, newname=%s)", op, req.nodeid, NameOf(w, req.name),
+                             req.newdir, NameOf(w, req.newname));
     case Opcode::kForget:
     case Opcode::kBatchForget: {
       std::string s = absl::StrCat(op, "(");
       for (size_t i = 0; i < req.forgets.size(); ++i)
-        absl::StrAppendFormat(&s, "%s%d nlookup=%d", i ? ", " : "", req.forgets[i].first,
-                              req.forgets[i].second);
+        absl::StrAppendFormat(&s, "%s%d nlookup=%d", i ? ", " : "", req.forgets[i].first, req.forgets[i].second);
       return s + ")";
     }
     case Opcode::kFlush:
@@ -158,8 +156,7 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   k.changed_dir[0] = k.changed_dir[1] = 0;
   if (r.err == Err::kOk && r.changed_dir) {
     k.changed_dir[0] = req.nodeid;
-    if (req.opcode == Opcode::kRename || req.opcode == Opcode::kRename2)
-      k.changed_dir[1] = req.newdir;
+    if (req.opcode == Opcode::kRename || req.opcode == Opcode::kRename2) k.changed_dir[1] = req.newdir;
   }
   if (r.err == Err::kOk && r.file_created) k.rec().server_created = true;
   co_return r;

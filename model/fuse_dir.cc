@@ -30,10 +30,10 @@ sim::Task<bool> Bug(Kctx& k, const char* invariant, std::string detail) {
 void TraceDentry(Kctx& k, DentryId d, const char* what) {
   if (!k.w.tracing) return;
   const Dentry& de = k.dentry(d);
-  const char* state = de.state == DState::kInLookup  ? "in-lookup"
-                      : de.state == DState::kHashed  ? (de.inode == kNoInode ? "negative" : "positive")
-                      : de.state == DState::kFreed   ? "freed"
-                                                     : "unhashed";
+  const char* state = de.state == DState::kInLookup ? "in-lookup"
+                      : de.state == DState::kHashed ? (de.inode == kNoInode ? "negative" : "positive")
+                      : de.state == DState::kFreed  ? "freed"
+                                                    : "unhashed";
   k.w.Trace(k.a.index, "dentry", absl::StrCat(what, " ", DentryPath(k, d), " -> ", state));
 }
 
@@ -73,7 +73,6 @@ Request NameRequest(Opcode op, NodeId parent, NameId name, uint32_t flags = 0) {
   r.flags = flags;
   return r;
 }
-
 
 // ---- The 2026 designs (docs/variants.md) ----
 
@@ -183,8 +182,8 @@ void QueueRelease(Kctx& k, NodeId node, uint64_t fh) {
 // create_new_entry(): MKNOD/MKDIR/SYMLINK/LINK reply -> inode, d_drop +
 // d_splice_alias. `proto` carries the request's own arguments (SYMLINK's
 // target, LINK's old nodeid); `want_symlink` is the S_IFMT check.
-sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
-                                const Request* proto = nullptr, bool want_symlink = false) {
+sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry, const Request* proto = nullptr,
+                                bool want_symlink = false) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const NameId name = k.dentry(entry).name;
   const uint64_t epoch = k.m.epoch;
@@ -231,8 +230,7 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
       return Instantiate::kDInstantiate;
     case Variant::kAtomicCreate:
       // v4: "if (!atomic_create && !d_in_lookup(entry) && fc->no_atomic_create)"
-      if (opcode != Opcode::kAtomicCreate && !in_lookup && k.m.conn.no_atomic_create)
-        return Instantiate::kDInstantiate;
+      if (opcode != Opcode::kAtomicCreate && !in_lookup && k.m.conn.no_atomic_create) return Instantiate::kDInstantiate;
       return Instantiate::kDSpliceAlias;
     case Variant::kCreateSkipLookup:
       return in_lookup ? Instantiate::kDSpliceAlias : Instantiate::kDInstantiate;
@@ -251,8 +249,7 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
 }
 
 // fuse_create_open(): CREATE (or a variant's opcode) and the open in one.
-sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags,
-                                Opcode opcode) {
+sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags, Opcode opcode) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const uint64_t epoch = k.m.epoch;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(opcode, dirnode, k.dentry(entry).name, flags));
@@ -346,14 +343,14 @@ sim::Task<AtomicOpenResult> mknod_then_open(Kctx& k, InodeId dir, DentryId entry
 }
 
 // Mainline's ->atomic_open() (and every variant's fallback to it).
-sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                                 uint32_t flags, bool lookup_if_in_lookup) {
+sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags,
+                                                 bool lookup_if_in_lookup) {
   AtomicOpenResult out;
   if (lookup_if_in_lookup && k.m.dcache.d_in_lookup(entry)) {
     if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
   }
   if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;  // finish_no_open
-  file.created = true;  // "Only creates"
+  file.created = true;                                                      // "Only creates"
   if (!k.m.conn.no_create) {
     Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
@@ -363,8 +360,7 @@ sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId 
 }
 
 // v4 1/3 "FUSE: Implement atomic lookup + create", exactly.
-sim::Task<AtomicOpenResult> atomic_open_v4(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                           uint32_t flags) {
+sim::Task<AtomicOpenResult> atomic_open_v4(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
   if ((!create || k.m.conn.no_atomic_create) && k.m.dcache.d_in_lookup(entry)) {
@@ -388,8 +384,7 @@ sim::Task<AtomicOpenResult> atomic_open_v4(Kctx& k, InodeId dir, DentryId entry,
 }
 
 // The alternative raised in review: skip LOOKUP, send plain CREATE.
-sim::Task<AtomicOpenResult> atomic_open_skip_lookup(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                                    uint32_t flags) {
+sim::Task<AtomicOpenResult> atomic_open_skip_lookup(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
   if ((!create || k.m.conn.no_create) && k.m.dcache.d_in_lookup(entry)) {
@@ -407,8 +402,7 @@ sim::Task<AtomicOpenResult> atomic_open_skip_lookup(Kctx& k, InodeId dir, Dentry
 
 // v5 1/3 "FUSE: Avoid lookups in fuse create": CREATE_EXT; on ENOSYS go back
 // and do the LOOKUP before CREATE.
-sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                           uint32_t flags) {
+sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
   for (;;) {  // "lookup:" label
@@ -439,8 +433,7 @@ sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry,
 
 // The 2023 "full atomic open" series (v10): one OPEN_ATOMIC for O_CREAT and
 // for plain opens of uncached names; ENOSYS falls back to mainline.
-sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                             uint32_t flags) {
+sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   const bool create = (flags & kOCreat) != 0;
   Dcache& dc = k.m.dcache;
   // Negative dentries only; a hashed negative without O_CREAT goes the old way.
@@ -491,7 +484,6 @@ sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entr
   co_return AtomicOpenResult{};
 }
 
-
 // compound-create: libfuse PR #1418's passthrough_hp serves LOOKUP+MKNOD+OPEN
 // ("pseudo atomic create") and LOOKUP+OPEN as one compound; the kernel sends
 // them for a name the dcache does not have (an in-lookup dentry). Declined
@@ -539,8 +531,7 @@ sim::Task<AtomicOpenResult> atomic_open_compound_create(Kctx& k, InodeId dir, De
   // "server": the MKNOD part's success means created (passthrough_hp answers
   // it with the existing entry when the LOOKUP part found the name);
   // "kernel-recheck": a positive LOOKUP part means the file was not created.
-  const bool created =
-      create && (k.w.server.compound_excl() == CompoundExcl::kServer || !found);
+  const bool created = create && (k.w.server.compound_excl() == CompoundExcl::kServer || !found);
   if (created) fuse_dir_changed(k, dir);
   if (ent.is_dir || open.err != Err::kOk) {
     if (open.err == Err::kOk) QueueRelease(k, ent.nodeid, open.fh);  // not a file to open here
@@ -604,8 +595,7 @@ sim::Task<AtomicOpenResult> atomic_open_lookup_handle(Kctx& k, InodeId dir, Dent
 
 // fusex: no-open mode; LOOKUPX (from fuse_lookup()) if the name is not
 // cached, then MKOBJX for a new name; the VFS opens without an OPEN.
-sim::Task<AtomicOpenResult> atomic_open_fusex(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                              uint32_t flags) {
+sim::Task<AtomicOpenResult> atomic_open_fusex(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
   k.m.conn.no_open = true;
   if (k.m.dcache.d_in_lookup(entry)) {
@@ -720,8 +710,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   co_return LookupResult{Err::kOk, alias};
 }
 
-sim::Task<AtomicOpenResult> fuse_atomic_open(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                             uint32_t flags) {
+sim::Task<AtomicOpenResult> fuse_atomic_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   if (k.inode(dir).bad) co_return AtomicOpenResult{Err::kEIO};
   switch (k.w.variant) {
     case Variant::kLookupCreate:
@@ -856,8 +845,8 @@ sim::Task<Err> fuse_flush(Kctx& k, File& file) {
 void fuse_release(Kctx& k, File& file) {
   const ConnFlags& c = k.m.conn;
   if (ReleaseArgsPerFile(k.m.config.kernel)) {
-    if (!file.release_args) return;                // "does not implement 'opendir'"
-    if (!file.is_dir && c.no_open) return;         // args->opcode == FUSE_RELEASE && no_open
+    if (!file.release_args) return;         // "does not implement 'opendir'"
+    if (!file.is_dir && c.no_open) return;  // args->opcode == FUSE_RELEASE && no_open
   } else if (file.is_dir ? c.no_opendir : c.no_open) {
     return;
   }
@@ -893,8 +882,7 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId ino) {
   co_return Err::kOk;
 }
 
-sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target,
-                            bool target_abs) {
+sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target, bool target_abs) {
   Request req;
   req.link = target;
   req.link_abs = target_abs;
@@ -1132,13 +1120,11 @@ Err fuse_reverse_inval_inode(Kctx& k, NodeId nodeid) {
   if (ino == kNoInode) return Err::kENOENT;
   Inode& i = k.inode(ino);
   i.inval_perm = i.inval_other = true;  // fuse_invalidate_attr()
-  i.link_cached = false;  // invalidate_inode_pages2_range(): the whole file
+  i.link_cached = false;                // invalidate_inode_pages2_range(): the whole file
   return Err::kOk;
 }
 
-void fuse_notify_inc_epoch(Kctx& k) {
-  k.m.epoch++;
-}
+void fuse_notify_inc_epoch(Kctx& k) { k.m.epoch++; }
 
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId ino) {
   if (k.m.conn.no_getxattr) co_return Err::kOk;

@@ -52,14 +52,12 @@ struct AtomicOpenResult {
 };
 // ->atomic_open(): entry is in-lookup or hashed negative. On success either
 // file.opened (FMODE_OPENED) or the VFS opens res/entry itself.
-sim::Task<AtomicOpenResult> fuse_atomic_open(Kctx& k, InodeId dir, DentryId entry, File& file,
-                                             uint32_t flags);
+sim::Task<AtomicOpenResult> fuse_atomic_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags);
 
 sim::Task<Err> fuse_mkdir(Kctx& k, InodeId dir, DentryId entry);
 sim::Task<Err> fuse_unlink(Kctx& k, InodeId dir, DentryId entry);
 sim::Task<Err> fuse_rmdir(Kctx& k, InodeId dir, DentryId entry);
-sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId newdir,
-                           DentryId newent);
+sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId newdir, DentryId newent);
 
 // fuse_open()/fuse_dir_open(): OPEN or OPENDIR unless the server lacks it.
 sim::Task<Err> fuse_open(Kctx& k, File& file);
@@ -77,8 +75,7 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId inode);
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId inode);
 
 // fuse_symlink(): SYMLINK through create_new_entry().
-sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target,
-                            bool target_abs);
+sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vector<NameId>& target, bool target_abs);
 // fuse_link(): LINK through create_new_entry(); ENOSYS sets no_link and
 // every later link(2) answers EPERM without a request.
 sim::Task<Err> fuse_link(Kctx& k, InodeId inode, InodeId newdir, DentryId newent);

@@ -98,7 +98,8 @@ std::vector<std::string> InodeTable::CheckConsistency() const {
     if (ino.count <= 0 && id != root_)
       out.push_back(absl::StrFormat("inode %d (nodeid %d) is unused but not evicted", id, ino.nodeid));
     if (ino.i_rwsem.readers < 0 || (ino.i_rwsem.writer >= 0 && ino.i_rwsem.readers > 0))
-      out.push_back(absl::StrFormat("inode %d: i_rwsem has %d readers and writer %d", id, ino.i_rwsem.readers, ino.i_rwsem.writer));
+      out.push_back(absl::StrFormat("inode %d: i_rwsem has %d readers and writer %d", id, ino.i_rwsem.readers,
+                                    ino.i_rwsem.writer));
   }
   return out;
 }

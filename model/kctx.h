@@ -33,9 +33,7 @@ struct Kctx {
 // time_before64(t, jiffies) with FUSE's convention that 0 means "expired".
 inline bool Expired(sim::Clock t, sim::Clock now) { return t == 0 || t < now; }
 // fuse_time_to_jiffies(): 0 stays 0 (always expired).
-inline sim::Clock ValidUntil(sim::Clock now, sim::Clock valid_us) {
-  return valid_us == 0 ? 0 : now + valid_us;
-}
+inline sim::Clock ValidUntil(sim::Clock now, sim::Clock valid_us) { return valid_us == 0 ? 0 : now + valid_us; }
 
 }  // namespace fusesim::model
 

@@ -15,9 +15,7 @@ namespace fusesim::model {
 
 enum class KernelVersion : uint8_t { k5_18, k6_18 };
 
-inline std::string_view KernelVersionName(KernelVersion v) {
-  return v == KernelVersion::k5_18 ? "5.18" : "6.18";
-}
+inline std::string_view KernelVersionName(KernelVersion v) { return v == KernelVersion::k5_18 ? "5.18" : "6.18"; }
 inline std::optional<KernelVersion> ParseKernelVersion(std::string_view s) {
   if (s == "5.18") return KernelVersion::k5_18;
   if (s == "6.18") return KernelVersion::k6_18;
@@ -26,34 +24,24 @@ inline std::optional<KernelVersion> ParseKernelVersion(std::string_view s) {
 
 // 7d875e66859a "fuse: invalidate dentry on EEXIST creates or ENOENT deletes"
 // (v6.6).
-inline bool InvalidatesOnEexist(KernelVersion v) {
-  return v >= KernelVersion::k6_18;
-}
+inline bool InvalidatesOnEexist(KernelVersion v) { return v >= KernelVersion::k6_18; }
 // e747e15156b7 "fs: try an opportunistic lookup for O_CREAT opens too"
 // (v6.12): O_CREAT without O_EXCL on a valid positive dentry takes no parent
 // lock.
-inline bool HasOCreatFastPath(KernelVersion v) {
-  return v >= KernelVersion::k6_18;
-}
+inline bool HasOCreatFastPath(KernelVersion v) { return v >= KernelVersion::k6_18; }
 // fuse_dentry_revalidate() also forces revalidation for LOOKUP_RENAME_TARGET
 // in recent kernels (6.x).
-inline bool RevalidatesRenameTarget(KernelVersion v) {
-  return v >= KernelVersion::k6_18;
-}
+inline bool RevalidatesRenameTarget(KernelVersion v) { return v >= KernelVersion::k6_18; }
 
 // build_open_flags() refuses O_CREAT|O_DIRECTORY with EINVAL before any path
 // walk (v6.4, "open: return EINVAL for O_DIRECTORY | O_CREAT"). Earlier
 // kernels create a regular file and fail the open with ENOTDIR afterwards.
-inline bool RejectsCreatDirectory(KernelVersion v) {
-  return v >= KernelVersion::k6_18;
-}
+inline bool RejectsCreatDirectory(KernelVersion v) { return v >= KernelVersion::k6_18; }
 // FUSE_NAME_MAX, the longest name fuse_lookup_name() sends (longer:
 // ENAMETOOLONG, no request). 1024 until 27992ef80770 "fuse: Increase
 // FUSE_NAME_MAX to PATH_MAX" (v6.14) made it PATH_MAX - 1. The VFS path walk
 // itself checks no name length; only getname()'s PATH_MAX bounds the path.
-inline size_t FuseNameMax(KernelVersion v) {
-  return v >= KernelVersion::k6_18 ? 4095 : 1024;
-}
+inline size_t FuseNameMax(KernelVersion v) { return v >= KernelVersion::k6_18 ? 4095 : 1024; }
 // Which closes send RELEASE/RELEASEDIR after OPEN/OPENDIR answered ENOSYS.
 // 6.18 (e26ee4efbc79 "fuse: allocate ff->release_args only if release is
 // needed", v6.9, as corrected by bd5603eaae0a "fuse: fix readahead reclaim
@@ -63,9 +51,7 @@ inline size_t FuseNameMax(KernelVersion v) {
 // opened by CREATE, or by OPEN before the ENOSYS, included. 5.18:
 // fuse_file_put() tests fc->no_open (files) or fc->no_opendir (directories)
 // at release time.
-inline bool ReleaseArgsPerFile(KernelVersion v) {
-  return v >= KernelVersion::k6_18;
-}
+inline bool ReleaseArgsPerFile(KernelVersion v) { return v >= KernelVersion::k6_18; }
 
 }  // namespace fusesim::model
 

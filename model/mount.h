@@ -49,10 +49,7 @@ struct ConnFlags {
 
 struct Mount {
   Mount(int index, const MountConfig& config, Dcache::ViolationSink sink)
-      : index(index),
-        config(config),
-        inodes(index, &async, &pending),
-        dcache(index, &inodes, std::move(sink)) {}
+      : index(index), config(config), inodes(index, &async, &pending), dcache(index, &inodes, std::move(sink)) {}
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
 

@@ -15,9 +15,9 @@ struct Nameidata {
   DentryId parent = kNoDentry;  // referenced; the path itself when last < 0
   NameId last = -1;             // -1: the path names `parent` (/, . or ..)
   LastType last_type = LastType::kRoot;
-  int total_link_count = 0;     // symlinks followed (MAXSYMLINKS)
-  std::vector<NameId> rest;     // components still to walk, the next one last
-  DentryId start = kNoDentry;   // openat(): the directory a relative path starts at
+  int total_link_count = 0;    // symlinks followed (MAXSYMLINKS)
+  std::vector<NameId> rest;    // components still to walk, the next one last
+  DentryId start = kNoDentry;  // openat(): the directory a relative path starts at
 };
 
 struct Walk {
@@ -26,9 +26,7 @@ struct Walk {
 };
 
 InodeId InodeOf(Kctx& k, DentryId d) { return k.dentry(d).inode; }
-bool IsDir(Kctx& k, DentryId d) {
-  return k.m.dcache.positive(d) && k.inode(k.dentry(d).inode).is_dir;
-}
+bool IsDir(Kctx& k, DentryId d) { return k.m.dcache.positive(d) && k.inode(k.dentry(d).inode).is_dir; }
 
 // lookup_fast(): the dcache hit, revalidated; no lock.
 sim::Task<Walk> lookup_fast(Kctx& k, DentryId parent, NameId name, unsigned flags) {
@@ -45,8 +43,7 @@ sim::Task<Walk> lookup_fast(Kctx& k, DentryId parent, NameId name, unsigned flag
 }
 
 // __lookup_slow(), with the parent's i_rwsem held shared.
-sim::Task<Walk> lookup_slow_locked(Kctx& k, InodeId dir, DentryId parent, NameId name,
-                                   unsigned flags) {
+sim::Task<Walk> lookup_slow_locked(Kctx& k, InodeId dir, DentryId parent, NameId name, unsigned flags) {
   Dcache& dc = k.m.dcache;
   for (;;) {
     Dcache::Parallel p = dc.d_alloc_parallel(parent, name, k.a);
@@ -107,9 +104,7 @@ sim::Task<Walk> walk_component(Kctx& k, DentryId parent, NameId name, unsigned f
 
 bool IsDotName(Kctx& k, NameId n) { return k.w.names->Name(n) == "."; }
 bool IsDotDotName(Kctx& k, NameId n) { return k.w.names->Name(n) == ".."; }
-bool IsSymlink(Kctx& k, DentryId d) {
-  return k.m.dcache.positive(d) && k.inode(k.dentry(d).inode).is_symlink;
-}
+bool IsSymlink(Kctx& k, DentryId d) { return k.m.dcache.positive(d) && k.inode(k.dentry(d).inode).is_symlink; }
 
 // follow_dotdot(): the parent (the root's is the root); no LOOKUP, no
 // revalidation: the dcache holds every dentry's parent.
@@ -208,8 +203,8 @@ sim::Task<Err> walk_rest(Kctx& k, unsigned flags, Nameidata* nd) {
 
 // path_init() + link_path_walk(): the walk starts at the root, or at
 // nd->start (openat) for a relative path.
-sim::Task<Err> link_path_walk(Kctx& k, const std::vector<NameId>& path, unsigned flags,
-                              Nameidata* nd, bool relative = false) {
+sim::Task<Err> link_path_walk(Kctx& k, const std::vector<NameId>& path, unsigned flags, Nameidata* nd,
+                              bool relative = false) {
   Dcache& dc = k.m.dcache;
   nd->parent = relative && nd->start != kNoDentry ? nd->start : dc.root();
   dc.dget(nd->parent);
@@ -254,8 +249,7 @@ sim::Task<Walk> lookup_last_follow(Kctx& k, Nameidata* nd, unsigned flags, bool 
 
 // lookup_one_qstr_excl(): the lookup of unlink/mkdir/rmdir/rename, under the
 // parent's exclusive lock (no d_alloc_parallel needed).
-sim::Task<Walk> lookup_one_qstr_excl(Kctx& k, InodeId dir, DentryId parent, NameId name,
-                                     unsigned flags) {
+sim::Task<Walk> lookup_one_qstr_excl(Kctx& k, InodeId dir, DentryId parent, NameId name, unsigned flags) {
   Dcache& dc = k.m.dcache;
   DentryId d = dc.d_lookup(parent, name, k.a);
   if (d != kNoDentry) {
@@ -294,8 +288,7 @@ sim::Task<Walk> lookup_one_qstr_excl(Kctx& k, InodeId dir, DentryId parent, Name
 }
 
 // lookup_open(), with the parent locked (exclusive for O_CREAT).
-sim::Task<Walk> lookup_open(Kctx& k, const Nameidata& nd, File& file, uint32_t open_flag,
-                            unsigned flags) {
+sim::Task<Walk> lookup_open(Kctx& k, const Nameidata& nd, File& file, uint32_t open_flag, unsigned flags) {
   Dcache& dc = k.m.dcache;
   const InodeId dir = InodeOf(k, nd.parent);
   file.created = false;
@@ -354,8 +347,7 @@ sim::Task<Walk> lookup_open(Kctx& k, const Nameidata& nd, File& file, uint32_t o
 }
 
 // open_last_lookups(): the dentry to open (or file.opened by ->atomic_open).
-sim::Task<Walk> open_last_lookups(Kctx& k, const Nameidata& nd, File& file, uint32_t open_flag,
-                                  unsigned lookup_flags) {
+sim::Task<Walk> open_last_lookups(Kctx& k, const Nameidata& nd, File& file, uint32_t open_flag, unsigned lookup_flags) {
   const bool creat = (open_flag & kOCreat) != 0;
   unsigned flags = lookup_flags | kLookupOpen;
   if (creat) flags |= kLookupCreate | ((open_flag & kOExcl) != 0 ? static_cast<unsigned>(kLookupExcl) : 0u);
@@ -416,8 +408,10 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
   unsigned acc_write = (open_flag & kOAccMode) != kORdonly || (open_flag & kOTrunc) != 0;
   Err e = Err::kOk;
   if ((open_flag & kOCreat) != 0) {
-    if ((open_flag & kOExcl) != 0 && !file.created) e = Err::kEEXIST;
-    else if (ino.is_dir) e = Err::kEISDIR;
+    if ((open_flag & kOExcl) != 0 && !file.created)
+      e = Err::kEEXIST;
+    else if (ino.is_dir)
+      e = Err::kEISDIR;
   }
   if (e == Err::kOk && (open_flag & kODirectory) != 0 && !ino.is_dir) e = Err::kENOTDIR;
   bool do_truncate = false;
@@ -431,7 +425,7 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
     do_truncate = true;
   }
   if (e == Err::kOk && ino.is_dir && acc_write) e = Err::kEISDIR;  // may_open()
-  if (e == Err::kOk && ino.is_symlink) e = Err::kELOOP;  // may_open(): S_IFLNK
+  if (e == Err::kOk && ino.is_symlink) e = Err::kELOOP;            // may_open(): S_IFLNK
   if (e == Err::kOk) e = co_await fuse_permission(k, file.inode);
   if (e == Err::kOk && !opened) {
     e = co_await fuse_open(k, file);
@@ -443,15 +437,14 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
   co_return e;
 }
 
-sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t open_flag,
-                           unsigned lookup_flags, File& file, DentryId start = kNoDentry) {
+sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t open_flag, unsigned lookup_flags,
+                           File& file, DentryId start = kNoDentry) {
   Nameidata nd;
   nd.start = start;
   Err e = co_await link_path_walk(k, path, lookup_flags, &nd, start != kNoDentry);
   if (e != Err::kOk) co_return e;
   // build_open_flags(): O_CREAT|O_EXCL does not follow a trailing symlink.
-  const bool follow = (open_flag & kONofollow) == 0 &&
-                      (open_flag & (kOCreat | kOExcl)) != (kOCreat | kOExcl);
+  const bool follow = (open_flag & kONofollow) == 0 && (open_flag & (kOCreat | kOExcl)) != (kOCreat | kOExcl);
   DentryId dentry = nd.parent;
   while (nd.last >= 0) {
     Walk w = co_await open_last_lookups(k, nd, file, open_flag, lookup_flags);
@@ -477,8 +470,7 @@ sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t op
 
 sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file) {
   // build_open_flags(): O_CREAT|O_DIRECTORY is refused before any walk (6.4+).
-  if ((flags & (kOCreat | kODirectory)) == (kOCreat | kODirectory) &&
-      RejectsCreatDirectory(k.m.config.kernel))
+  if ((flags & (kOCreat | kODirectory)) == (kOCreat | kODirectory) && RejectsCreatDirectory(k.m.config.kernel))
     co_return OpenOutcome{Err::kEINVAL};
   unsigned lookup_flags = 0;
   for (int attempt = 0;; ++attempt) {
@@ -559,7 +551,7 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
     dc.dput(nd.parent, k.op);
     if (!rmdir) co_return Err::kEISDIR;
     co_return nd.last_type == LastType::kDotDot ? Err::kENOTEMPTY
-              : nd.last_type == LastType::kDot  ? Err::kEINVAL
+    : nd.last_type == LastType::kDot            ? Err::kEINVAL
                                                 : Err::kEBUSY;
   }
   const InodeId dir = InodeOf(k, nd.parent);

@@ -34,8 +34,7 @@ struct OpenOutcome {
 // open(2). On success *file is open (holding its dentry and inode).
 sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file);
 // openat(2) with a relative path from the open directory `dir`.
-sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags,
-                                 File* file);
+sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags, File* file);
 // close(2): FLUSH, then RELEASE in the background; drops the references.
 sim::Task<Err> SysClose(Kctx& k, File& file);
 // stat(2), or lstat(2) when !follow (a trailing symlink is not followed).
@@ -45,8 +44,7 @@ sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path);
 sim::Task<Err> SysRmdir(Kctx& k, const std::vector<NameId>& path);
 sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::vector<NameId>& to);
 // symlink(2): `target` (its components; absolute if target_abs) at `path`.
-sim::Task<Err> SysSymlink(Kctx& k, const std::vector<NameId>& target, bool target_abs,
-                          const std::vector<NameId>& path);
+sim::Task<Err> SysSymlink(Kctx& k, const std::vector<NameId>& target, bool target_abs, const std::vector<NameId>& path);
 // link(2) (no AT_SYMLINK_FOLLOW: a trailing symlink in `from` is linked itself).
 sim::Task<Err> SysLink(Kctx& k, const std::vector<NameId>& from, const std::vector<NameId>& to);
 // readlink(2): EINVAL unless the path names a symlink.

@@ -82,8 +82,6 @@ std::string AllOpcodeNames() {
   return absl::StrJoin(names, ", ");
 }
 
-bool IsNoReply(Opcode op) {
-  return op == Opcode::kForget || op == Opcode::kBatchForget;
-}
+bool IsNoReply(Opcode op) { return op == Opcode::kForget || op == Opcode::kBatchForget; }
 
 }  // namespace fusesim::model

@@ -46,11 +46,11 @@ enum class Opcode : uint16_t {
   // and LOOKUP_HANDLE carry the numbers their postings propose; the others
   // have no number in a posting read, so they get private ones.
   kStatx = 52,
-  kCompound = 54,         // Horst Birthelmer, FUSE_COMPOUND v7 (Jun 2026)
-  kLookupHandle = 55,     // Luis Henriques, FUSE_LOOKUP_HANDLE RFC v3 (Feb 2026)
-  kMkobjHandle = 1055,    // same RFC: MKOBJ_HANDLE
-  kLookupx = 1056,        // Miklos Szeredi, fusex (Apr 2026): LOOKUP without attributes
-  kMkobjx = 1057,         // fusex: one request makes any object
+  kCompound = 54,       // Horst Birthelmer, FUSE_COMPOUND v7 (Jun 2026)
+  kLookupHandle = 55,   // Luis Henriques, FUSE_LOOKUP_HANDLE RFC v3 (Feb 2026)
+  kMkobjHandle = 1055,  // same RFC: MKOBJ_HANDLE
+  kLookupx = 1056,      // Miklos Szeredi, fusex (Apr 2026): LOOKUP without attributes
+  kMkobjx = 1057,       // fusex: one request makes any object
 };
 
 // Dense index of an opcode in AllOpcodes(), for counters.

@@ -48,25 +48,25 @@ struct Dirent {
   bool is_dir = false;
   bool is_symlink = false;
   uint32_t nlink = 1;
-  uint64_t off = 0;        // the offset of the next entry
-  uint32_t namelen = 0;    // bytes
+  uint64_t off = 0;      // the offset of the next entry
+  uint32_t namelen = 0;  // bytes
 };
 
 struct Request {
   Opcode opcode = Opcode::kLookup;
-  NodeId nodeid = 0;   // the inode the request is about (parent for names)
-  NameId name = -1;    // LOOKUP, CREATE, MKNOD, MKDIR, UNLINK, RMDIR, RENAME
-  NodeId newdir = 0;   // RENAME
-  NameId newname = -1; // RENAME
-  uint32_t flags = 0;  // CREATE/OPEN/ATOMIC_CREATE/...: open flags
-  uint64_t fh = 0;     // FLUSH, RELEASE
-  NodeId oldnodeid = 0;           // LINK: the inode linked to
-  std::vector<NameId> link;       // SYMLINK: the target's components
-  bool link_abs = false;          // SYMLINK: the target starts with /
-  uint32_t valid = 0;             // SETATTR: FATTR_* bits
-  uint32_t mode = 0;              // SETATTR (FATTR_MODE)
-  uint64_t size = 0;              // SETATTR (FATTR_SIZE); READDIR: buffer bytes
-  uint64_t offset = 0;            // READDIR/READDIRPLUS
+  NodeId nodeid = 0;         // the inode the request is about (parent for names)
+  NameId name = -1;          // LOOKUP, CREATE, MKNOD, MKDIR, UNLINK, RMDIR, RENAME
+  NodeId newdir = 0;         // RENAME
+  NameId newname = -1;       // RENAME
+  uint32_t flags = 0;        // CREATE/OPEN/ATOMIC_CREATE/...: open flags
+  uint64_t fh = 0;           // FLUSH, RELEASE
+  NodeId oldnodeid = 0;      // LINK: the inode linked to
+  std::vector<NameId> link;  // SYMLINK: the target's components
+  bool link_abs = false;     // SYMLINK: the target starts with /
+  uint32_t valid = 0;        // SETATTR: FATTR_* bits
+  uint32_t mode = 0;         // SETATTR (FATTR_MODE)
+  uint64_t size = 0;         // SETATTR (FATTR_SIZE); READDIR: buffer bytes
+  uint64_t offset = 0;       // READDIR/READDIRPLUS
   // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
   std::vector<std::pair<NodeId, uint64_t>> forgets;
   // COMPOUND: the parts, in order. A part with dep >= 0 takes its nodeid from

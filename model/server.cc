@@ -115,8 +115,7 @@ sim::Clock Server::Latency(Opcode op) const {
 }
 
 bool Server::Unsupported(Opcode op) const {
-  return std::find(config_.unsupported.begin(), config_.unsupported.end(), op) !=
-         config_.unsupported.end();
+  return std::find(config_.unsupported.begin(), config_.unsupported.end(), op) != config_.unsupported.end();
 }
 
 bool Server::Injected(const Request& req, Err* err) {
@@ -317,8 +316,7 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& ac
   return r;
 }
 
-Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
-                         sim::Actor& actor) {
+Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
   Reply r;
   const Node* parent = Find(req.nodeid);
   if (parent == nullptr || !parent->linked) {
@@ -345,8 +343,7 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
       r.err = Err::kEEXIST;
       return r;
     }
-    if (req.opcode == Opcode::kCreate &&
-        config_.create_existing == CreateExisting::kEexist) {
+    if (req.opcode == Opcode::kCreate && config_.create_existing == CreateExisting::kEexist) {
       r.err = Err::kEEXIST;
       return r;
     }
@@ -382,8 +379,7 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t,
 // pattern is served as passthrough_hp serves it: when the LOOKUP found the
 // name, the MKNOD slot carries the existing entry (no new lookup count) and
 // OPEN opens the existing inode.
-Reply Server::Compound(const Request& req, int mount, const MountTimeouts& t,
-                       sim::Actor& actor) {
+Reply Server::Compound(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
   Reply r;
   for (size_t i = 0; i < req.parts.size(); ++i) {
     Request part = req.parts[i];
@@ -400,8 +396,8 @@ Reply Server::Compound(const Request& req, int mount, const MountTimeouts& t,
     }
     if (pr.err == Err::kOk) {
       const bool existing_from_lookup = part.opcode == Opcode::kMknod && i > 0 &&
-                                        req.parts[i - 1].opcode == Opcode::kLookup &&
-                                        r.parts[i - 1].err == Err::kOk && r.parts[i - 1].nodeid != 0;
+                                        req.parts[i - 1].opcode == Opcode::kLookup && r.parts[i - 1].err == Err::kOk &&
+                                        r.parts[i - 1].nodeid != 0;
       if (existing_from_lookup) {
         pr = r.parts[i - 1];  // "pseudo atomic create": open the existing inode
         pr.file_created = false;
@@ -447,17 +443,16 @@ Err Server::Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname)
   return Err::kOk;
 }
 
-Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t,
-                     sim::Actor& actor) {
+Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
   Reply r;
   // Footprint: the namespace shape (renames, rmdir, remote changes, counted
   // error rules write it), the parent node, the name's entry, and below the
   // nodes whose counts or handles change.
   // READDIR reads every name of a directory, which any create or unlink in
   // it changes: it conflicts with all of them (conservative, but sound).
-  actor.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename ||
-                               req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir ||
-                               req.opcode == Opcode::kReaddir || req.opcode == Opcode::kReaddirplus);
+  actor.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename || req.opcode == Opcode::kRename2 ||
+                               req.opcode == Opcode::kRmdir || req.opcode == Opcode::kReaddir ||
+                               req.opcode == Opcode::kReaddirplus);
   actor.Touch(NodeKey(req.nodeid), false);
   if (req.name >= 0) actor.Touch(EntryKey(req.nodeid, req.name), false);
   if (req.opcode != Opcode::kForget && req.opcode != Opcode::kBatchForget) {
@@ -743,8 +738,7 @@ Err Server::RemoteRmdir(const std::vector<NameId>& path) {
   return Err::kOk;
 }
 
-Err Server::RemoteSymlink(const std::vector<NameId>& path, const std::vector<NameId>& target,
-                          bool target_abs) {
+Err Server::RemoteSymlink(const std::vector<NameId>& path, const std::vector<NameId>& target, bool target_abs) {
   std::vector<NameId> pp;
   NameId name;
   if (!SplitLast(path, &pp, &name)) return Err::kEEXIST;

@@ -72,8 +72,8 @@ class Server {
     bool is_symlink = false;
     std::vector<NameId> link;  // a symlink's target
     bool link_abs = false;
-    uint32_t links = 1;        // names pointing at it (hard links)
-    uint32_t mode = 0;         // permission bits, as chmod left them
+    uint32_t links = 1;  // names pointing at it (hard links)
+    uint32_t mode = 0;   // permission bits, as chmod left them
     NodeId parent = 0;
     NameId name = -1;
     absl::flat_hash_map<NameId, NodeId> children;
@@ -95,8 +95,7 @@ class Server {
 
   // Handles one request from a mount at simulated time `now` for actor
   // `actor` (recorded as the opener of any handle).
-  Reply Handle(const Request& req, int mount, const MountTimeouts& t,
-               sim::Actor& actor);
+  Reply Handle(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
 
   // Out-of-band changes by another client of the same file system.
   Err RemoteCreate(const std::vector<NameId>& path);
@@ -134,10 +133,8 @@ class Server {
   bool Unsupported(Opcode op) const;
   uint64_t OpenHandleFor(int mount, NodeId node, int actor);
   Reply Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& actor);
-  Reply CreateLike(const Request& req, int mount, const MountTimeouts& t,
-                   sim::Actor& actor);
-  Reply Compound(const Request& req, int mount, const MountTimeouts& t,
-                 sim::Actor& actor);
+  Reply CreateLike(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Reply Compound(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
   Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
   Reply Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
   Reply Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
@@ -154,7 +151,6 @@ class Server {
   static uint64_t GlobalKey();
 
  private:
-
   ServerConfig config_;
   const NameTable* names_ = nullptr;
   int num_mounts_;

@@ -22,9 +22,9 @@ constexpr std::pair<Variant, std::string_view> kNames[] = {
 }  // namespace
 
 const std::vector<Variant>& AllVariants() {
-  static const auto* all = new std::vector<Variant>{
-      Variant::kLookupCreate, Variant::kAtomicCreate, Variant::kCreateSkipLookup,
-      Variant::kCreateExt, Variant::kOpenAtomic};
+  static const auto* all =
+      new std::vector<Variant>{Variant::kLookupCreate, Variant::kAtomicCreate, Variant::kCreateSkipLookup,
+                               Variant::kCreateExt, Variant::kOpenAtomic};
   return *all;
 }
 

@@ -21,10 +21,10 @@ enum class Variant : uint8_t {
   kCreateExt,         // v5 1/3 "FUSE: Avoid lookups in fuse create"
   kOpenAtomic,        // 2023 "fuse: full atomic open" series, v10
   // The 2026 designs; run when named (not in AllVariants()).
-  kCompound,          // FUSE_COMPOUND v7: OPEN+GETATTR, revalidating LOOKUP+GETATTR
-  kCompoundCreate,    // libfuse PR #1418: LOOKUP+MKNOD+OPEN, LOOKUP+OPEN compounds
-  kLookupHandle,      // FUSE_LOOKUP_HANDLE RFC v3: LOOKUP_HANDLE+STATX, MKOBJ_HANDLE+STATX+OPEN
-  kFusex,             // fusex: no-open mode, LOOKUPX, MKOBJX
+  kCompound,        // FUSE_COMPOUND v7: OPEN+GETATTR, revalidating LOOKUP+GETATTR
+  kCompoundCreate,  // libfuse PR #1418: LOOKUP+MKNOD+OPEN, LOOKUP+OPEN compounds
+  kLookupHandle,    // FUSE_LOOKUP_HANDLE RFC v3: LOOKUP_HANDLE+STATX, MKOBJ_HANDLE+STATX+OPEN
+  kFusex,           // fusex: no-open mode, LOOKUPX, MKOBJX
 };
 
 // The five variants a scenario without "variants" runs (the corpus's

@@ -33,8 +33,8 @@ struct OpRecord {
   bool bug = false;
   Err err = Err::kOk;
   bool is_open = false;
-  bool created = false;         // FMODE_CREATED of a successful open
-  bool server_created = false;  // a request of this op created the file opened
+  bool created = false;                     // FMODE_CREATED of a successful open
+  bool server_created = false;              // a request of this op created the file opened
   absl::InlinedVector<Opcode, 6> requests;  // usually a few: no allocation
   int round_trips = 0;
   sim::Completion completion;
@@ -63,10 +63,9 @@ class World {
 
   Mount& AddMount(const MountConfig& config) {
     int index = static_cast<int>(mounts.size());
-    mounts.push_back(std::make_unique<Mount>(
-        index, config, [this](const std::string& inv, const std::string& detail) {
-          AddViolation(inv, detail, current_op);
-        }));
+    mounts.push_back(std::make_unique<Mount>(index, config, [this](const std::string& inv, const std::string& detail) {
+      AddViolation(inv, detail, current_op);
+    }));
     return *mounts.back();
   }
 
@@ -82,9 +81,7 @@ class World {
       if (waited) ops[op_index].round_trips++;
     }
   }
-  void Trace(int actor, const char* kind, std::string text) {
-    trace.push_back({actor, kind, std::move(text)});
-  }
+  void Trace(int actor, const char* kind, std::string text) { trace.push_back({actor, kind, std::move(text)}); }
 
   const NameTable* names;
   Server server;

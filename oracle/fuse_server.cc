@@ -25,58 +25,110 @@ namespace fusesim::oracle {
 
 std::string FuseOpcodeName(uint32_t opcode) {
   switch (opcode) {
-    case 1: return "LOOKUP";
-    case 2: return "FORGET";
-    case 3: return "GETATTR";
-    case 4: return "SETATTR";
-    case 5: return "READLINK";
-    case 6: return "SYMLINK";
-    case 8: return "MKNOD";
-    case 9: return "MKDIR";
-    case 10: return "UNLINK";
-    case 11: return "RMDIR";
-    case 12: return "RENAME";
-    case 13: return "LINK";
-    case 14: return "OPEN";
-    case 15: return "READ";
-    case 16: return "WRITE";
-    case 17: return "STATFS";
-    case 18: return "RELEASE";
-    case 20: return "FSYNC";
-    case 21: return "SETXATTR";
-    case 22: return "GETXATTR";
-    case 23: return "LISTXATTR";
-    case 24: return "REMOVEXATTR";
-    case 25: return "FLUSH";
-    case 26: return "INIT";
-    case 27: return "OPENDIR";
-    case 28: return "READDIR";
-    case 29: return "RELEASEDIR";
-    case 30: return "FSYNCDIR";
-    case 31: return "GETLK";
-    case 32: return "SETLK";
-    case 33: return "SETLKW";
-    case 34: return "ACCESS";
-    case 35: return "CREATE";
-    case 36: return "INTERRUPT";
-    case 37: return "BMAP";
-    case 38: return "DESTROY";
-    case 39: return "IOCTL";
-    case 40: return "POLL";
-    case 41: return "NOTIFY_REPLY";
-    case 42: return "BATCH_FORGET";
-    case 43: return "FALLOCATE";
-    case 44: return "READDIRPLUS";
-    case 45: return "RENAME2";
-    case 46: return "LSEEK";
-    case 47: return "COPY_FILE_RANGE";
-    case 48: return "SETUPMAPPING";
-    case 49: return "REMOVEMAPPING";
-    case 50: return "SYNCFS";
-    case 51: return "TMPFILE";
-    case 52: return "STATX";
-    case 53: return "COPY_FILE_RANGE_64";
-    case 4096: return "CUSE_INIT";
+    case 1:
+      return "LOOKUP";
+    case 2:
+      return "FORGET";
+    case 3:
+      return "GETATTR";
+    case 4:
+      return "SETATTR";
+    case 5:
+      return "READLINK";
+    case 6:
+      return "SYMLINK";
+    case 8:
+      return "MKNOD";
+    case 9:
+      return "MKDIR";
+    case 10:
+      return "UNLINK";
+    case 11:
+      return "RMDIR";
+    case 12:
+      return "RENAME";
+    case 13:
+      return "LINK";
+    case 14:
+      return "OPEN";
+    case 15:
+      return "READ";
+    case 16:
+      return "WRITE";
+    case 17:
+      return "STATFS";
+    case 18:
+      return "RELEASE";
+    case 20:
+      return "FSYNC";
+    case 21:
+      return "SETXATTR";
+    case 22:
+      return "GETXATTR";
+    case 23:
+      return "LISTXATTR";
+    case 24:
+      return "REMOVEXATTR";
+    case 25:
+      return "FLUSH";
+    case 26:
+      return "INIT";
+    case 27:
+      return "OPENDIR";
+    case 28:
+      return "READDIR";
+    case 29:
+      return "RELEASEDIR";
+    case 30:
+      return "FSYNCDIR";
+    case 31:
+      return "GETLK";
+    case 32:
+      return "SETLK";
+    case 33:
+      return "SETLKW";
+    case 34:
+      return "ACCESS";
+    case 35:
+      return "CREATE";
+    case 36:
+      return "INTERRUPT";
+    case 37:
+      return "BMAP";
+    case 38:
+      return "DESTROY";
+    case 39:
+      return "IOCTL";
+    case 40:
+      return "POLL";
+    case 41:
+      return "NOTIFY_REPLY";
+    case 42:
+      return "BATCH_FORGET";
+    case 43:
+      return "FALLOCATE";
+    case 44:
+      return "READDIRPLUS";
+    case 45:
+      return "RENAME2";
+    case 46:
+      return "LSEEK";
+    case 47:
+      return "COPY_FILE_RANGE";
+    case 48:
+      return "SETUPMAPPING";
+    case 49:
+      return "REMOVEMAPPING";
+    case 50:
+      return "SYNCFS";
+    case 51:
+      return "TMPFILE";
+    case 52:
+      return "STATX";
+    case 53:
+      return "COPY_FILE_RANGE_64";
+    case 4096:
+      return "CUSE_INIT";
   }
   return absl::StrCat("OPCODE_", opcode);
 }
@@ -199,9 +251,8 @@ void RequestLog::ReleaseReply(size_t index) {
 
 bool RequestLog::WaitReplyHeld(size_t index, std::chrono::milliseconds max) const {
   std::unique_lock<std::mutex> l(mu_);
-  return cv_.wait_for(l, max, [&] {
-    return reply_waiting_.count(index) > 0 || (index < entries_.size() && entries_[index].replied);
-  });
+  return cv_.wait_for(
+      l, max, [&] { return reply_waiting_.count(index) > 0 || (index < entries_.size() && entries_[index].replied); });
 }
 
 std::optional<size_t> RequestLog::HeldFrom(pid_t tid) const {
@@ -511,8 +562,7 @@ int Namespace::Remove(const char* opcode, uint64_t parent, const std::string& na
   return 0;
 }
 
-int Namespace::RenameLocked(uint64_t olddir, const std::string& oldname, uint64_t newdir,
-                            const std::string& newname) {
+int Namespace::RenameLocked(uint64_t olddir, const std::string& oldname, uint64_t newdir, const std::string& newname) {
   const Node* od = Find(olddir);
   const Node* nd = Find(newdir);
   if (od == nullptr || nd == nullptr || !od->linked || !nd->linked) return ENOENT;
@@ -578,8 +628,7 @@ int Namespace::Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out
   return 0;
 }
 
-int Namespace::Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target,
-                       EntryOut* out) {
+int Namespace::Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target, EntryOut* out) {
   std::lock_guard<std::mutex> l(mu_);
   if (int e = Check("SYMLINK", parent, &name)) return e;
   const Node* p = Find(parent);
@@ -1141,9 +1190,14 @@ std::string Str(const char* p, size_t n, size_t off) {
 std::string FlagsText(uint32_t f) {
   std::string s;
   switch (f & O_ACCMODE) {
-    case O_WRONLY: s = "O_WRONLY"; break;
-    case O_RDWR: s = "O_RDWR"; break;
-    default: s = "O_RDONLY";
+    case O_WRONLY:
+      s = "O_WRONLY";
+      break;
+    case O_RDWR:
+      s = "O_RDWR";
+      break;
+    default:
+      s = "O_RDONLY";
   }
   if (f & O_CREAT) s += "|O_CREAT";
   if (f & O_EXCL) s += "|O_EXCL";
@@ -1189,15 +1243,15 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
       uint64_t newdir = 0;
       Get(body, n, 0, &newdir);
       const std::string from = Str(body, n, 8);
-      return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir, " newname=",
-                          Str(body, n, 8 + from.size() + 1));
+      return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir,
+                          " newname=", Str(body, n, 8 + from.size() + 1));
     }
     case 45: {  // RENAME2
       uint64_t newdir = 0;
       Get(body, n, 0, &newdir);
       const std::string from = Str(body, n, 16);
-      return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir, " newname=",
-                          Str(body, n, 16 + from.size() + 1));
+      return absl::StrCat("parent=", h.nodeid, " name=", from, " newparent=", newdir,
+                          " newname=", Str(body, n, 16 + from.size() + 1));
     }
     case 28:    // READDIR
     case 44: {  // READDIRPLUS
@@ -1214,8 +1268,8 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
       Get(body, n, 0, &flags);
       return absl::StrCat("ino=", h.nodeid, " flags=", FlagsText(flags));
     }
-    case 18:  // RELEASE
-    case 29:  // RELEASEDIR
+    case 18:    // RELEASE
+    case 29:    // RELEASEDIR
     case 25: {  // FLUSH
       uint64_t fh = 0;
       Get(body, n, 0, &fh);
@@ -1253,8 +1307,7 @@ std::string Describe(const InHeader& h, const char* body, size_t n) {
 
 // --------------------------------------------------------------- server ----
 
-FuseServer::FuseServer(std::shared_ptr<Namespace> ns, std::shared_ptr<RequestLog> log, int mount,
-                       MountOptions opts)
+FuseServer::FuseServer(std::shared_ptr<Namespace> ns, std::shared_ptr<RequestLog> log, int mount, MountOptions opts)
     : ns_(std::move(ns)), log_(std::move(log)), mount_(mount), opts_(opts), pid_(getpid()) {}
 
 FuseServer::~FuseServer() { (void)Unmount(); }
@@ -1293,8 +1346,8 @@ ssize_t FuseServer::OnRead(int fd, void* buf, size_t len) {
 
 ssize_t FuseServer::OnWritev(int fd, struct iovec* iov, int count) {
   OutHeader h{};
-  const bool reply = count >= 1 && iov[0].iov_len >= sizeof(OutHeader) &&
-                     (std::memcpy(&h, iov[0].iov_base, sizeof(h)), h.unique != 0);
+  const bool reply =
+      count >= 1 && iov[0].iov_len >= sizeof(OutHeader) && (std::memcpy(&h, iov[0].iov_base, sizeof(h)), h.unique != 0);
   if (reply) {
     if (opts_.parallel_dirops && h.unique == init_unique_ && h.error == 0 && count >= 2 && iov[1].iov_len >= 16) {
       uint32_t flags;
@@ -1322,8 +1375,8 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
   if (mount("fusesim-oracle", mountpoint.c_str(), "fuse.fusesim-oracle", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {
     const int e = errno;
     close(fd);
-    return absl::UnavailableError(absl::StrCat("mount(2) of a FUSE file system on ", mountpoint,
-                                               " failed: ", strerror(e)));
+    return absl::UnavailableError(
+        absl::StrCat("mount(2) of a FUSE file system on ", mountpoint, " failed: ", strerror(e)));
   }
   mounted_ = true;
   mountpoint_ = mountpoint;
@@ -1404,9 +1457,7 @@ int FuseServer::NotifyDelete(uint64_t parent, uint64_t child, const std::string&
   return -fuse_lowlevel_notify_delete(se_, parent, child, name.c_str(), name.size());
 }
 
-int FuseServer::NotifyInvalInode(uint64_t ino) {
-  return -fuse_lowlevel_notify_inval_inode(se_, ino, 0, 0);
-}
+int FuseServer::NotifyInvalInode(uint64_t ino) { return -fuse_lowlevel_notify_inval_inode(se_, ino, 0, 0); }
 
 int FuseServer::NotifyIncEpoch() {
   OutHeader h{};

@@ -69,20 +69,20 @@ struct LoggedRequest {
   uint64_t seq = 0;  // 1-based arrival order over all mounts
   int mount = 0;
   uint32_t opcode = 0;
-  std::string name;    // FuseOpcodeName(opcode)
+  std::string name;  // FuseOpcodeName(opcode)
   uint64_t unique = 0;
   uint64_t nodeid = 0;
-  uint32_t pid = 0;    // 0: sent by the kernel on its own (RELEASE, FORGET)
+  uint32_t pid = 0;      // 0: sent by the kernel on its own (RELEASE, FORGET)
   bool foreign = false;  // from a process other than ours
-  std::string args;    // "parent=1 name=s1", "ino=2 fh=1", ...
-  std::string reply;   // "ok", "ENOENT", "ino=2", "negative", "-" (no reply)
+  std::string args;      // "parent=1 name=s1", "ino=2 fh=1", ...
+  std::string reply;     // "ok", "ENOENT", "ino=2", "negative", "-" (no reply)
   bool replied = false;
   // FLUSH/RELEASE/RELEASEDIR: the handle in the request; OPEN/OPENDIR/CREATE:
   // the handle in the reply.
   uint64_t fh = 0;
-  bool held = false;   // waited at the gate
+  bool held = false;  // waited at the gate
   int tag = kTagMount;
-  int64_t at_us = 0;   // since the log was created
+  int64_t at_us = 0;  // since the log was created
   // "LOOKUP(parent=1 name=s1) -> negative"
   std::string Text() const;
 };
@@ -138,7 +138,7 @@ class RequestLog {
   int tag_ = kTagMount;
   std::map<pid_t, int> thread_tags_;
   bool gate_ = false;
-  std::set<size_t> waiting_;   // at the gate
+  std::set<size_t> waiting_;  // at the gate
   std::set<size_t> released_;
   std::set<size_t> reply_waiting_;
   std::set<size_t> reply_released_;
@@ -196,8 +196,7 @@ class Namespace {
   // name, for ENOSYS and error rules.
   int Lookup(int mount, uint64_t parent, const std::string& name, EntryOut* out);
   int CreateFile(int mount, uint64_t parent, const std::string& name, int flags, EntryOut* out);
-  int MakeNode(int mount, const char* opcode, uint64_t parent, const std::string& name, bool is_dir,
-               EntryOut* out);
+  int MakeNode(int mount, const char* opcode, uint64_t parent, const std::string& name, bool is_dir, EntryOut* out);
   int Remove(const char* opcode, uint64_t parent, const std::string& name);
   int Rename(uint64_t olddir, const std::string& oldname, uint64_t newdir, const std::string& newname);
   int Open(int mount, const char* opcode, uint64_t ino, uint64_t* fh);

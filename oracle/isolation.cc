@@ -2,10 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/file.h>
-#include <signal.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -17,8 +17,8 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -204,8 +204,7 @@ MachineLock::~MachineLock() {
 }
 
 absl::Status EnterPrivateMountNamespace() {
-  if (unshare(CLONE_NEWNS) != 0)
-    return absl::UnavailableError(absl::StrCat("unshare(CLONE_NEWNS): ", strerror(errno)));
+  if (unshare(CLONE_NEWNS) != 0) return absl::UnavailableError(absl::StrCat("unshare(CLONE_NEWNS): ", strerror(errno)));
   // Without this, mounts made here would propagate back to the parent's
   // namespace where "/" is shared (systemd's default).
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)

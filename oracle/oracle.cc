@@ -15,9 +15,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,8 +27,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "oracle/isolation.h"
-#include "sim/scenario/execution.h"
 #include "sim/engine/scheduler.h"
+#include "sim/scenario/execution.h"
 
 namespace fusesim::oracle {
 namespace {
@@ -108,7 +108,7 @@ class Cleanup {
 
  private:
   std::string base_;
-  int lock_fd_;  // flock held while the run lives (oracle/isolation.h)
+  int lock_fd_;                           // flock held while the run lives (oracle/isolation.h)
   std::vector<std::string> connections_;  // watched by the reaper
   std::vector<std::string> mountpoints_;
   std::vector<std::unique_ptr<FuseServer>> servers_;
@@ -125,9 +125,14 @@ std::vector<std::string> Names(const sim::Scenario& s, const std::vector<model::
 int OpenFlags(uint32_t f) {
   int out = 0;
   switch (f & model::kOAccMode) {
-    case model::kOWronly: out = O_WRONLY; break;
-    case model::kORdwr: out = O_RDWR; break;
-    default: out = O_RDONLY;
+    case model::kOWronly:
+      out = O_WRONLY;
+      break;
+    case model::kORdwr:
+      out = O_RDWR;
+      break;
+    default:
+      out = O_RDONLY;
   }
   if (f & model::kOCreat) out |= O_CREAT;
   if (f & model::kOExcl) out |= O_EXCL;
@@ -205,7 +210,8 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
           const std::string& n = s.names.Name(id);
           if (n == "..") {
             if (depth == 0)
-              return absl::UnimplementedError(absl::StrCat(op.label, ": its path climbs above the mount's root with ..,"
+              return absl::UnimplementedError(absl::StrCat(op.label,
+                                                           ": its path climbs above the mount's root with ..,"
                                                            " which leaves the mount on a real kernel"));
             --depth;
           } else if (n != ".") {
@@ -226,8 +232,8 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
   if (!o.any_kernel) {
     const std::string rel = KernelRelease();
     if (!absl::StartsWith(rel, "6.18.") && rel != "6.18")
-      return absl::UnimplementedError(absl::StrCat("this machine runs Linux ", rel,
-                                                   "; the model is of 6.18 (use --any-kernel to run anyway)"));
+      return absl::UnimplementedError(
+          absl::StrCat("this machine runs Linux ", rel, "; the model is of 6.18 (use --any-kernel to run anyway)"));
   }
   return absl::OkStatus();
 }
@@ -259,8 +265,7 @@ absl::StatusOr<std::vector<int>> SequentialOrder(const sim::Scenario& s) {
   return order;
 }
 
-absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const sim::RunReport& r,
-                                                bool allow_overlap) {
+absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const sim::RunReport& r, bool allow_overlap) {
   const int nthreads = static_cast<int>(s.threads.size());
   std::vector<size_t> next(nthreads, 0);
   std::vector<int> in_op(nthreads, -1);  // global index of the op in progress
@@ -277,16 +282,16 @@ absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const si
     const int g = s.threads[t].ops[next[t]++].global;
     for (int u = 0; u < nthreads && !allow_overlap; ++u) {
       if (u != t && in_op[u] >= 0)
-        return absl::UnimplementedError(absl::StrCat(
-            "in the model's sequential run ", s.op(g).label, " starts while ", s.op(in_op[u]).label,
-            " is in progress; races cannot be forced on a real kernel without a replay schedule"));
+        return absl::UnimplementedError(
+            absl::StrCat("in the model's sequential run ", s.op(g).label, " starts while ", s.op(in_op[u]).label,
+                         " is in progress; races cannot be forced on a real kernel without a replay schedule"));
     }
     in_op[t] = g;
     order.push_back(g);
   }
   if (order.size() != s.ops.size())
-    return absl::FailedPreconditionError(absl::StrCat("the model's run started ", order.size(), " of ",
-                                                      s.ops.size(), " ops"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the model's run started ", order.size(), " of ", s.ops.size(), " ops"));
   return order;
 }
 
@@ -471,10 +476,18 @@ struct Runner {
       case OpKind::kTruncate:
         if (truncate(path.c_str(), static_cast<off_t>(op.size)) != 0) err = errno;
         break;
-      case OpKind::kServerSymlink: err = ns.RemoteSymlink(Names(s, op.path_ids), op.target); break;
-      case OpKind::kServerLink: err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids)); break;
-      case OpKind::kServerChmod: err = ns.RemoteChmod(Names(s, op.path_ids), op.mode); break;
-      case OpKind::kNotifyIncEpoch: err = servers[op.mount]->NotifyIncEpoch(); break;
+      case OpKind::kServerSymlink:
+        err = ns.RemoteSymlink(Names(s, op.path_ids), op.target);
+        break;
+      case OpKind::kServerLink:
+        err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids));
+        break;
+      case OpKind::kServerChmod:
+        err = ns.RemoteChmod(Names(s, op.path_ids), op.mode);
+        break;
+      case OpKind::kNotifyIncEpoch:
+        err = servers[op.mount]->NotifyIncEpoch();
+        break;
       case OpKind::kNotifyInvalInode: {
         uint64_t parent = 0, ino = uint64_t{1};
         if (!op.path_ids.empty() && !ns.NotifyTarget(Names(s, op.path_ids), &parent, &ino)) ino = 0;
@@ -512,11 +525,21 @@ struct Runner {
       case OpKind::kDropCaches:
         err = DropCaches();
         break;
-      case OpKind::kServerCreate: err = ns.RemoteCreate(Names(s, op.path_ids)); break;
-      case OpKind::kServerUnlink: err = ns.RemoteUnlink(Names(s, op.path_ids)); break;
-      case OpKind::kServerMkdir: err = ns.RemoteMkdir(Names(s, op.path_ids)); break;
-      case OpKind::kServerRmdir: err = ns.RemoteRmdir(Names(s, op.path_ids)); break;
-      case OpKind::kServerRename: err = ns.RemoteRename(Names(s, op.path_ids), Names(s, op.to_ids)); break;
+      case OpKind::kServerCreate:
+        err = ns.RemoteCreate(Names(s, op.path_ids));
+        break;
+      case OpKind::kServerUnlink:
+        err = ns.RemoteUnlink(Names(s, op.path_ids));
+        break;
+      case OpKind::kServerMkdir:
+        err = ns.RemoteMkdir(Names(s, op.path_ids));
+        break;
+      case OpKind::kServerRmdir:
+        err = ns.RemoteRmdir(Names(s, op.path_ids));
+        break;
+      case OpKind::kServerRename:
+        err = ns.RemoteRename(Names(s, op.path_ids), Names(s, op.to_ids));
+        break;
     }
     return err;
   }
@@ -609,9 +632,18 @@ bool BlockedInKernel(pid_t tid) {
 class GatedReplay {
  public:
   GatedReplay(const Runner& run, const OracleOptions& o, OracleResult* res, std::vector<std::vector<Fd>>& fds)
-      : run_(run), s_(run.s), o_(o), res_(res), fds_(fds), n_(static_cast<int>(s_.threads.size())),
-        allowed_(s_.ops.size(), false), started_(s_.ops.size(), false), finished_(s_.ops.size(), false),
-        idle_(n_, false), done_(n_, false), tids_(n_, 0) {}
+      : run_(run),
+        s_(run.s),
+        o_(o),
+        res_(res),
+        fds_(fds),
+        n_(static_cast<int>(s_.threads.size())),
+        allowed_(s_.ops.size(), false),
+        started_(s_.ops.size(), false),
+        finished_(s_.ops.size(), false),
+        idle_(n_, false),
+        done_(n_, false),
+        tids_(n_, 0) {}
 
   void Run() {
     run_.log.SetTag(kTagUnattributed);
@@ -629,8 +661,7 @@ class GatedReplay {
     for (size_t i = 0; i < o_.script.size() && res_->schedule_divergence.empty(); ++i) {
       if (run_.fired) break;
       std::string why = Step(o_.script[i]);
-      if (!why.empty())
-        res_->schedule_divergence = absl::StrCat("step ", i + 1, " (", o_.script[i].text, "): ", why);
+      if (!why.empty()) res_->schedule_divergence = absl::StrCat("step ", i + 1, " (", o_.script[i].text, "): ", why);
     }
     // The rest runs freely (all of it if the schedule diverged).
     run_.log.EnableGate(false);
@@ -752,14 +783,15 @@ class GatedReplay {
         std::unique_lock<std::mutex> l(mu_);
         if (!cv_.wait_for(l, Timeout(), [&] { return finished_[ev.op] || run_.fired; })) {
           l.unlock();
-          return absl::StrCat("the model's ", s_.op(ev.op).label, " returns here; the real one does not: ",
-                              Describe(t));
+          return absl::StrCat("the model's ", s_.op(ev.op).label,
+                              " returns here; the real one does not: ", Describe(t));
         }
         return "";
       }
       case ScriptEvent::kRequest: {
         auto h = run_.log.WaitHeld(tids_[t], Timeout());
-        if (!h) return absl::StrCat("the model's ", name, " sends ", ev.opcode, "; the real one does not: ", Describe(t));
+        if (!h)
+          return absl::StrCat("the model's ", name, " sends ", ev.opcode, "; the real one does not: ", Describe(t));
         const LoggedRequest q = run_.log.Get(*h);
         if (q.name != ev.opcode)
           return absl::StrCat("the model's ", name, " sends ", ev.opcode, "; the real one sent ", q.Text());
@@ -864,7 +896,8 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     for (const ScriptEvent& ev : o.script)
       if (ev.kind == ScriptEvent::kStart) order.push_back(ev.op);
     for (size_t g = 0; g < s.ops.size(); ++g)
-      if (std::find(order.begin(), order.end(), static_cast<int>(g)) == order.end()) order.push_back(static_cast<int>(g));
+      if (std::find(order.begin(), order.end(), static_cast<int>(g)) == order.end())
+        order.push_back(static_cast<int>(g));
   }
   {
     std::vector<int> sorted = order;
@@ -990,8 +1023,8 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     if (target != nullptr) target->requests.push_back({q.name, q.Text()});
   }
   if (fired)
-    return absl::DeadlineExceededError(absl::StrCat("the watchdog aborted the scenario after ", o.watchdog_ms,
-                                                    " ms", aborted_at.empty() ? "" : " before op " + aborted_at));
+    return absl::DeadlineExceededError(absl::StrCat("the watchdog aborted the scenario after ", o.watchdog_ms, " ms",
+                                                    aborted_at.empty() ? "" : " before op " + aborted_at));
   return res;
 }
 

@@ -57,15 +57,15 @@ struct ScriptEvent {
   // thread takes the reply; kWait: the thread blocks in the kernel (a lock).
   enum Kind { kStart, kEnd, kRequest, kHandle, kReply, kWait } kind = kStart;
   int thread = 0;
-  int op = -1;          // kStart, kEnd: global op index
-  std::string opcode;   // kRequest, kHandle, kReply
-  std::string text;     // the trace line, for messages
+  int op = -1;         // kStart, kEnd: global op index
+  std::string opcode;  // kRequest, kHandle, kReply
+  std::string text;    // the trace line, for messages
 };
 
 struct OracleOptions {
-  int settle_ms = 30;         // quiet time that ends an op
-  int max_settle_ms = 1000;   // an op's settling never waits longer
-  int watchdog_ms = 10000;    // a scenario is aborted after this
+  int settle_ms = 30;        // quiet time that ends an op
+  int max_settle_ms = 1000;  // an op's settling never waits longer
+  int watchdog_ms = 10000;   // a scenario is aborted after this
   // Global op indices in the order to run them (the model's sequential
   // order, see OrderFromTrace). Empty: SequentialOrder(s).
   std::vector<int> order;
@@ -77,14 +77,13 @@ struct OracleOptions {
   int gate_timeout_ms = 1000;
 };
 
-
 struct RealRequest {
   std::string opcode;  // fusesim spelling: "LOOKUP", "BATCH_FORGET"
   std::string text;    // "LOOKUP(parent=1 name=s1) -> negative(1000ms)"
 };
 
 struct RealOp {
-  std::string label;   // "t1.0", or "t1.exit" for exit-time closes
+  std::string label;  // "t1.0", or "t1.exit" for exit-time closes
   bool ran = false;
   std::string result;  // "ok" or an errno name
   std::vector<RealRequest> requests;
@@ -93,8 +92,8 @@ struct RealOp {
 
 struct OracleResult {
   std::string kernel_release;
-  std::vector<RealOp> ops;    // by global op index
-  std::vector<RealOp> exits;  // by thread index
+  std::vector<RealOp> ops;         // by global op index
+  std::vector<RealOp> exits;       // by thread index
   std::vector<LoggedRequest> log;  // every request, mount time and foreign ones too
   std::vector<int> order;          // as run
   std::vector<std::string> notes;  // anything odd worth showing

@@ -54,7 +54,8 @@ TEST(Chart, SvgBarsAreProportionalToValuesFromZero) {
   ASSERT_TRUE(std::regex_search(svg, m, std::regex(R"re(data-axis-max="([0-9.]+)" data-plot-width="([0-9]+)")re")));
   const double axis = std::stod(m[1]), plot = std::stod(m[2]);
   EXPECT_EQ(axis, 50000);
-  const std::regex bar(R"re(<rect class="bar" x="\d+" y="\d+" width="([0-9.]+)" height="\d+" fill="[^"]+" data-value="([0-9.]+)")re");
+  const std::regex bar(
+      R"re(<rect class="bar" x="\d+" y="\d+" width="([0-9.]+)" height="\d+" fill="[^"]+" data-value="([0-9.]+)")re");
   std::vector<double> values;
   for (auto it = std::sregex_iterator(svg.begin(), svg.end(), bar); it != std::sregex_iterator(); ++it) {
     const double w = std::stod((*it)[1]), v = std::stod((*it)[2]);

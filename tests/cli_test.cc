@@ -295,7 +295,7 @@ TEST(Cli, HelpExits0) {
 // ---------------------------------------------------------------------------
 // One command-line style.
 
-const std::vector<std::string> kCommands = {"run",  "explore", "check", "compare", "trace", "merge",
+const std::vector<std::string> kCommands = {"run",   "explore", "check", "compare", "trace", "merge",
 #ifdef FUSESIM_HAVE_ORACLE
                                             "oracle"
 #endif
@@ -353,8 +353,8 @@ TEST(Cli, PlaceholdersNameTheValue) {
     }
   }
   EXPECT_THAT(Cli({"help", "run"}).out, AllOf(HasSubstr("--format {text,json}"), HasSubstr("--schedule TOKEN"),
-                                             HasSubstr("--seed N"), HasSubstr("-o, --output FILE"),
-                                             HasSubstr("--variants NAME[,NAME...]"), HasSubstr("(also --variant)")));
+                                              HasSubstr("--seed N"), HasSubstr("-o, --output FILE"),
+                                              HasSubstr("--variants NAME[,NAME...]"), HasSubstr("(also --variant)")));
   EXPECT_THAT(Cli({"help", "explore"}).out,
               AllOf(HasSubstr("--strategy {dpor,exhaustive,random,pct}"), HasSubstr("--shard I/N"),
                     HasSubstr("--time-budget SECONDS"), HasSubstr("--max-schedules N")));
@@ -411,9 +411,10 @@ TEST(Cli, DashOAndDashDashOutputWriteTheSameFile) {
     CliResult to_stdout = Cli(base);
     ASSERT_FALSE(to_stdout.out.empty()) << base[0];
     int k = 0;
-    for (const std::vector<std::string>& flag :
-         {std::vector<std::string>{"-o", dir + "/a"}, {"--output", dir + "/b"}, {"--output=" + dir + "/c"},
-          {"-o" + dir + "/d"}}) {
+    for (const std::vector<std::string>& flag : {std::vector<std::string>{"-o", dir + "/a"},
+                                                 {"--output", dir + "/b"},
+                                                 {"--output=" + dir + "/c"},
+                                                 {"-o" + dir + "/d"}}) {
       std::vector<std::string> args = base;
       args.insert(args.end(), flag.begin(), flag.end());
       CliResult r = Cli(args);
@@ -471,7 +472,8 @@ TEST(Cli, RunUnknownOptionListsValidOptions) {
   CliResult r = Cli({"run", file, "--bogus"});
   EXPECT_EQ(r.code, kExitBadInput);
   EXPECT_THAT(r.err, HasSubstr("unknown option --bogus"));
-  EXPECT_THAT(r.err, AllOf(HasSubstr("--variant"), HasSubstr("--schedule"), HasSubstr("--format"), HasSubstr("--trace")));
+  EXPECT_THAT(r.err,
+              AllOf(HasSubstr("--variant"), HasSubstr("--schedule"), HasSubstr("--format"), HasSubstr("--trace")));
   EXPECT_THAT(r.out, IsEmpty());
 }
 
@@ -800,7 +802,8 @@ TEST(Cli, InternalErrorsHaveTheirOwnExitCodeAndAskForAReport) {
   EXPECT_EQ(err.str(),
             "fusesim: internal error, please report: s.json [lookup-create]: replay is not deterministic at step 3\n");
   std::ostringstream bad;
-  EXPECT_EQ(ReportError("s.json", absl::FailedPreconditionError("the schedule diverges at step 1"), bad), kExitBadInput);
+  EXPECT_EQ(ReportError("s.json", absl::FailedPreconditionError("the schedule diverges at step 1"), bad),
+            kExitBadInput);
   EXPECT_EQ(bad.str(), "s.json: the schedule diverges at step 1\n");
   EXPECT_NE(kExitInternal, kExitBadInput);
   EXPECT_NE(kExitIncomplete, kExitFailed);
@@ -970,8 +973,9 @@ TEST(Cli, BinaryExploreInterruptedBySigintExits130AndSaysWhatIsMissing) {
   EXPECT_THAT(out_text, Not(HasSubstr("[atomic-create]")));
   // The progress line it waited for names the variant, the rate, what was
   // found and the bounds.
-  EXPECT_THAT(r.err, ContainsRegex("explore \\[lookup-create\\] [0-9,]+ schedules \\([0-9.,]+/s\\), [0-9,]+ outcomes, "
-                                   "0 violations, [0-9.,]+ s elapsed; bounds: 1,000,000,000 schedules, no preemption bound"))
+  EXPECT_THAT(r.err,
+              ContainsRegex("explore \\[lookup-create\\] [0-9,]+ schedules \\([0-9.,]+/s\\), [0-9,]+ outcomes, "
+                            "0 violations, [0-9.,]+ s elapsed; bounds: 1,000,000,000 schedules, no preemption bound"))
       << r.err;
 }
 
@@ -985,15 +989,15 @@ TEST(Cli, BinaryExploreJsonInterruptedWritesThePartialResult) {
   ASSERT_TRUE(r.exited);
   EXPECT_EQ(r.code, kExitInterrupted) << r.err;
   EXPECT_THAT(r.out, IsEmpty());
-  EXPECT_THAT(r.err, AllOf(HasSubstr("not finished: lookup-create (interrupted; "), HasSubstr("not explored: atomic-create"),
-                           HasSubstr("--resume")));
+  EXPECT_THAT(r.err, AllOf(HasSubstr("not finished: lookup-create (interrupted; "),
+                           HasSubstr("not explored: atomic-create"), HasSubstr("--resume")));
   nlohmann::json j = nlohmann::json::parse(ReadFile(saved), nullptr, false);
   ASSERT_TRUE(j.is_object()) << ReadFile(saved);
   EXPECT_EQ(j["variant"], "lookup-create");
   EXPECT_EQ(j["complete"], false);
   EXPECT_EQ(j["bounds_hit"], nlohmann::json::array({"interrupted"}));
   EXPECT_TRUE(j.contains("resume"));
-  EXPECT_EQ(j["expectations"]["passed"], true);  // nothing failed so far
+  EXPECT_EQ(j["expectations"]["passed"], true);   // nothing failed so far
   EXPECT_EQ(j["expectations"]["proven"], false);  // but that is not "ok"
 }
 

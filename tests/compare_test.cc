@@ -57,7 +57,8 @@ TEST(Compare, Archive10kMatchesAnIndependentCount) {
 
 TEST(Compare, SavingsAndBehaviourChangesAreReported) {
   auto s = ParseScenario(R"({"name": "existing", "server": {"tree": ["/f"]},
-      "threads": [{"name": "t", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})", "x.json");
+      "threads": [{"name": "t", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})",
+                         "x.json");
   ASSERT_TRUE(s.ok());
   CompareOptions o;
   o.latency = *LatencyPreset("nfs");
@@ -170,11 +171,14 @@ TEST(Compare, FlagsOverrideTheScenarioAndTheReportSaysSo) {
 // A variant that a scenario excludes is not credited with that scenario's
 // round trips: its savings are over the scenarios where it ran.
 TEST(Compare, TotalsSaveOnlyOverScenariosBothRan) {
-  auto one = ParseScenario(R"({"name": "one", "server": {"tree": ["/d/"]}, "variants": ["lookup-create", "atomic-create"],
-      "threads": [{"name": "t", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]}]})", "1.json");
+  auto one =
+      ParseScenario(R"({"name": "one", "server": {"tree": ["/d/"]}, "variants": ["lookup-create", "atomic-create"],
+      "threads": [{"name": "t", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]}]})",
+                    "1.json");
   auto two = ParseScenario(R"({"name": "two", "server": {"tree": ["/d/"]}, "variants": ["lookup-create"],
       "threads": [{"name": "t", "ops": [{"op": "mkdir", "path": "/d/e"}, {"op": "mkdir", "path": "/d/e/f"},
-                                         {"op": "mkdir", "path": "/d/e/g"}]}]})", "2.json");
+                                         {"op": "mkdir", "path": "/d/e/g"}]}]})",
+                           "2.json");
   ASSERT_TRUE(one.ok() && two.ok());
   CompareOptions o;
   o.latency = *LatencyPreset("local");

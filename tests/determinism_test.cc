@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sim/scenario/execution.h"
 #include "sim/engine/explore.h"
+#include "sim/scenario/execution.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
@@ -34,8 +34,10 @@ TEST(Determinism, EveryBundledScenarioRendersIdenticallyTwice) {
         auto r = Execute(**s, v, c, o);
         ASSERT_TRUE(r.ok()) << f << ": " << r.status();
         std::string json = ReportToJson(*r).dump(2);
-        if (i == 0) first = json;
-        else EXPECT_EQ(json, first) << f << " [" << model::VariantName(v) << "]";
+        if (i == 0)
+          first = json;
+        else
+          EXPECT_EQ(json, first) << f << " [" << model::VariantName(v) << "]";
       }
     }
   }
@@ -79,7 +81,8 @@ TEST(Consistency, HoldsAfterEveryStepOfTheCorpus) {
       o.check_consistency = true;
       auto r = Execute(**s, v, c, o);
       ASSERT_TRUE(r.ok()) << f;
-      EXPECT_TRUE(r->internal_errors.empty()) << f << " [" << model::VariantName(v) << "]: " << r->internal_errors.front();
+      EXPECT_TRUE(r->internal_errors.empty())
+          << f << " [" << model::VariantName(v) << "]: " << r->internal_errors.front();
     }
   }
 }
@@ -105,8 +108,8 @@ TEST(Consistency, HoldsOnRandomSchedulesOfTheRaces) {
         o.check_consistency = true;
         auto r = Execute(**s, v, c, o);
         ASSERT_TRUE(r.ok());
-        EXPECT_TRUE(r->internal_errors.empty()) << f << " [" << model::VariantName(v) << "] seed " << seed << ": "
-                                                << r->internal_errors.front();
+        EXPECT_TRUE(r->internal_errors.empty())
+            << f << " [" << model::VariantName(v) << "] seed " << seed << ": " << r->internal_errors.front();
       }
     }
   }

@@ -58,18 +58,21 @@ TEST(ExpectRequestsPerOp, ExactOrderPasses) {
 TEST(ExpectRequestsPerOp, WrongOrderFailsAndSaysWhatWasSent) {
   std::vector<std::string> f = Failures(R"({"all": {"requests_per_op": {"t1.0": ["CREATE", "LOOKUP"]}}})");
   ASSERT_THAT(f, SizeIs(1));
-  EXPECT_THAT(f[0], HasSubstr("/expect/all/requests_per_op/t1.0: expected [CREATE LOOKUP], got [LOOKUP LOOKUP CREATE]"));
+  EXPECT_THAT(f[0],
+              HasSubstr("/expect/all/requests_per_op/t1.0: expected [CREATE LOOKUP], got [LOOKUP LOOKUP CREATE]"));
 }
 
 TEST(ExpectRequestsPerOp, MissingOrExtraRequestFails) {
   EXPECT_THAT(Failures(R"({"all": {"requests_per_op": {"t1.0": ["LOOKUP"]}}})"), SizeIs(1));
-  EXPECT_THAT(Failures(R"({"all": {"requests_per_op": {"t1.0": ["LOOKUP", "LOOKUP", "CREATE", "GETATTR"]}}})"), SizeIs(1));
+  EXPECT_THAT(Failures(R"({"all": {"requests_per_op": {"t1.0": ["LOOKUP", "LOOKUP", "CREATE", "GETATTR"]}}})"),
+              SizeIs(1));
   EXPECT_THAT(Failures(R"({"all": {"requests_per_op": {"t1.2": []}}})"), SizeIs(1));
 }
 
 TEST(ExpectRequestsPerOp, AnyOfAcceptsOneAlternative) {
-  EXPECT_THAT(Failures(R"({"all": {"requests_per_op": {"t1.0": {"any_of": [["CREATE"], ["LOOKUP", "LOOKUP", "CREATE"]]}}}})"),
-              IsEmpty());
+  EXPECT_THAT(
+      Failures(R"({"all": {"requests_per_op": {"t1.0": {"any_of": [["CREATE"], ["LOOKUP", "LOOKUP", "CREATE"]]}}}})"),
+      IsEmpty());
   std::vector<std::string> f =
       Failures(R"({"all": {"requests_per_op": {"t1.0": {"any_of": [["CREATE"], ["LOOKUP"]]}}}})");
   ASSERT_THAT(f, SizeIs(1));
@@ -99,8 +102,7 @@ TEST(ExpectRequestsPerOp, LoaderKeepsTheAlternativesInOrder) {
   ASSERT_TRUE(s.ok()) << s.status();
   const Expectation& e = (*s)->expect.at("all");
   ASSERT_EQ(e.requests_per_op.count("t1.0"), 1);
-  EXPECT_THAT(e.requests_per_op.at("t1.0"),
-              ElementsAre(ElementsAre("LOOKUP"), ElementsAre("FORGET*", "LOOKUP")));
+  EXPECT_THAT(e.requests_per_op.at("t1.0"), ElementsAre(ElementsAre("LOOKUP"), ElementsAre("FORGET*", "LOOKUP")));
 }
 
 }  // namespace

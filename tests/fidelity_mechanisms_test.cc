@@ -40,10 +40,10 @@ struct Outcome {
 // One sequential run of lookup-create (mainline) on a one-mount scenario.
 // `mount` holds the mount's extra keys, `server` the server object.
 Outcome Exec(const std::string& mount, const std::string& server, const std::string& ops,
-         model::Variant variant = model::Variant::kLookupCreate) {
-  const std::string text = absl::StrCat(R"({"name": "t", "mounts": [{"name": "m0")", mount.empty() ? "" : ", ",
-                                        mount, R"(}], "server": )", server,
-                                        R"(, "threads": [{"name": "t1", "ops": [)", ops, "]}]}");
+             model::Variant variant = model::Variant::kLookupCreate) {
+  const std::string text =
+      absl::StrCat(R"({"name": "t", "mounts": [{"name": "m0")", mount.empty() ? "" : ", ", mount, R"(}], "server": )",
+                   server, R"(, "threads": [{"name": "t1", "ops": [)", ops, "]}]}");
   auto s = ParseScenario(text, "test.json");
   EXPECT_TRUE(s.ok()) << s.status();
   if (!s.ok()) return {};
@@ -89,9 +89,11 @@ TEST(FidelityMechanisms, CreatDirectoryIsEinvalWithoutRequests) {
 // 2. No RELEASE for any regular file once fc->no_open is set (6.18), but a
 // directory opened with OPENDIR keeps its RELEASEDIR.
 TEST(FidelityMechanisms, NoOpenSuppressesReleaseOfEveryFileAtReleaseTime) {
-  const std::string server = R"({"tree": ["/f1", "/f2"], "errors": [{"opcode": "OPEN", "errno": "ENOSYS", "path": "/f2"}]})";
-  const std::string ops = Ops({Open("/f1", "O_RDONLY", "a"), Open("/c", "O_CREAT|O_WRONLY", "c"), Open("/f2", "O_RDONLY", "b"),
-                               Open("/f1", "O_RDONLY", "d"), Close("a"), Close("c"), Close("b"), Close("d")});
+  const std::string server =
+      R"({"tree": ["/f1", "/f2"], "errors": [{"opcode": "OPEN", "errno": "ENOSYS", "path": "/f2"}]})";
+  const std::string ops =
+      Ops({Open("/f1", "O_RDONLY", "a"), Open("/c", "O_CREAT|O_WRONLY", "c"), Open("/f2", "O_RDONLY", "b"),
+           Open("/f1", "O_RDONLY", "d"), Close("a"), Close("c"), Close("b"), Close("d")});
   for (const char* kernel : {"", kK518}) {
     SCOPED_TRACE(kernel);
     Outcome r = Exec(kernel, server, ops);
@@ -101,12 +103,13 @@ TEST(FidelityMechanisms, NoOpenSuppressesReleaseOfEveryFileAtReleaseTime) {
     EXPECT_EQ(r.Op("t1.5"), "ok FLUSH");        // opened by CREATE with a handle
     EXPECT_EQ(r.Op("t1.6"), "ok FLUSH");        // fh 0 still flushes
     EXPECT_EQ(r.Count("RELEASE"), 0);
-    EXPECT_TRUE(r.Violated("handle-leak"));     // the server never hears of f1 and c again
+    EXPECT_TRUE(r.Violated("handle-leak"));  // the server never hears of f1 and c again
   }
 }
 
 TEST(FidelityMechanisms, NoOpendirKeepsReleasedirOfDirectoriesOpenedBefore) {
-  const std::string server = R"({"tree": ["/d1/", "/d2/", "/d3/"], "errors": [{"opcode": "OPENDIR", "errno": "ENOSYS", "path": "/d2"}]})";
+  const std::string server =
+      R"({"tree": ["/d1/", "/d2/", "/d3/"], "errors": [{"opcode": "OPENDIR", "errno": "ENOSYS", "path": "/d2"}]})";
   const std::string ops = Ops({Open("/d1", "O_RDONLY", "a"), Open("/d2", "O_RDONLY", "b"), Open("/d3", "O_RDONLY", "c"),
                                Close("a"), Close("b"), Close("c")});
   Outcome r = Exec("", server, ops);
@@ -124,8 +127,9 @@ TEST(FidelityMechanisms, NoOpendirKeepsReleasedirOfDirectoriesOpenedBefore) {
 // 3. No NAME_MAX in the walk; FUSE_NAME_MAX in fuse_lookup_name().
 TEST(FidelityMechanisms, LongNamesReachTheServerUpToFuseNameMax) {
   const std::string n256(256, 'a'), n1024(1024, 'b'), n1025(1025, 'c'), n3000(3000, 'd');
-  const std::string ops = Ops({Stat("/" + n256), Stat("/" + n1024), Stat("/" + n1025), Open("/" + n3000, "O_CREAT|O_WRONLY", "x"),
-                               Close("x"), Mkdir("/" + n1025), Stat("/" + n256 + "/" + n1025)});
+  const std::string ops =
+      Ops({Stat("/" + n256), Stat("/" + n1024), Stat("/" + n1025), Open("/" + n3000, "O_CREAT|O_WRONLY", "x"),
+           Close("x"), Mkdir("/" + n1025), Stat("/" + n256 + "/" + n1025)});
   Outcome r = Exec("", R"({"tree": []})", ops);
   EXPECT_EQ(r.Op("t1.0"), "ENOENT LOOKUP");
   EXPECT_EQ(r.Op("t1.1"), "ENOENT LOOKUP");
@@ -146,16 +150,16 @@ TEST(FidelityMechanisms, LongNamesReachTheServerUpToFuseNameMax) {
 
 // 4. do_renameat2(): the lock_rename() trap, after both lookups, before vfs_rename().
 TEST(FidelityMechanisms, RenameOntoAncestorOrDescendantHitsTheTrap) {
-  const std::string ops = Ops({Rename("/a", "/a/b/c/n"), Rename("/a/b/c", "/a"), Rename("/a/b", "/a/b/c/d"),
-                               Rename("/a/b/c", "/a/b"), Rename("/a/f", "/a"), Rename("/a", "/a"),
-                               Rename("/a/b/c", "/x/c2")});
+  const std::string ops =
+      Ops({Rename("/a", "/a/b/c/n"), Rename("/a/b/c", "/a"), Rename("/a/b", "/a/b/c/d"), Rename("/a/b/c", "/a/b"),
+           Rename("/a/f", "/a"), Rename("/a", "/a"), Rename("/a/b/c", "/x/c2")});
   Outcome r = Exec(R"("negative_timeout_ms": 1000)", R"({"tree": ["/a/b/c/", "/a/f", "/x/"]})", ops);
   EXPECT_EQ(r.Op("t1.0"), "EINVAL LOOKUP LOOKUP LOOKUP LOOKUP");  // walk a/b/c, then n
-  EXPECT_EQ(r.Op("t1.1"), "ENOTEMPTY LOOKUP");  // cached; the target is revalidated
+  EXPECT_EQ(r.Op("t1.1"), "ENOTEMPTY LOOKUP");                    // cached; the target is revalidated
   EXPECT_EQ(r.Op("t1.2"), "EINVAL LOOKUP");                       // d
   EXPECT_EQ(r.Op("t1.3"), "ENOTEMPTY LOOKUP");
   EXPECT_EQ(r.Op("t1.4"), "ENOTEMPTY LOOKUP LOOKUP");  // f, then /a: the trap
-  EXPECT_EQ(r.Op("t1.5"), "ok LOOKUP");  // source == target: no RENAME
+  EXPECT_EQ(r.Op("t1.5"), "ok LOOKUP");                // source == target: no RENAME
   EXPECT_EQ(r.Op("t1.6"), "ok LOOKUP LOOKUP RENAME");
   EXPECT_EQ(r.Count("RENAME"), 1);
 }
@@ -163,7 +167,8 @@ TEST(FidelityMechanisms, RenameOntoAncestorOrDescendantHitsTheTrap) {
 // 5. fuse_create_open() keeps the CREATE reply's attributes on O_TRUNC:
 // finish_open() clears O_TRUNC before fuse_finish_open() runs.
 TEST(FidelityMechanisms, CreateWithTruncKeepsAttributes) {
-  const std::string ops = Ops({Open("/n", "O_CREAT|O_TRUNC|O_WRONLY", "a"), Stat("/n"), Open("/f", "O_TRUNC|O_WRONLY", "b"), Stat("/f")});
+  const std::string ops =
+      Ops({Open("/n", "O_CREAT|O_TRUNC|O_WRONLY", "a"), Stat("/n"), Open("/f", "O_TRUNC|O_WRONLY", "b"), Stat("/f")});
   const std::string mount = R"("attr_timeout_ms": 1000, "negative_timeout_ms": 1000)";
   Outcome r = Exec(mount, R"({"tree": ["/f"]})", ops);
   EXPECT_EQ(r.Op("t1.0"), "ok LOOKUP CREATE");
@@ -175,7 +180,7 @@ TEST(FidelityMechanisms, CreateWithTruncKeepsAttributes) {
   EXPECT_EQ(old.Op("t1.3"), "ok GETATTR");
   // MKNOD + OPEN: file->f_flags keeps O_TRUNC, so fuse_open() invalidates.
   Outcome mknod = Exec(mount, R"({"tree": [], "unsupported": ["CREATE"]})",
-                   Ops({Open("/n", "O_CREAT|O_EXCL|O_TRUNC|O_WRONLY", "a"), Stat("/n")}));
+                       Ops({Open("/n", "O_CREAT|O_EXCL|O_TRUNC|O_WRONLY", "a"), Stat("/n")}));
   EXPECT_EQ(mknod.Op("t1.0"), "ok LOOKUP CREATE MKNOD OPEN");
   EXPECT_EQ(mknod.Op("t1.1"), "ok GETATTR");
 }
@@ -183,8 +188,9 @@ TEST(FidelityMechanisms, CreateWithTruncKeepsAttributes) {
 // ... while fuse_open() invalidates after any successful O_TRUNC open, with
 // or without an OPEN request (no_open).
 TEST(FidelityMechanisms, TruncOpenWithoutOpenRequestStillInvalidates) {
-  const std::string ops = Ops({Stat("/f"), Open("/f", "O_WRONLY|O_TRUNC", "a"), Stat("/f"), Close("a"),
-                               Open("/f", "O_WRONLY|O_TRUNC", "b"), Stat("/f"), Open("/f", "O_RDONLY", "c"), Stat("/f")});
+  const std::string ops =
+      Ops({Stat("/f"), Open("/f", "O_WRONLY|O_TRUNC", "a"), Stat("/f"), Close("a"), Open("/f", "O_WRONLY|O_TRUNC", "b"),
+           Stat("/f"), Open("/f", "O_RDONLY", "c"), Stat("/f")});
   for (const char* kernel : {"", kK518}) {
     SCOPED_TRACE(kernel);
     Outcome r = Exec(absl::StrCat(R"("attr_timeout_ms": 5000)", *kernel ? ", " : "", kernel),
@@ -206,8 +212,8 @@ TEST(FidelityMechanisms, RenamePermissionChecksEachDirectoryPerCheck) {
   // root's GETATTR before each walk (may_lookup) comes first.
   const std::string warm = Ops({Stat("/f"), Stat("/g"), Stat("/s"), Stat("/d"), Stat("/h"), Stat("/d/x")});
   Outcome r = Exec(mount, server,
-               Ops({warm, Rename("/f", "/n"), Rename("/g", "/h"), Rename("/s", "/d/s"), Rename("/n", "/s2"),
-                    Rename("/h", "/d")}));
+                   Ops({warm, Rename("/f", "/n"), Rename("/g", "/h"), Rename("/s", "/d/s"), Rename("/n", "/s2"),
+                        Rename("/h", "/d")}));
   // may_lookup of / twice (two walks), the target's forced revalidation
   // (LOOKUP_RENAME_TARGET), may_delete(/), may_create(/).
   EXPECT_EQ(r.Op("t1.6"), "ok GETATTR GETATTR LOOKUP GETATTR GETATTR RENAME");
@@ -218,8 +224,8 @@ TEST(FidelityMechanisms, RenamePermissionChecksEachDirectoryPerCheck) {
   // File onto a directory: EISDIR from may_delete(new_dir), after its permission check.
   EXPECT_EQ(r.Op("t1.10"), "EISDIR GETATTR GETATTR LOOKUP GETATTR GETATTR");
   // With a valid attribute cache the same renames check without requests.
-  Outcome cached = Exec(R"("attr_timeout_ms": 100000, "default_permissions": true, "negative_timeout_ms": 1000)", server,
-                    Ops({warm, Rename("/h", "/d")}));
+  Outcome cached = Exec(R"("attr_timeout_ms": 100000, "default_permissions": true, "negative_timeout_ms": 1000)",
+                        server, Ops({warm, Rename("/h", "/d")}));
   EXPECT_EQ(cached.Op("t1.6"), "EISDIR LOOKUP");
 }
 

@@ -75,8 +75,8 @@ TEST(FuzzRegression, HarnessRunsWhatLoads) {
 // nlohmann throws out_of_range, not parse_error, for a number beyond a double;
 // ParseScenario let it escape and `fusesim run` aborted instead of exiting 2.
 TEST(FuzzRegression, NumberOverflowIsALoadError) {
-  auto s = sim::ParseScenario("{\"name\": \"x\",\n \"threads\": [{\"name\": \"t\", \"ops\": [{\"op\": \"sleep\", \"ms\": 1e400}]}]}",
-                              "x.json");
+  auto s = sim::ParseScenario(
+      "{\"name\": \"x\",\n \"threads\": [{\"name\": \"t\", \"ops\": [{\"op\": \"sleep\", \"ms\": 1e400}]}]}", "x.json");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(s.status().message()), "x.json:2:58: /threads/0/ops/0/ms: number overflow parsing '1e400'");

@@ -167,7 +167,6 @@ TEST(Minimize, StopsAtTheTestBudget) {
   EXPECT_LE(calls, 5);
 }
 
-
 #ifdef FUSESIM_HAVE_ORACLE
 // The command: its options, then a small batch on the real kernel.
 int Cli(const std::vector<std::string>& args, std::string* out, std::string* err) {

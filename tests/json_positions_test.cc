@@ -9,9 +9,7 @@ namespace fusesim::sim {
 namespace {
 
 // Returns "line:column" for compact comparisons.
-std::string Str(TextPosition p) {
-  return std::to_string(p.line) + ":" + std::to_string(p.column);
-}
+std::string Str(TextPosition p) { return std::to_string(p.line) + ":" + std::to_string(p.column); }
 
 TEST(JsonPositions, PositionOfOffset) {
   const std::string_view text = "ab\ncd\n\nx";
@@ -37,18 +35,18 @@ TEST(JsonPositions, EscapePointerToken) {
 
 TEST(JsonPositions, NestedValuesAcrossLines) {
   const std::string text =
-      "{\n"                                        // 1
-      "  \"threads\": [\n"                         // 2
-      "    {\n"                                    // 3
-      "      \"name\": \"t0\",\n"                  // 4
-      "      \"ops\": [\n"                         // 5
-      "        {\"op\": \"open\", \"n\": -1.5e+3},\n"  // 6
-      "        {\"op\": \"read\", \"ok\": true,\n"   // 7
+      "{\n"                                              // 1
+      "  \"threads\": [\n"                               // 2
+      "    {\n"                                          // 3
+      "      \"name\": \"t0\",\n"                        // 4
+      "      \"ops\": [\n"                               // 5
+      "        {\"op\": \"open\", \"n\": -1.5e+3},\n"    // 6
+      "        {\"op\": \"read\", \"ok\": true,\n"       // 7
       "         \"x\": null, \"y\": false, \"z\": 0}\n"  // 8
-      "      ]\n"                                  // 9
-      "    }\n"                                    // 10
-      "  ],\n"                                     // 11
-      "  \"empty\": {}, \"none\": [ ]\n"           // 12
+      "      ]\n"                                        // 9
+      "    }\n"                                          // 10
+      "  ],\n"                                           // 11
+      "  \"empty\": {}, \"none\": [ ]\n"                 // 12
       "}\n";
   absl::StatusOr<JsonPositions> p = JsonPositions::Scan(text, 64);
   ASSERT_TRUE(p.ok()) << p.status();
@@ -78,10 +76,9 @@ TEST(JsonPositions, ScalarRoot) {
 
 TEST(JsonPositions, KeysWithSlashTildeAndEscapes) {
   // Keys: "a/b", "c~d", "q\"\\", "\u00e9" (é), "\ud83d\ude00" (U+1F600).
-  const std::string text =
-      R"({"a/b": 1, "c~d": [2, 3], "q\"\\": 4, "\u00e9": 5,)"
-      "\n"
-      R"( "\ud83d\ude00": {"\/": 6}})";
+  const std::string text = R"({"a/b": 1, "c~d": [2, 3], "q\"\\": 4, "\u00e9": 5,)"
+                           "\n"
+                           R"( "\ud83d\ude00": {"\/": 6}})";
   absl::StatusOr<JsonPositions> p = JsonPositions::Scan(text, 8);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(Str(p->Find("/a~1b")), "1:9");
@@ -98,7 +95,7 @@ TEST(JsonPositions, FindFallsBackToNearestAncestor) {
   absl::StatusOr<JsonPositions> p = JsonPositions::Scan(text, 8);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(Str(p->Find("/a/b/1")), "3:14");
-  EXPECT_EQ(Str(p->Find("/a/b/7")), "3:10");    // Missing index -> array.
+  EXPECT_EQ(Str(p->Find("/a/b/7")), "3:10");     // Missing index -> array.
   EXPECT_EQ(Str(p->Find("/a/missing")), "2:8");  // Missing key -> object.
   EXPECT_EQ(Str(p->Find("/a/missing/deeper/0")), "2:8");
   EXPECT_EQ(Str(p->Find("/nope")), "1:1");  // -> root.
@@ -116,21 +113,18 @@ TEST(JsonPositions, DuplicateKeyError) {
   absl::StatusOr<JsonPositions> p = JsonPositions::Scan(text, 64);
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(p.status().message(),
-            "4:6: /threads/0/name: duplicate key \"name\"");
+  EXPECT_EQ(p.status().message(), "4:6: /threads/0/name: duplicate key \"name\"");
 }
 
 TEST(JsonPositions, DuplicateKeyAfterDecodingAndEscaping) {
   // "a\/b" decodes to the same key as "a/b".
-  absl::StatusOr<JsonPositions> p =
-      JsonPositions::Scan(R"({"a/b": 1, "a\/b": 2})", 8);
+  absl::StatusOr<JsonPositions> p = JsonPositions::Scan(R"({"a/b": 1, "a\/b": 2})", 8);
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().message(), "1:12: /a~1b: duplicate key \"a/b\"");
 }
 
 TEST(JsonPositions, SameKeyInDifferentObjectsIsFine) {
-  EXPECT_TRUE(
-      JsonPositions::Scan(R"([{"k": 1}, {"k": 2, "o": {"k": 3}}])", 8).ok());
+  EXPECT_TRUE(JsonPositions::Scan(R"([{"k": 1}, {"k": 2, "o": {"k": 3}}])", 8).ok());
 }
 
 TEST(JsonPositions, DepthLimit) {
@@ -158,8 +152,7 @@ TEST(JsonPositions, MillionDeepArrayRejectedWithoutCrash) {
   ASSERT_FALSE(p.ok());
   std::string pointer;
   for (int i = 0; i < 100; ++i) pointer += "/0";
-  EXPECT_EQ(p.status().message(),
-            "1:101: " + pointer + ": nesting deeper than 100 levels");
+  EXPECT_EQ(p.status().message(), "1:101: " + pointer + ": nesting deeper than 100 levels");
 
   // Unterminated, too.
   p = JsonPositions::Scan(std::string(kDepth, '['), 100);
@@ -179,8 +172,8 @@ TEST(JsonPositions, DeepButAllowedNesting) {
 }
 
 TEST(JsonPositions, NumbersAndLiterals) {
-  absl::StatusOr<JsonPositions> p = JsonPositions::Scan(
-      "[0, -0, 12, -3.25, 1e9, 2E-7, -0.5e+10, true, false, null, \"s\"]", 4);
+  absl::StatusOr<JsonPositions> p =
+      JsonPositions::Scan("[0, -0, 12, -3.25, 1e9, 2E-7, -0.5e+10, true, false, null, \"s\"]", 4);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(Str(p->Find("/6")), "1:31");
   EXPECT_EQ(Str(p->Find("/9")), "1:54");
@@ -204,10 +197,10 @@ TEST(JsonPositions, MalformedJson) {
       {"[1.]", "1:4: /0: malformed JSON"},
       {"[1e]", "1:4: /0: malformed JSON"},
       {"[\"\\x\"]", "1:3: /0: malformed JSON"},
-      {"[\"\\ud800\"]", "1:3: /0: malformed JSON"},  // Lone high surrogate.
+      {"[\"\\ud800\"]", "1:3: /0: malformed JSON"},         // Lone high surrogate.
       {"[\"\\ud800\\u0041\"]", "1:3: /0: malformed JSON"},  // High + non-low.
-      {"[\"\\udc00\"]", "1:3: /0: malformed JSON"},  // Lone low surrogate.
-      {"[\"a\nb\"]", "1:4: /0: malformed JSON"},     // Raw control char.
+      {"[\"\\udc00\"]", "1:3: /0: malformed JSON"},         // Lone low surrogate.
+      {"[\"a\nb\"]", "1:4: /0: malformed JSON"},            // Raw control char.
       {"[\"abc", "1:6: /0: malformed JSON"},
       {"{} x", "1:4: : malformed JSON"},
       {"{1: 2}", "1:2: : malformed JSON"},

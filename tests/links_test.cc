@@ -29,7 +29,7 @@ struct Op {
 
 // Runs `ops` (one thread's op objects, JSON) on a tree and mount config.
 std::vector<Op> RunOps(const std::string& ops, const std::string& tree = R"(["/d/", "/d/f"])",
-                    const std::string& mount = R"({"name": "m0"})", const std::string& extra_threads = "") {
+                       const std::string& mount = R"({"name": "m0"})", const std::string& extra_threads = "") {
   const std::string text = R"({"name": "x", "variants": ["lookup-create"], "mounts": [)" + mount +
                            R"(], "server": {"tree": )" + tree + R"(}, "threads": [{"name": "t1", "ops": [)" + ops +
                            "]}" + extra_threads + "]}";
@@ -87,7 +87,7 @@ TEST(Links, WalkFollowsIntermediateAndTrailingLinks) {
                   {"op": "stat", "path": "/e/rel", "nofollow": true},
                   {"op": "open", "path": "/e/rel", "flags": "O_RDONLY|O_NOFOLLOW"},
                   {"op": "open", "path": "/e/rel", "flags": "O_CREAT|O_EXCL|O_WRONLY"})",
-               R"(["/d/", "/d/f", "/e/"])");
+                  R"(["/d/", "/d/f", "/e/"])");
   ASSERT_EQ(r.size(), 7u);
   EXPECT_EQ(r[2].result, "ok");
   EXPECT_THAT(r[2].requests, ElementsAre("READLINK", "LOOKUP", "LOOKUP"));  // abs: from the root: d, f
@@ -165,7 +165,7 @@ TEST(Links, DotAndDotDot) {
                   {"op": "unlink", "path": "/d/."},
                   {"op": "mkdir", "path": "/d/.."},
                   {"op": "open", "path": "/d/..", "flags": "O_CREAT|O_WRONLY"})",
-               R"(["/d/", "/e/", "/e/f"])");
+                  R"(["/d/", "/e/", "/e/f"])");
   ASSERT_EQ(r.size(), 7u);
   EXPECT_EQ(r[0].result, "ok");
   EXPECT_THAT(r[0].requests, ElementsAre("LOOKUP", "LOOKUP", "LOOKUP"));  // d, e, f: no request for . or ..
@@ -182,8 +182,8 @@ TEST(Links, ServerSideOpsSendNothing) {
   auto r = RunOps(R"({"op": "stat", "path": "/d/f"},
                   {"op": "stat", "path": "/d/h", "after": "srv.1"},
                   {"op": "stat", "path": "/d/l", "nofollow": true})",
-               R"(["/d/", "/d/f"])", R"({"name": "m0"})",
-               R"(, {"name": "srv", "server_side": true, "ops": [
+                  R"(["/d/", "/d/f"])", R"({"name": "m0"})",
+                  R"(, {"name": "srv", "server_side": true, "ops": [
                     {"op": "link", "path": "/d/f", "to": "/d/h"},
                     {"op": "symlink", "target": "f", "path": "/d/l"},
                     {"op": "link", "path": "/d", "to": "/e"},
@@ -219,7 +219,8 @@ TEST(Readdir, PlusLinksEntriesPerMountMode) {
 
 TEST(Readdir, BigDirectorySplitsByBufferSize) {
   std::string tree = R"(["/d/")";
-  for (int i = 0; i < 300; ++i) tree += ",\"/d/f" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") + std::to_string(i) + "\"";
+  for (int i = 0; i < 300; ++i)
+    tree += ",\"/d/f" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") + std::to_string(i) + "\"";
   tree += "]";
   // 302 entries (with . and ..): READDIRPLUS holds 204 of 160 bytes in 32 KiB.
   auto on = RunOps(R"({"op": "readdir", "path": "/d"})", tree, R"({"name": "m0", "readdirplus": "on"})");
@@ -254,13 +255,14 @@ TEST(OpenAt, RelativeToADirectoryDescriptor) {
 }
 
 TEST(Notify, InvalEntryDeleteInodeAndEpoch) {
-  auto r = RunOps(R"({"op": "stat", "path": "/d/f"},
+  auto r =
+      RunOps(R"({"op": "stat", "path": "/d/f"},
                      {"op": "stat", "path": "/d/f", "after": "srv.0"},
                      {"op": "stat", "path": "/d", "after": "srv.1"},
                      {"op": "stat", "path": "/d/f", "after": "srv.3"},
                      {"op": "stat", "path": "/d/g", "after": "srv.4"})",
-                  R"(["/d/", "/d/f", "/d/g"])", R"({"name": "m0", "entry_timeout_ms": 100000, "attr_timeout_ms": 100000})",
-                  R"(, {"name": "srv", "server_side": true, "ops": [
+             R"(["/d/", "/d/f", "/d/g"])", R"({"name": "m0", "entry_timeout_ms": 100000, "attr_timeout_ms": 100000})",
+             R"(, {"name": "srv", "server_side": true, "ops": [
                        {"op": "notify_inval_entry", "mount": "m0", "path": "/d/f", "after": "t1.0"},
                        {"op": "notify_inval_inode", "mount": "m0", "path": "/d/f", "after": "t1.1"},
                        {"op": "unlink", "path": "/d/f", "after": "t1.2"},
@@ -277,9 +279,9 @@ TEST(Notify, InvalEntryDeleteInodeAndEpoch) {
   // Every dentry is stale after the epoch: /d is invalidated (its dentry and
   // inode go: FORGET) and both components are LOOKUPed again.
   EXPECT_THAT(r[4].requests, ElementsAre("FORGET", "LOOKUP", "LOOKUP"));
-  EXPECT_EQ(r[5].result, "ok");  // notify_inval_entry
-  EXPECT_EQ(r[6].result, "ok");  // notify_inval_inode: f's inode was cached
-  EXPECT_EQ(r[8].result, "ok");  // notify_delete
+  EXPECT_EQ(r[5].result, "ok");       // notify_inval_entry
+  EXPECT_EQ(r[6].result, "ok");       // notify_inval_inode: f's inode was cached
+  EXPECT_EQ(r[8].result, "ok");       // notify_delete
   EXPECT_EQ(r[10].result, "ENOENT");  // a name the mount does not hold
   EXPECT_EQ(r[11].result, "ENOENT");  // a name the server cannot resolve
 }

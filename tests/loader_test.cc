@@ -49,9 +49,7 @@ std::unique_ptr<Scenario> Load(const std::string& text) {
 }
 
 // A path in the test's temporary directory.
-std::string TempPath(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / name).string();
-}
+std::string TempPath(const std::string& name) { return (std::filesystem::path(testing::TempDir()) / name).string(); }
 
 // ---------------------------------------------------------------------------
 // Malformed JSON.
@@ -97,7 +95,9 @@ TEST(Loader, MalformedJsonEmptyFile) {
 TEST(Loader, MalformedJsonInvalidUtf8) {
   // The byte 0xFF cannot occur in UTF-8; it is in the string at /description
   // (which starts at 3:18; the bad byte is at 3:20).
-  const std::string msg = LoadError("{\n  \"name\": \"x\",\n  \"description\": \"a\xff" "b\",\n  \"threads\": []\n}\n");
+  const std::string msg = LoadError(
+      "{\n  \"name\": \"x\",\n  \"description\": \"a\xff"
+      "b\",\n  \"threads\": []\n}\n");
   EXPECT_THAT(msg, AnyOf(StartsWith("x.json:3:18: /description: "), StartsWith("x.json:3:20: /description: ")));
 }
 
@@ -514,8 +514,8 @@ TEST(Loader, PathWithTrailingSlash) {
 }
 
 TEST(Loader, PathWithEmptyComponentOrDotDot) {
-  EXPECT_THAT(PathError("/d//f"), AllOf(StartsWith("x.json:3:61: /threads/0/ops/0/path: "), HasSubstr(R"("/d//f")"),
-                                        HasSubstr("//")));
+  EXPECT_THAT(PathError("/d//f"),
+              AllOf(StartsWith("x.json:3:61: /threads/0/ops/0/path: "), HasSubstr(R"("/d//f")"), HasSubstr("//")));
   // Kernel-side ops may use . and .. (the walk handles them).
   const std::string ok = R"({
   "name": "x",
@@ -548,8 +548,8 @@ TEST(Loader, PathWithEmptyComponentOrDotDot) {
 std::string OpError(const std::string& op, bool server_side = false) {
   return LoadError(R"({
   "name": "x",
-  "threads": [{"name": "t1", )" + std::string(server_side ? R"("server_side": true, )" : "") +
-                   R"("ops": [)" + op + R"(]}]
+  "threads": [{"name": "t1", )" +
+                   std::string(server_side ? R"("server_side": true, )" : "") + R"("ops": [)" + op + R"(]}]
 })");
 }
 
@@ -644,8 +644,9 @@ TEST(Loader, LinkOpErrorsAreLocated) {
               AllOf(StartsWith("x.json:3:113: /threads/0/ops/1/at: "), HasSubstr(R"(unknown key "at")")));
   EXPECT_THAT(OpError(R"({"op": "notify_inval_entry", "path": "/d"})", true),
               AllOf(StartsWith("x.json:3:59: /threads/0/ops/0: "), HasSubstr(R"(missing required key "mount")")));
-  EXPECT_THAT(OpError(R"({"op": "notify_delete", "mount": "m9", "path": "/d"})", true),
-              AllOf(StartsWith("x.json:3:92: /threads/0/ops/0/mount: "), HasSubstr(R"(unknown mount "m9"; defined: m0)")));
+  EXPECT_THAT(
+      OpError(R"({"op": "notify_delete", "mount": "m9", "path": "/d"})", true),
+      AllOf(StartsWith("x.json:3:92: /threads/0/ops/0/mount: "), HasSubstr(R"(unknown mount "m9"; defined: m0)")));
   EXPECT_THAT(OpError(R"({"op": "notify_inval_entry", "mount": "m0", "path": "/"})", true),
               AllOf(StartsWith("x.json:3:111: /threads/0/ops/0/path: "), HasSubstr("needs a name")));
   EXPECT_THAT(OpError(R"({"op": "notify_inc_epoch", "mount": "m0", "path": "/d"})", true),
@@ -810,10 +811,9 @@ TEST(Loader, MinimalScenarioLoadsWithDefaults) {
   EXPECT_FALSE(s->mounts[0].parallel_dirops);
   EXPECT_FALSE(s->mounts[0].default_permissions);
   EXPECT_FALSE(s->variants_given);
-  EXPECT_EQ(s->variants,
-            (std::vector<model::Variant>{model::Variant::kLookupCreate, model::Variant::kAtomicCreate,
-                                         model::Variant::kCreateSkipLookup, model::Variant::kCreateExt,
-                                         model::Variant::kOpenAtomic}));
+  EXPECT_EQ(s->variants, (std::vector<model::Variant>{model::Variant::kLookupCreate, model::Variant::kAtomicCreate,
+                                                      model::Variant::kCreateSkipLookup, model::Variant::kCreateExt,
+                                                      model::Variant::kOpenAtomic}));
   EXPECT_EQ(s->schedule.mode, ScheduleSpec::Mode::kSequential);
   EXPECT_TRUE(s->tree.empty());
   EXPECT_TRUE(s->expect.empty());
@@ -923,7 +923,8 @@ TEST(Loader, LoadScenarioReadsAFile) {
 // compound_excl (compound-create): both values load, the default is
 // "server", anything else is an error at its JSON pointer.
 TEST(Loader, CompoundExclKnob) {
-  const std::string head = R"({"name": "x", "threads": [{"name": "t", "ops": [{"op": "stat", "path": "/f"}]}], "server": {)";
+  const std::string head =
+      R"({"name": "x", "threads": [{"name": "t", "ops": [{"op": "stat", "path": "/f"}]}], "server": {)";
   auto def = Load(head + "}}");
   ASSERT_NE(def, nullptr);
   EXPECT_EQ(def->server.compound_excl, model::CompoundExcl::kServer);

@@ -13,8 +13,8 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -181,8 +181,7 @@ TEST(Oracle, ScriptFromModelHasTheServerSteps) {
   std::vector<std::string> got;
   for (const ScriptEvent& e : *script) {
     static const char* kinds[] = {"start", "end", "request", "handle", "reply", "wait"};
-    got.push_back(absl::StrCat(s->threads[e.thread].name, " ", kinds[e.kind],
-                               e.opcode.empty() ? "" : " " + e.opcode));
+    got.push_back(absl::StrCat(s->threads[e.thread].name, " ", kinds[e.kind], e.opcode.empty() ? "" : " " + e.opcode));
   }
   ASSERT_GE(got.size(), 8u);
   EXPECT_EQ(std::vector<std::string>(got.begin(), got.begin() + 8),

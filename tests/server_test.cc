@@ -125,14 +125,14 @@ TEST_F(ServerTest, OpenOfUnlinkedFileFollowsTheKnob) {
 
 TEST_F(ServerTest, RenamePosixRules) {
   Server s(ServerConfig{}, 1);
-  s.AddPath({1}, true);          // /a/
-  s.AddPath({1, 2}, false);      // /a/x
-  s.AddPath({3}, true);          // /b/
-  s.AddPath({3, 4}, false);      // /b/y
-  EXPECT_EQ(s.RemoteRename({1, 2}, {3}), Err::kEISDIR);     // file over dir
-  EXPECT_EQ(s.RemoteRename({3}, {1, 2}), Err::kENOTDIR);    // dir over file
-  EXPECT_EQ(s.RemoteRename({1}, {1, 5}), Err::kEINVAL);     // below itself
-  EXPECT_EQ(s.RemoteRename({1, 2}, {3, 4}), Err::kOk);      // replaces /b/y
+  s.AddPath({1}, true);                                   // /a/
+  s.AddPath({1, 2}, false);                               // /a/x
+  s.AddPath({3}, true);                                   // /b/
+  s.AddPath({3, 4}, false);                               // /b/y
+  EXPECT_EQ(s.RemoteRename({1, 2}, {3}), Err::kEISDIR);   // file over dir
+  EXPECT_EQ(s.RemoteRename({3}, {1, 2}), Err::kENOTDIR);  // dir over file
+  EXPECT_EQ(s.RemoteRename({1}, {1, 5}), Err::kEINVAL);   // below itself
+  EXPECT_EQ(s.RemoteRename({1, 2}, {3, 4}), Err::kOk);    // replaces /b/y
   EXPECT_EQ(s.Resolve({1, 2}), 0u);
   EXPECT_NE(s.Resolve({3, 4}), 0u);
   EXPECT_EQ(s.RemoteRmdir({3}), Err::kENOTEMPTY);

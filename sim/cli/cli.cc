@@ -34,14 +34,21 @@ extern "C" void OnInterrupt(int sig) {
 
 int Severity(int code) {
   switch (code) {
-    case kExitOk: return 0;
-    case kExitIncomplete: return 1;
-    case kExitFailed: return 2;
-    case kExitBadInput: return 3;
-    case kExitInternal: return 4;
+    case kExitOk:
+      return 0;
+    case kExitIncomplete:
+      return 1;
+    case kExitFailed:
+      return 2;
+    case kExitBadInput:
+      return 3;
+    case kExitInternal:
+      return 4;
     case kExitInterrupted:
-    case kExitTerminated: return 5;
-    default: return 4;
+    case kExitTerminated:
+      return 5;
+    default:
+      return 4;
   }
 }
 
@@ -103,7 +110,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const
   };
   auto valid = [&]() {
     std::vector<std::string> names;
-    for (const auto& s : specs) names.push_back((s.short_name != 0 ? absl::StrCat("-", std::string(1, s.short_name), "/") : "") + "--" + s.name);
+    for (const auto& s : specs)
+      names.push_back((s.short_name != 0 ? absl::StrCat("-", std::string(1, s.short_name), "/") : "") + "--" + s.name);
     names.emplace_back("-h/--help");
     return absl::StrJoin(names, ", ");
   };
@@ -148,10 +156,9 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const
       value = args[++i];
     }
     if (!takes_value && has_value) return absl::InvalidArgumentError(absl::StrCat(shown, " takes no value"));
-    if (!spec->choices.empty() &&
-        std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end())
-      return absl::InvalidArgumentError(absl::StrCat(shown, " must be one of ", absl::StrJoin(spec->choices, ", "),
-                                                     " (got \"", value, "\")"));
+    if (!spec->choices.empty() && std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end())
+      return absl::InvalidArgumentError(
+          absl::StrCat(shown, " must be one of ", absl::StrJoin(spec->choices, ", "), " (got \"", value, "\")"));
     out.values[spec->name] = value;
   }
   return out;
@@ -215,8 +222,8 @@ std::string CommandHelp(const CommandSpec& c) {
   return s;
 }
 
-std::optional<ParsedArgs> ParseCommand(const CommandSpec& c, const std::vector<std::string>& args,
-                                       std::ostream& out, std::ostream& err, int* exit) {
+std::optional<ParsedArgs> ParseCommand(const CommandSpec& c, const std::vector<std::string>& args, std::ostream& out,
+                                       std::ostream& err, int* exit) {
   auto parsed = ParseArgs(args, c.options);
   if (!parsed.ok()) {
     err << "fusesim " << c.name << ": " << parsed.status().message() << "\n"
@@ -271,8 +278,8 @@ absl::Status IntFlag(const ParsedArgs& a, const std::string& name, int64_t lo, i
 }
 
 OptionSpec VariantsOption(const std::string& help) {
-  return OptionSpec{"variants", "NAME[,NAME...]", absl::StrCat(help, "; names: ", model::AllVariantNames()), 0,
-                    {"variant"}};
+  return OptionSpec{
+      "variants", "NAME[,NAME...]", absl::StrCat(help, "; names: ", model::AllVariantNames()), 0, {"variant"}};
 }
 
 OptionSpec FormatOption(const std::vector<std::string>& choices, const std::string& help) {
@@ -340,8 +347,8 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {RunSpec, CmdRun},         {ExploreSpec, CmdExplore}, {CheckSpec, CmdCheck}, {CompareSpec, CmdCompare},
-      {TraceSpec, CmdTrace},     {MergeSpec, CmdMerge},
+      {RunSpec, CmdRun},         {ExploreSpec, CmdExplore}, {CheckSpec, CmdCheck},
+      {CompareSpec, CmdCompare}, {TraceSpec, CmdTrace},     {MergeSpec, CmdMerge},
 #ifdef FUSESIM_HAVE_ORACLE
       {OracleSpec, CmdOracle},
 #endif
@@ -369,12 +376,11 @@ std::string Usage() {
 #ifndef FUSESIM_HAVE_ORACLE
   absl::StrAppendFormat(&s, "  %-26s %s\n", "oracle", "(not in this build: needs libfuse3)");
 #endif
-  s +=
-      "\n"
-      "`fusesim help COMMAND` or `fusesim COMMAND -h` shows a command's options.\n"
-      "Exit codes: 0 all expectations hold; 1 an expectation or invariant failed;\n"
-      "2 bad input or usage; 3 internal error of fusesim; 4 explore cut short by a\n"
-      "bound; 130 interrupted (Ctrl-C). See README.md \"Exit codes\".\n";
+  s += "\n"
+       "`fusesim help COMMAND` or `fusesim COMMAND -h` shows a command's options.\n"
+       "Exit codes: 0 all expectations hold; 1 an expectation or invariant failed;\n"
+       "2 bad input or usage; 3 internal error of fusesim; 4 explore cut short by a\n"
+       "bound; 130 interrupted (Ctrl-C). See README.md \"Exit codes\".\n";
   return s;
 }
 

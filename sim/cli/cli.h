@@ -80,8 +80,8 @@ struct OptionSpec {
         short_name(short_name),
         aliases(std::move(aliases)),
         choices(std::move(choices)) {}
-  std::string name;                  // the long name, without "--"
-  std::string value;                 // what its value is ("N", "FILE"); empty: a switch
+  std::string name;   // the long name, without "--"
+  std::string value;  // what its value is ("N", "FILE"); empty: a switch
   std::string help;
   char short_name = 0;               // e.g. 'o' for "-o FILE"
   std::vector<std::string> aliases;  // other long names it is accepted under
@@ -122,8 +122,8 @@ std::string CommandHelp(const CommandSpec& c);
 // The start of every command: parses args; prints the help on -h/--help
 // (*exit = 0) or the error and the usage on bad usage (*exit = 2) and then
 // returns nothing.
-std::optional<ParsedArgs> ParseCommand(const CommandSpec& c, const std::vector<std::string>& args,
-                                       std::ostream& out, std::ostream& err, int* exit);
+std::optional<ParsedArgs> ParseCommand(const CommandSpec& c, const std::vector<std::string>& args, std::ostream& out,
+                                       std::ostream& err, int* exit);
 
 // The parsed command line of a command on one scenario (run, explore, trace).
 struct ScenarioArgs {

@@ -6,8 +6,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "sim/scenario/check.h"
 #include "sim/cli/cli.h"
+#include "sim/scenario/check.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
@@ -120,7 +120,8 @@ int CmdCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (Interrupted()) out << "interrupted: not checked: " << absl::StrJoin(not_checked, ", ") << "\n";
   if (parsed->has("junit")) {
     std::string xml = absl::StrFormat(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"fusesim\" tests=\"%d\" failures=\"%d\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"fusesim\" tests=\"%d\" "
+        "failures=\"%d\">\n",
         passed + failed, failed);
     for (const Case& c : cases) {
       absl::StrAppendFormat(&xml, "  <testcase classname=\"%s\" name=\"%s\"", XmlEscape(c.name),

@@ -108,8 +108,8 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
     c.scenarios.push_back(std::move(*sc));
   }
   Summarize(c);
-  std::string text = format == "md" ? CompareToMarkdown(c)
-                     : format == "csv" ? CompareToCsv(c)
+  std::string text = format == "md"     ? CompareToMarkdown(c)
+                     : format == "csv"  ? CompareToCsv(c)
                      : format == "json" ? CompareToJson(c)
                                         : CompareToHtml(c);
   auto st = WriteFileAtomically(parsed->get("output", "-"), text, out);

@@ -1,9 +1,9 @@
 // fusesim explore SCENARIO: the interleavings, their outcomes, and a short
 // replayable schedule for every broken invariant.
 #include <algorithm>
-#include <limits>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -11,8 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
-#include "sim/report/chart.h"
 #include "sim/engine/explore.h"
+#include "sim/report/chart.h"
 #include "sim/scenario/expect.h"
 #include "sim/scenario/scenario_loader.h"
 
@@ -90,11 +90,11 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   ExploreOptions o = *ExploreOptionsFor(s);
   if (parsed->has("strategy")) o.strategy = *ParseStrategy(parsed->get("strategy"));  // a valid choice
   int64_t max_preemptions = o.max_preemptions, depth = o.depth;
-  for (const absl::Status& st : {IntFlag(*parsed, "max-schedules", 1, kNoMax, &o.max_schedules),
-                                 IntFlag(*parsed, "max-steps", 1, kNoMax, &o.max_steps),
-                                 IntFlag(*parsed, "runs", 1, kNoMax, &o.runs),
-                                 IntFlag(*parsed, "max-preemptions", 0, 1000000, &max_preemptions),
-                                 IntFlag(*parsed, "depth", 1, 1000000, &depth)}) {
+  for (const absl::Status& st :
+       {IntFlag(*parsed, "max-schedules", 1, kNoMax, &o.max_schedules),
+        IntFlag(*parsed, "max-steps", 1, kNoMax, &o.max_steps), IntFlag(*parsed, "runs", 1, kNoMax, &o.runs),
+        IntFlag(*parsed, "max-preemptions", 0, 1000000, &max_preemptions),
+        IntFlag(*parsed, "depth", 1, 1000000, &depth)}) {
     if (!st.ok()) {
       err << "fusesim explore: " << st.message() << "\n";
       return kExitBadInput;
@@ -108,7 +108,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
       return kExitBadInput;
     }
   }
-  if (parsed->has("time-budget") && (!absl::SimpleAtod(parsed->get("time-budget"), &o.time_budget_s) || o.time_budget_s <= 0)) {
+  if (parsed->has("time-budget") &&
+      (!absl::SimpleAtod(parsed->get("time-budget"), &o.time_budget_s) || o.time_budget_s <= 0)) {
     err << "fusesim explore: --time-budget needs a positive number of seconds\n";
     return kExitBadInput;
   }
@@ -132,7 +133,9 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
   InterruptScope interrupt_scope;
   o.interrupted = InterruptFlag();
   std::string progress_variant;
-  o.progress = [&err, &progress_variant](const ExploreProgress& p) { err << ProgressLine(progress_variant, p) << "\n"; };
+  o.progress = [&err, &progress_variant](const ExploreProgress& p) {
+    err << ProgressLine(progress_variant, p) << "\n";
+  };
   nlohmann::ordered_json partial;
   if (parsed->has("resume")) {
     std::ifstream in(parsed->get("resume"), std::ios::binary);
@@ -140,7 +143,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     ss << in.rdbuf();
     partial = nlohmann::ordered_json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
     if (!in || partial.is_discarded()) {
-      err << "fusesim explore: --resume: " << parsed->get("resume") << ": not the JSON of `fusesim explore --format json`\n";
+      err << "fusesim explore: --resume: " << parsed->get("resume")
+          << ": not the JSON of `fusesim explore --format json`\n";
       return kExitBadInput;
     }
     if (format != "json") {
@@ -193,18 +197,19 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
       r = absl::InvalidArgumentError(absl::StrCat("--resume: malformed saved state (", e.what(), ")"));
     }
     if (!r.ok()) {
-      exit = WorseExit(exit, ReportError(absl::StrCat(s.file, " [", std::string(model::VariantName(var)), "]"), r.status(), err));
+      exit = WorseExit(
+          exit, ReportError(absl::StrCat(s.file, " [", std::string(model::VariantName(var)), "]"), r.status(), err));
       break;
     }
     ++explored;
     std::vector<std::string> fails = CheckExplore(s, var, *r);
     if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
     if (CutByBound(*r)) exit = WorseExit(exit, kExitIncomplete);
-    const bool cut = CutByBound(*r) || std::find(r->bounds_hit.begin(), r->bounds_hit.end(), "interrupted") !=
-                                           r->bounds_hit.end();
+    const bool cut =
+        CutByBound(*r) || std::find(r->bounds_hit.begin(), r->bounds_hit.end(), "interrupted") != r->bounds_hit.end();
     if (cut)
-      not_finished.push_back(
-          absl::StrCat(std::string(model::VariantName(var)), " (", IncompleteReason(*r), "; ", r->schedules, " schedules explored)"));
+      not_finished.push_back(absl::StrCat(std::string(model::VariantName(var)), " (", IncompleteReason(*r), "; ",
+                                          r->schedules, " schedules explored)"));
     if (format == "json") {
       nlohmann::ordered_json j = ExploreToJson(*r);
       if (saved != nullptr) {
@@ -229,9 +234,10 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
       } else if (r->complete) {
         res << "  expectations: ok\n";
       } else if (cut) {
-        res << absl::StrFormat("  expectations: not proven: none failed in the %d schedules explored, "
-                               "but the exploration is incomplete (%s)\n",
-                               r->schedules, IncompleteReason(*r));
+        res << absl::StrFormat(
+            "  expectations: not proven: none failed in the %d schedules explored, "
+            "but the exploration is incomplete (%s)\n",
+            r->schedules, IncompleteReason(*r));
       } else {
         res << absl::StrFormat("  expectations: none failed in the %d schedules sampled (%s)\n", r->schedules,
                                IncompleteReason(*r));

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "sim/scenario/execution.h"
 #include "sim/engine/random.h"
+#include "sim/scenario/execution.h"
 
 namespace fusesim::sim {
 namespace {
@@ -55,15 +55,15 @@ Footprint PendingFootprint(const Actor& a) {
 
 struct Frame {
   std::vector<int> enabled;
-  int last = -1;         // actor of the previous step
+  int last = -1;  // actor of the previous step
   int chosen = -1;
-  Footprint fp;          // of the chosen step
-  int preemptions = 0;   // before this step
+  Footprint fp;         // of the chosen step
+  int preemptions = 0;  // before this step
   std::vector<int> backtrack;
   std::vector<int> done;
   std::vector<std::pair<int, Footprint>> sleep;     // asleep at this state
   std::vector<std::pair<int, Footprint>> explored;  // siblings already explored
-  bool fixed = false;  // part of a shard's prefix: never branched
+  bool fixed = false;                               // part of a shard's prefix: never branched
 
   bool IsPreemption(int c) const { return last >= 0 && c != last && Contains(enabled, last); }
 };
@@ -91,9 +91,8 @@ std::vector<std::pair<int, Footprint>> SetFrom(const nlohmann::json& j) {
   return v;
 }
 nlohmann::json FrameJson(const Frame& f) {
-  return {{"e", f.enabled}, {"l", f.last}, {"c", f.chosen},       {"fp", FootprintJson(f.fp)},
-          {"p", f.preemptions}, {"b", f.backtrack}, {"d", f.done}, {"s", SetJson(f.sleep)},
-          {"x", SetJson(f.explored)}, {"f", f.fixed}};
+  return {{"e", f.enabled},   {"l", f.last}, {"c", f.chosen},         {"fp", FootprintJson(f.fp)}, {"p", f.preemptions},
+          {"b", f.backtrack}, {"d", f.done}, {"s", SetJson(f.sleep)}, {"x", SetJson(f.explored)},  {"f", f.fixed}};
 }
 Frame FrameFrom(const nlohmann::json& j) {
   Frame f;
@@ -128,9 +127,9 @@ class DfsChooser : public Chooser {
         // A saved state of another scenario (or of this one before an edit)
         // is bad input; the explorer's own prefixes must replay exactly.
         if (resumed_)
-          return absl::InvalidArgumentError(absl::StrCat(
-              "--resume: the saved state does not replay on this scenario (diverges at step ", step + 1,
-              "); was the scenario changed since the interrupted run?"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("--resume: the saved state does not replay on this scenario (diverges at step ", step + 1,
+                           "); was the scenario changed since the interrupted run?"));
         return absl::InternalError(absl::StrCat("replay is not deterministic at step ", step + 1));
       }
       return f.chosen;
@@ -295,7 +294,8 @@ class PctChooser : public Chooser {
     for (int i = 0; i < num_actors; ++i) prio[i] = depth + i;
     for (int i = num_actors - 1; i > 0; --i) std::swap(prio[i], prio[rng_.Uniform(i + 1)]);
     prio_ = prio;
-    for (int i = 1; i < depth; ++i) change_.push_back(static_cast<int64_t>(rng_.Uniform(std::max<int64_t>(1, expected_steps))));
+    for (int i = 1; i < depth; ++i)
+      change_.push_back(static_cast<int64_t>(rng_.Uniform(std::max<int64_t>(1, expected_steps))));
   }
   absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int, const std::vector<Actor*>&) override {
     int best = enabled.front();
@@ -414,8 +414,8 @@ class Explorer {
 
   void Record(const RunReport& r) {
     ++result_.schedules;
-    if (r.step_limit && std::find(result_.bounds_hit.begin(), result_.bounds_hit.end(), "max-steps") ==
-                            result_.bounds_hit.end())
+    if (r.step_limit &&
+        std::find(result_.bounds_hit.begin(), result_.bounds_hit.end(), "max-steps") == result_.bounds_hit.end())
       result_.bounds_hit.push_back("max-steps");
     std::string key = OutcomeKey(r);
     auto it = index_.find(key);
@@ -607,7 +607,8 @@ class Explorer {
   // found it there, so the replay is not deterministic (a fault of the tool).
   absl::StatusOr<std::string> ReplayDetail(const std::vector<std::string>& schedule, const std::string& invariant) {
     auto idx = ScheduleIndices(s_, schedule);
-    if (!idx.ok()) return absl::InternalError(absl::StrCat("a found schedule does not parse: ", idx.status().message()));
+    if (!idx.ok())
+      return absl::InternalError(absl::StrCat("a found schedule does not parse: ", idx.status().message()));
     ReplayChooser c(*idx);
     auto r = Execute(s_, v_, c, exec_);
     if (!r.ok())
@@ -678,10 +679,14 @@ absl::StatusOr<Strategy> ParseStrategy(const std::string& s) {
 
 std::string StrategyName(Strategy s) {
   switch (s) {
-    case Strategy::kDpor: return "dpor";
-    case Strategy::kExhaustive: return "exhaustive";
-    case Strategy::kRandom: return "random";
-    case Strategy::kPct: return "pct";
+    case Strategy::kDpor:
+      return "dpor";
+    case Strategy::kExhaustive:
+      return "exhaustive";
+    case Strategy::kRandom:
+      return "random";
+    case Strategy::kPct:
+      return "pct";
   }
   return "?";
 }
@@ -832,24 +837,29 @@ absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohma
     std::vector<int> seen;
     for (const auto* r : runs) {
       if ((*r)["strategy"] != first["strategy"] || (*r)["max_preemptions"] != first["max_preemptions"])
-        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: runs with different strategies or bounds"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key.first, " [", key.second, "]: runs with different strategies or bounds"));
       if (!r->contains("shard"))
-        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: a run without --shard cannot be merged"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key.first, " [", key.second, "]: a run without --shard cannot be merged"));
       const std::string sh = (*r)["shard"].get<std::string>();
       const size_t slash = sh.find('/');
       const int i = std::stoi(sh.substr(0, slash)), count = std::stoi(sh.substr(slash + 1));
       if (n >= 0 && count != n)
-        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: shards of different counts (", n, " and ", count, ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key.first, " [", key.second, "]: shards of different counts (", n, " and ", count, ")"));
       n = count;
       if (std::find(seen.begin(), seen.end(), i) != seen.end())
-        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: shard ", i, "/", n, " given twice"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key.first, " [", key.second, "]: shard ", i, "/", n, " given twice"));
       seen.push_back(i);
     }
     std::vector<std::string> missing;
     for (int i = 0; i < n; ++i)
       if (std::find(seen.begin(), seen.end(), i) == seen.end()) missing.push_back(absl::StrCat(i, "/", n));
     if (!missing.empty())
-      return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: missing shards ", absl::StrJoin(missing, ", ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat(key.first, " [", key.second, "]: missing shards ", absl::StrJoin(missing, ", ")));
     nlohmann::ordered_json m = AccumulateRuns(runs);
     m["shard"] = absl::StrCat("merged ", n);
     all.push_back(m);
@@ -887,7 +897,8 @@ absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered
     m["bounds_hit"] = (*r)["bounds_hit"];
     // A preemption bound that cut the first part cut the whole.
     for (const auto& b : (*p)["bounds_hit"]) {
-      if (b != "max-preemptions" || std::find(m["bounds_hit"].begin(), m["bounds_hit"].end(), b) != m["bounds_hit"].end())
+      if (b != "max-preemptions" ||
+          std::find(m["bounds_hit"].begin(), m["bounds_hit"].end(), b) != m["bounds_hit"].end())
         continue;
       m["bounds_hit"].push_back(b);
       m["complete"] = false;
@@ -930,9 +941,10 @@ bool CutByBound(const ExploreResult& r) {
 }
 
 std::string ExploreToText(const ExploreResult& r) {
-  std::string s = absl::StrFormat("%s [%s] %s: %d schedules%s, %d outcomes%s\n", r.scenario, r.variant, r.strategy,
-                                  r.schedules, r.sleep_blocked ? absl::StrFormat(" (+%d redundant cut)", r.sleep_blocked) : "",
-                                  r.outcomes.size(), r.complete ? "" : absl::StrCat(" (incomplete: ", IncompleteReason(r), ")"));
+  std::string s =
+      absl::StrFormat("%s [%s] %s: %d schedules%s, %d outcomes%s\n", r.scenario, r.variant, r.strategy, r.schedules,
+                      r.sleep_blocked ? absl::StrFormat(" (+%d redundant cut)", r.sleep_blocked) : "",
+                      r.outcomes.size(), r.complete ? "" : absl::StrCat(" (incomplete: ", IncompleteReason(r), ")"));
   for (size_t i = 0; i < r.outcomes.size(); ++i) {
     const Outcome& o = r.outcomes[i];
     std::vector<std::string> reqs, res;
@@ -941,13 +953,14 @@ std::string ExploreToText(const ExploreResult& r) {
     std::set<std::string> inv;
     for (const auto& v : o.report.violations) inv.insert(v.invariant);
     absl::StrAppendFormat(&s, "  outcome %d (%d schedules): %s | %s%s%s\n", i + 1, o.count, absl::StrJoin(res, " "),
-                          absl::StrJoin(reqs, " "), inv.empty() ? "" : absl::StrCat(" | VIOLATES ", absl::StrJoin(inv, ", ")),
+                          absl::StrJoin(reqs, " "),
+                          inv.empty() ? "" : absl::StrCat(" | VIOLATES ", absl::StrJoin(inv, ", ")),
                           o.report.deadlock ? " | DEADLOCK" : "");
   }
   for (const Finding& f : r.findings) {
     absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run %s --variants %s --schedule %s\n",
-                          f.invariant, f.detail, r.file.empty() ? std::string("SCENARIO") : ShellQuote(r.file), r.variant,
-                          ShellQuote(ScheduleToken(f.schedule), /*always=*/true));
+                          f.invariant, f.detail, r.file.empty() ? std::string("SCENARIO") : ShellQuote(r.file),
+                          r.variant, ShellQuote(ScheduleToken(f.schedule), /*always=*/true));
   }
   return s;
 }

@@ -44,27 +44,27 @@ std::string StrategyName(Strategy s);
 // and the bounds in force. Elapsed time is wall clock and appears only here,
 // never in results.
 struct ExploreProgress {
-  int64_t schedules = 0;        // including those of the run being resumed
-  int64_t outcomes = 0;         // distinct outcomes in this run
-  int64_t violations = 0;       // distinct broken invariants so far
-  int64_t sleep_blocked = 0;    // dpor
-  double elapsed_s = 0;         // since this run started
-  double schedules_per_s = 0;   // this run's rate
-  int max_preemptions = -1;     // the bound in force (-1: none)
+  int64_t schedules = 0;       // including those of the run being resumed
+  int64_t outcomes = 0;        // distinct outcomes in this run
+  int64_t violations = 0;      // distinct broken invariants so far
+  int64_t sleep_blocked = 0;   // dpor
+  double elapsed_s = 0;        // since this run started
+  double schedules_per_s = 0;  // this run's rate
+  int max_preemptions = -1;    // the bound in force (-1: none)
   int64_t max_schedules = 0;
 };
 
 struct ExploreOptions {
   Strategy strategy = Strategy::kDpor;
-  int max_preemptions = -1;      // -1: unbounded
+  int max_preemptions = -1;  // -1: unbounded
   int64_t max_schedules = 100000;
-  int64_t max_steps = 20000;     // per schedule
-  uint64_t seed = 1;             // random, pct
-  int64_t runs = 1000;           // random, pct
-  int depth = 3;                 // pct
-  double time_budget_s = 0;      // 0: none (wall clock: only when it is hit)
+  int64_t max_steps = 20000;  // per schedule
+  uint64_t seed = 1;          // random, pct
+  int64_t runs = 1000;        // random, pct
+  int depth = 3;              // pct
+  double time_budget_s = 0;   // 0: none (wall clock: only when it is hit)
   bool shrink = true;
-  int64_t shrink_budget = 2000;  // re-executions spent shrinking, per finding
+  int64_t shrink_budget = 2000;                    // re-executions spent shrinking, per finding
   const std::atomic<bool>* interrupted = nullptr;  // set by SIGINT/SIGTERM
   // Sharding (dpor, exhaustive): 0 = none; else explore only the subtrees
   // whose index is congruent to shard_index modulo shard_count.
@@ -97,18 +97,18 @@ struct Finding {
 
 struct ExploreResult {
   std::string scenario, variant, strategy;
-  std::string file;             // the scenario's path, for replay lines ("" for a
-                                // scenario parsed from text); not in the JSON
-  int64_t schedules = 0;        // complete schedules explored
-  int64_t sleep_blocked = 0;    // dpor: redundant prefixes abandoned
-  bool complete = true;         // the space was covered within the bounds
+  std::string file;                     // the scenario's path, for replay lines ("" for a
+                                        // scenario parsed from text); not in the JSON
+  int64_t schedules = 0;                // complete schedules explored
+  int64_t sleep_blocked = 0;            // dpor: redundant prefixes abandoned
+  bool complete = true;                 // the space was covered within the bounds
   std::vector<std::string> bounds_hit;  // "max-schedules", "time-budget", "interrupted", ...
   std::vector<Outcome> outcomes;        // sorted by key
   std::vector<Finding> findings;        // one per invariant, shortest schedule
   int max_preemptions = -1;
   int64_t max_schedules = 0;
-  std::string shard;      // "I/N" or ""
-  int64_t prefixes = 0;   // subtrees of the split (sharded runs)
+  std::string shard;     // "I/N" or ""
+  int64_t prefixes = 0;  // subtrees of the split (sharded runs)
   // Where an incomplete exploration stopped, to continue it (--resume);
   // null when complete.
   nlohmann::json resume;

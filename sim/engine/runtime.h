@@ -61,13 +61,13 @@ struct Counter {
 };
 
 enum class WaitKind : uint8_t {
-  kNone,         // always enabled
-  kRwsemRead,    // down_read
-  kRwsemWrite,   // down_write
-  kMutex,        // mutex_lock
-  kCompletion,   // wait until done
-  kCounter,      // wait until value > 0
-  kAfter,        // wait until every listed completion is done
+  kNone,        // always enabled
+  kRwsemRead,   // down_read
+  kRwsemWrite,  // down_write
+  kMutex,       // mutex_lock
+  kCompletion,  // wait until done
+  kCounter,     // wait until value > 0
+  kAfter,       // wait until every listed completion is done
 };
 
 struct Wait {
@@ -212,9 +212,7 @@ inline PointAwaiter ServerPoint(Actor& a, const char* what) {
 }
 
 // A preemption point that waits for nothing.
-inline PointAwaiter Point(Actor& a, const char* what) {
-  return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what});
-}
+inline PointAwaiter Point(Actor& a, const char* what) { return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what}); }
 inline PointAwaiter DownRead(Actor& a, RwSem& s, const char* what) {
   return PointAwaiter(a, Wait{WaitKind::kRwsemRead, &s, what});
 }

@@ -21,19 +21,18 @@ absl::StatusOr<int> ReplayChooser::Choose(int step, const std::vector<int>& enab
   const int want = steps_[step];
   if (std::find(enabled.begin(), enabled.end(), want) != enabled.end()) return want;
   const Actor& a = *actors[want];
-  std::string why = a.finished  ? "it has finished"
-                    : a.bugged  ? "it was stopped by a kernel BUG"
-                                : absl::StrCat("it is blocked (", a.wait.what, ")");
+  std::string why = a.finished ? "it has finished"
+                    : a.bugged ? "it was stopped by a kernel BUG"
+                               : absl::StrCat("it is blocked (", a.wait.what, ")");
   std::vector<std::string> names;
   for (int i : enabled) names.push_back(actors[i]->name);
-  return absl::FailedPreconditionError(absl::StrCat(
-      "the schedule diverges at step ", step + 1, ": ", a.name, " cannot run because ", why,
-      "; runnable: ", names.empty() ? std::string("none") : absl::StrJoin(names, ", ")));
+  return absl::FailedPreconditionError(
+      absl::StrCat("the schedule diverges at step ", step + 1, ": ", a.name, " cannot run because ", why,
+                   "; runnable: ", names.empty() ? std::string("none") : absl::StrJoin(names, ", ")));
 }
 
-absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
-                                   int64_t max_steps, const WaitObserver& observer,
-                                   const StepHook& after_step) {
+absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser, int64_t max_steps,
+                                   const WaitObserver& observer, const StepHook& after_step) {
   std::vector<char> blocked(actors.size(), 0);
   LoopResult out;
   for (Actor* a : actors) {

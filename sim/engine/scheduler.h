@@ -70,9 +70,8 @@ using WaitObserver = std::function<void(const Actor& a, bool blocked)>;
 // Called after every step (model consistency checks in tests).
 using StepHook = std::function<void(int step)>;
 
-absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser,
-                                   int64_t max_steps, const WaitObserver& observer = nullptr,
-                                   const StepHook& after_step = nullptr);
+absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser, int64_t max_steps,
+                                   const WaitObserver& observer = nullptr, const StepHook& after_step = nullptr);
 
 }  // namespace fusesim::sim
 

@@ -92,9 +92,7 @@ class [[nodiscard]] Task {
  public:
   struct promise_type : internal::PromiseBase {
     T value{};
-    Task get_return_object() {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
+    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
     void return_value(T v) { value = std::move(v); }
   };
 
@@ -133,9 +131,7 @@ template <>
 class [[nodiscard]] Task<void> {
  public:
   struct promise_type : internal::PromiseBase {
-    Task get_return_object() {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
+    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
     void return_void() {}
   };
 

@@ -100,8 +100,8 @@ std::string SvgBarChart(const BarChart& c) {
     absl::StrAppendFormat(&s,
                           "<text x=\"0\" y=\"%d\">%s</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.2f\" "
                           "height=\"16\" fill=\"%s\" data-value=\"%s\"/><text x=\"%.2f\" y=\"%d\">%s%s</text>",
-                          y + 13, HtmlEscape(label), left, y, w, i == 0 ? "#888" : "#1f5fbf", Plain(v),
-                          left + w + 6, y + 13, FormatSignificant(v), unit_suffix);
+                          y + 13, HtmlEscape(label), left, y, w, i == 0 ? "#888" : "#1f5fbf", Plain(v), left + w + 6,
+                          y + 13, FormatSignificant(v), unit_suffix);
   }
   return s + "</svg>";
 }

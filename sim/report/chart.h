@@ -20,9 +20,9 @@ namespace fusesim::sim {
 
 struct BarChart {
   std::string title;
-  std::string unit;        // appended to each value label ("ms"), may be empty
-  std::string axis_label;  // under the value axis ("round trips", "simulated ms")
-  std::string legend;  // what the baseline bar is, e.g. "lookup-create (mainline)"
+  std::string unit;                                  // appended to each value label ("ms"), may be empty
+  std::string axis_label;                            // under the value axis ("round trips", "simulated ms")
+  std::string legend;                                // what the baseline bar is, e.g. "lookup-create (mainline)"
   std::vector<std::pair<std::string, double>> bars;  // label, value >= 0; bars[0] is the baseline
 };
 

@@ -8,9 +8,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "sim/engine/explore.h"
 #include "sim/report/chart.h"
 #include "sim/scenario/execution.h"
-#include "sim/engine/explore.h"
 
 namespace fusesim::sim {
 namespace {
@@ -21,17 +21,33 @@ using model::Opcode;
 // operations of a local file system behind the daemon.
 std::map<Opcode, uint64_t> LocalServerCosts(uint64_t scale) {
   std::map<Opcode, uint64_t> m = {
-      {Opcode::kLookup, 2},        {Opcode::kGetattr, 1},      {Opcode::kCreate, 12},
-      {Opcode::kAtomicCreate, 12}, {Opcode::kCreateExt, 12},   {Opcode::kOpenAtomic, 12},
-      {Opcode::kMknod, 10},        {Opcode::kMkdir, 12},       {Opcode::kOpen, 3},
-      {Opcode::kOpendir, 3},       {Opcode::kFlush, 1},        {Opcode::kRelease, 1},
-      {Opcode::kReleasedir, 1},    {Opcode::kUnlink, 8},       {Opcode::kRmdir, 8},
-      {Opcode::kRename, 10},       {Opcode::kGetxattr, 1},     {Opcode::kForget, 0},
+      {Opcode::kLookup, 2},
+      {Opcode::kGetattr, 1},
+      {Opcode::kCreate, 12},
+      {Opcode::kAtomicCreate, 12},
+      {Opcode::kCreateExt, 12},
+      {Opcode::kOpenAtomic, 12},
+      {Opcode::kMknod, 10},
+      {Opcode::kMkdir, 12},
+      {Opcode::kOpen, 3},
+      {Opcode::kOpendir, 3},
+      {Opcode::kFlush, 1},
+      {Opcode::kRelease, 1},
+      {Opcode::kReleasedir, 1},
+      {Opcode::kUnlink, 8},
+      {Opcode::kRmdir, 8},
+      {Opcode::kRename, 10},
+      {Opcode::kGetxattr, 1},
+      {Opcode::kForget, 0},
       {Opcode::kBatchForget, 0},
       // The 2026 designs: a COMPOUND's own handling is nothing but the
       // transport; each part is charged as its opcode (fuse_conn.cc).
-      {Opcode::kCompound, 0},      {Opcode::kStatx, 1},        {Opcode::kLookupHandle, 2},
-      {Opcode::kLookupx, 2},       {Opcode::kMkobjHandle, 10}, {Opcode::kMkobjx, 10},
+      {Opcode::kCompound, 0},
+      {Opcode::kStatx, 1},
+      {Opcode::kLookupHandle, 2},
+      {Opcode::kLookupx, 2},
+      {Opcode::kMkobjHandle, 10},
+      {Opcode::kMkobjx, 10},
   };
   for (auto& [op, us] : m) us *= scale;
   return m;
@@ -121,7 +137,8 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
     s.server.latency_us.clear();
     for (Opcode op : model::AllOpcodes()) {
       auto it = o.latency.server_us.find(op);
-      s.server.latency_us[op] = o.latency.rtt_us + (it == o.latency.server_us.end() ? o.latency.default_server_us : it->second);
+      s.server.latency_us[op] =
+          o.latency.rtt_us + (it == o.latency.server_us.end() ? o.latency.default_server_us : it->second);
     }
   }
   ScenarioComparison out;
@@ -271,10 +288,10 @@ void Summarize(Comparison& c) {
   for (const VariantRow& r : c.totals)
     if (r.scenarios < static_cast<int>(n)) partial.push_back(absl::StrCat(r.variant, " ", r.scenarios));
   if (!partial.empty())
-    c.notes.push_back(absl::StrCat("not every scenario runs every variant (\"variants\" excludes some): ",
-                                   absl::StrJoin(partial, ", "), " of ", n,
-                                   " scenarios; a variant's totals cover the scenarios it ran in, its savings those "
-                                   "that also ran lookup-create"));
+    c.notes.push_back(absl::StrCat(
+        "not every scenario runs every variant (\"variants\" excludes some): ", absl::StrJoin(partial, ", "), " of ", n,
+        " scenarios; a variant's totals cover the scenarios it ran in, its savings those "
+        "that also ran lookup-create"));
   if (!no_baseline.empty())
     c.notes.push_back(absl::StrCat(no_baseline.size(), no_baseline.size() == 1 ? " scenario has" : " scenarios have",
                                    " no lookup-create run, so no savings: ", list(no_baseline)));
@@ -285,19 +302,21 @@ void Summarize(Comparison& c) {
 
 std::string CompareToMarkdown(const Comparison& c) {
   std::string s = "# fusesim: round trips and correctness per variant\n\n";
-  absl::StrAppendFormat(&s, "%d scenarios. Latency model `%s`: %d us per round trip plus the server's handling (%s). "
+  absl::StrAppendFormat(&s,
+                        "%d scenarios. Latency model `%s`: %d us per round trip plus the server's handling (%s). "
                         "Time is the simulated time threads spend waiting for FUSE replies.\n\n",
                         c.scenarios.size(), c.latency.name, c.latency.rtt_us, c.latency.source);
   for (const std::string& n : c.notes) absl::StrAppendFormat(&s, "**Note:** %s.\n\n", n);
   s += "## Summary\n\n";
-  s += "| variant | round trips | saved vs lookup-create | time in round trips | saved | spurious dir_changed | scenarios with violations | behaviour changes |\n";
+  s += "| variant | round trips | saved vs lookup-create | time in round trips | saved | spurious dir_changed | "
+       "scenarios with violations | behaviour changes |\n";
   s += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const VariantRow& r : c.totals) {
-    absl::StrAppendFormat(&s, "| `%s` | %d | %s | %.3f ms | %s | %d | %d | %s |\n", r.variant, r.round_trips,
-                          !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
-                          r.time_us / 1000.0,
-                          !r.has_baseline ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed, r.schedules,
-                          r.behaviour_changes.empty() ? "0" : absl::StrCat("**", r.behaviour_changes.size(), " ⚠**"));
+    absl::StrAppendFormat(
+        &s, "| `%s` | %d | %s | %.3f ms | %s | %d | %d | %s |\n", r.variant, r.round_trips,
+        !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
+        r.time_us / 1000.0, !r.has_baseline ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed, r.schedules,
+        r.behaviour_changes.empty() ? "0" : absl::StrCat("**", r.behaviour_changes.size(), " ⚠**"));
   }
   s += "\n";
   s += MermaidBarChart(VariantChart("Round trips per variant (all scenarios)", c.totals, false));
@@ -335,14 +354,16 @@ std::string CompareToMarkdown(const Comparison& c) {
       absl::StrAppendFormat(&s, "Run by `--variants` although the scenario excludes them: %s.\n\n",
                             absl::StrJoin(sc.forced_variants, ", "));
     if (!sc.description.empty()) absl::StrAppendFormat(&s, "%s\n\n", sc.description);
-    s += "| variant | requests | round trips | per syscall | saved | time (us) | dir_changed (spurious) | violations |\n";
+    s += "| variant | requests | round trips | per syscall | saved | time (us) | dir_changed (spurious) | violations "
+         "|\n";
     s += "|---|---|---:|---:|---:|---:|---:|---|\n";
     for (const VariantRow& r : sc.rows) {
-      absl::StrAppendFormat(&s, "| `%s` | %s | %d | %.2f | %s | %d | %d (%d) | %s |\n", r.variant, RequestsText(r.requests),
-                            r.round_trips, r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0,
-                            !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"),
-                            r.time_us, r.dir_changed, r.spurious_dir_changed,
-                            r.violations.empty() ? "" : absl::StrCat("**", absl::StrJoin(r.violations, ", "), "**"));
+      absl::StrAppendFormat(
+          &s, "| `%s` | %s | %d | %.2f | %s | %d | %d (%d) | %s |\n", r.variant, RequestsText(r.requests),
+          r.round_trips, r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0,
+          !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips, " (", Pct(r.saved_round_trips_pct), ")"), r.time_us,
+          r.dir_changed, r.spurious_dir_changed,
+          r.violations.empty() ? "" : absl::StrCat("**", absl::StrJoin(r.violations, ", "), "**"));
     }
     for (const VariantRow& r : sc.rows) {
       for (size_t i = 0; i < r.behaviour_changes.size() && i < 3; ++i)
@@ -365,11 +386,11 @@ std::string CompareToCsv(const Comparison& c) {
     for (const VariantRow& r : sc.rows) {
       std::vector<std::string> req;
       for (const auto& [op, n] : r.requests) req.push_back(absl::StrCat(op, "=", n));
-      absl::StrAppendFormat(&s, "%s,%s,%d,%d,%.4f,%d,%.2f,%d,%d,%.2f,%d,%d,%s,%d,%s\n", sc.name, r.variant, r.round_trips,
-                            r.syscalls, r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0,
-                            r.saved_round_trips, r.saved_round_trips_pct, r.time_us, r.saved_time_us, r.saved_time_pct,
-                            r.dir_changed, r.spurious_dir_changed, absl::StrJoin(r.violations, ";"),
-                            r.behaviour_changes.size(), absl::StrJoin(req, ";"));
+      absl::StrAppendFormat(
+          &s, "%s,%s,%d,%d,%.4f,%d,%.2f,%d,%d,%.2f,%d,%d,%s,%d,%s\n", sc.name, r.variant, r.round_trips, r.syscalls,
+          r.syscalls ? static_cast<double>(r.round_trips) / r.syscalls : 0.0, r.saved_round_trips,
+          r.saved_round_trips_pct, r.time_us, r.saved_time_us, r.saved_time_pct, r.dir_changed, r.spurious_dir_changed,
+          absl::StrJoin(r.violations, ";"), r.behaviour_changes.size(), absl::StrJoin(req, ";"));
     }
   }
   return s;
@@ -430,44 +451,65 @@ std::string CompareToHtml(const Comparison& c) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fusesim report</title><style>"
       "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}"
       "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td:first-child,th:first-child{text-align:left}"
-      ".bad{color:#b00;font-weight:bold}.note{background:#eef4ff;border-left:4px solid #1f5fbf;padding:.4em .8em}.warn{background:#fff3cd}svg text{font:13px sans-serif}</style></head><body>\n";
-  absl::StrAppendFormat(&s, "<h1>fusesim: round trips and correctness per variant</h1><p>%d scenarios. Latency model <b>%s</b>: %d&nbsp;us per round trip plus server handling (%s).</p>\n",
+      ".bad{color:#b00;font-weight:bold}.note{background:#eef4ff;border-left:4px solid #1f5fbf;padding:.4em "
+      ".8em}.warn{background:#fff3cd}svg text{font:13px sans-serif}</style></head><body>\n";
+  absl::StrAppendFormat(&s,
+                        "<h1>fusesim: round trips and correctness per variant</h1><p>%d scenarios. Latency model "
+                        "<b>%s</b>: %d&nbsp;us per round trip plus server handling (%s).</p>\n",
                         c.scenarios.size(), HtmlEscape(c.latency.name), c.latency.rtt_us, HtmlEscape(c.latency.source));
-  for (const std::string& n : c.notes) absl::StrAppendFormat(&s, "<p class=\"note\"><b>Note:</b> %s.</p>\n", HtmlEscape(n));
+  for (const std::string& n : c.notes)
+    absl::StrAppendFormat(&s, "<p class=\"note\"><b>Note:</b> %s.</p>\n", HtmlEscape(n));
   s += SvgBarChart(VariantChart("Round trips (all scenarios)", c.totals, false)) + "<br>\n" +
        SvgBarChart(VariantChart("Time in round trips (all scenarios, simulated)", c.totals, true)) + "\n";
-  s += "<h2>Summary</h2><table><tr><th>variant</th><th>round trips</th><th>saved</th><th>time (ms)</th><th>saved</th><th>spurious dir_changed</th><th>scenarios with violations</th><th>behaviour changes</th></tr>\n";
+  s += "<h2>Summary</h2><table><tr><th>variant</th><th>round trips</th><th>saved</th><th>time "
+       "(ms)</th><th>saved</th><th>spurious dir_changed</th><th>scenarios with violations</th><th>behaviour "
+       "changes</th></tr>\n";
   for (const VariantRow& r : c.totals) {
-    absl::StrAppendFormat(&s, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td><td>%s</td><td>%d</td><td class=\"%s\">%d</td><td class=\"%s\">%d</td></tr>\n",
+    absl::StrAppendFormat(&s,
+                          "<tr><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td><td>%s</td><td>%d</td><td "
+                          "class=\"%s\">%d</td><td class=\"%s\">%d</td></tr>\n",
                           r.variant, r.round_trips, !r.has_baseline ? "—" : Pct(r.saved_round_trips_pct),
-                          r.time_us / 1000.0, !r.has_baseline ? "—" : Pct(r.saved_time_pct),
-                          r.spurious_dir_changed, r.schedules ? "bad" : "", r.schedules,
-                          r.behaviour_changes.empty() ? "" : "bad warn", r.behaviour_changes.size());
+                          r.time_us / 1000.0, !r.has_baseline ? "—" : Pct(r.saved_time_pct), r.spurious_dir_changed,
+                          r.schedules ? "bad" : "", r.schedules, r.behaviour_changes.empty() ? "" : "bad warn",
+                          r.behaviour_changes.size());
   }
   s += "</table>\n<h2>Behaviour changes against lookup-create</h2><ul>\n";
   bool any_change = false;
   for (const VariantRow& r : c.totals) {
     for (size_t i = 0; i < r.behaviour_changes.size() && i < kShownChanges; ++i) {
-      absl::StrAppendFormat(&s, "<li class=\"warn\"><b>%s</b>: %s</li>\n", r.variant, HtmlEscape(r.behaviour_changes[i]));
+      absl::StrAppendFormat(&s, "<li class=\"warn\"><b>%s</b>: %s</li>\n", r.variant,
+                            HtmlEscape(r.behaviour_changes[i]));
       any_change = true;
     }
     if (r.behaviour_changes.size() > kShownChanges)
-      absl::StrAppendFormat(&s, "<li class=\"warn more\"><b>%s</b>: … and %s more (<code>--format csv</code> or <code>json</code> lists them all)</li>\n",
-                            r.variant, FormatSignificant(static_cast<double>(r.behaviour_changes.size() - kShownChanges), 15));
+      absl::StrAppendFormat(&s,
+                            "<li class=\"warn more\"><b>%s</b>: … and %s more (<code>--format csv</code> or "
+                            "<code>json</code> lists them all)</li>\n",
+                            r.variant,
+                            FormatSignificant(static_cast<double>(r.behaviour_changes.size() - kShownChanges), 15));
   }
   if (!any_change) s += "<li>None: every variant gives every op the result mainline gives.</li>\n";
   s += "</ul>\n<h2>Per scenario</h2>\n";
   for (const ScenarioComparison& sc : c.scenarios) {
-    absl::StrAppendFormat(&s, "<h3>%s</h3><p>%s</p><table><tr><th>variant</th><th>requests</th><th>round trips</th><th>saved</th><th>time (us)</th><th>dir_changed (spurious)</th><th>violations</th></tr>\n",
-                          HtmlEscape(sc.name),
-                          HtmlEscape(absl::StrCat(sc.description, sc.own_latency ? " Latency: the scenario's own server.latency_us." : "",
-                                                  sc.forced_variants.empty() ? "" : absl::StrCat(" Run by --variants although the scenario excludes them: ", absl::StrJoin(sc.forced_variants, ", "), "."))));
+    absl::StrAppendFormat(
+        &s,
+        "<h3>%s</h3><p>%s</p><table><tr><th>variant</th><th>requests</th><th>round trips</th><th>saved</th><th>time "
+        "(us)</th><th>dir_changed (spurious)</th><th>violations</th></tr>\n",
+        HtmlEscape(sc.name),
+        HtmlEscape(absl::StrCat(sc.description, sc.own_latency ? " Latency: the scenario's own server.latency_us." : "",
+                                sc.forced_variants.empty()
+                                    ? ""
+                                    : absl::StrCat(" Run by --variants although the scenario excludes them: ",
+                                                   absl::StrJoin(sc.forced_variants, ", "), "."))));
     const std::string chart = SvgBarChart(VariantChart(absl::StrCat("Round trips: ", sc.name), sc.rows, false));
     for (const VariantRow& r : sc.rows) {
-      absl::StrAppendFormat(&s, "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%d</td><td>%d (%d)</td><td class=\"bad\">%s</td></tr>\n",
-                            r.behaviour_changes.empty() ? "" : " class=\"warn\"", r.variant, HtmlEscape(RequestsText(r.requests)),
-                            r.round_trips, !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips),
-                            r.time_us, r.dir_changed, r.spurious_dir_changed, HtmlEscape(absl::StrJoin(r.violations, ", ")));
+      absl::StrAppendFormat(&s,
+                            "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%d</td><td>%d (%d)</td><td "
+                            "class=\"bad\">%s</td></tr>\n",
+                            r.behaviour_changes.empty() ? "" : " class=\"warn\"", r.variant,
+                            HtmlEscape(RequestsText(r.requests)), r.round_trips,
+                            !r.has_baseline ? "—" : absl::StrCat(r.saved_round_trips), r.time_us, r.dir_changed,
+                            r.spurious_dir_changed, HtmlEscape(absl::StrJoin(r.violations, ", ")));
     }
     s += "</table>\n" + chart + "\n";
   }

@@ -26,9 +26,9 @@
 namespace fusesim::sim {
 
 struct LatencyModel {
-  std::string name;      // "local", "virtiofs", "nfs", or "custom"
-  std::string source;    // where the figures come from
-  uint64_t rtt_us = 0;   // transport, per request
+  std::string name;     // "local", "virtiofs", "nfs", or "custom"
+  std::string source;   // where the figures come from
+  uint64_t rtt_us = 0;  // transport, per request
   uint64_t default_server_us = 0;
   std::map<model::Opcode, uint64_t> server_us;
 };

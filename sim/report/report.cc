@@ -28,7 +28,8 @@ std::string ScheduleToken(const std::vector<std::string>& schedule) {
 std::string ShellQuote(const std::string& text, bool always) {
   bool plain = !text.empty() && !always;
   for (char c : text)
-    plain = plain && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) != std::string_view::npos);
+    plain = plain && (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                      std::string_view("@%+=:,./_-").find(c) != std::string_view::npos);
   if (plain) return text;
   std::string out = "'";
   for (char c : text) {
@@ -42,15 +43,14 @@ std::string ShellQuote(const std::string& text, bool always) {
   return out;
 }
 
-
 namespace {
 
 // Appends key: value to an ordered_json object without the linear search for
 // an existing key that operator[] and emplace do (quadratic over 100,000 ops).
 // The caller guarantees that keys are unique.
 void AppendUnique(nlohmann::ordered_json& object, std::string key, nlohmann::ordered_json value) {
-  auto& members = static_cast<nlohmann::ordered_json::object_t::Container&>(
-      object.get_ref<nlohmann::ordered_json::object_t&>());
+  auto& members =
+      static_cast<nlohmann::ordered_json::object_t::Container&>(object.get_ref<nlohmann::ordered_json::object_t&>());
   members.emplace_back(std::move(key), std::move(value));
 }
 
@@ -113,8 +113,7 @@ std::string ReportToText(const RunReport& r) {
   std::vector<std::string> reqs;
   for (const auto& [op, n] : r.requests) reqs.push_back(absl::StrCat(op, "=", n));
   absl::StrAppendFormat(&s, "  requests: %s (round trips %d, simulated %dus)\n",
-                        reqs.empty() ? "none" : absl::StrJoin(reqs, " "), r.round_trips,
-                        r.simulated_time_us);
+                        reqs.empty() ? "none" : absl::StrJoin(reqs, " "), r.round_trips, r.simulated_time_us);
   for (const OpOutcome& o : r.results) {
     absl::StrAppendFormat(&s, "  %-8s %-40s %-12s %s\n", o.label, o.op, ResultWithCreated(o),
                           o.requests.empty() ? "" : absl::StrJoin(o.requests, " "));
@@ -126,7 +125,8 @@ std::string ReportToText(const RunReport& r) {
   if (r.deadlock) s += "  DEADLOCK: some thread never finished\n";
   if (r.step_limit) s += "  STEP LIMIT reached: the run did not finish (livelock?)\n";
   std::string token = ScheduleToken(r.schedule());
-  if (token.size() > 160) token = absl::StrCat(token.substr(0, 160), "... (", r.steps.size(), " steps; --format json has all)");
+  if (token.size() > 160)
+    token = absl::StrCat(token.substr(0, 160), "... (", r.steps.size(), " steps; --format json has all)");
   absl::StrAppendFormat(&s, "  schedule: %s\n", token);
   if (!r.trace.empty()) {
     s += "  trace:\n";

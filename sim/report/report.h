@@ -16,10 +16,10 @@
 namespace fusesim::sim {
 
 struct OpOutcome {
-  std::string label;    // "t1.0"
-  std::string op;       // "open /d/f O_CREAT|O_WRONLY", for text output
-  std::string result;   // "ok", errno name, "BUG", "hung", "not-run"
-  bool is_open = false; // created is meaningful
+  std::string label;     // "t1.0"
+  std::string op;        // "open /d/f O_CREAT|O_WRONLY", for text output
+  std::string result;    // "ok", errno name, "BUG", "hung", "not-run"
+  bool is_open = false;  // created is meaningful
   bool created = false;
   std::vector<std::string> requests;
   int round_trips = 0;

@@ -28,7 +28,8 @@ std::string TraceToMermaid(const Scenario& s, const RunReport& r) {
     return absl::StrCat("d", static_cast<size_t>(a) - threads);  // bg:MOUNT draws from its mount
   };
   auto mount_of = [&](int a) -> std::string {
-    if (a >= 0 && static_cast<size_t>(a) < threads) return absl::StrCat("d", s.threads[a].server_side ? 0 : s.threads[a].mount);
+    if (a >= 0 && static_cast<size_t>(a) < threads)
+      return absl::StrCat("d", s.threads[a].server_side ? 0 : s.threads[a].mount);
     return actor(a);
   };
   for (const model::TraceEvent& e : r.trace) {
@@ -66,12 +67,14 @@ std::string TraceToText(const RunReport& r) {
                                 : absl::StrCat(i + 1, "-", j, " ", schedule[i]));
     i = j;
   }
-  absl::StrAppendFormat(&out, "steps: %s (step 0: threads starting)\n", ranges.empty() ? "none" : absl::StrJoin(ranges, ", "));
+  absl::StrAppendFormat(&out, "steps: %s (step 0: threads starting)\n",
+                        ranges.empty() ? "none" : absl::StrJoin(ranges, ", "));
   absl::StrAppendFormat(&out, "%5s %-10s %-9s %s\n", "step", "actor", "kind", "event");
   for (size_t i = 0; i < r.trace.size(); ++i) {
     const model::TraceEvent& e = r.trace[i];
     const int step = i < r.trace_steps.size() ? r.trace_steps[i] : 0;
-    absl::StrAppendFormat(&out, "%5d %-10s %-9s %s\n", step, e.actor >= 0 ? r.actor_names[e.actor] : "-", e.kind, e.text);
+    absl::StrAppendFormat(&out, "%5d %-10s %-9s %s\n", step, e.actor >= 0 ? r.actor_names[e.actor] : "-", e.kind,
+                          e.text);
   }
   return out;
 }

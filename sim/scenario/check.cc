@@ -1,10 +1,10 @@
 #include "sim/scenario/check.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sim/engine/explore.h"
 #include "sim/scenario/execution.h"
 #include "sim/scenario/expect.h"
-#include "sim/engine/explore.h"
-#include "absl/strings/str_join.h"
 
 namespace fusesim::sim {
 
@@ -12,8 +12,7 @@ absl::StatusOr<Verdict> CheckScenario(const Scenario& s, model::Variant v) {
   Verdict out;
   out.variant = v;
   const auto mode = s.schedule.mode;
-  if (mode == ScheduleSpec::Mode::kExplore || mode == ScheduleSpec::Mode::kRandom ||
-      mode == ScheduleSpec::Mode::kPct) {
+  if (mode == ScheduleSpec::Mode::kExplore || mode == ScheduleSpec::Mode::kRandom || mode == ScheduleSpec::Mode::kPct) {
     auto o = ExploreOptionsFor(s);
     if (!o.ok()) return o.status();
     o->shrink = false;  // check prints no schedules

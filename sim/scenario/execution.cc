@@ -31,33 +31,59 @@ std::string DescribeOp(const OpSpec& op) {
     case OpKind::kOpen:
       return op.relative ? absl::StrCat("openat ", op.at, " ", op.path, " ", op.flags_text)
                          : absl::StrCat("open ", op.path, " ", op.flags_text);
-    case OpKind::kClose: return absl::StrCat("close ", op.fd);
-    case OpKind::kStat: return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
-    case OpKind::kSymlink: return absl::StrCat("symlink ", op.target, " ", op.path);
-    case OpKind::kReadlink: return absl::StrCat("readlink ", op.path);
-    case OpKind::kReaddir: return absl::StrCat("readdir ", op.path);
-    case OpKind::kLink: return absl::StrCat("link ", op.path, " ", op.to);
-    case OpKind::kChmod: return absl::StrFormat("chmod %s 0%o", op.path, op.mode);
-    case OpKind::kTruncate: return absl::StrCat("truncate ", op.path, " ", op.size);
-    case OpKind::kServerSymlink: return absl::StrCat("server symlink ", op.target, " ", op.path);
-    case OpKind::kServerLink: return absl::StrCat("server link ", op.path, " ", op.to);
-    case OpKind::kServerChmod: return absl::StrFormat("server chmod %s 0%o", op.path, op.mode);
-    case OpKind::kNotifyInvalEntry: return absl::StrCat("server notify_inval_entry ", op.path);
-    case OpKind::kNotifyInvalInode: return absl::StrCat("server notify_inval_inode ", op.path);
-    case OpKind::kNotifyDelete: return absl::StrCat("server notify_delete ", op.path);
-    case OpKind::kNotifyIncEpoch: return "server notify_inc_epoch";
-    case OpKind::kUnlink: return absl::StrCat("unlink ", op.path);
-    case OpKind::kMkdir: return absl::StrCat("mkdir ", op.path);
-    case OpKind::kRmdir: return absl::StrCat("rmdir ", op.path);
-    case OpKind::kRename: return absl::StrCat("rename ", op.path, " ", op.to);
+    case OpKind::kClose:
+      return absl::StrCat("close ", op.fd);
+    case OpKind::kStat:
+      return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
+    case OpKind::kSymlink:
+      return absl::StrCat("symlink ", op.target, " ", op.path);
+    case OpKind::kReadlink:
+      return absl::StrCat("readlink ", op.path);
+    case OpKind::kReaddir:
+      return absl::StrCat("readdir ", op.path);
+    case OpKind::kLink:
+      return absl::StrCat("link ", op.path, " ", op.to);
+    case OpKind::kChmod:
+      return absl::StrFormat("chmod %s 0%o", op.path, op.mode);
+    case OpKind::kTruncate:
+      return absl::StrCat("truncate ", op.path, " ", op.size);
+    case OpKind::kServerSymlink:
+      return absl::StrCat("server symlink ", op.target, " ", op.path);
+    case OpKind::kServerLink:
+      return absl::StrCat("server link ", op.path, " ", op.to);
+    case OpKind::kServerChmod:
+      return absl::StrFormat("server chmod %s 0%o", op.path, op.mode);
+    case OpKind::kNotifyInvalEntry:
+      return absl::StrCat("server notify_inval_entry ", op.path);
+    case OpKind::kNotifyInvalInode:
+      return absl::StrCat("server notify_inval_inode ", op.path);
+    case OpKind::kNotifyDelete:
+      return absl::StrCat("server notify_delete ", op.path);
+    case OpKind::kNotifyIncEpoch:
+      return "server notify_inc_epoch";
+    case OpKind::kUnlink:
+      return absl::StrCat("unlink ", op.path);
+    case OpKind::kMkdir:
+      return absl::StrCat("mkdir ", op.path);
+    case OpKind::kRmdir:
+      return absl::StrCat("rmdir ", op.path);
+    case OpKind::kRename:
+      return absl::StrCat("rename ", op.path, " ", op.to);
     case OpKind::kSleep:
-    case OpKind::kServerSleep: return absl::StrCat("sleep ", op.sleep_us / 1000.0, "ms");
-    case OpKind::kDropCaches: return "drop_caches";
-    case OpKind::kServerCreate: return absl::StrCat("server create ", op.path);
-    case OpKind::kServerUnlink: return absl::StrCat("server unlink ", op.path);
-    case OpKind::kServerMkdir: return absl::StrCat("server mkdir ", op.path);
-    case OpKind::kServerRmdir: return absl::StrCat("server rmdir ", op.path);
-    case OpKind::kServerRename: return absl::StrCat("server rename ", op.path, " ", op.to);
+    case OpKind::kServerSleep:
+      return absl::StrCat("sleep ", op.sleep_us / 1000.0, "ms");
+    case OpKind::kDropCaches:
+      return "drop_caches";
+    case OpKind::kServerCreate:
+      return absl::StrCat("server create ", op.path);
+    case OpKind::kServerUnlink:
+      return absl::StrCat("server unlink ", op.path);
+    case OpKind::kServerMkdir:
+      return absl::StrCat("server mkdir ", op.path);
+    case OpKind::kServerRmdir:
+      return absl::StrCat("server rmdir ", op.path);
+    case OpKind::kServerRename:
+      return absl::StrCat("server rename ", op.path, " ", op.to);
   }
   return "?";
 }
@@ -115,8 +141,7 @@ class Execution {
       a->name = s.threads[t].name;
       a->kind = s.threads[t].server_side ? ActorKind::kServerThread : ActorKind::kThread;
       a->record = opts.record_footprints;
-      if (!s.threads[t].server_side)
-        a->home_key = model::MountKey(s.threads[t].mount);
+      if (!s.threads[t].server_side) a->home_key = model::MountKey(s.threads[t].mount);
       actors_.push_back(std::move(a));
     }
     for (size_t m = 0; m < s.mounts.size(); ++m) {
@@ -222,37 +247,73 @@ class Execution {
           }
           break;
         }
-        case OpKind::kStat: err = co_await model::SysStat(k, op.path_ids, !op.nofollow); break;
+        case OpKind::kStat:
+          err = co_await model::SysStat(k, op.path_ids, !op.nofollow);
+          break;
         case OpKind::kSymlink:
           err = co_await model::SysSymlink(k, op.target_ids, op.target_abs, op.path_ids);
           break;
-        case OpKind::kReadlink: err = co_await model::SysReadlink(k, op.path_ids); break;
-        case OpKind::kReaddir: err = co_await model::SysReaddir(k, op.path_ids); break;
-        case OpKind::kLink: err = co_await model::SysLink(k, op.path_ids, op.to_ids); break;
-        case OpKind::kChmod: err = co_await model::SysChmod(k, op.path_ids, op.mode); break;
-        case OpKind::kTruncate: err = co_await model::SysTruncate(k, op.path_ids, op.size); break;
+        case OpKind::kReadlink:
+          err = co_await model::SysReadlink(k, op.path_ids);
+          break;
+        case OpKind::kReaddir:
+          err = co_await model::SysReaddir(k, op.path_ids);
+          break;
+        case OpKind::kLink:
+          err = co_await model::SysLink(k, op.path_ids, op.to_ids);
+          break;
+        case OpKind::kChmod:
+          err = co_await model::SysChmod(k, op.path_ids, op.mode);
+          break;
+        case OpKind::kTruncate:
+          err = co_await model::SysTruncate(k, op.path_ids, op.size);
+          break;
         case OpKind::kServerSymlink:
           err = ServerOp(a, op, w_.server.RemoteSymlink(op.path_ids, op.target_ids, op.target_abs));
           break;
-        case OpKind::kServerLink: err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids)); break;
-        case OpKind::kServerChmod: err = ServerOp(a, op, w_.server.RemoteChmod(op.path_ids, op.mode)); break;
+        case OpKind::kServerLink:
+          err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids));
+          break;
+        case OpKind::kServerChmod:
+          err = ServerOp(a, op, w_.server.RemoteChmod(op.path_ids, op.mode));
+          break;
         case OpKind::kNotifyInvalEntry:
         case OpKind::kNotifyInvalInode:
         case OpKind::kNotifyDelete:
         case OpKind::kNotifyIncEpoch:
           err = co_await Notify(a, op);
           break;
-        case OpKind::kUnlink: err = co_await model::SysUnlink(k, op.path_ids); break;
-        case OpKind::kMkdir: err = co_await model::SysMkdir(k, op.path_ids); break;
-        case OpKind::kRmdir: err = co_await model::SysRmdir(k, op.path_ids); break;
-        case OpKind::kRename: err = co_await model::SysRename(k, op.path_ids, op.to_ids); break;
+        case OpKind::kUnlink:
+          err = co_await model::SysUnlink(k, op.path_ids);
+          break;
+        case OpKind::kMkdir:
+          err = co_await model::SysMkdir(k, op.path_ids);
+          break;
+        case OpKind::kRmdir:
+          err = co_await model::SysRmdir(k, op.path_ids);
+          break;
+        case OpKind::kRename:
+          err = co_await model::SysRename(k, op.path_ids, op.to_ids);
+          break;
         case OpKind::kSleep:
-        case OpKind::kServerSleep: a.clock += op.sleep_us; break;
-        case OpKind::kDropCaches: model::SysDropCaches(k); break;
-        case OpKind::kServerCreate: err = ServerOp(a, op, w_.server.RemoteCreate(op.path_ids)); break;
-        case OpKind::kServerUnlink: err = ServerOp(a, op, w_.server.RemoteUnlink(op.path_ids)); break;
-        case OpKind::kServerMkdir: err = ServerOp(a, op, w_.server.RemoteMkdir(op.path_ids)); break;
-        case OpKind::kServerRmdir: err = ServerOp(a, op, w_.server.RemoteRmdir(op.path_ids)); break;
+        case OpKind::kServerSleep:
+          a.clock += op.sleep_us;
+          break;
+        case OpKind::kDropCaches:
+          model::SysDropCaches(k);
+          break;
+        case OpKind::kServerCreate:
+          err = ServerOp(a, op, w_.server.RemoteCreate(op.path_ids));
+          break;
+        case OpKind::kServerUnlink:
+          err = ServerOp(a, op, w_.server.RemoteUnlink(op.path_ids));
+          break;
+        case OpKind::kServerMkdir:
+          err = ServerOp(a, op, w_.server.RemoteMkdir(op.path_ids));
+          break;
+        case OpKind::kServerRmdir:
+          err = ServerOp(a, op, w_.server.RemoteRmdir(op.path_ids));
+          break;
         case OpKind::kServerRename:
           err = ServerOp(a, op, w_.server.RemoteRename(op.path_ids, op.to_ids));
           break;
@@ -261,8 +322,9 @@ class Execution {
       rec.done = true;
       sim::Complete(a, rec.completion);
       if (w_.tracing)
-        w_.Trace(a.index, "syscall", absl::StrCat(Describe(op), " = ", std::string(model::ErrName(err)),
-                                                  rec.is_open && err == Err::kOk ? (rec.created ? " (created)" : "") : ""));
+        w_.Trace(a.index, "syscall",
+                 absl::StrCat(Describe(op), " = ", std::string(model::ErrName(err)),
+                              rec.is_open && err == Err::kOk ? (rec.created ? " (created)" : "") : ""));
       if (op.kind == OpKind::kOpen) JudgeOpen(op, rec, m);
     }
     // Process exit: close what is still open, in the order it was opened.
@@ -322,17 +384,17 @@ class Execution {
     const bool excl = (op.flags & model::kOExcl) != 0;
     if (rec.err == Err::kOk) {
       if (rec.created != rec.server_created) {
-        w_.AddViolation("fmode-created",
-                        absl::StrFormat("%s on %s: FMODE_CREATED is %s but the server %s the file in this call",
-                                        rec.label, op.path, rec.created ? "set" : "clear",
-                                        rec.server_created ? "created" : "did not create"),
-                        op.global);
+        w_.AddViolation(
+            "fmode-created",
+            absl::StrFormat("%s on %s: FMODE_CREATED is %s but the server %s the file in this call", rec.label, op.path,
+                            rec.created ? "set" : "clear", rec.server_created ? "created" : "did not create"),
+            op.global);
       }
       if (creat && excl && !rec.server_created) {
-        w_.AddViolation("o-excl",
-                        absl::StrFormat("%s: open(%s, O_CREAT|O_EXCL) succeeded on a file it did not create",
-                                        rec.label, op.path),
-                        op.global);
+        w_.AddViolation(
+            "o-excl",
+            absl::StrFormat("%s: open(%s, O_CREAT|O_EXCL) succeeded on a file it did not create", rec.label, op.path),
+            op.global);
       }
       return;
     }
@@ -346,9 +408,10 @@ class Execution {
     const model::NodeId target = w_.server.Resolve(op.path_ids);
     const model::Server::Node* tn = w_.server.Find(target);
     if (rec.err == Err::kEIO && tn != nullptr && tn->is_dir) {
-      w_.AddViolation("posix-errno",
-                      absl::StrFormat("%s: open(%s, O_CREAT) of a directory failed with EIO, not EISDIR", rec.label, op.path),
-                      op.global);
+      w_.AddViolation(
+          "posix-errno",
+          absl::StrFormat("%s: open(%s, O_CREAT) of a directory failed with EIO, not EISDIR", rec.label, op.path),
+          op.global);
     }
     if (rec.err == Err::kENOENT && !op.path_ids.empty()) {
       std::vector<model::NameId> parent(op.path_ids.begin(), op.path_ids.end() - 1);
@@ -379,10 +442,14 @@ class Execution {
       OpOutcome o;
       o.label = rec.label;
       if (opts_.describe_ops) o.op = Describe(s_.op(static_cast<int>(g)));
-      if (rec.bug) o.result = "BUG";
-      else if (rec.done) o.result = std::string(model::ErrName(rec.err));
-      else if (rec.started) o.result = "hung";
-      else o.result = "not-run";
+      if (rec.bug)
+        o.result = "BUG";
+      else if (rec.done)
+        o.result = std::string(model::ErrName(rec.err));
+      else if (rec.started)
+        o.result = "hung";
+      else
+        o.result = "not-run";
       o.is_open = rec.is_open;
       o.created = rec.created;
       o.requests.reserve(rec.requests.size());
@@ -435,10 +502,10 @@ class Execution {
     if (complete) {
       for (const auto& [fh, h] : w_.server.handles()) {
         if (h.opener < 0 || h.opener >= static_cast<int>(actors_.size()) || actors_[h.opener]->bugged) continue;
-        w_.AddViolation("handle-leak",
-                        absl::StrFormat("%s: server handle %d on node %d was never released",
-                                        s_.mounts[h.mount].name, fh, h.node),
-                        -1);
+        w_.AddViolation(
+            "handle-leak",
+            absl::StrFormat("%s: server handle %d on node %d was never released", s_.mounts[h.mount].name, fh, h.node),
+            -1);
       }
     }
     // Dentries of every path the scenario names, on every mount (paths are
@@ -469,8 +536,8 @@ class Execution {
       // Event i happened in the last step chosen while the trace had at
       // most i events (1-based); 0: before the first step.
       for (size_t i = 0; i < r.trace.size(); ++i)
-        r.trace_steps.push_back(static_cast<int>(
-            std::upper_bound(step_starts_.begin(), step_starts_.end(), i) - step_starts_.begin()));
+        r.trace_steps.push_back(
+            static_cast<int>(std::upper_bound(step_starts_.begin(), step_starts_.end(), i) - step_starts_.begin()));
     }
     r.internal_errors = internal_errors_;
     return r;
@@ -499,8 +566,8 @@ absl::StatusOr<std::vector<int>> ScheduleIndices(const Scenario& s, const std::v
   for (const std::string& step : steps) {
     auto it = std::find(names.begin(), names.end(), step);
     if (it == names.end())
-      return absl::InvalidArgumentError(absl::StrCat("unknown thread \"", step, "\" in the schedule; valid: ",
-                                                     absl::StrJoin(names, ", ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown thread \"", step, "\" in the schedule; valid: ", absl::StrJoin(names, ", ")));
     out.push_back(static_cast<int>(it - names.begin()));
   }
   return out;

@@ -17,9 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "model/variant.h"
+#include "sim/engine/scheduler.h"
 #include "sim/report/report.h"
 #include "sim/scenario/scenario.h"
-#include "sim/engine/scheduler.h"
 
 namespace fusesim::sim {
 
@@ -27,7 +27,7 @@ struct ExecOptions {
   // Per schedule; hitting it is "step-limit". 0: 1000 steps per op (the model
   // has no unbounded loops, so only a livelock gets there).
   int64_t max_steps = 0;
-  bool trace = false;           // record a message trace in the report
+  bool trace = false;  // record a message trace in the report
   bool record_footprints = false;
   // Report the dentry of every path the scenario names (compare needs only
   // counts and turns this off: it is most of a big workload's report cost).
@@ -42,8 +42,7 @@ struct ExecOptions {
 // "open /d/f O_CREAT|O_WRONLY": an op as text reports show it.
 std::string DescribeOp(const OpSpec& op);
 
-absl::StatusOr<RunReport> Execute(const Scenario& s, model::Variant v, Chooser& chooser,
-                                  const ExecOptions& opts = {});
+absl::StatusOr<RunReport> Execute(const Scenario& s, model::Variant v, Chooser& chooser, const ExecOptions& opts = {});
 
 // Actor names in index order: the threads, then "bg:MOUNT" per mount.
 std::vector<std::string> ActorNames(const Scenario& s);

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <set>
 
+#include <optional>
+#include <utility>
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/engine/explore.h"
-#include <optional>
-#include <utility>
 
 namespace fusesim::sim {
 namespace {
@@ -99,8 +99,8 @@ void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::v
       bool ok = false;
       for (const std::string& want : accepted) ok |= ResultMatches(want, got);
       if (!ok)
-        fails.push_back(absl::StrCat(where, "/results/", label, ": expected ", absl::StrJoin(accepted, " or "),
-                                     ", got ", got));
+        fails.push_back(
+            absl::StrCat(where, "/results/", label, ": expected ", absl::StrJoin(accepted, " or "), ", got ", got));
     }
     for (const auto& [label, accepted] : e->requests_per_op) {
       const OpOutcome* got = nullptr;
@@ -133,8 +133,10 @@ std::pair<std::vector<std::string>, std::string> WantedViolations(const Scenario
   if (auto it = s.expect.find("all"); it != s.expect.end()) all = &it->second;
   if (auto it = s.expect.find(std::string(model::VariantName(v))); it != s.expect.end()) own = &it->second;
   const Expectation* source = nullptr;
-  if (own != nullptr && (own->violations || own->invariants_hold)) source = own;
-  else if (all != nullptr && (all->violations || all->invariants_hold)) source = all;
+  if (own != nullptr && (own->violations || own->invariants_hold))
+    source = own;
+  else if (all != nullptr && (all->violations || all->invariants_hold))
+    source = all;
   std::vector<std::string> want;
   if (source != nullptr && source->violations) want = *source->violations;
   return {want, source ? source->pointer : std::string("/expect")};
@@ -153,7 +155,8 @@ std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const Run
   std::vector<std::string> fails;
   CheckFields(s, v, r, fails);
   if (auto d = WantedDeadlock(s, v); d && *d != r.deadlock)
-    fails.push_back(absl::StrCat("/expect/deadlock: expected ", *d ? "true" : "false", ", got ", r.deadlock ? "true" : "false"));
+    fails.push_back(
+        absl::StrCat("/expect/deadlock: expected ", *d ? "true" : "false", ", got ", r.deadlock ? "true" : "false"));
   const std::vector<std::string> broken = BrokenInvariants(r);
   auto [want, where] = WantedViolations(s, v);
   if (broken != want)

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/engine/explore.h"
 #include "sim/report/report.h"
 #include "sim/scenario/scenario.h"
-#include "sim/engine/explore.h"
 
 namespace fusesim::sim {
 

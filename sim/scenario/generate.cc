@@ -22,9 +22,9 @@ constexpr const char* kDirNames[] = {"d", "e"};
 struct ThreadState {
   std::string name;
   bool server_side = false;
-  int ops = 0;                       // ops so far (the next op's index)
-  int next_fd = 0;                   // fd labels f0, f1, ...
-  std::vector<std::string> open_fds; // opened, not yet closed
+  int ops = 0;                        // ops so far (the next op's index)
+  int next_fd = 0;                    // fd labels f0, f1, ...
+  std::vector<std::string> open_fds;  // opened, not yet closed
 };
 
 struct Ctx {
@@ -35,7 +35,9 @@ struct Ctx {
 
   bool Chance(int percent) { return static_cast<int>(rng.Uniform(100)) < percent; }
   template <typename T, size_t N>
-  const T& Pick(const T (&a)[N]) { return a[rng.Uniform(N)]; }
+  const T& Pick(const T (&a)[N]) {
+    return a[rng.Uniform(N)];
+  }
 
   std::string Name(bool dir_like) {
     if (Chance(75)) return dir_like ? Pick(kDirNames) : Pick(kFileNames);
@@ -60,9 +62,15 @@ struct Ctx {
 
 ordered_json GenOpen(Ctx& c) {
   static constexpr const char* kFlags[] = {
-      "O_RDONLY",          "O_WRONLY",           "O_RDWR",
-      "O_WRONLY|O_CREAT",  "O_RDWR|O_CREAT",     "O_WRONLY|O_CREAT|O_EXCL",
-      "O_WRONLY|O_CREAT|O_TRUNC", "O_WRONLY|O_TRUNC", "O_RDONLY|O_DIRECTORY",
+      "O_RDONLY",
+      "O_WRONLY",
+      "O_RDWR",
+      "O_WRONLY|O_CREAT",
+      "O_RDWR|O_CREAT",
+      "O_WRONLY|O_CREAT|O_EXCL",
+      "O_WRONLY|O_CREAT|O_TRUNC",
+      "O_WRONLY|O_TRUNC",
+      "O_RDONLY|O_DIRECTORY",
       "O_RDONLY|O_CREAT|O_DIRECTORY",
   };
   const std::string flags = c.Pick(kFlags);
@@ -84,9 +92,7 @@ ordered_json GenClose(Ctx& c) {
   return {{"op", "close"}, {"fd", fd}};
 }
 
-ordered_json GenPathOp(Ctx& c, const char* name, bool dir_like) {
-  return {{"op", name}, {"path", c.Path(dir_like)}};
-}
+ordered_json GenPathOp(Ctx& c, const char* name, bool dir_like) { return {{"op", name}, {"path", c.Path(dir_like)}}; }
 ordered_json GenStat(Ctx& c) { return GenPathOp(c, "stat", c.Chance(30)); }
 ordered_json GenUnlink(Ctx& c) { return GenPathOp(c, "unlink", false); }
 ordered_json GenMkdir(Ctx& c) { return GenPathOp(c, "mkdir", true); }
@@ -133,14 +139,11 @@ struct OpGenerator {
 };
 
 constexpr OpGenerator kOpGenerators[] = {
-    {"open", 30, false, GenOpen},     {"close", 14, false, GenClose},
-    {"stat", 18, false, GenStat},     {"unlink", 8, false, GenUnlink},
-    {"mkdir", 8, false, GenMkdir},    {"rmdir", 5, false, GenRmdir},
-    {"rename", 9, false, GenRename},  {"sleep", 5, false, GenSleep},
-    {"drop_caches", 3, false, GenDropCaches},
-    {"create", 30, true, GenCreate},  {"unlink", 20, true, GenUnlink},
-    {"mkdir", 20, true, GenMkdir},    {"rmdir", 10, true, GenRmdir},
-    {"rename", 15, true, GenRename},  {"sleep", 5, true, GenSleep},
+    {"open", 30, false, GenOpen},    {"close", 14, false, GenClose},  {"stat", 18, false, GenStat},
+    {"unlink", 8, false, GenUnlink}, {"mkdir", 8, false, GenMkdir},   {"rmdir", 5, false, GenRmdir},
+    {"rename", 9, false, GenRename}, {"sleep", 5, false, GenSleep},   {"drop_caches", 3, false, GenDropCaches},
+    {"create", 30, true, GenCreate}, {"unlink", 20, true, GenUnlink}, {"mkdir", 20, true, GenMkdir},
+    {"rmdir", 10, true, GenRmdir},   {"rename", 15, true, GenRename}, {"sleep", 5, true, GenSleep},
 };
 
 ordered_json GenOp(Ctx& c) {
@@ -226,8 +229,8 @@ ordered_json GenServer(Ctx& c, const GenerateOptions& o) {
     if (c.Chance(15)) unsupported.push_back(op);
   if (!unsupported.empty()) sv["unsupported"] = unsupported;
   if (c.Chance(30)) {
-    static constexpr const char* kOps[] = {"LOOKUP", "GETATTR", "CREATE", "OPEN",   "OPENDIR", "MKDIR",
-                                           "UNLINK", "RMDIR",   "RENAME", "MKNOD",  "FLUSH"};
+    static constexpr const char* kOps[] = {"LOOKUP", "GETATTR", "CREATE", "OPEN",  "OPENDIR", "MKDIR",
+                                           "UNLINK", "RMDIR",   "RENAME", "MKNOD", "FLUSH"};
     static constexpr const char* kErrnos[] = {"EIO", "EACCES", "EPERM", "ENOENT", "ENOSPC", "EROFS"};
     ordered_json errors = ordered_json::array();
     const int n = 1 + static_cast<int>(c.rng.Uniform(2));
@@ -280,8 +283,10 @@ ordered_json GenerateScenario(uint64_t seed, const GenerateOptions& o) {
   for (int i = 0; i < nops; ++i) {
     // The server-side thread takes about one op in five.
     int t = 0;
-    if (threads.back().server_side && c.Chance(20)) t = static_cast<int>(threads.size()) - 1;
-    else t = static_cast<int>(rng.Uniform(static_cast<uint64_t>(nmounts)));
+    if (threads.back().server_side && c.Chance(20))
+      t = static_cast<int>(threads.size()) - 1;
+    else
+      t = static_cast<int>(rng.Uniform(static_cast<uint64_t>(nmounts)));
     c.thread = &threads[t];
     ordered_json op = GenOp(c);
     // One total order: an op that follows another thread's op waits for it.
@@ -300,8 +305,10 @@ ordered_json GenerateScenario(uint64_t seed, const GenerateOptions& o) {
   ordered_json ts = ordered_json::array();
   for (size_t i = 0; i < threads.size(); ++i) {
     ordered_json t = {{"name", threads[i].name}};
-    if (threads[i].server_side) t["server_side"] = true;
-    else t["mount"] = absl::StrCat("m", i);
+    if (threads[i].server_side)
+      t["server_side"] = true;
+    else
+      t["mount"] = absl::StrCat("m", i);
     t["ops"] = thread_ops[i];
     ts.push_back(t);
   }

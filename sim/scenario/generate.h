@@ -28,7 +28,7 @@
 namespace fusesim::sim {
 
 struct GenerateOptions {
-  int min_ops = 3;          // ops over all threads
+  int min_ops = 3;  // ops over all threads
   int max_ops = 12;
   int max_mounts = 2;       // 1 or 2
   bool server_ops = true;   // a server-side thread sometimes

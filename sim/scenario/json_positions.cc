@@ -61,8 +61,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // One open object or array.
 struct Frame {
-  explicit Frame(bool is_object, size_t pointer_length)
-      : is_object(is_object), pointer_length(pointer_length) {}
+  explicit Frame(bool is_object, size_t pointer_length) : is_object(is_object), pointer_length(pointer_length) {}
 
   bool is_object;
   size_t pointer_length;       // Length of the container's own pointer.
@@ -72,12 +71,8 @@ struct Frame {
 
 class Scanner {
  public:
-  Scanner(std::string_view text, int max_depth,
-          std::map<std::string, TextPosition>* positions)
-      : text_(text),
-        max_depth_(max_depth),
-        lines_(text),
-        positions_(positions) {}
+  Scanner(std::string_view text, int max_depth, std::map<std::string, TextPosition>* positions)
+      : text_(text), max_depth_(max_depth), lines_(text), positions_(positions) {}
 
   absl::Status Run() {
     SkipWhitespace();
@@ -88,8 +83,7 @@ class Scanner {
       positions_->emplace(pointer_, lines_.At(pos_));
       if (c == '{' || c == '[') {
         if (stack_.size() >= static_cast<size_t>(std::max(max_depth_, 0))) {
-          return Error(pos_, absl::StrCat("nesting deeper than ", max_depth_,
-                                          " levels"));
+          return Error(pos_, absl::StrCat("nesting deeper than ", max_depth_, " levels"));
         }
         ++pos_;
         stack_.emplace_back(c == '{', pointer_.size());
@@ -129,21 +123,17 @@ class Scanner {
   bool AtEnd() const { return pos_ >= text_.size(); }
 
   void SkipWhitespace() {
-    while (!AtEnd() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                        text_[pos_] == '\n' || text_[pos_] == '\r')) {
+    while (!AtEnd() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
 
   absl::Status Error(size_t offset, const std::string& message) {
     const TextPosition p = lines_.At(offset);
-    return absl::InvalidArgumentError(
-        absl::StrCat(p.line, ":", p.column, ": ", pointer_, ": ", message));
+    return absl::InvalidArgumentError(absl::StrCat(p.line, ":", p.column, ": ", pointer_, ": ", message));
   }
 
-  absl::Status Malformed(size_t offset) {
-    return Error(offset, "malformed JSON");
-  }
+  absl::Status Malformed(size_t offset) { return Error(offset, "malformed JSON"); }
   absl::Status Malformed() { return Malformed(pos_); }
 
   // Starts the next element of the innermost container: appends its token to
@@ -253,14 +243,30 @@ class Scanner {
       const char e = text_[pos_++];
       char simple;
       switch (e) {
-        case '"': simple = '"'; break;
-        case '\\': simple = '\\'; break;
-        case '/': simple = '/'; break;
-        case 'b': simple = '\b'; break;
-        case 'f': simple = '\f'; break;
-        case 'n': simple = '\n'; break;
-        case 'r': simple = '\r'; break;
-        case 't': simple = '\t'; break;
+        case '"':
+          simple = '"';
+          break;
+        case '\\':
+          simple = '\\';
+          break;
+        case '/':
+          simple = '/';
+          break;
+        case 'b':
+          simple = '\b';
+          break;
+        case 'f':
+          simple = '\f';
+          break;
+        case 'n':
+          simple = '\n';
+          break;
+        case 'r':
+          simple = '\r';
+          break;
+        case 't':
+          simple = '\t';
+          break;
         case 'u': {
           // A high surrogate must be followed by \u and a low surrogate.
           uint32_t cp;
@@ -297,9 +303,7 @@ class Scanner {
 
 }  // namespace
 
-TextPosition PositionOfOffset(std::string_view text, size_t offset) {
-  return LineCounter(text).At(offset);
-}
+TextPosition PositionOfOffset(std::string_view text, size_t offset) { return LineCounter(text).At(offset); }
 
 std::string EscapePointerToken(std::string_view token) {
   std::string out;
@@ -316,8 +320,7 @@ std::string EscapePointerToken(std::string_view token) {
   return out;
 }
 
-absl::StatusOr<JsonPositions> JsonPositions::Scan(std::string_view text,
-                                                  int max_depth) {
+absl::StatusOr<JsonPositions> JsonPositions::Scan(std::string_view text, int max_depth) {
   JsonPositions result;
   Scanner scanner(text, max_depth, &result.positions_);
   if (absl::Status s = scanner.Run(); !s.ok()) return s;

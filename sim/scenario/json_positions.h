@@ -60,8 +60,7 @@ class JsonPositions {
   // Scans syntactically valid JSON text once and records the position of the
   // first character of every value (object, array, string, number, literal),
   // keyed by its RFC 6901 JSON pointer. See the file comment for the errors.
-  static absl::StatusOr<JsonPositions> Scan(std::string_view text,
-                                            int max_depth);
+  static absl::StatusOr<JsonPositions> Scan(std::string_view text, int max_depth);
 
   // Position of the value at pointer; if that pointer is absent, of its
   // nearest existing ancestor (so an error about a missing key points at the

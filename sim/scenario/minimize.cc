@@ -22,7 +22,7 @@ struct Unit {
 };
 
 constexpr const char* kServerKeys[] = {"create_existing", "open_unlinked", "xattr", "latency_us"};
-constexpr const char* kMountKeys[] = {"entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms",
+constexpr const char* kMountKeys[] = {"entry_timeout_ms",    "attr_timeout_ms", "negative_timeout_ms",
                                       "default_permissions", "parallel_dirops", "kernel"};
 
 std::vector<Unit> Units(const ordered_json& s) {
@@ -58,7 +58,8 @@ std::vector<std::string> AfterList(const ordered_json& op) {
   std::vector<std::string> out;
   if (!op.contains("after")) return out;
   const ordered_json& a = op["after"];
-  if (a.is_string()) out.push_back(a.get<std::string>());
+  if (a.is_string())
+    out.push_back(a.get<std::string>());
   else if (a.is_array())
     for (const auto& x : a)
       if (x.is_string()) out.push_back(x.get<std::string>());
@@ -78,12 +79,24 @@ ordered_json Build(const ordered_json& s, const std::vector<Unit>& units, const 
     if (!kept.count(static_cast<int>(i))) continue;
     const Unit& u = units[i];
     switch (u.kind) {
-      case Unit::kOp: ops.insert({u.a, u.b}); break;
-      case Unit::kTree: server_arrays["tree"].insert(u.a); break;
-      case Unit::kUnsupported: server_arrays["unsupported"].insert(u.a); break;
-      case Unit::kError: server_arrays["errors"].insert(u.a); break;
-      case Unit::kServerKey: server_keys.insert(u.key); break;
-      case Unit::kMountKey: mount_keys.insert({u.a, u.key}); break;
+      case Unit::kOp:
+        ops.insert({u.a, u.b});
+        break;
+      case Unit::kTree:
+        server_arrays["tree"].insert(u.a);
+        break;
+      case Unit::kUnsupported:
+        server_arrays["unsupported"].insert(u.a);
+        break;
+      case Unit::kError:
+        server_arrays["errors"].insert(u.a);
+        break;
+      case Unit::kServerKey:
+        server_keys.insert(u.key);
+        break;
+      case Unit::kMountKey:
+        mount_keys.insert({u.a, u.key});
+        break;
     }
   }
   if (out.contains("server") && out["server"].is_object()) {
@@ -93,8 +106,10 @@ ordered_json Build(const ordered_json& s, const std::vector<Unit>& units, const 
       ordered_json a = ordered_json::array();
       for (size_t i = 0; i < sv[key].size(); ++i)
         if (server_arrays[key].count(static_cast<int>(i))) a.push_back(sv[key][i]);
-      if (a.empty() && std::string(key) != "tree") sv.erase(key);
-      else sv[key] = a;
+      if (a.empty() && std::string(key) != "tree")
+        sv.erase(key);
+      else
+        sv[key] = a;
     }
     for (const char* k : kServerKeys)
       if (!server_keys.count(k)) sv.erase(k);
@@ -153,9 +168,12 @@ ordered_json Build(const ordered_json& s, const std::vector<Unit>& units, const 
       if (op.contains("after")) {
         std::vector<std::string> refs;
         for (const std::string& x : AfterList(op)) resolve(x, &refs, 0);
-        if (refs.empty()) op.erase("after");
-        else if (refs.size() == 1) op["after"] = refs[0];
-        else op["after"] = refs;
+        if (refs.empty())
+          op.erase("after");
+        else if (refs.size() == 1)
+          op["after"] = refs[0];
+        else
+          op["after"] = refs;
       }
       a.push_back(op);
     }
@@ -177,14 +195,16 @@ ordered_json Cleanup(ordered_json s) {
     bool first_used = false;
     for (const auto& t : ts) {
       if (t.value("server_side", false)) continue;
-      if (t.contains("mount") && t["mount"].is_string()) used.insert(t["mount"].get<std::string>());
-      else first_used = true;
+      if (t.contains("mount") && t["mount"].is_string())
+        used.insert(t["mount"].get<std::string>());
+      else
+        first_used = true;
     }
     ordered_json ms = ordered_json::array();
     for (size_t m = 0; m < s["mounts"].size(); ++m) {
       const ordered_json& mount = s["mounts"][m];
-      if ((m == 0 && first_used) || (mount.contains("name") && mount["name"].is_string() &&
-                                     used.count(mount["name"].get<std::string>())))
+      if ((m == 0 && first_used) ||
+          (mount.contains("name") && mount["name"].is_string() && used.count(mount["name"].get<std::string>())))
         ms.push_back(mount);
     }
     if (ms.empty()) ms.push_back(s["mounts"][0]);
@@ -223,8 +243,9 @@ MinimizeResult Minimize(const ordered_json& scenario, const std::function<bool(c
     const size_t size = cur.size();
     for (size_t k = 0; k < n; ++k) {
       const size_t lo = k * size / n, hi = (k + 1) * size / n;
-      if (lo < hi) chunks.emplace_back(cur.begin() + static_cast<std::ptrdiff_t>(lo),
-                                       cur.begin() + static_cast<std::ptrdiff_t>(hi));
+      if (lo < hi)
+        chunks.emplace_back(cur.begin() + static_cast<std::ptrdiff_t>(lo),
+                            cur.begin() + static_cast<std::ptrdiff_t>(hi));
     }
     bool reduced = false;
     for (const auto& chunk : chunks) {

@@ -26,9 +26,9 @@ struct MinimizeOptions {
 
 struct MinimizeResult {
   nlohmann::ordered_json scenario;
-  int tests = 0;      // predicate calls
-  int units = 0;      // units at the start
-  int kept = 0;       // units in the result
+  int tests = 0;  // predicate calls
+  int units = 0;  // units at the start
+  int kept = 0;   // units in the result
 };
 
 // `still` is called on candidate scenarios that load; `scenario` itself is

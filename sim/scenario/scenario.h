@@ -64,15 +64,15 @@ struct OpSpec {
   uint32_t flags = 0;
   std::string flags_text;  // as written
   uint32_t mode = 0644;
-  std::string target;                   // symlink: the target, as written
+  std::string target;                     // symlink: the target, as written
   std::vector<model::NameId> target_ids;  // its components ("." and ".." kept)
-  bool target_abs = false;              // it starts with /
-  bool nofollow = false;                // stat: lstat(2)
-  uint64_t size = 0;                    // truncate
-  std::string at;                       // open: fd label of the directory a relative path starts at
-  bool relative = false;                // open with `at`: path does not start with /
-  int mount = 0;                        // notify_*: the mount notified
-  std::string fd;          // open: label to bind; close: label to close
+  bool target_abs = false;                // it starts with /
+  bool nofollow = false;                  // stat: lstat(2)
+  uint64_t size = 0;                      // truncate
+  std::string at;                         // open: fd label of the directory a relative path starts at
+  bool relative = false;                  // open with `at`: path does not start with /
+  int mount = 0;                          // notify_*: the mount notified
+  std::string fd;                         // open: label to bind; close: label to close
   uint64_t sleep_us = 0;
   std::vector<int> after;  // global op indices that must complete first
   int global = 0;          // index in Scenario::ops
@@ -143,9 +143,7 @@ struct Scenario {
   model::NameTable names;
   // Every op by global index: (thread, index in thread).
   std::vector<std::pair<int, int>> ops;
-  const OpSpec& op(int global) const {
-    return threads[ops[global].first].ops[ops[global].second];
-  }
+  const OpSpec& op(int global) const { return threads[ops[global].first].ops[ops[global].second]; }
   // Every path the scenario names (tree and ops), sorted, for the dentries
   // report; path_ids[i] are the interned components of paths[i].
   std::vector<std::string> paths;

@@ -22,8 +22,8 @@
 namespace fusesim::sim {
 namespace {
 
-using nlohmann::json;
 using model::Opcode;
+using nlohmann::json;
 
 std::string Quote(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
@@ -43,28 +43,25 @@ class Reader {
   }
   static std::string Child(const std::string& ptr, size_t i) { return absl::StrCat(ptr, "/", i); }
 
-  absl::Status ExpectType(const json& v, const std::string& ptr, json::value_t t,
-                          const char* what) const {
+  absl::Status ExpectType(const json& v, const std::string& ptr, json::value_t t, const char* what) const {
     bool ok = v.type() == t;
-    if (t == json::value_t::number_integer)
-      ok = v.is_number_integer();  // signed or unsigned
+    if (t == json::value_t::number_integer) ok = v.is_number_integer();  // signed or unsigned
     if (!ok) return Error(ptr, absl::StrCat("expected ", what, ", got ", v.type_name()));
     return absl::OkStatus();
   }
 
-  absl::Status CheckKeys(const json& obj, const std::string& ptr,
-                         const std::vector<std::string>& allowed) const {
+  absl::Status CheckKeys(const json& obj, const std::string& ptr, const std::vector<std::string>& allowed) const {
     if (!obj.is_object()) return Error(ptr, absl::StrCat("expected an object, got ", obj.type_name()));
     for (const auto& [key, value] : obj.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-        return Error(Child(ptr, key), absl::StrCat("unknown key ", Quote(key), "; valid keys: ",
-                                                   absl::StrJoin(allowed, ", ")));
+        return Error(Child(ptr, key),
+                     absl::StrCat("unknown key ", Quote(key), "; valid keys: ", absl::StrJoin(allowed, ", ")));
     }
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::string> String(const json& obj, const std::string& ptr, const std::string& key,
-                                     bool required, const std::string& dflt = "") const {
+  absl::StatusOr<std::string> String(const json& obj, const std::string& ptr, const std::string& key, bool required,
+                                     const std::string& dflt = "") const {
     if (!obj.contains(key)) {
       if (required) return Error(ptr, absl::StrCat("missing required key ", Quote(key)));
       return dflt;
@@ -74,8 +71,7 @@ class Reader {
     return v.get<std::string>();
   }
 
-  absl::StatusOr<bool> Bool(const json& obj, const std::string& ptr, const std::string& key,
-                            bool dflt) const {
+  absl::StatusOr<bool> Bool(const json& obj, const std::string& ptr, const std::string& key, bool dflt) const {
     if (!obj.contains(key)) return dflt;
     const json& v = obj[key];
     if (!v.is_boolean()) return Error(Child(ptr, key), absl::StrCat("expected true or false, got ", v.type_name()));
@@ -91,8 +87,8 @@ class Reader {
       return Error(ptr, absl::StrCat("value ", v.dump(), " is above the limit ", max));
     return v.get<int64_t>();
   }
-  absl::StatusOr<int64_t> IntKey(const json& obj, const std::string& ptr, const std::string& key,
-                                 int64_t dflt, int64_t max) const {
+  absl::StatusOr<int64_t> IntKey(const json& obj, const std::string& ptr, const std::string& key, int64_t dflt,
+                                 int64_t max) const {
     if (!obj.contains(key)) return dflt;
     return Int(obj[key], Child(ptr, key), max);
   }
@@ -113,16 +109,16 @@ class Reader {
   const JsonPositions* pos_;
 };
 
-#define FUSESIM_ASSIGN(lhs, expr)             \
-  do {                                        \
-    auto _r = (expr);                         \
-    if (!_r.ok()) return _r.status();         \
-    (lhs) = std::move(*_r);                   \
+#define FUSESIM_ASSIGN(lhs, expr)     \
+  do {                                \
+    auto _r = (expr);                 \
+    if (!_r.ok()) return _r.status(); \
+    (lhs) = std::move(*_r);           \
   } while (0)
-#define FUSESIM_RETURN_IF_ERROR(expr)         \
-  do {                                        \
-    absl::Status _s = (expr);                 \
-    if (!_s.ok()) return _s;                  \
+#define FUSESIM_RETURN_IF_ERROR(expr) \
+  do {                                \
+    absl::Status _s = (expr);         \
+    if (!_s.ok()) return _s;          \
   } while (0)
 
 bool IsIdentifier(const std::string& s) {
@@ -141,8 +137,9 @@ class Loader {
     auto sc = std::make_unique<Scenario>();
     s_ = sc.get();
     s_->file = file;
-    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(root, "", {"name", "description", "variants", "mounts", "server",
-                                                    "threads", "schedule", "expect", "workload"}));
+    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(
+        root, "",
+        {"name", "description", "variants", "mounts", "server", "threads", "schedule", "expect", "workload"}));
     FUSESIM_ASSIGN(s_->name, r_.String(root, "", "name", true));
     if (s_->name.empty()) return r_.Error("/name", "the name must not be empty");
     FUSESIM_ASSIGN(s_->description, r_.String(root, "", "description", false));
@@ -167,13 +164,16 @@ class Loader {
     }
     s_->variants_given = true;
     const json& v = root["variants"];
-    if (!v.is_array()) return r_.Error("/variants", absl::StrCat("expected an array of variant names, got ", v.type_name()));
+    if (!v.is_array())
+      return r_.Error("/variants", absl::StrCat("expected an array of variant names, got ", v.type_name()));
     if (v.empty()) return r_.Error("/variants", "the list of variants is empty");
     for (size_t i = 0; i < v.size(); ++i) {
       const std::string p = Reader::Child("/variants", i);
       if (!v[i].is_string()) return r_.Error(p, absl::StrCat("expected a variant name, got ", v[i].type_name()));
       auto var = model::ParseVariant(v[i].get<std::string>());
-      if (!var) return r_.Error(p, absl::StrCat("unknown variant ", Quote(v[i].get<std::string>()), "; valid: ", model::AllVariantNames()));
+      if (!var)
+        return r_.Error(
+            p, absl::StrCat("unknown variant ", Quote(v[i].get<std::string>()), "; valid: ", model::AllVariantNames()));
       if (std::find(s_->variants.begin(), s_->variants.end(), *var) != s_->variants.end())
         return r_.Error(p, absl::StrCat("duplicate variant ", Quote(v[i].get<std::string>())));
       s_->variants.push_back(*var);
@@ -194,22 +194,26 @@ class Loader {
     for (size_t i = 0; i < ms.size(); ++i) {
       const std::string p = Reader::Child("/mounts", i);
       const json& m = ms[i];
-      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(m, p, {"name", "entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms",
-                                                  "kernel", "parallel_dirops", "default_permissions",
-                                                  "cache_symlinks", "readdirplus"}));
+      FUSESIM_RETURN_IF_ERROR(
+          r_.CheckKeys(m, p,
+                       {"name", "entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms", "kernel",
+                        "parallel_dirops", "default_permissions", "cache_symlinks", "readdirplus"}));
       model::MountConfig c;
       FUSESIM_ASSIGN(c.name, r_.String(m, p, "name", true));
       if (!IsIdentifier(c.name))
         return r_.Error(Reader::Child(p, "name"), "a mount name is 1-64 letters, digits, '_' or '-'");
       for (const auto& other : s_->mounts)
-        if (other.name == c.name) return r_.Error(Reader::Child(p, "name"), absl::StrCat("duplicate mount name ", Quote(c.name)));
+        if (other.name == c.name)
+          return r_.Error(Reader::Child(p, "name"), absl::StrCat("duplicate mount name ", Quote(c.name)));
       FUSESIM_ASSIGN(c.timeouts.entry_us, r_.Millis(m, p, "entry_timeout_ms", 1000000));
       FUSESIM_ASSIGN(c.timeouts.attr_us, r_.Millis(m, p, "attr_timeout_ms", 1000000));
       FUSESIM_ASSIGN(c.timeouts.negative_us, r_.Millis(m, p, "negative_timeout_ms", 0));
       std::string kernel;
       FUSESIM_ASSIGN(kernel, r_.String(m, p, "kernel", false, "6.18"));
       auto kv = model::ParseKernelVersion(kernel);
-      if (!kv) return r_.Error(Reader::Child(p, "kernel"), absl::StrCat("unknown kernel ", Quote(kernel), "; valid: 5.18, 6.18"));
+      if (!kv)
+        return r_.Error(Reader::Child(p, "kernel"),
+                        absl::StrCat("unknown kernel ", Quote(kernel), "; valid: 5.18, 6.18"));
       c.kernel = *kv;
       FUSESIM_ASSIGN(c.parallel_dirops, r_.Bool(m, p, "parallel_dirops", false));
       FUSESIM_ASSIGN(c.default_permissions, r_.Bool(m, p, "default_permissions", false));
@@ -238,22 +242,24 @@ class Loader {
     if (path.empty() || path[0] != '/')
       return r_.Error(ptr, absl::StrCat("path ", Quote(path), " is not absolute (it must start with /)"));
     if (path.size() > limits_.max_path_bytes)
-      return r_.Error(ptr, absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
+      return r_.Error(
+          ptr, absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
     std::string body = path;
     if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.pop_back();
-    if (body.size() > 1 && body.back() == '/')
-      return r_.Error(ptr, absl::StrCat("path ", Quote(path), " ends with /"));
+    if (body.size() > 1 && body.back() == '/') return r_.Error(ptr, absl::StrCat("path ", Quote(path), " ends with /"));
     std::vector<std::string> parts;
     if (body != "/") parts = absl::StrSplit(body.substr(1), '/');
     if (static_cast<int>(parts.size()) > limits_.max_path_components)
-      return r_.Error(ptr, absl::StrCat("path has ", parts.size(), " components, above the limit of ", limits_.max_path_components));
+      return r_.Error(ptr, absl::StrCat("path has ", parts.size(), " components, above the limit of ",
+                                        limits_.max_path_components));
     std::vector<model::NameId> ids;
     bool has_dots = false;
     for (const std::string& part : parts) {
       if (part.empty()) return r_.Error(ptr, absl::StrCat("path ", Quote(path), " has an empty component (//)"));
       const bool dots = part == "." || part == "..";
       if (dots && !allow_dots)
-        return r_.Error(ptr, absl::StrCat("path ", Quote(path), " uses . or ..; only the paths of kernel-side ops may"));
+        return r_.Error(ptr,
+                        absl::StrCat("path ", Quote(path), " uses . or ..; only the paths of kernel-side ops may"));
       has_dots |= dots;
       ids.push_back(s_->names.Intern(part));
     }
@@ -265,14 +271,18 @@ class Loader {
   absl::StatusOr<Opcode> ParseOpcodeAt(const json& v, const std::string& ptr) {
     if (!v.is_string()) return r_.Error(ptr, absl::StrCat("expected an opcode name, got ", v.type_name()));
     auto op = model::ParseOpcode(v.get<std::string>());
-    if (!op) return r_.Error(ptr, absl::StrCat("unknown opcode ", Quote(v.get<std::string>()), "; valid: ", model::AllOpcodeNames()));
+    if (!op)
+      return r_.Error(
+          ptr, absl::StrCat("unknown opcode ", Quote(v.get<std::string>()), "; valid: ", model::AllOpcodeNames()));
     return *op;
   }
 
   absl::StatusOr<model::Err> ParseErrnoAt(const json& v, const std::string& ptr) {
     if (!v.is_string()) return r_.Error(ptr, absl::StrCat("expected an errno name, got ", v.type_name()));
     auto e = model::ParseErr(v.get<std::string>());
-    if (!e) return r_.Error(ptr, absl::StrCat("unknown errno ", Quote(v.get<std::string>()), "; valid: ", model::AllErrNames()));
+    if (!e)
+      return r_.Error(ptr,
+                      absl::StrCat("unknown errno ", Quote(v.get<std::string>()), "; valid: ", model::AllErrNames()));
     return *e;
   }
 
@@ -280,8 +290,9 @@ class Loader {
     if (!root.contains("server")) return absl::OkStatus();
     const json& sv = root["server"];
     const std::string p = "/server";
-    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sv, p, {"tree", "unsupported", "errors", "create_existing", "open_unlinked",
-                                                 "xattr", "latency_us", "compound_excl"}));
+    FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(
+        sv, p,
+        {"tree", "unsupported", "errors", "create_existing", "open_unlinked", "xattr", "latency_us", "compound_excl"}));
     model::ServerConfig& c = s_->server;
     if (sv.contains("tree")) {
       const json& t = sv["tree"];
@@ -305,14 +316,15 @@ class Loader {
         for (size_t i = 0; i < s_->tree.size(); ++i) {
           const auto& o = s_->tree[i];
           if (o.ids.size() > e.ids.size() && std::equal(e.ids.begin(), e.ids.end(), o.ids.begin()))
-            return r_.Error(Reader::Child(p + "/tree", i),
-                            absl::StrCat(Quote(o.path), " is below ", Quote(e.path), ", which is a file (end a directory with /)"));
+            return r_.Error(Reader::Child(p + "/tree", i), absl::StrCat(Quote(o.path), " is below ", Quote(e.path),
+                                                                        ", which is a file (end a directory with /)"));
         }
       }
     }
     if (sv.contains("unsupported")) {
       const json& u = sv["unsupported"];
-      if (!u.is_array()) return r_.Error(p + "/unsupported", absl::StrCat("expected an array of opcode names, got ", u.type_name()));
+      if (!u.is_array())
+        return r_.Error(p + "/unsupported", absl::StrCat("expected an array of opcode names, got ", u.type_name()));
       for (size_t i = 0; i < u.size(); ++i) {
         Opcode op;
         FUSESIM_ASSIGN(op, ParseOpcodeAt(u[i], Reader::Child(p + "/unsupported", i)));
@@ -323,7 +335,8 @@ class Loader {
     }
     if (sv.contains("errors")) {
       const json& es = sv["errors"];
-      if (!es.is_array()) return r_.Error(p + "/errors", absl::StrCat("expected an array of error rules, got ", es.type_name()));
+      if (!es.is_array())
+        return r_.Error(p + "/errors", absl::StrCat("expected an array of error rules, got ", es.type_name()));
       for (size_t i = 0; i < es.size(); ++i) {
         const std::string ep = Reader::Child(p + "/errors", i);
         FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(es[i], ep, {"opcode", "path", "errno", "times"}));
@@ -348,25 +361,37 @@ class Loader {
     }
     std::string ce;
     FUSESIM_ASSIGN(ce, r_.String(sv, p, "create_existing", false, "open"));
-    if (ce == "open") c.create_existing = model::CreateExisting::kOpen;
-    else if (ce == "eexist") c.create_existing = model::CreateExisting::kEexist;
-    else return r_.Error(p + "/create_existing", absl::StrCat("unknown value ", Quote(ce), "; valid: open, eexist"));
+    if (ce == "open")
+      c.create_existing = model::CreateExisting::kOpen;
+    else if (ce == "eexist")
+      c.create_existing = model::CreateExisting::kEexist;
+    else
+      return r_.Error(p + "/create_existing", absl::StrCat("unknown value ", Quote(ce), "; valid: open, eexist"));
     std::string ou;
     FUSESIM_ASSIGN(ou, r_.String(sv, p, "open_unlinked", false, "open"));
-    if (ou == "open") c.open_unlinked = model::OpenUnlinked::kOpen;
-    else if (ou == "ENOENT") c.open_unlinked = model::OpenUnlinked::kENOENT;
-    else if (ou == "ESTALE") c.open_unlinked = model::OpenUnlinked::kESTALE;
-    else return r_.Error(p + "/open_unlinked", absl::StrCat("unknown value ", Quote(ou), "; valid: open, ENOENT, ESTALE"));
+    if (ou == "open")
+      c.open_unlinked = model::OpenUnlinked::kOpen;
+    else if (ou == "ENOENT")
+      c.open_unlinked = model::OpenUnlinked::kENOENT;
+    else if (ou == "ESTALE")
+      c.open_unlinked = model::OpenUnlinked::kESTALE;
+    else
+      return r_.Error(p + "/open_unlinked", absl::StrCat("unknown value ", Quote(ou), "; valid: open, ENOENT, ESTALE"));
     FUSESIM_ASSIGN(c.xattr, r_.Bool(sv, p, "xattr", false));
     std::string cx;
     FUSESIM_ASSIGN(cx, r_.String(sv, p, "compound_excl", false, "server"));
-    if (cx == "server") c.compound_excl = model::CompoundExcl::kServer;
-    else if (cx == "kernel-recheck") c.compound_excl = model::CompoundExcl::kKernelRecheck;
-    else return r_.Error(p + "/compound_excl", absl::StrCat("unknown value ", Quote(cx), "; valid: server, kernel-recheck"));
+    if (cx == "server")
+      c.compound_excl = model::CompoundExcl::kServer;
+    else if (cx == "kernel-recheck")
+      c.compound_excl = model::CompoundExcl::kKernelRecheck;
+    else
+      return r_.Error(p + "/compound_excl",
+                      absl::StrCat("unknown value ", Quote(cx), "; valid: server, kernel-recheck"));
     if (sv.contains("latency_us")) {
       const json& l = sv["latency_us"];
       const std::string lp = p + "/latency_us";
-      if (!l.is_object()) return r_.Error(lp, absl::StrCat("expected an object of opcode: microseconds, got ", l.type_name()));
+      if (!l.is_object())
+        return r_.Error(lp, absl::StrCat("expected an object of opcode: microseconds, got ", l.type_name()));
       for (const auto& [key, value] : l.items()) {
         int64_t us;
         FUSESIM_ASSIGN(us, r_.Int(value, Reader::Child(lp, key), 1000000000000LL));
@@ -375,7 +400,9 @@ class Loader {
           continue;
         }
         auto op = model::ParseOpcode(key);
-        if (!op) return r_.Error(Reader::Child(lp, key), absl::StrCat("unknown opcode ", Quote(key), "; valid: default, ", model::AllOpcodeNames()));
+        if (!op)
+          return r_.Error(Reader::Child(lp, key),
+                          absl::StrCat("unknown opcode ", Quote(key), "; valid: default, ", model::AllOpcodeNames()));
         c.latency_us[*op] = us;
       }
     }
@@ -400,10 +427,11 @@ class Loader {
   absl::StatusOr<uint32_t> Flags(const json& op, const std::string& ptr) {
     if (!op.contains("flags")) return 0u;  // O_RDONLY
     const json& v = op["flags"];
-    if (!v.is_string()) return r_.Error(ptr + "/flags", absl::StrCat("expected flags like \"O_CREAT|O_WRONLY\", got ", v.type_name()));
+    if (!v.is_string())
+      return r_.Error(ptr + "/flags", absl::StrCat("expected flags like \"O_CREAT|O_WRONLY\", got ", v.type_name()));
     static const std::pair<const char*, uint32_t> kFlags[] = {
-        {"O_RDONLY", model::kORdonly}, {"O_WRONLY", model::kOWronly}, {"O_RDWR", model::kORdwr},
-        {"O_CREAT", model::kOCreat},   {"O_EXCL", model::kOExcl},     {"O_TRUNC", model::kOTrunc},
+        {"O_RDONLY", model::kORdonly},       {"O_WRONLY", model::kOWronly},     {"O_RDWR", model::kORdwr},
+        {"O_CREAT", model::kOCreat},         {"O_EXCL", model::kOExcl},         {"O_TRUNC", model::kOTrunc},
         {"O_DIRECTORY", model::kODirectory}, {"O_NOFOLLOW", model::kONofollow}, {"O_APPEND", model::kOAppend}};
     uint32_t flags = 0;
     int access_modes = 0;
@@ -420,8 +448,11 @@ class Loader {
         }
       }
       if (!found)
-        return r_.Error(ptr + "/flags", absl::StrCat("unknown flag ", Quote(part),
-                                                     "; valid: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND"));
+        return r_.Error(
+            ptr + "/flags",
+            absl::StrCat(
+                "unknown flag ", Quote(part),
+                "; valid: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND"));
     }
     if (access_modes > 1) return r_.Error(ptr + "/flags", "give at most one of O_RDONLY, O_WRONLY, O_RDWR");
     return flags;
@@ -440,13 +471,13 @@ class Loader {
       FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(ts[t], p, {"name", "mount", "server_side", "ops"}));
       ThreadSpec th;
       FUSESIM_ASSIGN(th.name, r_.String(ts[t], p, "name", true));
-      if (!IsIdentifier(th.name))
-        return r_.Error(p + "/name", "a thread name is 1-64 letters, digits, '_' or '-'");
+      if (!IsIdentifier(th.name)) return r_.Error(p + "/name", "a thread name is 1-64 letters, digits, '_' or '-'");
       for (const auto& o : s_->threads)
         if (o.name == th.name) return r_.Error(p + "/name", absl::StrCat("duplicate thread name ", Quote(th.name)));
       FUSESIM_ASSIGN(th.server_side, r_.Bool(ts[t], p, "server_side", false));
       if (ts[t].contains("mount")) {
-        if (th.server_side) return r_.Error(p + "/mount", "a server-side thread acts on the server, not through a mount");
+        if (th.server_side)
+          return r_.Error(p + "/mount", "a server-side thread acts on the server, not through a mount");
         std::string m;
         FUSESIM_ASSIGN(m, r_.String(ts[t], p, "mount", true));
         th.mount = -1;
@@ -455,11 +486,13 @@ class Loader {
         if (th.mount < 0) {
           std::vector<std::string> names;
           for (const auto& mc : s_->mounts) names.push_back(mc.name);
-          return r_.Error(p + "/mount", absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
+          return r_.Error(p + "/mount",
+                          absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
         }
       }
       if (!ts[t].contains("ops")) return r_.Error(p, "missing required key \"ops\"");
-      if (!ts[t]["ops"].is_array()) return r_.Error(p + "/ops", absl::StrCat("expected an array of ops, got ", ts[t]["ops"].type_name()));
+      if (!ts[t]["ops"].is_array())
+        return r_.Error(p + "/ops", absl::StrCat("expected an array of ops, got ", ts[t]["ops"].type_name()));
       th.ops.resize(ts[t]["ops"].size());
       for (size_t i = 0; i < th.ops.size(); ++i) {
         th.ops[i].label = absl::StrCat(th.name, ".", i);
@@ -489,17 +522,25 @@ class Loader {
     std::string name;
     FUSESIM_ASSIGN(name, r_.String(o, p, "op", true));
     static const std::vector<std::pair<std::string, OpKind>> kKernelOps = {
-        {"open", OpKind::kOpen},     {"close", OpKind::kClose}, {"stat", OpKind::kStat},
-        {"unlink", OpKind::kUnlink}, {"mkdir", OpKind::kMkdir}, {"rmdir", OpKind::kRmdir},
-        {"rename", OpKind::kRename}, {"sleep", OpKind::kSleep}, {"drop_caches", OpKind::kDropCaches},
+        {"open", OpKind::kOpen},       {"close", OpKind::kClose},       {"stat", OpKind::kStat},
+        {"unlink", OpKind::kUnlink},   {"mkdir", OpKind::kMkdir},       {"rmdir", OpKind::kRmdir},
+        {"rename", OpKind::kRename},   {"sleep", OpKind::kSleep},       {"drop_caches", OpKind::kDropCaches},
         {"symlink", OpKind::kSymlink}, {"readlink", OpKind::kReadlink}, {"link", OpKind::kLink},
-        {"chmod", OpKind::kChmod},   {"truncate", OpKind::kTruncate}, {"readdir", OpKind::kReaddir}};
+        {"chmod", OpKind::kChmod},     {"truncate", OpKind::kTruncate}, {"readdir", OpKind::kReaddir}};
     static const std::vector<std::pair<std::string, OpKind>> kServerOps = {
-        {"create", OpKind::kServerCreate}, {"unlink", OpKind::kServerUnlink}, {"mkdir", OpKind::kServerMkdir},
-        {"rmdir", OpKind::kServerRmdir},   {"rename", OpKind::kServerRename}, {"sleep", OpKind::kServerSleep},
-        {"symlink", OpKind::kServerSymlink}, {"link", OpKind::kServerLink}, {"chmod", OpKind::kServerChmod},
-        {"notify_inval_entry", OpKind::kNotifyInvalEntry}, {"notify_inval_inode", OpKind::kNotifyInvalInode},
-        {"notify_delete", OpKind::kNotifyDelete}, {"notify_inc_epoch", OpKind::kNotifyIncEpoch}};
+        {"create", OpKind::kServerCreate},
+        {"unlink", OpKind::kServerUnlink},
+        {"mkdir", OpKind::kServerMkdir},
+        {"rmdir", OpKind::kServerRmdir},
+        {"rename", OpKind::kServerRename},
+        {"sleep", OpKind::kServerSleep},
+        {"symlink", OpKind::kServerSymlink},
+        {"link", OpKind::kServerLink},
+        {"chmod", OpKind::kServerChmod},
+        {"notify_inval_entry", OpKind::kNotifyInvalEntry},
+        {"notify_inval_inode", OpKind::kNotifyInvalInode},
+        {"notify_delete", OpKind::kNotifyDelete},
+        {"notify_inc_epoch", OpKind::kNotifyIncEpoch}};
     const auto& table = th.server_side ? kServerOps : kKernelOps;
     bool found = false;
     for (const auto& [n, k] : table)
@@ -515,26 +556,48 @@ class Loader {
     }
     std::vector<std::string> keys = {"op", "after"};
     switch (op.kind) {
-      case OpKind::kOpen: keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"}); break;
-      case OpKind::kClose: keys.push_back("fd"); break;
+      case OpKind::kOpen:
+        keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"});
+        break;
+      case OpKind::kClose:
+        keys.push_back("fd");
+        break;
       case OpKind::kRename:
       case OpKind::kServerRename:
       case OpKind::kLink:
-      case OpKind::kServerLink: keys.insert(keys.end(), {"path", "to"}); break;
-      case OpKind::kStat: keys.insert(keys.end(), {"path", "nofollow"}); break;
+      case OpKind::kServerLink:
+        keys.insert(keys.end(), {"path", "to"});
+        break;
+      case OpKind::kStat:
+        keys.insert(keys.end(), {"path", "nofollow"});
+        break;
       case OpKind::kSymlink:
-      case OpKind::kServerSymlink: keys.insert(keys.end(), {"target", "path"}); break;
+      case OpKind::kServerSymlink:
+        keys.insert(keys.end(), {"target", "path"});
+        break;
       case OpKind::kChmod:
-      case OpKind::kServerChmod: keys.insert(keys.end(), {"path", "mode"}); break;
-      case OpKind::kTruncate: keys.insert(keys.end(), {"path", "size"}); break;
+      case OpKind::kServerChmod:
+        keys.insert(keys.end(), {"path", "mode"});
+        break;
+      case OpKind::kTruncate:
+        keys.insert(keys.end(), {"path", "size"});
+        break;
       case OpKind::kNotifyInvalEntry:
       case OpKind::kNotifyInvalInode:
-      case OpKind::kNotifyDelete: keys.insert(keys.end(), {"mount", "path"}); break;
-      case OpKind::kNotifyIncEpoch: keys.push_back("mount"); break;
+      case OpKind::kNotifyDelete:
+        keys.insert(keys.end(), {"mount", "path"});
+        break;
+      case OpKind::kNotifyIncEpoch:
+        keys.push_back("mount");
+        break;
       case OpKind::kSleep:
-      case OpKind::kServerSleep: keys.push_back("ms"); break;
-      case OpKind::kDropCaches: break;
-      default: keys.push_back("path");
+      case OpKind::kServerSleep:
+        keys.push_back("ms");
+        break;
+      case OpKind::kDropCaches:
+        break;
+      default:
+        keys.push_back("path");
     }
     FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(o, p, keys));
     const bool kernel_side = !th.server_side;
@@ -542,8 +605,9 @@ class Loader {
       FUSESIM_ASSIGN(op.at, r_.String(o, p, "at", true));
       if (!fds->count(op.at)) {
         std::vector<std::string> known(fds->begin(), fds->end());
-        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is not opened earlier in thread ", Quote(th.name),
-                                                known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
+        return r_.Error(p + "/at",
+                        absl::StrCat("fd ", Quote(op.at), " is not opened earlier in thread ", Quote(th.name),
+                                     known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
       }
       if (closed_.count({th.name, op.at}))
         return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is closed before this op"));
@@ -564,11 +628,13 @@ class Loader {
     }
     if (op.kind == OpKind::kSymlink || op.kind == OpKind::kServerSymlink) {
       FUSESIM_ASSIGN(op.target, r_.String(o, p, "target", true));
-      if (op.target.empty()) return r_.Error(p + "/target", "a symlink target must not be empty (symlink(2) answers ENOENT)");
+      if (op.target.empty())
+        return r_.Error(p + "/target", "a symlink target must not be empty (symlink(2) answers ENOENT)");
       if (op.target.size() > limits_.max_path_bytes)
         return r_.Error(p + "/target", absl::StrCat("target is ", op.target.size(), " bytes long, above PATH_MAX (",
                                                     limits_.max_path_bytes, ")"));
-      if (op.target.find('\0') != std::string::npos) return r_.Error(p + "/target", "a symlink target cannot hold a NUL byte");
+      if (op.target.find('\0') != std::string::npos)
+        return r_.Error(p + "/target", "a symlink target cannot hold a NUL byte");
       op.target_abs = op.target[0] == '/';
       op.target_ids = model::InternPath(s_->names, op.target);
     }
@@ -582,7 +648,8 @@ class Loader {
       if (op.mount < 0) {
         std::vector<std::string> names;
         for (const auto& mc : s_->mounts) names.push_back(mc.name);
-        return r_.Error(p + "/mount", absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
+        return r_.Error(p + "/mount",
+                        absl::StrCat("unknown mount ", Quote(m), "; defined: ", absl::StrJoin(names, ", ")));
       }
     }
     if ((op.kind == OpKind::kNotifyInvalEntry || op.kind == OpKind::kNotifyDelete) && op.path_ids.empty())
@@ -612,8 +679,9 @@ class Loader {
       FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
       if (!fds->count(op.fd)) {
         std::vector<std::string> known(fds->begin(), fds->end());
-        return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is not opened earlier in thread ", Quote(th.name),
-                                                known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
+        return r_.Error(p + "/fd",
+                        absl::StrCat("fd ", Quote(op.fd), " is not opened earlier in thread ", Quote(th.name),
+                                     known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
       }
       if (closed_.count({th.name, op.fd}))
         return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is closed twice"));
@@ -638,7 +706,8 @@ class Loader {
       }
       for (const auto& [label, rp] : refs) {
         auto it = labels_.find(label);
-        if (it == labels_.end()) return r_.Error(rp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
+        if (it == labels_.end())
+          return r_.Error(rp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
         if (it->second == op.global) return r_.Error(rp, "an op cannot wait for itself");
         op.after.push_back(it->second);
       }
@@ -674,9 +743,8 @@ class Loader {
               }
               if (sit->first == d) break;
             }
-            return r_.Error(where,
-                            absl::StrCat("\"after\" makes ", op.label, " wait for ", s_->op(d).label,
-                                         ", which waits for it: a cycle"));
+            return r_.Error(where, absl::StrCat("\"after\" makes ", op.label, " wait for ", s_->op(d).label,
+                                                ", which waits for it: a cycle"));
           }
           if (state[d] == 0) stack.push_back({d, -1});
         } else {
@@ -703,21 +771,26 @@ class Loader {
     if (mode == "replay") {
       s.mode = ScheduleSpec::Mode::kReplay;
       FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sc, p, {"mode", "steps"}));
-      if (!sc.contains("steps") || !sc["steps"].is_array()) return r_.Error(p, "replay needs \"steps\": an array of thread names");
+      if (!sc.contains("steps") || !sc["steps"].is_array())
+        return r_.Error(p, "replay needs \"steps\": an array of thread names");
       for (size_t i = 0; i < sc["steps"].size(); ++i) {
         const json& v = sc["steps"][i];
         const std::string sp = Reader::Child(p + "/steps", i);
         if (!v.is_string()) return r_.Error(sp, "expected a thread name");
         std::string name = v.get<std::string>();
-        if (!IsActorName(name)) return r_.Error(sp, absl::StrCat("unknown thread ", Quote(name), "; valid: ", absl::StrJoin(ActorNames(), ", ")));
+        if (!IsActorName(name))
+          return r_.Error(sp,
+                          absl::StrCat("unknown thread ", Quote(name), "; valid: ", absl::StrJoin(ActorNames(), ", ")));
         s.steps.push_back(name);
       }
       return absl::OkStatus();
     }
     if (mode == "random" || mode == "pct") {
       s.mode = mode == "random" ? ScheduleSpec::Mode::kRandom : ScheduleSpec::Mode::kPct;
-      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sc, p, mode == "random" ? std::vector<std::string>{"mode", "seed", "runs"}
-                                                                    : std::vector<std::string>{"mode", "seed", "runs", "depth"}));
+      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(sc, p,
+                                           mode == "random"
+                                               ? std::vector<std::string>{"mode", "seed", "runs"}
+                                               : std::vector<std::string>{"mode", "seed", "runs", "depth"}));
       int64_t v;
       FUSESIM_ASSIGN(v, r_.IntKey(sc, p, "seed", 1, INT64_MAX));
       s.seed = static_cast<uint64_t>(v);
@@ -736,7 +809,8 @@ class Loader {
       FUSESIM_ASSIGN(s.max_schedules, r_.IntKey(sc, p, "max_schedules", -1, INT64_MAX));
       return absl::OkStatus();
     }
-    return r_.Error(p + "/mode", absl::StrCat("unknown schedule mode ", Quote(mode), "; valid: sequential, replay, random, pct, explore"));
+    return r_.Error(p + "/mode", absl::StrCat("unknown schedule mode ", Quote(mode),
+                                              "; valid: sequential, replay, random, pct, explore"));
   }
 
   std::vector<std::string> ActorNames() const {
@@ -753,20 +827,24 @@ class Loader {
   absl::Status LoadExpect(const json& root) {
     if (!root.contains("expect")) return absl::OkStatus();
     const json& ex = root["expect"];
-    if (!ex.is_object()) return r_.Error("/expect", absl::StrCat("expected an object keyed by variant or \"all\", got ", ex.type_name()));
+    if (!ex.is_object())
+      return r_.Error("/expect", absl::StrCat("expected an object keyed by variant or \"all\", got ", ex.type_name()));
     for (const auto& [key, block] : ex.items()) {
       const std::string p = Reader::Child("/expect", key);
       if (key != "all") {
         auto v = model::ParseVariant(key);
-        if (!v) return r_.Error(p, absl::StrCat("unknown variant ", Quote(key), "; valid: all, ", model::AllVariantNames()));
+        if (!v)
+          return r_.Error(p, absl::StrCat("unknown variant ", Quote(key), "; valid: all, ", model::AllVariantNames()));
         if (std::find(s_->variants.begin(), s_->variants.end(), *v) == s_->variants.end())
-          return r_.Error(p, absl::StrCat("expectations for ", Quote(key), ", which is not in this scenario's \"variants\""));
+          return r_.Error(
+              p, absl::StrCat("expectations for ", Quote(key), ", which is not in this scenario's \"variants\""));
       }
       Expectation e;
       e.pointer = p;
-      FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(block, p, {"requests", "requests_per_op", "round_trips", "results", "dentries", "invariants",
-                                                      "violations", "deadlock", "outcomes", "dir_changed",
-                                                      "spurious_dir_changed"}));
+      FUSESIM_RETURN_IF_ERROR(
+          r_.CheckKeys(block, p,
+                       {"requests", "requests_per_op", "round_trips", "results", "dentries", "invariants", "violations",
+                        "deadlock", "outcomes", "dir_changed", "spurious_dir_changed"}));
       if (block.contains("requests")) {
         const json& rq = block["requests"];
         const std::string rp = p + "/requests";
@@ -791,7 +869,8 @@ class Loader {
         if (!rs.is_object()) return r_.Error(rp, "expected an object of op name: [OPCODE, ...]");
         for (const auto& [label, value] : rs.items()) {
           const std::string lp = Reader::Child(rp, label);
-          if (!labels_.count(label)) return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
+          if (!labels_.count(label))
+            return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
           std::vector<std::vector<std::string>> accepted;
           if (value.is_object()) {
             FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(value, lp, {"any_of"}));
@@ -819,9 +898,12 @@ class Loader {
         if (!block.contains(k)) continue;
         int64_t v;
         FUSESIM_ASSIGN(v, r_.Int(block[k], Reader::Child(p, k), 1000000000));
-        if (std::string(k) == "outcomes") e.outcomes = static_cast<int>(v);
-        else if (std::string(k) == "dir_changed") e.dir_changed = static_cast<int>(v);
-        else e.spurious_dir_changed = static_cast<int>(v);
+        if (std::string(k) == "outcomes")
+          e.outcomes = static_cast<int>(v);
+        else if (std::string(k) == "dir_changed")
+          e.dir_changed = static_cast<int>(v);
+        else
+          e.spurious_dir_changed = static_cast<int>(v);
       }
       if (block.contains("results")) {
         const json& rs = block["results"];
@@ -829,7 +911,8 @@ class Loader {
         if (!rs.is_object()) return r_.Error(rp, "expected an object of op name: result");
         for (const auto& [label, value] : rs.items()) {
           const std::string lp = Reader::Child(rp, label);
-          if (!labels_.count(label)) return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
+          if (!labels_.count(label))
+            return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
           std::vector<std::string> accepted;
           if (value.is_object()) {
             FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(value, lp, {"any_of"}));
@@ -855,7 +938,8 @@ class Loader {
         for (const auto& [key, value] : ds.items()) {
           const std::string kp = Reader::Child(dp, key);
           size_t colon = key.find(':');
-          if (colon == std::string::npos) return r_.Error(kp, absl::StrCat("expected \"MOUNT:PATH\" like \"m0:/d/f\", got ", Quote(key)));
+          if (colon == std::string::npos)
+            return r_.Error(kp, absl::StrCat("expected \"MOUNT:PATH\" like \"m0:/d/f\", got ", Quote(key)));
           std::string mount = key.substr(0, colon), path = key.substr(colon + 1);
           bool found = false;
           for (const auto& m : s_->mounts) found |= m.name == mount;
@@ -879,7 +963,8 @@ class Loader {
           if (!vs[i].is_string() || !model::IsInvariantName(vs[i].get<std::string>())) {
             std::vector<std::string> valid;
             for (auto n : model::kInvariantNames) valid.emplace_back(n);
-            return r_.Error(vp, absl::StrCat("unknown invariant ", vs[i].dump(), "; valid: ", absl::StrJoin(valid, ", ")));
+            return r_.Error(vp,
+                            absl::StrCat("unknown invariant ", vs[i].dump(), "; valid: ", absl::StrJoin(valid, ", ")));
           }
           names.push_back(vs[i].get<std::string>());
         }
@@ -904,7 +989,9 @@ class Loader {
     std::map<Opcode, int> m;
     for (const auto& [key, value] : v.items()) {
       auto op = model::ParseOpcode(key);
-      if (!op) return r_.Error(Reader::Child(p, key), absl::StrCat("unknown opcode ", Quote(key), "; valid: ", model::AllOpcodeNames()));
+      if (!op)
+        return r_.Error(Reader::Child(p, key),
+                        absl::StrCat("unknown opcode ", Quote(key), "; valid: ", model::AllOpcodeNames()));
       int64_t n;
       FUSESIM_ASSIGN(n, r_.Int(value, Reader::Child(p, key), 1000000000));
       m[*op] = static_cast<int>(n);
@@ -915,28 +1002,33 @@ class Loader {
   // An ordered list of opcode names; "FORGET*" stands for any batching of
   // FORGET/BATCH_FORGET.
   absl::StatusOr<std::vector<std::string>> OpcodeSequence(const json& v, const std::string& p) {
-    if (!v.is_array()) return r_.Error(p, absl::StrCat("expected an array of opcode names like [\"LOOKUP\", \"CREATE\"], got ", v.type_name()));
+    if (!v.is_array())
+      return r_.Error(
+          p, absl::StrCat("expected an array of opcode names like [\"LOOKUP\", \"CREATE\"], got ", v.type_name()));
     std::vector<std::string> out;
     for (size_t i = 0; i < v.size(); ++i) {
       const std::string ip = Reader::Child(p, i);
       if (!v[i].is_string()) return r_.Error(ip, absl::StrCat("expected an opcode name, got ", v[i].type_name()));
       std::string name = v[i].get<std::string>();
       if (name != "FORGET*" && !model::ParseOpcode(name))
-        return r_.Error(ip, absl::StrCat("unknown opcode ", Quote(name), "; valid: FORGET* (any FORGET/BATCH_FORGET batching), ",
-                                         model::AllOpcodeNames()));
+        return r_.Error(
+            ip, absl::StrCat("unknown opcode ", Quote(name), "; valid: FORGET* (any FORGET/BATCH_FORGET batching), ",
+                             model::AllOpcodeNames()));
       out.push_back(std::move(name));
     }
     return out;
   }
 
   absl::StatusOr<std::string> Result(const json& v, const std::string& p) {
-    if (!v.is_string()) return r_.Error(p, absl::StrCat("expected a result like \"ok\" or \"EEXIST\", got ", v.type_name()));
+    if (!v.is_string())
+      return r_.Error(p, absl::StrCat("expected a result like \"ok\" or \"EEXIST\", got ", v.type_name()));
     std::string s = v.get<std::string>();
     if (s == "ok" || s == "ok+created" || s == "ok+existing" || s == "BUG" || s == "hung" || s == "not-run" ||
         model::ParseErr(s))
       return s;
-    return r_.Error(p, absl::StrCat("unknown result ", Quote(s), "; valid: ok, ok+created, ok+existing, BUG, hung, not-run, ",
-                                    model::AllErrNames()));
+    return r_.Error(
+        p, absl::StrCat("unknown result ", Quote(s), "; valid: ok, ok+created, ok+existing, BUG, hung, not-run, ",
+                        model::AllErrNames()));
   }
 
   Reader r_;
@@ -953,8 +1045,8 @@ class Loader {
 absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text, const std::string& file,
                                                         const LoaderLimits& limits) {
   if (text.size() > limits.max_file_bytes)
-    return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: the file is ", text.size(),
-                                                   " bytes, above the limit of ", limits.max_file_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":1:1: /: the file is ", text.size(), " bytes, above the limit of ", limits.max_file_bytes));
   auto pos = JsonPositions::Scan(text, limits.max_json_depth);
   // nlohmann's words for syntax errors; the position and pointer come from the
   // scanner when it saw the error too, else from nlohmann's byte offset.
@@ -996,7 +1088,8 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
         absl::StrCat(file, ":", p.line, ":", p.column, ": ", ptr.empty() ? "/" : ptr, ": ", syntax));
   }
   if (!root.is_object())
-    return absl::InvalidArgumentError(absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
   if (root.contains("workload")) {
     absl::Status st = ExpandWorkload(root);
     if (!st.ok()) {

@@ -28,12 +28,10 @@ struct LoaderLimits {
 inline constexpr LoaderLimits kLimits{};
 
 // Parses text (named `file` in messages).
-absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
-                                                        const std::string& file,
+absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text, const std::string& file,
                                                         const LoaderLimits& limits = kLimits);
 // Reads and parses a file.
-absl::StatusOr<std::unique_ptr<Scenario>> LoadScenario(const std::string& file,
-                                                       const LoaderLimits& limits = kLimits);
+absl::StatusOr<std::unique_ptr<Scenario>> LoadScenario(const std::string& file, const LoaderLimits& limits = kLimits);
 
 }  // namespace fusesim::sim
 

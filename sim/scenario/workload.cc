@@ -32,7 +32,8 @@ absl::StatusOr<Knobs> ReadKnobs(const json& w, const WorkloadLimits& lim) {
     if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* x) { return key == x; }) == std::end(kKeys))
       return Bad(key, "unknown key; valid keys: kind, files, dirs, threads, depth, existing, seed");
   }
-  if (!w.contains("kind") || !w["kind"].is_string()) return Bad("kind", "required: archive, rebuild, mkdirp, storm or nfs");
+  if (!w.contains("kind") || !w["kind"].is_string())
+    return Bad("kind", "required: archive, rebuild, mkdirp, storm or nfs");
   k.kind = w["kind"].get<std::string>();
   if (k.kind != "archive" && k.kind != "rebuild" && k.kind != "mkdirp" && k.kind != "storm" && k.kind != "nfs")
     return Bad("kind", absl::StrCat("unknown workload \"", k.kind, "\"; valid: archive, rebuild, mkdirp, storm, nfs"));
@@ -84,7 +85,8 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
                                          : 2 * k.files + k.dirs;
   if (ops > limits.max_ops)
     return Bad("files", absl::StrCat("the workload would have ", ops, " ops, above the limit of ", limits.max_ops));
-  if (root.contains("threads")) return absl::InvalidArgumentError("/threads: a workload generates the threads; remove them");
+  if (root.contains("threads"))
+    return absl::InvalidArgumentError("/threads: a workload generates the threads; remove them");
   Random rng(k.seed);
   json tree = json::array();
   if (root.contains("server") && root["server"].contains("tree")) tree = root["server"]["tree"];
@@ -108,7 +110,8 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
         for (int64_t d = 0; d < dirs; ++d) ops.push_back({{"op", "mkdir"}, {"path", absl::StrCat("/w/d", d)}});
       for (int64_t i = t; i < k.files; i += k.threads) {
         // storm with one directory per thread: thread t owns directory t.
-        const std::string path = k.kind == "storm" && dirs > 1 ? absl::StrCat("/w/d", t % dirs, "/f", i) : file_path(i, dirs);
+        const std::string path =
+            k.kind == "storm" && dirs > 1 ? absl::StrCat("/w/d", t % dirs, "/f", i) : file_path(i, dirs);
         const std::string fd = absl::StrCat("f", i);
         json o = Open(path, flags, fd);
         if (archive && t > 0) o["after"] = absl::StrCat("t0.", dirs - 1);  // directories first
