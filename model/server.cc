@@ -242,15 +242,17 @@ Reply Server::Readdir(const Request& req, int mount, const MountTimeouts& t, sim
   return r;
 }
 
+Err Server::ParentDirError(const Node* parent) {
+  if (parent == nullptr || !parent->linked) return Err::kENOENT;
+  if (!parent->is_dir) return Err::kENOTDIR;
+  return Err::kOk;
+}
+
 Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
   Reply r;
   const Node* parent = Find(req.nodeid);
-  if (parent == nullptr || !parent->linked) {
-    r.err = Err::kENOENT;
-    return r;
-  }
-  if (!parent->is_dir) {
-    r.err = Err::kENOTDIR;
+  if (Err e = ParentDirError(parent); e != Err::kOk) {
+    r.err = e;
     return r;
   }
   if (Lookup(req.nodeid, req.name) != nullptr) {
@@ -273,12 +275,8 @@ Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, sim::A
   Reply r;
   const Node* parent = Find(req.nodeid);
   const Node* old = Find(req.oldnodeid);
-  if (parent == nullptr || !parent->linked || old == nullptr) {
-    r.err = Err::kENOENT;
-    return r;
-  }
-  if (!parent->is_dir) {
-    r.err = Err::kENOTDIR;
+  if (Err e = old == nullptr ? Err::kENOENT : ParentDirError(parent); e != Err::kOk) {
+    r.err = e;
     return r;
   }
   if (Lookup(req.nodeid, req.name) != nullptr) {
@@ -319,12 +317,8 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& ac
 Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
   Reply r;
   const Node* parent = Find(req.nodeid);
-  if (parent == nullptr || !parent->linked) {
-    r.err = Err::kENOENT;
-    return r;
-  }
-  if (!parent->is_dir) {
-    r.err = Err::kENOTDIR;
+  if (Err e = ParentDirError(parent); e != Err::kOk) {
+    r.err = e;
     return r;
   }
   const bool create = (req.flags & kOCreat) != 0;
@@ -469,12 +463,8 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
     case Opcode::kLookupHandle:
     case Opcode::kLookupx: {
       const Node* parent = Find(req.nodeid);
-      if (parent == nullptr || !parent->linked) {
-        r.err = Err::kENOENT;
-        return r;
-      }
-      if (!parent->is_dir) {
-        r.err = Err::kENOTDIR;
+      if (Err e = ParentDirError(parent); e != Err::kOk) {
+        r.err = e;
         return r;
       }
       auto it = parent->children.find(req.name);

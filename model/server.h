@@ -117,6 +117,9 @@ class Server {
   // Resolves a path in the server's namespace; 0 if absent.
   NodeId Resolve(const std::vector<NameId>& path) const;
   const Node* Find(NodeId id) const;
+  // What a request naming an entry of `parent` fails with first: ENOENT if
+  // the directory is gone (or unknown), ENOTDIR if it is not a directory.
+  static Err ParentDirError(const Node* parent);
   sim::Clock Latency(Opcode op) const;
   // Nodes by id (index 0 unused), for invariant checks.
   const std::vector<Node>& nodes() const { return nodes_; }
