@@ -847,9 +847,9 @@ class GatedReplay {
 
 // Requests the kernel sent on its own (pid 0) in a gated replay: RELEASE
 // and RELEASEDIR belong to the op that closed the file their handle came
-// from (or the thread's exit); forget messages to the op of the same mount
-// in progress when they arrived (the latest started), else to the one that
-// returned last before.
+// from (or the thread's exit); forget messages to the op (or exit-time
+// closes) of the same mount in progress when they arrived (the latest
+// started), else to the one that returned last before.
 int AttributeAsync(const sim::Scenario& s, const OracleResult& res, const std::vector<LoggedRequest>& log,
                    const LoggedRequest& q) {
   if (q.opcode == 18 || q.opcode == 29) {  // RELEASE, RELEASEDIR
@@ -863,20 +863,23 @@ int AttributeAsync(const sim::Scenario& s, const OracleResult& res, const std::v
       return kTagExitBase - t;
     }
   }
-  int best = -1;
+  // Candidates: every op of the mount and every thread's exit-time closes
+  // (a close at exit drops the last reference of an inode: its FORGET).
+  int best = kTagTeardown;
   int64_t best_key = -1;
-  for (size_t g = 0; g < res.ops.size(); ++g) {
-    const RealOp& r = res.ops[g];
-    const sim::ThreadSpec& ts = s.threads[s.ops[g].first];
-    if (!r.ran || ts.server_side || ts.mount != q.mount || r.start_us > q.at_us) continue;
+  auto consider = [&](const RealOp& r, const sim::ThreadSpec& ts, int tag) {
+    if (!r.ran || ts.server_side || ts.mount != q.mount || r.start_us > q.at_us) return;
     // In progress: keyed above any finished op, by start; else by end.
     const int64_t key = r.end_us >= q.at_us ? (int64_t{1} << 60) + r.start_us : r.end_us;
     if (key > best_key) {
       best_key = key;
-      best = static_cast<int>(g);
+      best = tag;
     }
-  }
-  return best >= 0 ? best : kTagTeardown;
+  };
+  for (size_t g = 0; g < res.ops.size(); ++g) consider(res.ops[g], s.threads[s.ops[g].first], static_cast<int>(g));
+  for (size_t t = 0; t < res.exits.size() && t < s.threads.size(); ++t)
+    consider(res.exits[t], s.threads[t], kTagExitBase - static_cast<int>(t));
+  return best;
 }
 
 }  // namespace

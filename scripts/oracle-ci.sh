@@ -19,9 +19,9 @@ set +e
 "$fusesim" oracle scenarios/ --keep-going --retries 2 --format json >"$json"
 rc=$?
 set -e
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("oracle: %d passed, %d failed, %d skipped" % (d["passed"], d["failed"], d["skipped"])); [print("  differs:", s["name"]) for s in d["scenarios"] if s["status"] not in ("agree", "skipped")]' "$json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("oracle: %d passed, %d failed, %d unforceable, %d skipped" % (d["passed"], d["failed"], d["unforceable"], d["skipped"])); [print("  %s:" % s["status"], s["name"], s.get("reason", "")) for s in d["scenarios"] if s["status"] not in ("agree", "skipped")]' "$json"
 if [ "$rc" -ne 0 ]; then
-  echo "oracle: the corpus does not agree with this kernel (exit $rc)" >&2
+  echo "oracle: the corpus does not agree with this kernel, or a replay could not be forced (exit $rc)" >&2
   exit "$rc"
 fi
 # Differential testing (docs/fidelity.md): a bounded batch of generated

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -216,6 +217,42 @@ TEST(Oracle, GatedReplayFollowsTheModelSchedule) {
   EXPECT_EQ(names(r->ops[1]), (std::vector<std::string>{"FLUSH", "RELEASE"}));
   EXPECT_EQ(names(r->ops[3]), (std::vector<std::string>{"FLUSH", "RELEASE"}));
   for (int g = 0; g < 4; ++g) EXPECT_EQ(r->ops[g].result, "ok") << g;
+}
+
+// A schedule the gate cannot hold is reported as unforceable, with the step
+// and the reason, not as a difference, and the run does not pass (exit 4).
+// Here the model pauses t1 right after it entered open() and lets t2 take
+// the root's i_rwsem first; the real t1 runs on to its LOOKUP holding the
+// lock, so t2 blocks instead of sending its own.
+TEST(Oracle, AScheduleTheGateCannotHoldIsUnforceable) {
+  const std::string file = ::testing::TempDir() + "/unforceable.json";
+  {
+    FILE* f = fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(R"({"name": "unforceable-lock-order",
+      "mounts": [{"name": "m0", "entry_timeout_ms": 1000, "attr_timeout_ms": 1000, "negative_timeout_ms": 1000}],
+      "variants": ["lookup-create"],
+      "threads": [
+        {"name": "t1", "ops": [{"op": "open", "path": "/a", "flags": "O_CREAT|O_WRONLY", "fd": "x"}, {"op": "close", "fd": "x"}]},
+        {"name": "t2", "ops": [{"op": "open", "path": "/b", "flags": "O_CREAT|O_WRONLY", "fd": "y"}, {"op": "close", "fd": "y"}]}],
+      "schedule": {"mode": "replay", "steps": ["t1", "t2", "t2", "t2", "t2"]}})",
+          f);
+    fclose(f);
+  }
+  const std::string cmd = absl::StrCat(FUSESIM_BINARY, " oracle --any-kernel ", file, " 2>&1");
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  if (out.find("1 skipped") != std::string::npos) GTEST_SKIP() << "cannot run the oracle here: " << out;
+  EXPECT_NE(out.find("UNFORCEABLE (gated replay)"), std::string::npos) << out;
+  EXPECT_NE(out.find("at step 3 (t2 request LOOKUP"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 unforceable"), std::string::npos) << out;
+  EXPECT_EQ(out.find("DIFFER"), std::string::npos) << out;
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 4) << out;
 }
 
 // A request held at the gate forever: the watchdog's Abort() must unblock

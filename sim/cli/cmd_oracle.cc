@@ -103,7 +103,9 @@ struct Row {
 
 struct ScenarioOutcome {
   std::string file, name;
-  std::string status;  // agree, differ, skipped, error, bad-input
+  // agree, differ, unforceable (a gated replay the real kernel could not be
+  // held to: nothing compared), skipped, error, bad-input
+  std::string status;
   std::string reason;
   std::vector<Row> rows;
   int first_divergence = -1;  // index in rows
@@ -192,7 +194,7 @@ void Compare(const RunReport& model, const oracle::OracleResult& real, bool exac
     sch.label = "schedule";
     sch.syscall = "the replay schedule";
     sch.model_result = "followed";
-    sch.real_result = real.schedule_divergence.empty() ? "followed" : "diverged";
+    sch.real_result = real.schedule_divergence.empty() ? "followed" : "unforceable";
     if (!real.schedule_divergence.empty()) sch.real_texts.push_back(real.schedule_divergence);
     sch.agree = real.schedule_divergence.empty();
     out->rows.push_back(std::move(sch));
@@ -205,11 +207,16 @@ void Compare(const RunReport& model, const oracle::OracleResult& real, bool exac
       break;
     }
   }
+  // A schedule the gate could not hold: the real kernel ran another
+  // interleaving, so its results say nothing about this one.
+  if (real.gated && !real.schedule_divergence.empty()) {
+    out->status = "unforceable";
+    out->reason =
+        absl::StrCat("the real kernel could not be held to the replay schedule at ", real.schedule_divergence);
+  }
   out->notes = real.notes;
   out->gated = real.gated;
   out->schedule_divergence = real.schedule_divergence;
-  if (!real.schedule_divergence.empty())
-    out->notes.push_back("the real kernel left the replay schedule at " + real.schedule_divergence);
   out->real_ms = real.elapsed_us / 1000.0;
   out->model_sleep_ms = real.model_sleep_us / 1000.0;
 }
@@ -219,8 +226,12 @@ void PrintText(const ScenarioOutcome& o, std::ostream& out) {
     out << o.name << " (" << o.file << "): " << (o.status == "skipped" ? "skipped: " : "ERROR: ") << o.reason << "\n";
     return;
   }
-  out << o.name << " (" << o.file << "): " << (o.status == "agree" ? "AGREE" : "DIFFER")
+  out << o.name << " (" << o.file << "): "
+      << (o.status == "agree"         ? "AGREE"
+          : o.status == "unforceable" ? "UNFORCEABLE"
+                                      : "DIFFER")
       << (o.gated ? " (gated replay)" : "") << "\n";
+  if (o.status == "unforceable") out << "  " << o.reason << "; the results below are not a comparison\n";
   size_t w_label = 2, w_sys = 7, w_model = 5, w_real = 4;
   for (const Row& r : o.rows) {
     w_label = std::max(w_label, r.label.size());
@@ -234,9 +245,11 @@ void PrintText(const ScenarioOutcome& o, std::ostream& out) {
     const std::string m = absl::StrCat(r.model_result, " ", Seq(r.model_requests));
     const std::string rl = absl::StrCat(r.real_result, " ", Seq(r.real_requests));
     out << absl::StrFormat("  %-*s  %-*s  %-*s  %-*s  %s\n", w_label, r.label, w_sys, r.syscall, w_model, m, w_real, rl,
-                           r.agree ? "AGREE" : "DIFFER");
+                           o.status == "unforceable" ? (r.agree ? "same" : "not same")
+                           : r.agree                 ? "AGREE"
+                                                     : "DIFFER");
   }
-  if (o.first_divergence >= 0) {
+  if (o.first_divergence >= 0 && o.status == "differ") {
     const Row& r = o.rows[o.first_divergence];
     out << "  first divergence: " << r.label << " " << r.syscall << "\n";
     size_t w = 5;
@@ -258,7 +271,7 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
   j["name"] = o.name;
   j["status"] = o.status;
   if (!o.reason.empty()) j["reason"] = o.reason;
-  if (o.status == "agree" || o.status == "differ") {
+  if (o.status == "agree" || o.status == "differ" || o.status == "unforceable") {
     nlohmann::ordered_json ops = nlohmann::ordered_json::array();
     for (const Row& r : o.rows) {
       nlohmann::ordered_json x;
@@ -266,7 +279,7 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
       x["syscall"] = r.syscall;
       x["model"] = {{"result", r.model_result}, {"requests", r.model_requests}};
       x["real"] = {{"result", r.real_result}, {"requests", r.real_requests}, {"detail", r.real_texts}};
-      x["verdict"] = r.agree ? "AGREE" : "DIFFER";
+      x["verdict"] = o.status == "unforceable" ? "NOT-COMPARED" : r.agree ? "AGREE" : "DIFFER";
       ops.push_back(x);
     }
     j["ops"] = ops;
@@ -405,7 +418,7 @@ int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, con
   Isolate(err);
   InterruptScope interrupt_scope;
   const std::string kernel = oracle::KernelRelease();
-  int64_t agree = 0, differ = 0, skipped = 0, errors = 0, run = 0;
+  int64_t agree = 0, differ = 0, skipped = 0, unforceable = 0, errors = 0, run = 0;
   std::vector<std::string> written;
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   for (int64_t i = 0; i < count && !Interrupted(); ++i, ++run) {
@@ -427,6 +440,11 @@ int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, con
     if (o.status == "skipped") {
       ++skipped;
       if (format == "text") out << name << ": skipped: " << o.reason << "\n";
+      continue;
+    }
+    if (o.status == "unforceable") {
+      ++unforceable;
+      if (format == "text") PrintText(o, out);
       continue;
     }
     if (o.status != "differ") {
@@ -482,6 +500,7 @@ int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, con
     j["agree"] = agree;
     j["differ"] = differ;
     j["skipped"] = skipped;
+    j["unforceable"] = unforceable;
     j["errors"] = errors;
     j["findings"] = findings;
     j["interrupted"] = Interrupted();
@@ -490,6 +509,7 @@ int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, con
     out << "generated " << run << ": " << agree << " agree, " << differ << " differ";
     if (differ > 0) out << " (minimised to " << absl::StrJoin(written, ", ") << ")";
     out << ", " << skipped << " skipped";
+    if (unforceable > 0) out << ", " << unforceable << " unforceable (not compared)";
     if (errors > 0) out << ", " << errors << " could not be run";
     out << "\n";
   }
@@ -498,7 +518,8 @@ int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, con
                                    << " to " << first_seed + static_cast<uint64_t>(count) - 1 << "\n";
     return InterruptedExit();
   }
-  return differ + errors > 0 ? kExitFailed : kExitOk;
+  if (differ + errors > 0) return kExitFailed;
+  return unforceable > 0 ? kExitIncomplete : kExitOk;
 }
 
 }  // namespace
@@ -624,7 +645,7 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
   Isolate(err);
 
   std::vector<ScenarioOutcome> outcomes;
-  int passed = 0, failed = 0, skipped = 0;
+  int passed = 0, failed = 0, skipped = 0, unforceable = 0;
   bool bad_input = false, stopped = false;
   // A signal between scenarios stops the run with a list of what was not
   // run; during a real-kernel run the oracle's own handler unmounts and the
@@ -655,6 +676,8 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
         ++passed;
       else if (x.status == "skipped")
         ++skipped;
+      else if (x.status == "unforceable")
+        ++unforceable;
       else
         ++failed;
       if (format == "text") PrintText(x, out);
@@ -683,6 +706,7 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
     j["passed"] = passed;
     j["failed"] = failed;
     j["skipped"] = skipped;
+    j["unforceable"] = unforceable;
     j["agreed_on_retry"] = agreed_on_retry;
     j["stopped_early"] = stopped;
     j["interrupted"] = Interrupted();
@@ -691,6 +715,8 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
   } else {
     if (stopped) out << "stopped after the first failing scenario (--keep-going runs them all)\n";
     out << skipped << " skipped\n";
+    if (unforceable > 0)
+      out << unforceable << " unforceable (the real kernel could not be held to the replay schedule: not compared)\n";
     if (agreed_on_retry > 0) out << agreed_on_retry << " agreed only on a retry (--retries)\n";
     out << passed << " passed, " << failed << " failed\n";
   }
@@ -699,7 +725,9 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return InterruptedExit();
   }
   if (bad_input) return kExitBadInput;
-  return failed > 0 ? kExitFailed : kExitOk;
+  if (failed > 0) return kExitFailed;
+  // Something was not compared: not a pass.
+  return unforceable > 0 ? kExitIncomplete : kExitOk;
 }
 
 }  // namespace fusesim::sim

@@ -37,6 +37,9 @@ Footprint PendingFootprint(const Actor& a) {
     case WaitKind::kRwsemWrite:
       f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, true});
       break;
+    case WaitKind::kRwsemQueued:
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, a.queued_write});
+      break;
     case WaitKind::kMutex:
       f.push_back({static_cast<const Mutex*>(a.wait.obj)->key, true});
       break;

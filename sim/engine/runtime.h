@@ -30,13 +30,38 @@ namespace fusesim::sim {
 
 using Clock = uint64_t;  // simulated microseconds
 
-// Reader/writer semaphore: the VFS i_rwsem.
-// Invariant: writer >= 0 implies readers == 0.
+struct Actor;
+
+// Reader/writer semaphore: the VFS i_rwsem, queued as Linux's rwsem
+// (kernel/locking/rwsem.c) queues:
+//  - taking it is two steps when it is contended: the task arrives (a step
+//    that is always enabled), finds it unavailable and joins the FIFO wait
+//    queue; it runs again once the lock has been handed to it;
+//  - a reader arriving while readers hold it but a task is queued does not
+//    jump the queue (rwsem_down_read_slowpath() queues when the lock is
+//    reader-owned); a writer never takes it ahead of the queue;
+//  - the releaser hands the lock to the first waiter (the effect of
+//    RWSEM_FLAG_HANDOFF, and of the woken waiter running before a newcomer):
+//    a writer alone, or, when the first waiter is a reader, every queued
+//    reader at once (rwsem_mark_wake() wakes all readers: phase-fair).
+// Invariants: writer >= 0 implies readers == 0; the queue is non-empty only
+// while the lock is held.
 struct RwSem {
+  struct Waiter {
+    Actor* actor;
+    bool write;
+  };
   int readers = 0;
   int writer = -1;  // actor index
   Clock released_at = 0;
   uint64_t key = 0;  // stable identity for dependency tracking
+  std::vector<Waiter> queue;
+
+  // Whether a task arriving now takes the lock at once.
+  bool Available(bool write) const {
+    if (writer >= 0 || !queue.empty()) return false;
+    return !write || readers == 0;
+  }
 };
 
 // Sleeping mutex: the FUSE inode mutex, s_vfs_rename_mutex.
@@ -61,13 +86,14 @@ struct Counter {
 };
 
 enum class WaitKind : uint8_t {
-  kNone,        // always enabled
-  kRwsemRead,   // down_read
-  kRwsemWrite,  // down_write
-  kMutex,       // mutex_lock
-  kCompletion,  // wait until done
-  kCounter,     // wait until value > 0
-  kAfter,       // wait until every listed completion is done
+  kNone,         // always enabled
+  kRwsemRead,    // down_read: arrives (takes it, or joins the queue)
+  kRwsemWrite,   // down_write: arrives (takes it, or joins the queue)
+  kRwsemQueued,  // queued on a RwSem: runs once the lock was handed to it
+  kMutex,        // mutex_lock
+  kCompletion,   // wait until done
+  kCounter,      // wait until value > 0
+  kAfter,        // wait until every listed completion is done
 };
 
 struct Wait {
@@ -101,6 +127,10 @@ struct Actor {
   bool finished = false;
   bool bugged = false;  // stopped by a kernel BUG: never resumed again
   Clock clock = 0;
+  // kRwsemQueued: whether the lock was handed over, when, and in which mode.
+  bool granted = false;
+  bool queued_write = false;
+  Clock granted_at = 0;
 
   Task<void> root;
   std::vector<const Completion*> after;  // used by WaitKind::kAfter
@@ -123,11 +153,10 @@ inline bool Enabled(const Actor& a) {
     case WaitKind::kNone:
       return true;
     case WaitKind::kRwsemRead:
-      return static_cast<const RwSem*>(a.wait.obj)->writer < 0;
-    case WaitKind::kRwsemWrite: {
-      const auto* s = static_cast<const RwSem*>(a.wait.obj);
-      return s->writer < 0 && s->readers == 0;
-    }
+    case WaitKind::kRwsemWrite:
+      return true;  // arriving: takes the lock or joins its queue
+    case WaitKind::kRwsemQueued:
+      return a.granted;
     case WaitKind::kMutex:
       return static_cast<const Mutex*>(a.wait.obj)->owner < 0;
     case WaitKind::kCompletion:
@@ -154,8 +183,18 @@ class PointAwaiter {
   }
   void await_resume() noexcept {
     if (w_.touches_home && a_.home_key != 0) a_.Touch(a_.home_key, true);
+    if (a_.wait.kind == WaitKind::kRwsemQueued) {
+      // Handed over by the releaser (HandOff): already held.
+      const auto* s = static_cast<const RwSem*>(w_.obj);
+      a_.SyncClock(a_.granted_at);
+      a_.Touch(s->key, a_.queued_write);
+      a_.granted = false;
+      a_.wait = Wait{};
+      return;
+    }
     switch (w_.kind) {
       case WaitKind::kNone:
+      case WaitKind::kRwsemQueued:
         break;
       case WaitKind::kRwsemRead: {
         auto* s = const_cast<RwSem*>(static_cast<const RwSem*>(w_.obj));
@@ -232,16 +271,60 @@ inline PointAwaiter WaitAfter(Actor& a, const char* what) {
   return PointAwaiter(a, Wait{WaitKind::kAfter, nullptr, what});
 }
 
-// Releases record no access: a release and an acquire of the same lock are
-// never enabled together, so they need no ordering for dependency analysis.
+// The arrival step of a task that finds the lock unavailable (the
+// scheduler runs it instead of resuming the task): it joins the queue.
+inline void Enqueue(Actor& a, RwSem& s) {
+  const bool write = a.wait.kind == WaitKind::kRwsemWrite;
+  s.queue.push_back({&a, write});
+  a.wait.kind = WaitKind::kRwsemQueued;
+  a.granted = false;
+  a.queued_write = write;
+  // Only the lock's queue changes: not the task's kernel state (home_key).
+  a.Touch(s.key, true);
+}
+
+// Once the lock is free: hands it to the first waiter, or to every queued
+// reader when the first waiter is a reader (rwsem_mark_wake()).
+inline void HandOff(RwSem& s) {
+  if (s.queue.empty() || s.writer >= 0 || s.readers > 0) return;
+  auto grant = [&s](const RwSem::Waiter& w) {
+    w.actor->granted = true;
+    w.actor->granted_at = s.released_at;
+  };
+  if (s.queue.front().write) {
+    s.writer = s.queue.front().actor->index;
+    grant(s.queue.front());
+    s.queue.erase(s.queue.begin());
+    return;
+  }
+  std::vector<RwSem::Waiter> writers;
+  for (const RwSem::Waiter& w : s.queue) {
+    if (w.write) {
+      writers.push_back(w);
+    } else {
+      s.readers++;
+      grant(w);
+    }
+  }
+  s.queue = std::move(writers);
+}
+
+// Releasing a lock writes it: with a queue, an arrival before the release
+// queues and one after it may take the lock, so the two are ordered.
 inline void UpRead(Actor& a, RwSem& s) {
   s.readers--;
   s.released_at = std::max(s.released_at, a.clock);
+  a.Touch(s.key, true);
+  HandOff(s);
 }
 inline void UpWrite(Actor& a, RwSem& s) {
   s.writer = -1;
   s.released_at = std::max(s.released_at, a.clock);
+  a.Touch(s.key, true);
+  HandOff(s);
 }
+// Releases of mutexes record no access: a release and an acquire of the same
+// mutex are never enabled together, so they need no ordering.
 inline void MutexUnlock(Actor& a, Mutex& m) {
   m.owner = -1;
   m.released_at = std::max(m.released_at, a.clock);

@@ -70,7 +70,13 @@ absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& c
     }
     out.schedule.push_back(*pick);
     a->footprint.clear();
-    a->resume.resume();
+    if ((a->wait.kind == WaitKind::kRwsemRead || a->wait.kind == WaitKind::kRwsemWrite) &&
+        !static_cast<const RwSem*>(a->wait.obj)->Available(a->wait.kind == WaitKind::kRwsemWrite)) {
+      // Arrives at a contended rwsem: joins its queue; resumed once handed the lock.
+      Enqueue(*a, *const_cast<RwSem*>(static_cast<const RwSem*>(a->wait.obj)));
+    } else {
+      a->resume.resume();
+    }
     if (a->root.done()) a->finished = true;
     last = *pick;
     if (after_step) after_step(static_cast<int>(out.schedule.size()));

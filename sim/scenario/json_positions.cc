@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -69,10 +70,14 @@ struct Frame {
   std::set<std::string> keys;  // Objects: decoded keys seen so far.
 };
 
+// Called at the first byte of every value with its pointer and offset;
+// returns false to stop the scan there.
+using ValueVisitor = absl::FunctionRef<bool(const std::string& pointer, size_t offset)>;
+
 class Scanner {
  public:
-  Scanner(std::string_view text, int max_depth, std::map<std::string, TextPosition>* positions)
-      : text_(text), max_depth_(max_depth), lines_(text), positions_(positions) {}
+  Scanner(std::string_view text, int max_depth, ValueVisitor visit)
+      : text_(text), max_depth_(max_depth), lines_(text), visit_(visit) {}
 
   absl::Status Run() {
     SkipWhitespace();
@@ -80,7 +85,7 @@ class Scanner {
       // A value starts at pos_; pointer_ is its pointer.
       if (AtEnd()) return Malformed();
       const char c = text_[pos_];
-      positions_->emplace(pointer_, lines_.At(pos_));
+      if (!visit_(pointer_, pos_)) return absl::OkStatus();
       if (c == '{' || c == '[') {
         if (stack_.size() >= static_cast<size_t>(std::max(max_depth_, 0))) {
           return Error(pos_, absl::StrCat("nesting deeper than ", max_depth_, " levels"));
@@ -295,7 +300,7 @@ class Scanner {
   std::string_view text_;
   int max_depth_;
   LineCounter lines_;
-  std::map<std::string, TextPosition>* positions_;
+  ValueVisitor visit_;
   size_t pos_ = 0;
   std::string pointer_;  // Pointer of the value being scanned.
   std::vector<Frame> stack_;
@@ -321,35 +326,46 @@ std::string EscapePointerToken(std::string_view token) {
 }
 
 absl::StatusOr<JsonPositions> JsonPositions::Scan(std::string_view text, int max_depth) {
-  JsonPositions result;
-  Scanner scanner(text, max_depth, &result.positions_);
+  auto visit_all = [](const std::string&, size_t) { return true; };
+  Scanner scanner(text, max_depth, visit_all);
   if (absl::Status s = scanner.Run(); !s.ok()) return s;
+  JsonPositions result;
+  result.text_ = text;
+  result.max_depth_ = max_depth;
   return result;
 }
 
 TextPosition JsonPositions::Find(std::string_view pointer) const {
-  std::string key(pointer);
-  for (;;) {
-    if (auto it = positions_.find(key); it != positions_.end()) {
-      return it->second;
+  // The deepest value whose pointer is `pointer` or one of its ancestors.
+  size_t best_length = 0;
+  size_t best_offset = std::string_view::npos;
+  auto visit = [&](const std::string& p, size_t offset) {
+    if (!pointer.starts_with(p) || (p.size() < pointer.size() && pointer[p.size()] != '/')) return true;
+    if (best_offset == std::string_view::npos || p.size() > best_length) {
+      best_length = p.size();
+      best_offset = offset;
     }
-    if (key.empty()) return TextPosition{};
-    const size_t slash = key.rfind('/');
-    key.resize(slash == std::string::npos ? 0 : slash);
-  }
+    return p.size() != pointer.size();  // found: stop
+  };
+  // (A FunctionRef must not outlive the lambda it names: both are locals.)
+  Scanner scanner(text_, max_depth_, visit);
+  (void)scanner.Run();  // the text was scanned without error by Scan
+  if (best_offset == std::string_view::npos) return TextPosition{};
+  return PositionOfOffset(text_, best_offset);
 }
 
 std::string JsonPositions::PointerAt(TextPosition pos) const {
+  // Values start in text order: the last one at or before pos.
   std::string best;
-  TextPosition best_pos{0, 0};
-  for (const auto& [pointer, p] : positions_) {
-    const bool before = p.line < pos.line || (p.line == pos.line && p.column <= pos.column);
-    const bool later = p.line > best_pos.line || (p.line == best_pos.line && p.column >= best_pos.column);
-    if (before && later) {
-      best = pointer;
-      best_pos = p;
-    }
-  }
+  LineCounter lines(text_);
+  auto visit = [&](const std::string& p, size_t offset) {
+    const TextPosition at = lines.At(offset);
+    if (at.line > pos.line || (at.line == pos.line && at.column > pos.column)) return false;
+    best = p;
+    return true;
+  };
+  Scanner scanner(text_, max_depth_, visit);
+  (void)scanner.Run();
   return best;
 }
 

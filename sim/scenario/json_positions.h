@@ -7,11 +7,14 @@
 //    (not characters), so a tab or a multi-byte UTF-8 character advances the
 //    column by its byte length.
 //  * JsonPositions::Scan reads the text once, without recursion on the C++
-//    stack (nesting is tracked with an explicit stack), and records the
-//    position of the first character of every value, keyed by its JSON
-//    pointer: "" for the root, "/threads/0/ops/1/op" for nested values. Object
-//    keys are decoded (JSON escapes, including \uXXXX surrogate pairs, to
-//    UTF-8) and then escaped with EscapePointerToken.
+//    stack (nesting is tracked with an explicit stack), and checks it; it
+//    keeps nothing but a view of the text (which must outlive it). Find and
+//    PointerAt scan the text again, up to the value they look for: errors
+//    are rare, and a loader that kept a position per value would spend more
+//    memory on positions than on the scenario. Values are named by their
+//    JSON pointer: "" for the root, "/threads/0/ops/1/op" for nested values.
+//    Object keys are decoded (JSON escapes, including \uXXXX surrogate pairs,
+//    to UTF-8) and then escaped with EscapePointerToken.
 //  * Scan fails with absl::InvalidArgumentError whose message is exactly
 //    "<line>:<col>: <pointer>: <text>" where <text> is one of
 //      - duplicate key "<key>"            (position: the second occurrence of
@@ -28,15 +31,15 @@
 //    The malformed-JSON check is a safety net: callers are expected to have
 //    parsed the text successfully (e.g. with nlohmann::json) before, so lone
 //    UTF-16 surrogates in \u escapes are rejected like that parser does.
-//  * Memory is proportional to the total length of all recorded pointers;
-//    max_depth bounds it for deeply nested input.
+//  * Memory: the pointer of the value being scanned and the keys of the open
+//    objects (max_depth bounds them for deeply nested input); nothing per
+//    value. Find and PointerAt are linear in the text.
 //  * No exceptions are thrown.
 
 #ifndef FUSESIM_SIM_SCENARIO_JSON_POSITIONS_H_
 #define FUSESIM_SIM_SCENARIO_JSON_POSITIONS_H_
 
 #include <cstddef>
-#include <map>
 #include <string>
 #include <string_view>
 
@@ -57,14 +60,14 @@ std::string EscapePointerToken(std::string_view token);
 
 class JsonPositions {
  public:
-  // Scans syntactically valid JSON text once and records the position of the
-  // first character of every value (object, array, string, number, literal),
-  // keyed by its RFC 6901 JSON pointer. See the file comment for the errors.
+  // Scans syntactically valid JSON text once and checks it (see the file
+  // comment for the errors). `text` must outlive the result.
   static absl::StatusOr<JsonPositions> Scan(std::string_view text, int max_depth);
 
-  // Position of the value at pointer; if that pointer is absent, of its
-  // nearest existing ancestor (so an error about a missing key points at the
-  // object). Returns 1:1 if not even the root is known.
+  // Position of the first character of the value at pointer; if that
+  // pointer is absent, of its nearest existing ancestor (so an error about a
+  // missing key points at the object). Returns 1:1 if not even the root is
+  // known.
   TextPosition Find(std::string_view pointer) const;
 
   // The pointer of the innermost value that starts at or before pos and is
@@ -72,7 +75,8 @@ class JsonPositions {
   std::string PointerAt(TextPosition pos) const;
 
  private:
-  std::map<std::string, TextPosition> positions_;
+  std::string_view text_;
+  int max_depth_ = 0;
 };
 
 }  // namespace fusesim::sim
