@@ -5,6 +5,7 @@
 #include "sim/scenario/workload.h"
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -104,7 +105,21 @@ TEST(ProgramWorkloads, ExpansionShape) {
   EXPECT_EQ(sw["open+"], 20);
   EXPECT_LE(sw["mkdir"], 4);
 
-  auto t = OpCounts(Expand({{"kind", "tar"}, {"files", 40}, {"dirs", 4}, {"links", 0.25}, {"symlinks", 0.25}}));
+  json tj = Expand({{"kind", "tar"}, {"files", 40}, {"dirs", 4}, {"links", 0.25}, {"symlinks", 0.25}});
+  auto t = OpCounts(tj);
+  // A hard link comes after the file it links to, and a member after its directory.
+  std::set<std::string> made;
+  for (const json& o : tj["threads"][0]["ops"]) {
+    if (o["op"] == "close") continue;
+    if (o["op"] == "link") {
+      EXPECT_TRUE(made.count(o["path"].get<std::string>())) << o.dump();
+    }
+    const std::string p = o.contains("to") ? o["to"].get<std::string>() : o["path"].get<std::string>();
+    if (o["op"] != "mkdir") {
+      EXPECT_TRUE(made.count(p.substr(0, p.rfind('/')))) << o.dump();
+    }
+    made.insert(p);
+  }
   EXPECT_EQ(t["mkdir"], 4);
   EXPECT_EQ(t["link"] + t["open+"], 30);  // a link before any file would be a file
   EXPECT_GE(t["link"], 9);
@@ -225,6 +240,18 @@ TEST(ProgramWorkloads, GitCheckoutRequests) {
   EXPECT_EQ(Count(a, "ATOMIC_CREATE"), files - symlinks);
   EXPECT_EQ(u.round_trips - a.round_trips, files - symlinks);
   for (const auto& r : c.rows) EXPECT_TRUE(r.violations.empty()) << r.variant;
+
+  // Switching branches: every regular file exists (so do the directories) and
+  // is replaced. The lstat finds it (LOOKUP), the unlink leaves a negative
+  // dentry, and the create looks the name up again in mainline.
+  json sw = Expand({{"kind", "git-checkout"}, {"files", files}, {"dirs", dirs}, {"symlinks", 0.1}, {"existing", 1}},
+                   json::array({Mount(1000)}));
+  ScenarioComparison cs = Compare(sw);
+  const VariantRow& us = Row(cs, "lookup-create");
+  EXPECT_EQ(Count(us, "UNLINK"), files - symlinks);
+  EXPECT_EQ(Count(us, "MKDIR"), 0);
+  EXPECT_EQ(Count(us, "LOOKUP"), 1 + dirs + files + files);  // /w, each directory, each lstat, each LOOKUP_EXCL
+  EXPECT_EQ(us.round_trips - Row(cs, "atomic-create").round_trips, files - symlinks);
 }
 
 // tar x: a hard link is LOOKUP (LOOKUP_EXCL, of the new name) + LINK, the
