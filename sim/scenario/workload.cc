@@ -289,7 +289,7 @@ void CpA(const Knobs& k, Random& rng, json& tree, json& threads) {
     ops.push_back(Lstat(dst));
     ops.push_back(PathOp("readdir", src));
     for (const std::string& n : names[d]) {
-      const std::string s = src + "/" + n, t = dst + "/" + n;
+      const std::string s = absl::StrCat(src, "/", n), t = absl::StrCat(dst, "/", n);
       ops.push_back(Lstat(s));
       if (n[0] == 'l') {
         ops.push_back(PathOp("readlink", s));
