@@ -145,6 +145,11 @@ BAD = [
     ("unknown workload key", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "archive", "file": 1})))),
     ("workload existing above 1", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "rebuild", "existing": 1.5})))),
     ("workload files 0", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "storm", "files": 0})))),
+    ("a knob of another kind", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "tar", "headers": 3})))),
+    ("an old knob on a new kind", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "mdtest", "depth": 2})))),
+    ("workload symlinks above 1", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "cp-a", "symlinks": 2})))),
+    ("workload stat not a boolean", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "mdtest", "stat": 1})))),
+    ("workload include_dirs 0", mutate(lambda d: (d.pop("threads"), d.update(workload={"kind": "include-search", "include_dirs": 0})))),
 ]
 
 
@@ -192,6 +197,14 @@ def main(argv):
                                           "existing": 0.5, "seed": 7}}
     err = first_error(validator, workload)
     report(err is None, "valid: workload with every key", err or "")
+    for knobs in ({"kind": "git-checkout", "files": 10, "dirs": 2, "symlinks": 0.1, "executable": 0.1, "existing": 0.5, "seed": 3},
+                  {"kind": "tar", "files": 10, "dirs": 2, "links": 0.1, "symlinks": 0.1, "seed": 3},
+                  {"kind": "cp-a", "files": 10, "dirs": 2, "symlinks": 0.1, "seed": 3},
+                  {"kind": "ls-create", "files": 10, "creates": 2},
+                  {"kind": "include-search", "headers": 3, "include_dirs": 2, "units": 2, "threads": 2, "seed": 3},
+                  {"kind": "mdtest", "files": 10, "threads": 2, "stat": False, "remove": True}):
+        err = first_error(validator, {"name": "w", "workload": knobs})
+        report(err is None, "valid: %s with every key" % knobs["kind"], err or "")
     for name, doc in BAD:
         err = first_error(validator, doc)
         report(err is not None, "rejects: %s" % name, "" if err else "the schema accepted it")

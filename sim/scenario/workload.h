@@ -14,9 +14,23 @@
 //   storm     K threads creating N files, all in one directory (`dirs`: 1)
 //             or each in its own (`dirs` = threads);
 //   nfs       two clients (mounts m0, m1) creating N files in the same D
-//             directories, half the names shared, one thread each.
-// Knobs: files, dirs, threads, depth, existing (0..1), seed; the scenario's
-// own "mounts" (timeouts, kernel) and "server" (unsupported, ...) apply.
+//             directories, half the names shared, one thread each;
+//   git-checkout  git checking out N entries (files, executables, symlinks)
+//             into D directories: lstat, mkdir of new directories, unlink of
+//             the old version, open(O_WRONLY|O_CREAT|O_EXCL) or symlink;
+//   tar       GNU tar x with hard links (link(2) to a member extracted
+//             earlier) and symlinks;
+//   cp-a      cp -a of a tree: listings, lstat, mkdir, open(O_CREAT|O_EXCL),
+//             chmod, readlink + symlink;
+//   ls-create ls -l of a directory (listing, lstat of every entry), then
+//             creating in it; the mounts' readdirplus decides the cost;
+//   include-search  compilers searching include paths: open of each header
+//             in each -I directory until found (negative lookups);
+//   mdtest    mdtest's create/stat/remove phases, threads in one directory.
+// Knobs: files, dirs, threads, depth, existing (0..1), seed for the first
+// five; each program kind has its own list (docs/scenario-format.md,
+// Workloads); the scenario's own "mounts" (timeouts, kernel, readdirplus) and
+// "server" (unsupported, ...) apply.
 #ifndef FUSESIM_SIM_SCENARIO_WORKLOAD_H_
 #define FUSESIM_SIM_SCENARIO_WORKLOAD_H_
 
