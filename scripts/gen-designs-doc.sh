@@ -274,8 +274,10 @@ P("```sh")
 P("fusesim explore S --variants %s --max-schedules %d --format json" % (all_designs, max_schedules))
 P("```")
 P()
-P("The budget (%s schedules per design and race) keeps the whole document's generation, about" % num(max_schedules))
-P("ten seconds on two cores, inside the test suite's time; `DESIGNS_MAX_SCHEDULES` raises it.")
+P("The budget (%s schedules per design and race) keeps the whole document's generation at about" % num(max_schedules))
+P("10 s of processor time, two fusesim processes at a time (the four `compare` runs take more")
+P("than half of it, the 10,000-file archive most), so that the test that regenerates it stays")
+P("short; `DESIGNS_MAX_SCHEDULES=N scripts/gen-designs-doc.sh` explores further.")
 EOF
 mv "$tmp" "$out"
 trap - EXIT
