@@ -74,6 +74,14 @@ def per_scenario(preset):
 rows = {p: per_scenario(p) for p in presets}
 totals = {p: {t["variant"]: t for t in cmp[p]["totals"]} for p in presets}
 
+def span(values, fmt):
+    lo, hi = min(values), max(values)
+    return fmt(lo) if fmt(lo) == fmt(hi) else "%s–%s" % (fmt(lo), fmt(hi))
+
+
+def per_preset(w, d, key):
+    return [rows[p][w][d][key] for p in presets]
+
 
 def replay(scenario, variant, token):
     return "fusesim run %s --variants %s --schedule '%s'" % (scenario, variant, token)
@@ -112,20 +120,22 @@ P("(%s) are described in [compare.md](compare.md#latency-presets)." % ", ".join(
 P()
 P("## Summary")
 P()
-P("Round trips saved against `%s` on each workload (they do not depend on the preset), and the" % baseline)
+P("Round trips saved against `%s` on each workload (a range where the count depends on the" % baseline)
+P("preset: under a slower preset more cached entries expire during the run and are looked up")
+P("again; each preset's count is in the workload's table), and the")
 P("invariants each design breaks in the races of the corpus, with the first race (in file order)")
 P("that shows each and the replay token of its shortest schedule (the full command:")
 P("`fusesim run scenarios/RACE.json --variants DESIGN --schedule 'TOKEN'`; every race and")
-P("design in [Races](#races)).")
+P("design in [Races](#races)). The invariants are defined in")
+P("[model.md §10](model.md#10-invariants-and-how-they-are-judged-modelinvariantsh-simscenarioexecutioncc).")
 P()
 P("| design | " + " | ".join("`%s`" % stem(w) for w in workloads) + " | breaks (race, token) |")
 P("|---|" + "---:|" * len(workloads) + "---|")
-first = presets[0]
 for d in designs:
     cells = []
     for w in workloads:
-        v = rows[first][w][d]
-        cells.append("—" if d == baseline else "%s (%s)" % (num(v["saved_round_trips"]), pct(v["saved_round_trips_pct"])))
+        cells.append("—" if d == baseline else "%s (%s)" % (span(per_preset(w, d, "saved_round_trips"), num),
+                                                            span(per_preset(w, d, "saved_round_trips_pct"), pct)))
     by_inv = {}
     for s, inv, token in findings[d]:
         by_inv.setdefault(inv, []).append((s, token))
@@ -166,19 +176,30 @@ for w in workloads:
     if desc:
         P(desc)
         P()
-    P("| design | round trips | saved | " + " | ".join("time `%s`" % p for p in presets) +
-      " | invariants broken | results that differ from `%s` |" % baseline)
-    P("|---|---:|---:|" + "---:|" * len(presets) + "---|---:|")
+    P("Round trips (saved against `%s`), per preset:" % baseline)
+    P()
+    P("| design | " + " | ".join("`%s`" % p for p in presets) + " | invariants broken | results that differ from `%s` |" % baseline)
+    P("|---|" + "---:|" * len(presets) + "---|---:|")
     for d in designs:
-        v0 = rows[first][w][d]
-        times = []
+        cells = []
         for p in presets:
             v = rows[p][w][d]
-            times.append(ms(v["time_us"]) if d == baseline else "%s (%s)" % (ms(v["time_us"]), pct(-v["saved_time_pct"])))
-        saved = "—" if d == baseline else "%s (%s)" % (num(v0["saved_round_trips"]), pct(v0["saved_round_trips_pct"]))
-        inv = ", ".join(v0["violations"]) or "none"
-        P("| `%s` | %s | %s | %s | %s | %s |" % (d, num(v0["round_trips"]), saved, " | ".join(times), inv,
-                                               num(len(v0["behaviour_changes"]))))
+            cells.append(num(v["round_trips"]) if d == baseline else
+                         "%s (%s)" % (num(v["round_trips"]), num(v["saved_round_trips"])))
+        invs = sorted({i for p in presets for i in rows[p][w][d]["violations"]})
+        changes = span([len(x) for x in per_preset(w, d, "behaviour_changes")], num)
+        P("| `%s` | %s | %s | %s |" % (d, " | ".join(cells), ", ".join(invs) or "none", changes))
+    P()
+    P("Time waiting for replies (change against `%s`), per preset:" % baseline)
+    P()
+    P("| design | " + " | ".join("`%s`" % p for p in presets) + " |")
+    P("|---|" + "---:|" * len(presets))
+    for d in designs:
+        cells = []
+        for p in presets:
+            v = rows[p][w][d]
+            cells.append(ms(v["time_us"]) if d == baseline else "%s (%s)" % (ms(v["time_us"]), pct(-v["saved_time_pct"])))
+        P("| `%s` | %s |" % (d, " | ".join(cells)))
     P()
 
 P("## Races")
