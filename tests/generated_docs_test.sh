@@ -18,4 +18,10 @@ if ! cmp -s "$tmp/atomic-create.md" docs/atomic-create.md; then
   diff -u docs/atomic-create.md "$tmp/atomic-create.md" | head -40 >&2
   exit 1
 fi
-echo "2 passed, 0 failed"
+scripts/gen-designs-doc.sh "$fusesim" "$tmp/designs.md"
+if ! cmp -s "$tmp/designs.md" docs/designs.md; then
+  echo "docs/designs.md is stale: run scripts/gen-designs-doc.sh" >&2
+  diff -u docs/designs.md "$tmp/designs.md" | head -40 >&2
+  exit 1
+fi
+echo "3 passed, 0 failed"
