@@ -295,6 +295,62 @@ absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const si
   return order;
 }
 
+namespace {
+
+// Whether an actor's next point is one the gate cannot hold a real thread
+// at: not a request being handled or replied, not the start of an op.
+bool GateInvisible(const sim::Actor& a) {
+  const std::string_view what = a.wait.what;
+  if (a.wait.kind == sim::WaitKind::kAfter) return false;
+  if (what.starts_with("server handles ") || what.ends_with(" reply")) return false;
+  return what != "syscall entry" && what != "server-side op" && what != "exit: close";
+}
+
+// Follows `steps`, except that the thread that ran last keeps running while
+// it stands at a gate-invisible point (each such step uses up that thread's
+// next step in `steps`).
+class RunOnChooser : public sim::Chooser {
+ public:
+  explicit RunOnChooser(const std::vector<int>& steps) : steps_(steps), used_(steps.size(), false) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<sim::Actor*>& actors) override {
+    auto runnable = [&](int a) { return std::find(enabled.begin(), enabled.end(), a) != enabled.end(); };
+    if (last >= 0 && !actors[last]->daemon && runnable(last) && GateInvisible(*actors[last])) {
+      for (size_t j = next_; j < steps_.size(); ++j) {
+        if (!used_[j] && steps_[j] == last) {
+          used_[j] = true;
+          break;
+        }
+      }
+      return last;
+    }
+    while (next_ < steps_.size() && used_[next_]) ++next_;
+    if (next_ < steps_.size() && runnable(steps_[next_])) {
+      used_[next_] = true;
+      return steps_[next_++];
+    }
+    // The schedule's next actor cannot run (or the schedule has ended):
+    // sequential from here, as a replay's tail is.
+    next_ = steps_.size();
+    return then_.Choose(step, enabled, last, actors);
+  }
+
+ private:
+  const std::vector<int>& steps_;
+  std::vector<bool> used_;
+  size_t next_ = 0;
+  sim::SequentialChooser then_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<int>> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
+  RunOnChooser chooser(steps);
+  auto r = sim::Execute(s, model::Variant::kLookupCreate, chooser, sim::ExecOptions{});
+  if (!r.ok()) return r.status();
+  return r->steps;
+}
+
 absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s, const std::vector<int>& steps) {
   sim::ExecOptions eo;
   eo.trace = true;

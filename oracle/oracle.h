@@ -129,6 +129,16 @@ absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const si
 // with one more step at a time).
 absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s, const std::vector<int>& steps);
 
+// An interleaving the gate can hold, derived from the replay schedule
+// `steps` (lookup-create): the same order of gate-visible events, but a
+// thread that the schedule pauses between two of them (at d_lookup, or at a
+// lock it gets at once) runs on to its next request, its next block or the
+// end of its op, as the real thread does while the gate holds nobody. The
+// result is the whole schedule of that model run (actor index per step); it
+// equals the run of `steps` when the schedule pauses threads only where the
+// gate can.
+absl::StatusOr<std::vector<int>> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps);
+
 // Mounts, runs, unmounts. Unimplemented: not supported (see CheckSupported);
 // Unavailable: FUSE cannot be mounted here (no /dev/fuse, EPERM);
 // DeadlineExceeded: the watchdog aborted the scenario.
