@@ -1,5 +1,6 @@
 #include "model/fuse_conn.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -168,21 +169,48 @@ void FuseQueueBackground(Kctx& k, Request req) {
   q.op = k.op;
   q.at = k.a.clock;
   k.a.Touch(MakeKey(KeyKind::kAsyncQueue, k.m.index, 0), true);
+  sim::Counter& channel = q.req.opcode == Opcode::kForget ? k.m.forgets : k.m.requests;
+  // The daemon, idle in read(), takes a request queued into an empty queue
+  // at once (on io_uring, the ring's reader: no other request queued).
+  q.alone = k.m.config.io_uring ? k.m.requests.value == 0 : k.m.async.empty();
   k.m.async.push_back(std::move(q));
   k.m.pending.value++;
   k.m.pending.last_at = std::max(k.m.pending.last_at, k.a.clock);
+  channel.value++;
+  channel.last_at = std::max(channel.last_at, k.a.clock);
 }
 
-sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a) {
+sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a, AsyncChannel channel) {
+  const sim::Counter& wait_on = channel == AsyncChannel::kAll       ? m.pending
+                                : channel == AsyncChannel::kForgets ? m.forgets
+                                                                    : m.requests;
+  const char* what =
+      channel == AsyncChannel::kForgets ? "server reads a FORGET from /dev/fuse" : "server reads a background request";
   for (;;) {
-    co_await sim::WaitNonZero(a, m.pending, "server reads a background request");
+    co_await sim::WaitNonZero(a, wait_on, what);
     a.Touch(MakeKey(KeyKind::kAsyncQueue, m.index, 0), true);
     // Evictions queue FORGETs without recording it (InodeTable knows no
     // actor): the mount key, which every kernel step writes, orders them.
     a.Touch(MountKey(m.index), true);
-    QueuedRequest q = std::move(m.async.front());
-    m.async.pop_front();
+    // fuse_dev_do_read(): a daemon that finds FORGETs and pending requests
+    // (RELEASE, RELEASEDIR) queued reads the FORGETs first, whatever the
+    // order they were queued in (the forget_batch fairness of 16 is not
+    // modelled: the model queues fewer). A request queued into an empty
+    // queue was taken at once by the idle daemon, before anything queued
+    // after it (a close queues its RELEASE, then the FORGET of the inode it
+    // let go: the real server sees RELEASE, FORGET).
+    // On io_uring the ring's reader sees no FORGET and the /dev/fuse reader
+    // nothing else.
+    auto is_forget = [](const QueuedRequest& x) { return x.req.opcode == Opcode::kForget; };
+    auto next = channel == AsyncChannel::kRing ? std::find_if_not(m.async.begin(), m.async.end(), is_forget)
+                : channel == AsyncChannel::kAll && m.async.front().alone
+                    ? m.async.begin()
+                    : std::find_if(m.async.begin(), m.async.end(), is_forget);
+    if (next == m.async.end()) next = m.async.begin();  // kAll: no FORGET queued
+    QueuedRequest q = std::move(*next);
+    m.async.erase(next);
     m.pending.value--;
+    (is_forget(q) ? m.forgets : m.requests).value--;
     if (q.req.opcode == Opcode::kForget && !q.alone) {
       // fuse_read_batch_forget(): every FORGET queued by now travels at once.
       for (auto it = m.async.begin(); it != m.async.end();) {
@@ -190,6 +218,7 @@ sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a) {
           q.req.forgets.push_back(it->req.forgets.front());
           it = m.async.erase(it);
           m.pending.value--;
+          m.forgets.value--;
         } else {
           ++it;
         }

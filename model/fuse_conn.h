@@ -26,9 +26,16 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req);
 // Queues a request the kernel does not wait for (fuse_simple_background).
 void FuseQueueBackground(Kctx& k, Request req);
 
+// Which of a mount's queued asynchronous requests a daemon reader takes:
+// kAll over /dev/fuse (FORGETs first, as fuse_dev_do_read() reads them
+// before pending requests), or, over io_uring, kRing (RELEASE, RELEASEDIR)
+// and kForgets (FORGETs, still read from /dev/fuse) on two readers.
+enum class AsyncChannel { kAll, kRing, kForgets };
+
 // The server side of one mount's background queue; runs forever as a daemon
 // actor (the engine stops it when nothing else can run).
-sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a);
+
+sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a, AsyncChannel channel = AsyncChannel::kAll);
 
 // "LOOKUP(nodeid=1, name=f)" and "-> nodeid=2 entry_valid=1000000us".
 std::string DescribeRequest(const World& w, const Request& req);

@@ -7,8 +7,8 @@
 
 namespace fusesim::model {
 
-InodeTable::InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending)
-    : mount_(mount), queue_(queue), pending_(pending) {}
+InodeTable::InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending, sim::Counter* forgets)
+    : mount_(mount), queue_(queue), pending_(pending), forgets_(forgets) {}
 
 InodeId InodeTable::MakeRoot(sim::Clock attr_until) {
   root_ = Iget(kRootNodeId, /*is_dir=*/true, 2, attr_until);
@@ -54,10 +54,16 @@ void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock
   q.req.forgets.push_back({nodeid, nlookup});
   q.op = op;
   q.at = now;
-  q.alone = queue_->empty();
+  // Over /dev/fuse the daemon reads a FORGET alone when nothing else is
+  // queued; on its own channel (io_uring), when no other FORGET is.
+  q.alone = own_forget_channel_ && forgets_ != nullptr ? forgets_->value == 0 : queue_->empty();
   queue_->push_back(std::move(q));
   pending_->value++;
   pending_->last_at = std::max(pending_->last_at, now);
+  if (forgets_ != nullptr) {
+    forgets_->value++;
+    forgets_->last_at = std::max(forgets_->last_at, now);
+  }
 }
 
 void InodeTable::Evict(InodeId id, int op) {

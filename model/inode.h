@@ -50,7 +50,11 @@ struct Inode {
 class InodeTable {
  public:
   // queue and pending receive FORGETs of evicted inodes.
-  InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending);
+  // FORGETs go to `queue`, counted in `pending` and, if not null, `forgets`.
+  InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending, sim::Counter* forgets = nullptr);
+  // FORGETs travel on a channel of their own (FUSE over io_uring keeps them
+  // on /dev/fuse): one is read alone when no other FORGET is queued.
+  void SetOwnForgetChannel(bool own) { own_forget_channel_ = own; }
   InodeTable(const InodeTable&) = delete;
   InodeTable& operator=(const InodeTable&) = delete;
 
@@ -90,6 +94,8 @@ class InodeTable {
   absl::flat_hash_map<NodeId, InodeId> by_nodeid_;
   std::deque<QueuedRequest>* queue_;
   sim::Counter* pending_;
+  sim::Counter* forgets_;  // may be null
+  bool own_forget_channel_ = false;
   InodeId root_ = kNoInode;
   sim::Clock now_ = 0;
   uint64_t evict_ctr_ = 0;

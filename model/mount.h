@@ -31,6 +31,10 @@ struct MountConfig {
   bool default_permissions = false;  // -o default_permissions
   bool cache_symlinks = false;       // FUSE_CACHE_SYMLINKS negotiated
   ReaddirPlus readdirplus = ReaddirPlus::kOff;
+  // FUSE over io_uring (Linux 6.14, fs/fuse/dev_uring.c): requests and
+  // background requests (RELEASE) travel on the ring, FORGETs still through
+  // /dev/fuse, so the server reads the two in either order.
+  bool io_uring = false;
 };
 
 // struct fuse_conn's "the server does not implement X" bits.
@@ -49,7 +53,10 @@ struct ConnFlags {
 
 struct Mount {
   Mount(int index, const MountConfig& config, Dcache::ViolationSink sink)
-      : index(index), config(config), inodes(index, &async, &pending), dcache(index, &inodes, std::move(sink)) {}
+      : index(index),
+        config(config),
+        inodes(index, &async, &pending, &forgets),
+        dcache(index, &inodes, std::move(sink)) {}
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
 
@@ -57,7 +64,9 @@ struct Mount {
   MountConfig config;
   // Background requests and FORGETs in the order they were queued.
   std::deque<QueuedRequest> async;
-  sim::Counter pending;  // async.size()
+  sim::Counter pending;   // async.size()
+  sim::Counter forgets;   // FORGETs in async
+  sim::Counter requests;  // the others (RELEASE, RELEASEDIR)
   InodeTable inodes;
   Dcache dcache;
   ConnFlags conn;

@@ -106,9 +106,10 @@ struct QueuedRequest {
   Request req;
   int op;  // scenario op that caused it (-1: none)
   sim::Clock at;
-  // A FORGET queued while nothing else was queued: the daemon, idle in
-  // read(), takes it alone; FORGETs queued behind others are read together
-  // as one BATCH_FORGET (fuse_read_batch_forget).
+  // Queued while nothing else was (on io_uring: nothing else on its
+  // channel): the daemon, idle in read(), takes it at once and alone.
+  // FORGETs queued behind others are read together as one BATCH_FORGET
+  // (fuse_read_batch_forget), and before the pending requests.
   bool alone = false;
 };
 

@@ -180,6 +180,9 @@ bool IsSkip(const absl::Status& st) {
 
 absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
   for (const auto& m : s.mounts) {
+    if (m.io_uring)
+      return absl::UnimplementedError(
+          absl::StrCat("mount ", m.name, " uses FUSE over io_uring; the oracle's server reads /dev/fuse"));
     if (m.kernel != model::KernelVersion::k6_18)
       return absl::UnimplementedError(absl::StrCat("mount ", m.name, " models Linux ",
                                                    std::string(model::KernelVersionName(m.kernel)),

@@ -22,10 +22,17 @@ std::string TraceToMermaid(const Scenario& s, const RunReport& r) {
   for (size_t m = 0; m < s.mounts.size(); ++m)
     absl::StrAppendFormat(&out, "  participant d%d as %s dcache\n", m, s.mounts[m].name);
   out += "  participant srv as server\n";
+  // Daemon actors (sim::ActorNames): bg:MOUNT for each mount, then
+  // forget:MOUNT for each io_uring mount; each draws from its mount.
+  std::vector<size_t> daemon_mount;
+  for (size_t m = 0; m < s.mounts.size(); ++m) daemon_mount.push_back(m);
+  for (size_t m = 0; m < s.mounts.size(); ++m)
+    if (s.mounts[m].io_uring) daemon_mount.push_back(m);
   auto actor = [&](int a) -> std::string {
     if (a < 0) return "srv";
     if (static_cast<size_t>(a) < threads) return absl::StrCat("a", a);
-    return absl::StrCat("d", static_cast<size_t>(a) - threads);  // bg:MOUNT draws from its mount
+    const size_t d = static_cast<size_t>(a) - threads;
+    return absl::StrCat("d", d < daemon_mount.size() ? daemon_mount[d] : d);
   };
   auto mount_of = [&](int a) -> std::string {
     if (a >= 0 && static_cast<size_t>(a) < threads)

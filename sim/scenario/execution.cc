@@ -122,6 +122,8 @@ class Execution {
       model::InodeId root = m.inodes.MakeRoot(model::ValidUntil(0, mc.timeouts.attr_us));
       m.dcache.MakeRoot(root);
       m.pending.key = model::MakeKey(model::KeyKind::kAsyncQueue, m.index, 0);
+      m.forgets.key = m.requests.key = m.pending.key;
+      m.inodes.SetOwnForgetChannel(mc.io_uring);
       m.rename_mutex.key = model::MakeKey(model::KeyKind::kLock, m.index, ~0ull);
     }
     for (const auto& e : s.tree) w_.server.AddPath(e.ids, e.is_dir);
@@ -144,18 +146,26 @@ class Execution {
       if (!s.threads[t].server_side) a->home_key = model::MountKey(s.threads[t].mount);
       actors_.push_back(std::move(a));
     }
-    for (size_t m = 0; m < s.mounts.size(); ++m) {
+    // The daemon's readers of each mount's asynchronous requests: "bg:M"
+    // (all of them over /dev/fuse; the ring's over io_uring), then, for
+    // io_uring mounts, "forget:M" (the FORGETs, still on /dev/fuse). Names
+    // and order as ActorNames().
+    const std::vector<std::string> names = ActorNames(s);
+    auto add_daemon = [&](int m, model::AsyncChannel channel) {
       auto a = std::make_unique<Actor>();
       a->index = static_cast<int>(actors_.size());
-      a->name = "bg:" + s.mounts[m].name;
+      a->name = names[a->index];
       a->kind = ActorKind::kAsyncQueue;
       a->daemon = true;
       a->record = opts.record_footprints;
+      a->root = model::AsyncDelivery(w_, *w_.mounts[m], *a, channel);
       actors_.push_back(std::move(a));
-    }
-    for (size_t t = 0; t < s.threads.size(); ++t) actors_[t]->root = RunThread(static_cast<int>(t));
+    };
     for (size_t m = 0; m < s.mounts.size(); ++m)
-      actors_[s.threads.size() + m]->root = model::AsyncDelivery(w_, *w_.mounts[m], *actors_[s.threads.size() + m]);
+      add_daemon(static_cast<int>(m), s.mounts[m].io_uring ? model::AsyncChannel::kRing : model::AsyncChannel::kAll);
+    for (size_t m = 0; m < s.mounts.size(); ++m)
+      if (s.mounts[m].io_uring) add_daemon(static_cast<int>(m), model::AsyncChannel::kForgets);
+    for (size_t t = 0; t < s.threads.size(); ++t) actors_[t]->root = RunThread(static_cast<int>(t));
   }
 
   // actors_ is declared after w_, so coroutine frames die before the world.
@@ -557,6 +567,8 @@ std::vector<std::string> ActorNames(const Scenario& s) {
   std::vector<std::string> names;
   for (const auto& t : s.threads) names.push_back(t.name);
   for (const auto& m : s.mounts) names.push_back("bg:" + m.name);
+  for (const auto& m : s.mounts)
+    if (m.io_uring) names.push_back("forget:" + m.name);
   return names;
 }
 

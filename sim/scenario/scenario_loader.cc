@@ -197,7 +197,7 @@ class Loader {
       FUSESIM_RETURN_IF_ERROR(
           r_.CheckKeys(m, p,
                        {"name", "entry_timeout_ms", "attr_timeout_ms", "negative_timeout_ms", "kernel",
-                        "parallel_dirops", "default_permissions", "cache_symlinks", "readdirplus"}));
+                        "parallel_dirops", "default_permissions", "cache_symlinks", "readdirplus", "io_uring"}));
       model::MountConfig c;
       FUSESIM_ASSIGN(c.name, r_.String(m, p, "name", true));
       if (!IsIdentifier(c.name))
@@ -218,6 +218,7 @@ class Loader {
       FUSESIM_ASSIGN(c.parallel_dirops, r_.Bool(m, p, "parallel_dirops", false));
       FUSESIM_ASSIGN(c.default_permissions, r_.Bool(m, p, "default_permissions", false));
       FUSESIM_ASSIGN(c.cache_symlinks, r_.Bool(m, p, "cache_symlinks", false));
+      FUSESIM_ASSIGN(c.io_uring, r_.Bool(m, p, "io_uring", false));
       std::string rdplus;
       FUSESIM_ASSIGN(rdplus, r_.String(m, p, "readdirplus", false, "off"));
       if (rdplus == "off") {
@@ -817,6 +818,8 @@ class Loader {
     std::vector<std::string> names;
     for (const auto& t : s_->threads) names.push_back(t.name);
     for (const auto& m : s_->mounts) names.push_back("bg:" + m.name);
+    for (const auto& m : s_->mounts)
+      if (m.io_uring) names.push_back("forget:" + m.name);
     return names;
   }
   bool IsActorName(const std::string& n) const {
