@@ -10,6 +10,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -1037,7 +1038,7 @@ class Loader {
   Reader r_;
   LoaderLimits limits_;
   Scenario* s_ = nullptr;
-  std::map<std::string, int> labels_;
+  absl::flat_hash_map<std::string, int> labels_;  // lookups only
   std::map<int, std::string> after_ptr_;
   std::set<std::pair<std::string, std::string>> closed_;
   std::vector<std::string> paths_;
@@ -1112,9 +1113,24 @@ absl::StatusOr<std::unique_ptr<Scenario>> LoadScenario(const std::string& file, 
     return absl::InvalidArgumentError(absl::StrCat(file, ": cannot read: Is a directory"));
   std::ifstream in(file, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(file, ": cannot open: ", std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseScenario(ss.str(), file, limits);
+  // Read in one piece (no stream copy: a big scenario is read once).
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0 && static_cast<uint64_t>(size) > limits.max_file_bytes)
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":1:1: /: the file is ", size, " bytes, above the limit of ", limits.max_file_bytes));
+  if (size > 0) {
+    text.resize(static_cast<size_t>(size));
+    in.read(text.data(), size);
+    text.resize(static_cast<size_t>(in.gcount()));
+  } else {
+    std::ostringstream ss;  // not seekable (a pipe): read to the end
+    ss << in.rdbuf();
+    text = std::move(ss).str();
+  }
+  return ParseScenario(text, file, limits);
 }
 
 }  // namespace fusesim::sim
