@@ -76,6 +76,27 @@ TEST_P(Litmus, DporFindsExactlyTheOutcomesOfExhaustive) {
   }
 }
 
+// Under a preemption bound too (Coons et al.'s conservative backtrack
+// points): dpor with bound K finds the outcomes exhaustive finds with K.
+TEST_P(Litmus, BoundedDporFindsTheOutcomesOfBoundedExhaustive) {
+  auto s = Load(kLitmus[GetParam()]);
+  for (int k = 0; k <= 2; ++k) {
+    ExploreOptions ex;
+    ex.strategy = Strategy::kExhaustive;
+    ex.shrink = false;
+    ex.max_preemptions = k;
+    ex.max_schedules = 2000000;
+    auto e = Explore(*s, model::Variant::kLookupCreate, ex);
+    ASSERT_TRUE(e.ok()) << e.status();
+    ExploreOptions dp = ex;
+    dp.strategy = Strategy::kDpor;
+    auto d = Explore(*s, model::Variant::kLookupCreate, dp);
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_EQ(Keys(*d), Keys(*e)) << s->name << " K=" << k;
+    EXPECT_LE(d->schedules, e->schedules) << s->name << " K=" << k;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Explore, Litmus, ::testing::Range(0, static_cast<int>(std::size(kLitmus))));
 
 TEST(Explore, GoldenScheduleCountsForTheSameNameRace) {

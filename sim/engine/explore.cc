@@ -157,7 +157,11 @@ class DfsChooser : public Chooser {
     if (step > 0) {
       const Frame& p = frames_[step - 1];
       f.preemptions = p.preemptions + (p.IsPreemption(p.chosen) ? 1 : 0);
-      if (o_.strategy == Strategy::kDpor) {
+      // No sleep sets under a preemption bound: the equivalent interleaving
+      // a sleeping step stands for may need a preemption the bound forbids
+      // (two threads of two mounts, bound 0: b's whole run then a's is only
+      // reachable with a asleep never woken).
+      if (o_.strategy == Strategy::kDpor && o_.max_preemptions < 0) {
         for (const auto* set : {&p.sleep, &p.explored})
           for (const auto& [q, fq] : *set)
             if (q != p.chosen && !Dependent(fq, p.fp)) f.sleep.push_back({q, fq});
@@ -233,21 +237,34 @@ class ProbeChooser : public Chooser {
 // Flanagan-Godefroid backtracking over an executed path: for each step (and
 // each blocked actor's pending step), the last earlier dependent step of
 // another actor that does not happen before it gets a backtrack point.
+//
+// With a preemption bound (`bounded`), a backtrack point that the bound
+// would forbid can hide the interleaving it stands for; as in Coons,
+// Musuvathi and McKinley's bounded POR (OOPSLA 2013), p is then also added
+// at the last context switch at or before that point, where scheduling p
+// costs no extra preemption.
 void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<int, Footprint>>& pending,
-                        int num_actors) {
+                        int num_actors, bool bounded = false) {
   const int n = static_cast<int>(frames.size());
   std::vector<std::vector<int>> vc(n, std::vector<int>(num_actors, -1));
   std::vector<int> last_of(num_actors, -1);
+  auto add = [&](Frame& f, int p) {
+    if (Contains(f.enabled, p)) {
+      if (!Contains(f.backtrack, p)) f.backtrack.push_back(p);
+    } else {
+      for (int c : f.enabled)
+        if (!Contains(f.backtrack, c)) f.backtrack.push_back(c);
+    }
+  };
   auto consider = [&](int p, const Footprint& fp, int upto, const std::vector<int>& pre) {
     for (int j = upto - 1; j >= 0; --j) {
       const int q = frames[j].chosen;
       if (q == p || j <= pre[q] || !Dependent(frames[j].fp, fp)) continue;
-      Frame& fj = frames[j];
-      if (Contains(fj.enabled, p)) {
-        if (!Contains(fj.backtrack, p)) fj.backtrack.push_back(p);
-      } else {
-        for (int c : fj.enabled)
-          if (!Contains(fj.backtrack, c)) fj.backtrack.push_back(c);
+      add(frames[j], p);
+      if (bounded) {
+        int i = j;
+        while (i > 0 && frames[i - 1].chosen == frames[i].chosen) --i;
+        if (i != j) add(frames[i], p);
       }
       return;
     }
@@ -537,7 +554,8 @@ class Explorer {
       } else {
         return report.status();
       }
-      if (o_.strategy == Strategy::kDpor) AddBacktrackPoints(frames, chooser.pending(), num_actors);
+      if (o_.strategy == Strategy::kDpor)
+        AddBacktrackPoints(frames, chooser.pending(), num_actors, o_.max_preemptions >= 0);
       // Next branch: the deepest frame with an unexplored, allowed choice.
       bool found = false;
       while (!frames.empty()) {
