@@ -97,7 +97,56 @@ TEST_P(Litmus, BoundedDporFindsTheOutcomesOfBoundedExhaustive) {
   }
 }
 
+// Iterative deepening: a space that fits the budget comes out complete,
+// with the outcomes of the unbounded search.
+TEST_P(Litmus, DeepeningCompletesWithTheOutcomesOfExhaustive) {
+  auto s = Load(kLitmus[GetParam()]);
+  ExploreOptions ex;
+  ex.strategy = Strategy::kExhaustive;
+  ex.shrink = false;
+  auto e = Explore(*s, model::Variant::kLookupCreate, ex);
+  ASSERT_TRUE(e.ok() && e->complete);
+  ExploreOptions dp;
+  dp.shrink = false;
+  dp.deepen = true;
+  dp.max_schedules = 10000000;
+  auto d = Explore(*s, model::Variant::kLookupCreate, dp);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->complete) << s->name;
+  EXPECT_TRUE(d->deepened);
+  EXPECT_EQ(d->covered_preemptions, d->deepened_to);
+  EXPECT_EQ(Keys(*d), Keys(*e)) << s->name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Explore, Litmus, ::testing::Range(0, static_cast<int>(std::size(kLitmus))));
+
+// Three threads creating one name (one mount): plain dpor spends a budget
+// of 20,000 schedules in one deep corner and sees one outcome (who
+// creates); deepening covers every schedule with at most two preemptions
+// within the same budget and sees all three. It says how far it got.
+TEST(Explore, DeepeningCoversShallowInterleavingsWithinABudget) {
+  auto s = Load(R"({"name": "three", "mounts": [{"name": "m0", "negative_timeout_ms": 1000}],
+      "threads": [{"name": "t1", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]},
+                  {"name": "t2", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]},
+                  {"name": "t3", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]}]})");
+  ExploreOptions o;
+  o.shrink = false;
+  o.max_schedules = 20000;
+  auto plain = Explore(*s, model::Variant::kLookupCreate, o);
+  o.deepen = true;
+  auto deep = Explore(*s, model::Variant::kLookupCreate, o);
+  ASSERT_TRUE(plain.ok() && deep.ok());
+  EXPECT_FALSE(plain->complete);
+  EXPECT_EQ(plain->outcomes.size(), 1u);
+  EXPECT_FALSE(deep->complete);
+  EXPECT_EQ(deep->outcomes.size(), 3u);
+  EXPECT_EQ(deep->schedules, 20000);
+  EXPECT_EQ(deep->covered_preemptions, 2);
+  EXPECT_EQ(deep->bounds_hit, std::vector<std::string>{"max-schedules"});
+  EXPECT_NE(IncompleteReason(*deep).find("every interleaving with at most 2 preemptions covered"), std::string::npos)
+      << IncompleteReason(*deep);
+  EXPECT_TRUE(CutByBound(*deep));
+}
 
 TEST(Explore, GoldenScheduleCountsForTheSameNameRace) {
   auto s = Load(kLitmus[0]);

@@ -32,6 +32,9 @@ const CommandSpec& ExploreSpec() {
           {"strategy", "", "the search (default dpor)", 0, {}, {"dpor", "exhaustive", "random", "pct"}},
           {"max-schedules", "N", "stop after N schedules (default: the scenario's, else 100000)"},
           {"max-preemptions", "N", "at most N preemptions per schedule (default: the scenario's, else none)"},
+          {"deepen", "",
+           "iterative deepening (dpor, exhaustive): preemption bound 0, 1, 2, ... within --max-schedules, so a "
+           "budget covers every interleaving with few preemptions first"},
           {"max-steps", "N", "steps per schedule before it counts as a livelock (default 20000)"},
           {"seed", "N", "seed for random and pct (default: the scenario's, else 1)"},
           {"runs", "N", "schedules for random and pct (default: the scenario's, else 1000)"},
@@ -114,6 +117,22 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     return kExitBadInput;
   }
   o.shrink = !parsed->has("no-shrink");
+  if (parsed->has("deepen")) {
+    if (o.strategy != Strategy::kDpor && o.strategy != Strategy::kExhaustive) {
+      err << "fusesim explore: --deepen goes with --strategy dpor or exhaustive\n";
+      return kExitBadInput;
+    }
+    if (o.max_preemptions >= 0) {
+      err << "fusesim explore: --deepen raises the preemption bound itself; drop --max-preemptions (or the "
+             "scenario's max_preemptions)\n";
+      return kExitBadInput;
+    }
+    if (parsed->has("shard") || parsed->has("resume")) {
+      err << "fusesim explore: --deepen cannot be combined with --shard or --resume\n";
+      return kExitBadInput;
+    }
+    o.deepen = true;
+  }
   if (parsed->has("shard")) {
     const std::string sh = parsed->get("shard");
     const size_t slash = sh.find('/');
@@ -260,8 +279,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     note << "\n";
     exit = WorseExit(exit, InterruptedExit());
   } else if (exit == kExitIncomplete) {
-    note << "incomplete: a bound stopped the exploration (exit " << kExitIncomplete
-         << "); raise it, or continue with --format json and --resume\n";
+    note << "incomplete: a bound stopped the exploration (exit " << kExitIncomplete << "); raise it"
+         << (o.deepen ? " (--max-schedules)" : ", or continue with --format json and --resume") << "\n";
   }
   if (format == "json") res << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
   if (parsed->has("output")) {

@@ -726,7 +726,92 @@ std::string OutcomeKey(const RunReport& r) {
   return j.dump();
 }
 
+namespace {
+
+// Iterative deepening: one pass per preemption bound, sharing the budget.
+absl::StatusOr<ExploreResult> ExploreDeepening(const Scenario& s, model::Variant v, const ExploreOptions& o) {
+  if (o.strategy != Strategy::kDpor && o.strategy != Strategy::kExhaustive)
+    return absl::InvalidArgumentError("--deepen goes with the dpor and exhaustive strategies");
+  if (o.max_preemptions >= 0)
+    return absl::InvalidArgumentError("--deepen raises the preemption bound itself: give no --max-preemptions");
+  if (o.resume != nullptr || o.shard_count > 0)
+    return absl::InvalidArgumentError("--deepen cannot be combined with --resume or --shard");
+  const auto start = std::chrono::steady_clock::now();
+  ExploreResult total;
+  std::map<std::string, size_t> index;
+  for (int k = 0;; ++k) {
+    ExploreOptions pass = o;
+    pass.deepen = false;
+    pass.max_preemptions = k;
+    pass.max_schedules = o.max_schedules - total.schedules;
+    pass.progress_offset = o.progress_offset + total.schedules;
+    if (o.time_budget_s > 0) {
+      const double left =
+          o.time_budget_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      pass.time_budget_s = std::max(left, 1e-9);
+    }
+    Explorer e(s, v, pass);
+    auto r = e.Run();
+    if (!r.ok()) return r.status();
+    if (k == 0) {
+      total.scenario = r->scenario;
+      total.variant = r->variant;
+      total.strategy = r->strategy;
+      total.file = r->file;
+    }
+    total.schedules += r->schedules;
+    total.sleep_blocked += r->sleep_blocked;
+    for (Outcome& x : r->outcomes) {
+      auto it = index.find(x.key);
+      if (it == index.end()) {
+        index[x.key] = total.outcomes.size();
+        total.outcomes.push_back(std::move(x));
+      } else {
+        Outcome& t = total.outcomes[it->second];
+        t.count += x.count;
+        if (ShorterSchedule(x.report.schedule(), t.report.schedule())) t.report = std::move(x.report);
+      }
+    }
+    for (Finding& f : r->findings) {  // the first pass that found it: fewest preemptions
+      bool known = false;
+      for (const Finding& t : total.findings) known |= t.invariant == f.invariant;
+      if (!known) total.findings.push_back(std::move(f));
+    }
+    total.deepened = true;
+    total.deepened_to = k;
+    std::vector<std::string> cut;
+    for (const std::string& b : r->bounds_hit)
+      if (b != "max-preemptions") cut.push_back(b);
+    const bool pruned = std::find(r->bounds_hit.begin(), r->bounds_hit.end(), "max-preemptions") != r->bounds_hit.end();
+    const bool stopped = std::find(cut.begin(), cut.end(), "max-schedules") != cut.end() ||
+                         std::find(cut.begin(), cut.end(), "time-budget") != cut.end() ||
+                         std::find(cut.begin(), cut.end(), "interrupted") != cut.end();
+    if (!stopped) total.covered_preemptions = k;
+    if (!stopped && !pruned) {  // the bound excluded nothing: the whole space
+      total.complete = true;
+      total.bounds_hit = cut;  // max-steps, if any
+      break;
+    }
+    if (stopped || total.schedules >= o.max_schedules) {
+      total.complete = false;
+      total.bounds_hit = cut;
+      if (!stopped) total.bounds_hit.push_back("max-schedules");
+      break;
+    }
+  }
+  std::sort(total.outcomes.begin(), total.outcomes.end(),
+            [](const Outcome& a, const Outcome& b) { return a.key < b.key; });
+  std::sort(total.findings.begin(), total.findings.end(),
+            [](const Finding& a, const Finding& b) { return a.invariant < b.invariant; });
+  total.max_preemptions = -1;
+  total.max_schedules = o.max_schedules;
+  return total;
+}
+
+}  // namespace
+
 absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const ExploreOptions& o) {
+  if (o.deepen) return ExploreDeepening(s, v, o);
   Explorer e(s, v, o);
   return e.Run();
 }
@@ -747,6 +832,10 @@ nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
     j["prefixes"] = r.prefixes;
   }
   if (!r.resume.is_null()) j["resume"] = r.resume;
+  if (r.deepened) {
+    j["deepened_to"] = r.deepened_to;
+    j["covered_preemptions"] = r.covered_preemptions;
+  }
   j["outcomes"] = nlohmann::ordered_json::array();
   for (const Outcome& o : r.outcomes) {
     nlohmann::ordered_json e;
@@ -952,6 +1041,11 @@ std::string IncompleteReason(const ExploreResult& r) {
     }
   }
   if (why.empty()) return absl::StrCat(r.strategy, " sampling does not prove coverage");
+  if (r.deepened)
+    why.push_back(r.covered_preemptions < 0
+                      ? std::string("not even the schedules without preemptions covered")
+                      : absl::StrCat("every interleaving with at most ", r.covered_preemptions,
+                                     r.covered_preemptions == 1 ? " preemption" : " preemptions", " covered"));
   return absl::StrJoin(why, ", ");
 }
 

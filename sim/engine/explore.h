@@ -12,6 +12,12 @@
 //   random      `runs` schedules, each step chosen uniformly (seeded);
 //   pct         `runs` schedules of Probabilistic Concurrency Testing with
 //               bug depth `depth` (Burckhardt et al. 2010), seeded.
+// With `deepen` (dpor, exhaustive): iterative deepening of the preemption
+// bound, K = 0, 1, 2, ... until a pass needs no bound (the space is
+// complete) or the budget runs out, so that a budget leaves every
+// interleaving with few preemptions covered rather than one deep corner of
+// the depth-first search (Musuvathi & Qadeer's iterative context bounding;
+// dpor stays sound under the bound: see AddBacktrackPoints).
 // Two steps are dependent when their footprints (sim::Access) touch a common
 // key and one writes it; see docs/exploring.md.
 //
@@ -79,6 +85,9 @@ struct ExploreOptions {
   // Schedules explored before this run (the resumed run's), added to the
   // progress count.
   int64_t progress_offset = 0;
+  // Iterative deepening of the preemption bound (see above); needs no
+  // max_preemptions, resume or shard.
+  bool deepen = false;
 };
 
 struct Outcome {
@@ -112,6 +121,12 @@ struct ExploreResult {
   // Where an incomplete exploration stopped, to continue it (--resume);
   // null when complete.
   nlohmann::json resume;
+  // deepen: the passes run (bounds 0..deepened_to) and the largest bound
+  // whose pass finished: every interleaving with at most that many
+  // preemptions was covered (-1: not even bound 0).
+  bool deepened = false;
+  int deepened_to = -1;
+  int covered_preemptions = -1;
 };
 
 // The key that makes two runs the same outcome: results (with the created
