@@ -54,7 +54,15 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   const std::vector<int>& steps = *steps_or;
   std::ostringstream text;
-  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  // JSON: each variant's report is written as it comes (no DOM of it): one
+  // object, or an array of them, as dump(2) of the whole would be.
+  std::string json;
+  const bool array = cmd->variants.size() != 1;
+  if (format == "json" && array) json = "[";
+  bool first = true;
+  // Streamed to stdout as each variant is done, unless a replay schedule
+  // could still diverge for a later variant (an error, then, prints no JSON).
+  const bool to_stdout = a.get("output", "-") == "-" && steps.empty();
   for (model::Variant v : cmd->variants) {
     ReplayChooser chooser(steps);
     auto report = Execute(s, v, chooser, opts);
@@ -63,9 +71,15 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
     std::vector<std::string> fails = CheckRun(s, v, *report);
     if (!fails.empty()) exit = kExitFailed;
     if (format == "json") {
-      nlohmann::ordered_json j = ReportToJson(*report);
-      j["expectations"] = {{"passed", fails.empty()}, {"failures", fails}};
-      all.push_back(j);
+      nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+      extra["expectations"] = {{"passed", fails.empty()}, {"failures", fails}};
+      if (array) json += first ? "\n  " : ",\n  ";
+      first = false;
+      AppendReportJson(*report, extra, &json, array ? 1 : 0);
+      if (to_stdout) {  // nothing kept: each report goes out as it is done
+        out << json;
+        json.clear();
+      }
     } else {
       text << ReportToText(*report);
       if (fails.empty()) {
@@ -75,8 +89,15 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
       }
     }
   }
-  if (format == "json") text << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
-  auto st = WriteFileAtomically(a.get("output", "-"), text.str(), out);
+  if (format == "json") {
+    if (array) json += cmd->variants.empty() ? "]" : "\n]";
+    json += "\n";
+  }
+  if (format == "json" && to_stdout) {
+    out << json;
+    return exit;
+  }
+  auto st = WriteFileAtomically(a.get("output", "-"), format == "json" ? json : text.str(), out);
   if (!st.ok()) {
     err << "fusesim run: " << st.message() << "\n";
     return kExitBadInput;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "sim/report/json_stream.h"
 
 namespace fusesim::sim {
 
@@ -56,56 +57,69 @@ void AppendUnique(nlohmann::ordered_json& object, std::string key, nlohmann::ord
 
 }  // namespace
 
-nlohmann::ordered_json ReportToJson(const RunReport& r) {
-  nlohmann::ordered_json j;
-  j["scenario"] = r.scenario;
-  j["variant"] = r.variant;
-  j["schedule"] = r.schedule();
-  j["requests"] = nlohmann::ordered_json::object();
-  for (const auto& [op, n] : r.requests) j["requests"][op] = n;
-  j["round_trips"] = r.round_trips;
-  j["simulated_time_us"] = r.simulated_time_us;
-  j["request_time_us"] = r.request_time_us;
+void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, std::string* out, int level) {
+  using nlohmann::ordered_json;
+  JsonStream js(out, level);
+  js.BeginObject();
+  js.Value(r.scenario, "scenario");
+  js.Value(r.variant, "variant");
+  js.BeginArray("schedule");
+  for (int a : r.steps) js.Value(r.actor_names[a]);
+  js.End();
+  ordered_json requests = ordered_json::object();
+  for (const auto& [op, n] : r.requests) AppendUnique(requests, op, n);
+  js.Value(requests, "requests");
+  js.Value(r.round_trips, "round_trips");
+  js.Value(r.simulated_time_us, "simulated_time_us");
+  js.Value(r.request_time_us, "request_time_us");
   // Op labels and dentry keys are unique (one per op, keys of a map).
-  nlohmann::ordered_json results = nlohmann::ordered_json::object();
-  results.get_ref<nlohmann::ordered_json::object_t&>().reserve(r.results.size());
+  js.BeginObject("results");
   for (const OpOutcome& o : r.results) {
-    nlohmann::ordered_json e;
-    e["result"] = o.result;
-    if (o.is_open && o.result == "ok") e["created"] = o.created;
-    e["requests"] = o.requests;
-    e["round_trips"] = o.round_trips;
-    AppendUnique(results, o.label, std::move(e));
+    ordered_json e = ordered_json::object();
+    AppendUnique(e, "result", o.result);
+    if (o.is_open && o.result == "ok") AppendUnique(e, "created", o.created);
+    AppendUnique(e, "requests", o.requests);
+    AppendUnique(e, "round_trips", o.round_trips);
+    js.Value(e, o.label);
   }
-  j["results"] = std::move(results);
-  nlohmann::ordered_json dentries = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : r.dentries) AppendUnique(dentries, k, v);
-  j["dentries"] = std::move(dentries);
-  j["dir_changed"] = r.dir_changed;
-  j["spurious_dir_changed"] = r.spurious_dir_changed;
-  j["violations"] = nlohmann::ordered_json::array();
+  js.End();
+  js.BeginObject("dentries");
+  for (const auto& [k, v] : r.dentries) js.Value(v, k);
+  js.End();
+  js.Value(r.dir_changed, "dir_changed");
+  js.Value(r.spurious_dir_changed, "spurious_dir_changed");
+  js.BeginArray("violations");
   for (const auto& v : r.violations) {
-    nlohmann::ordered_json e;
-    e["invariant"] = v.invariant;
-    e["detail"] = v.detail;
-    if (!v.op.empty()) e["op"] = v.op;
-    j["violations"].push_back(e);
+    ordered_json e = ordered_json::object();
+    AppendUnique(e, "invariant", v.invariant);
+    AppendUnique(e, "detail", v.detail);
+    if (!v.op.empty()) AppendUnique(e, "op", v.op);
+    js.Value(e);
   }
-  j["deadlock"] = r.deadlock;
-  j["step_limit"] = r.step_limit;
+  js.End();
+  js.Value(r.deadlock, "deadlock");
+  js.Value(r.step_limit, "step_limit");
   if (!r.trace.empty()) {
-    j["trace"] = nlohmann::ordered_json::array();
+    js.BeginArray("trace");
     for (size_t i = 0; i < r.trace.size(); ++i) {
       const model::TraceEvent& t = r.trace[i];
-      nlohmann::ordered_json e;
-      if (i < r.trace_steps.size()) e["step"] = r.trace_steps[i];
-      e["actor"] = t.actor >= 0 ? r.actor_names[t.actor] : "";
-      e["kind"] = t.kind;
-      e["text"] = t.text;
-      j["trace"].push_back(e);
+      ordered_json e = ordered_json::object();
+      if (i < r.trace_steps.size()) AppendUnique(e, "step", r.trace_steps[i]);
+      AppendUnique(e, "actor", t.actor >= 0 ? r.actor_names[t.actor] : "");
+      AppendUnique(e, "kind", t.kind);
+      AppendUnique(e, "text", t.text);
+      js.Value(e);
     }
+    js.End();
   }
-  return j;
+  for (auto it = extra.begin(); it != extra.end(); ++it) js.Value(it.value(), it.key());
+  js.End();
+}
+
+nlohmann::ordered_json ReportToJson(const RunReport& r) {
+  std::string text;
+  AppendReportJson(r, nlohmann::ordered_json::object(), &text, 0);
+  return nlohmann::ordered_json::parse(text);
 }
 
 std::string ReportToText(const RunReport& r) {

@@ -1,0 +1,45 @@
+#include "sim/report/json_stream.h"
+
+namespace fusesim::sim {
+
+void JsonStream::Prefix(std::string_view key) {
+  if (!stack_.empty()) {
+    Open& top = stack_.back();
+    if (!top.empty) out_ += ',';
+    top.empty = false;
+    out_ += '\n';
+    out_.append(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
+  }
+  if (!stack_.empty() && stack_.back().close == '}') {
+    out_ += nlohmann::ordered_json(std::string(key)).dump();
+    out_ += ": ";
+  }
+}
+
+void JsonStream::Begin(std::string_view key, char open) {
+  Prefix(key);
+  out_ += open;
+  stack_.push_back({open == '{' ? '}' : ']'});
+}
+
+void JsonStream::End() {
+  const Open top = stack_.back();
+  stack_.pop_back();
+  if (!top.empty) {
+    out_ += '\n';
+    out_.append(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
+  }
+  out_ += top.close;
+}
+
+void JsonStream::Value(const nlohmann::ordered_json& v, std::string_view key) {
+  Prefix(key);
+  const std::string text = v.dump(2);
+  const std::string pad(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
+  for (char c : text) {  // strings hold no raw newline: dump escapes it
+    out_ += c;
+    if (c == '\n') out_ += pad;
+  }
+}
+
+}  // namespace fusesim::sim
