@@ -151,17 +151,19 @@ for d in designs:
         broken.append("%d of %d explorations cut by a bound" % (len(cut[d]), len(races)))
     P("| `%s` | %s | %s |" % (d, " | ".join(cells), "; ".join(broken)))
 P()
+def design_by_preset(cell):
+    """A table: a row per design, a column per preset, cell(design, preset)."""
+    P("| design | " + " | ".join("`%s`" % p for p in presets) + " |")
+    P("|---|" + "---:|" * len(presets))
+    for d in designs:
+        P("| `%s` | %s |" % (d, " | ".join(cell(d, p) for p in presets)))
+
+
 P("Time the threads wait for replies, summed over all %d workloads, saved against `%s` under" % (len(workloads), baseline))
 P("each preset (negative: the design costs more time):")
 P()
-P("| design | " + " | ".join("`%s`" % p for p in presets) + " |")
-P("|---|" + "---:|" * len(presets))
-for d in designs:
-    cells = []
-    for p in presets:
-        t = totals[p][d]
-        cells.append(ms(t["time_us"]) if d == baseline else "%s (%s)" % (ms(t["saved_time_us"]), pct(t["saved_time_pct"])))
-    P("| `%s` | %s |" % (d, " | ".join(cells)))
+design_by_preset(lambda d, p: ms(totals[p][d]["time_us"]) if d == baseline else
+                 "%s (%s)" % (ms(totals[p][d]["saved_time_us"]), pct(totals[p][d]["saved_time_pct"])))
 P()
 P("The `%s` row is its total time. A design that breaks an invariant on a workload's own run" % baseline)
 P("is marked in the workload's table below.")
@@ -192,14 +194,8 @@ for w in workloads:
     P()
     P("Time waiting for replies (change against `%s`), per preset:" % baseline)
     P()
-    P("| design | " + " | ".join("`%s`" % p for p in presets) + " |")
-    P("|---|" + "---:|" * len(presets))
-    for d in designs:
-        cells = []
-        for p in presets:
-            v = rows[p][w][d]
-            cells.append(ms(v["time_us"]) if d == baseline else "%s (%s)" % (ms(v["time_us"]), pct(-v["saved_time_pct"])))
-        P("| `%s` | %s |" % (d, " | ".join(cells)))
+    design_by_preset(lambda d, p, w=w: ms(rows[p][w][d]["time_us"]) if d == baseline else
+                     "%s (%s)" % (ms(rows[p][w][d]["time_us"]), pct(-rows[p][w][d]["saved_time_pct"])))
     P()
 
 P("## Races")
