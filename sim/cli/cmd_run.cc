@@ -75,7 +75,7 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
       extra["expectations"] = {{"passed", fails.empty()}, {"failures", fails}};
       if (array) json += first ? "\n  " : ",\n  ";
       first = false;
-      AppendReportJson(*report, extra, &json, array ? 1 : 0);
+      AppendReportJson(*report, extra, &json, array ? 1 : 0, to_stdout ? &out : nullptr);
       if (to_stdout) {  // nothing kept: each report goes out as it is done
         out << json;
         json.clear();

@@ -16,6 +16,13 @@ void JsonStream::Prefix(std::string_view key) {
   }
 }
 
+void JsonStream::MaybeFlush() {
+  constexpr size_t kFlushBytes = size_t{1} << 20;
+  if (flush_ == nullptr || out_.size() < kFlushBytes) return;
+  flush_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
+  out_.clear();
+}
+
 void JsonStream::Begin(std::string_view key, char open) {
   Prefix(key);
   out_ += open;
@@ -30,6 +37,7 @@ void JsonStream::End() {
     out_.append(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
   }
   out_ += top.close;
+  MaybeFlush();
 }
 
 void JsonStream::Value(const nlohmann::ordered_json& v, std::string_view key) {
@@ -40,6 +48,7 @@ void JsonStream::Value(const nlohmann::ordered_json& v, std::string_view key) {
     out_ += c;
     if (c == '\n') out_ += pad;
   }
+  MaybeFlush();
 }
 
 }  // namespace fusesim::sim

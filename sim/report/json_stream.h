@@ -9,6 +9,7 @@
 #ifndef FUSESIM_SIM_REPORT_JSON_STREAM_H_
 #define FUSESIM_SIM_REPORT_JSON_STREAM_H_
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,8 +21,11 @@ namespace fusesim::sim {
 class JsonStream {
  public:
   // Appends to *out, starting at indentation `level` (2 spaces each): the
-  // level of the first value's own line (0 for a document).
-  explicit JsonStream(std::string* out, int level = 0) : out_(*out), level_(level) {}
+  // level of the first value's own line (0 for a document). With `flush`,
+  // *out is written to it and emptied whenever it holds 1 MiB or more, so
+  // that a document of any size needs no more memory than that.
+  explicit JsonStream(std::string* out, int level = 0, std::ostream* flush = nullptr)
+      : out_(*out), level_(level), flush_(flush) {}
 
   void BeginObject(std::string_view key = {}) { Begin(key, '{'); }
   void BeginArray(std::string_view key = {}) { Begin(key, '['); }
@@ -32,6 +36,7 @@ class JsonStream {
  private:
   void Begin(std::string_view key, char open);
   void Prefix(std::string_view key);  // separator, newline, indentation, key
+  void MaybeFlush();
 
   struct Open {
     char close;
@@ -39,6 +44,7 @@ class JsonStream {
   };
   std::string& out_;
   int level_;
+  std::ostream* flush_;
   std::vector<Open> stack_;
 };
 

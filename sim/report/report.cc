@@ -57,9 +57,10 @@ void AppendUnique(nlohmann::ordered_json& object, std::string key, nlohmann::ord
 
 }  // namespace
 
-void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, std::string* out, int level) {
+void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, std::string* out, int level,
+                      std::ostream* flush) {
   using nlohmann::ordered_json;
-  JsonStream js(out, level);
+  JsonStream js(out, level, flush);
   js.BeginObject();
   js.Value(r.scenario, "scenario");
   js.Value(r.variant, "variant");

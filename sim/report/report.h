@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,9 @@ nlohmann::ordered_json ReportToJson(const RunReport& r);
 // The same object as text, exactly ReportToJson(r) (with `extra`'s members
 // appended) dumped with indent 2 and starting at indentation `level`,
 // written piece by piece: a report of any size never exists as a DOM.
-void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, std::string* out, int level = 0);
+// With `flush`, *out goes to it in pieces as it grows (see JsonStream).
+void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, std::string* out, int level = 0,
+                      std::ostream* flush = nullptr);
 // A human-readable summary.
 std::string ReportToText(const RunReport& r);
 // The schedule as a compact token: "t1*3,t2,bg:m0".
