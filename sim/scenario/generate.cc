@@ -443,7 +443,7 @@ constexpr const char* kRacePaths[] = {"/a", "/b", "/d", "/d/a", "/d/b"};
 
 ordered_json GenRaceOp(Random& rng, const std::string& hot) {
   auto chance = [&](int percent) { return static_cast<int>(rng.Uniform(100)) < percent; };
-  auto path = [&] { return chance(65) ? hot : std::string(kRacePaths[rng.Uniform(std::size(kRacePaths))]); };
+  auto path = [&] { return chance(80) ? hot : std::string(kRacePaths[rng.Uniform(std::size(kRacePaths))]); };
   static constexpr const char* kOpenFlags[] = {
       "O_WRONLY|O_CREAT", "O_WRONLY|O_CREAT|O_EXCL", "O_WRONLY|O_CREAT|O_TRUNC", "O_WRONLY|O_TRUNC", "O_RDONLY",
   };
@@ -487,7 +487,9 @@ ordered_json GenerateRaceScenario(uint64_t seed, const RaceOptions& o) {
   ordered_json threads = ordered_json::array();
   for (int t = 0; t < nthreads; ++t) {
     ordered_json ops = ordered_json::array();
-    const int nops = chance(35) ? 2 : 1;
+    // At most four ops in all (three threads: one op each), so that the
+    // exploration covers the space within its bound.
+    const int nops = nthreads == 2 && chance(50) ? 2 : 1;
     for (int i = 0; i < nops; ++i) ops.push_back(GenRaceOp(rng, hot));
     threads.push_back({{"name", absl::StrCat("t", t + 1)}, {"mount", absl::StrCat("m", t % nmounts)}, {"ops", ops}});
   }
@@ -498,7 +500,7 @@ ordered_json GenerateRaceScenario(uint64_t seed, const RaceOptions& o) {
   j["mounts"] = mounts;
   j["server"] = {{"tree", tree}};
   j["threads"] = threads;
-  j["schedule"] = {{"mode", "explore"}, {"max_schedules", o.max_schedules}};
+  j["schedule"] = {{"mode", "explore"}, {"max_preemptions", o.max_preemptions}, {"max_schedules", o.max_schedules}};
   return j;
 }
 
@@ -509,6 +511,7 @@ absl::StatusOr<std::vector<ordered_json>> RaceReplays(const ordered_json& race, 
   ExploreOptions eo;
   eo.strategy = Strategy::kDpor;
   eo.max_schedules = o.max_schedules;
+  eo.max_preemptions = o.max_preemptions;
   eo.shrink = false;
   auto r = Explore(**s, model::Variant::kLookupCreate, eo);
   if (!r.ok()) return r.status();

@@ -54,13 +54,18 @@ nlohmann::ordered_json GenerateScenario(uint64_t seed, const GenerateOptions& op
 // one or two mounts, no "after", over names that collide in / and /d (one
 // "hot" name most ops use): creates (O_CREAT), exclusive creates, truncating
 // and read-only opens, stat, unlink, mkdir, rename; entry and attribute
-// timeouts 0 or 1 s, cached negative entries (1 s) or none. Its schedule is
-// {"mode": "explore"} (so `fusesim explore` takes it as is); the oracle does
+// timeouts 0 or 1 s, cached negative entries (1 s) or none; at most four ops
+// in all. Its schedule is {"mode": "explore"} with the bounds below (so
+// `fusesim explore` takes it as is); the oracle does
 // not run it itself but its interleavings, from RaceReplays.
 struct RaceOptions {
-  int max_threads = 3;        // 2 or 3
-  int max_mounts = 2;         // 1 or 2
-  int max_schedules = 20000;  // the exploration's bound
+  int max_threads = 3;  // 2 or 3
+  int max_mounts = 2;   // 1 or 2
+  // The exploration's bounds. Without a preemption bound DPOR spends its
+  // schedules on the tails of the first interleavings and finds few
+  // outcomes; with two preemptions it covers the races of a few ops.
+  int max_preemptions = 2;
+  int max_schedules = 5000;
   int max_interleavings = 6;  // replays per race scenario at most
 };
 nlohmann::ordered_json GenerateRaceScenario(uint64_t seed, const RaceOptions& options = {});
