@@ -649,8 +649,9 @@ bool DiffersOnlyInForgets(const ScenarioOutcome& o) {
 // fusesim oracle --generate N --races --seed S [--out DIR]: N race
 // scenarios (GenerateRaceScenario(S) ... (S+N-1)), each explored on the
 // model, and each outcome's representative interleaving run as a gated
-// replay (RaceReplays). Counted: forced and agree, forced and differ,
-// unforceable (by the kind of reason), skipped, errors. A difference is
+// replay (RaceReplays). Counted: forced and agree, forced and differ (of
+// them, those forced through the run-on interleaving of the same model
+// outcome), unforceable (by the kind of reason), skipped, errors. A difference is
 // written as it is to DIR/race-SEED-iK.json, not minimised: removing an op
 // would leave the replay schedule naming steps that no longer exist.
 int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const oracle::OracleOptions& opts, bool exact,
@@ -659,7 +660,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
   InterruptScope interrupt_scope;
   const std::string kernel = oracle::KernelRelease();
   int64_t scenarios = 0, interleavings = 0, agree = 0, differ = 0, unforceable = 0, skipped = 0, errors = 0;
-  int64_t agreed_on_retry = 0, differ_forgets = 0;
+  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0;
   std::map<std::string, int64_t> by_reason;
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   nlohmann::ordered_json unforced = nlohmann::ordered_json::array();
@@ -686,6 +687,9 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
       o.file = o.name = name;
       o = RunOne(**sc, opts, exact, retries, o, err);
       if (o.agreed_on_retry) ++agreed_on_retry;
+      // Forced through the run-on interleaving with the same model outcome
+      // (TryRunOnSchedule): counted as forced, and apart.
+      if (o.forced_equivalent) ++(o.status == "agree" ? agree_run_on : differ_run_on);
       if (o.status == "agree") {
         ++agree;
       } else if (o.status == "unforceable") {
@@ -735,6 +739,8 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
     j["forced_agree"] = agree;
     j["forced_differ"] = differ;
     j["forced_differ_only_in_forgets"] = differ_forgets;
+    j["forced_agree_run_on"] = agree_run_on;
+    j["forced_differ_run_on"] = differ_run_on;
     j["unforceable"] = unforceable;
     nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
     for (const auto& [k, n] : by_reason) reasons[k] = n;
@@ -749,6 +755,8 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
   } else {
     out << "races: " << scenarios << " scenarios, " << interleavings << " interleavings: " << agree
         << " forced and agree, " << differ << " forced and differ";
+    if (agree_run_on + differ_run_on > 0)
+      out << " (forced through the run-on interleaving: " << agree_run_on << " agree, " << differ_run_on << " differ)";
     if (differ > 0)
       out << " (" << differ_forgets << " only in where forget messages fall; written to "
           << absl::StrJoin(written, ", ") << ")";
