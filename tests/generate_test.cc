@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -12,6 +13,8 @@
 
 #include "gtest/gtest.h"
 #include "sim/cli/cli.h"
+#include "sim/engine/scheduler.h"
+#include "sim/scenario/execution.h"
 #include "sim/scenario/minimize.h"
 #include "sim/scenario/scenario_loader.h"
 
@@ -21,7 +24,8 @@ namespace {
 using nlohmann::ordered_json;
 
 TEST(Generate, EveryScenarioLoads) {
-  int two_mounts = 0, server_threads = 0, quirks = 0, sleeps = 0, deep = 0;
+  int two_mounts = 0, server_threads = 0, quirks = 0, sleeps = 0, deep = 0, dots = 0, at = 0, nofollow = 0;
+  std::map<OpKind, int> kinds;
   for (uint64_t seed = 0; seed < 2000; ++seed) {
     const ordered_json j = GenerateScenario(seed);
     auto s = ParseScenario(j.dump(2), "gen");
@@ -36,10 +40,54 @@ TEST(Generate, EveryScenarioLoads) {
       for (const auto& op : t.ops) {
         sleeps += op.kind == OpKind::kSleep;
         deep += op.path_ids.size() >= 3;
+        kinds[op.kind]++;
+        at += op.relative;
+        nofollow += op.nofollow;
       }
     }
     quirks += j["server"].contains("unsupported") || j["server"].contains("errors");
+    const std::string text = j.dump();
+    dots += text.find("/..") != std::string::npos || text.find("/.\"") != std::string::npos ||
+            text.find("/./") != std::string::npos;
   }
+  // Every op kind of the format, kernel and server side.
+  for (OpKind k : {OpKind::kOpen,
+                   OpKind::kClose,
+                   OpKind::kStat,
+                   OpKind::kUnlink,
+                   OpKind::kMkdir,
+                   OpKind::kRmdir,
+                   OpKind::kRename,
+                   OpKind::kSleep,
+                   OpKind::kDropCaches,
+                   OpKind::kSymlink,
+                   OpKind::kReadlink,
+                   OpKind::kLink,
+                   OpKind::kReaddir,
+                   OpKind::kChmod,
+                   OpKind::kTruncate,
+                   OpKind::kServerCreate,
+                   OpKind::kServerUnlink,
+                   OpKind::kServerMkdir,
+                   OpKind::kServerRmdir,
+                   OpKind::kServerRename,
+                   OpKind::kServerSleep,
+                   OpKind::kServerSymlink,
+                   OpKind::kServerLink,
+                   OpKind::kServerChmod,
+                   OpKind::kNotifyInvalEntry,
+                   OpKind::kNotifyInvalInode,
+                   OpKind::kNotifyDelete,
+                   OpKind::kNotifyIncEpoch})
+    EXPECT_GT(kinds[k], 10) << static_cast<int>(k);
+  // The original mix still dominates: opens, closes and stats outnumber
+  // all the added kernel-side kinds together.
+  EXPECT_GT(kinds[OpKind::kOpen] + kinds[OpKind::kClose] + kinds[OpKind::kStat],
+            2 * (kinds[OpKind::kSymlink] + kinds[OpKind::kReadlink] + kinds[OpKind::kLink] + kinds[OpKind::kReaddir] +
+                 kinds[OpKind::kChmod] + kinds[OpKind::kTruncate]));
+  EXPECT_GT(dots, 100);
+  EXPECT_GT(at, 20);
+  EXPECT_GT(nofollow, 50);
   // The features are all there, in some share of the seeds.
   EXPECT_GT(two_mounts, 400);
   EXPECT_GT(server_threads, 400);
@@ -60,6 +108,65 @@ TEST(Generate, SameSeedSameBytesOtherSeedOtherScenario) {
   const ordered_json j = GenerateScenario(7);
   EXPECT_EQ(j["name"], "gen-7");
   EXPECT_EQ(j["schedule"]["mode"], "sequential");
+}
+
+TEST(GenerateRaces, SameSeedSameBytesAndEveryRaceLoads) {
+  std::set<std::string> distinct;
+  int three = 0, two_mounts = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    const ordered_json j = GenerateRaceScenario(seed);
+    EXPECT_EQ(j.dump(2), GenerateRaceScenario(seed).dump(2)) << seed;
+    distinct.insert(j.dump());
+    auto s = ParseScenario(j.dump(2), "race");
+    ASSERT_TRUE(s.ok()) << "seed " << seed << ": " << s.status() << "\n" << j.dump(2);
+    EXPECT_EQ((*s)->name, "race-" + std::to_string(seed));
+    EXPECT_GE((*s)->threads.size(), 2u);
+    EXPECT_LE((*s)->threads.size(), 3u);
+    for (const auto& t : (*s)->threads) EXPECT_FALSE(t.server_side);
+    three += (*s)->threads.size() == 3;
+    two_mounts += (*s)->mounts.size() == 2;
+  }
+  EXPECT_GT(distinct.size(), 250u);
+  EXPECT_GT(three, 40);
+  EXPECT_GT(two_mounts, 40);
+}
+
+// Every interleaving taken from explore loads and its replay schedule runs
+// on the model to the end; the same seed gives the same interleavings.
+TEST(GenerateRaces, EveryInterleavingReplaysOnTheModel) {
+  int total = 0, multi = 0;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    const ordered_json race = GenerateRaceScenario(seed);
+    auto replays = RaceReplays(race);
+    ASSERT_TRUE(replays.ok()) << seed << ": " << replays.status();
+    auto again = RaceReplays(race);
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(replays->size(), again->size());
+    EXPECT_GE(replays->size(), 1u) << seed;
+    EXPECT_LE(replays->size(), 6u) << seed;
+    multi += replays->size() > 1;
+    for (size_t k = 0; k < replays->size(); ++k) {
+      const ordered_json& j = (*replays)[k];
+      EXPECT_EQ(j.dump(), (*again)[k].dump());
+      EXPECT_EQ(j["name"], race["name"].get<std::string>() + "-i" + std::to_string(k));
+      ASSERT_EQ(j["schedule"]["mode"], "replay");
+      auto s = ParseScenario(j.dump(2), "replay");
+      ASSERT_TRUE(s.ok()) << s.status() << "\n" << j.dump(2);
+      auto steps = ScheduleIndices(**s, (*s)->schedule.steps);
+      ASSERT_TRUE(steps.ok()) << steps.status();
+      EXPECT_EQ(steps->size(), j["schedule"]["steps"].size());
+      ReplayChooser chooser(*steps);
+      auto r = Execute(**s, model::Variant::kLookupCreate, chooser);
+      ASSERT_TRUE(r.ok()) << r.status() << "\n" << j.dump(2);
+      // The run took exactly the schedule's steps first.
+      ASSERT_GE(r->schedule().size(), steps->size());
+      for (size_t i = 0; i < steps->size(); ++i)
+        EXPECT_EQ(r->schedule()[i], j["schedule"]["steps"][i].get<std::string>());
+      ++total;
+    }
+  }
+  EXPECT_GT(total, 60);
+  EXPECT_GT(multi, 15);
 }
 
 // A hand-written scenario with ops, tree, quirks and mount options.
@@ -186,6 +293,8 @@ TEST(OracleGenerate, BadOptionsAreBadInput) {
   EXPECT_EQ(Cli({"oracle", "--generate", "3", "scenarios"}, &out, &err), kExitBadInput);
   EXPECT_NE(err.find("--generate takes no scenario files"), std::string::npos) << err;
   EXPECT_EQ(Cli({"oracle", "scenarios", "--seed", "3"}, &out, &err), kExitBadInput);
+  EXPECT_NE(err.find("go with --generate"), std::string::npos) << err;
+  EXPECT_EQ(Cli({"oracle", "scenarios", "--races"}, &out, &err), kExitBadInput);
   EXPECT_NE(err.find("go with --generate"), std::string::npos) << err;
 }
 

@@ -31,6 +31,11 @@
 // is minimised by delta debugging (sim/scenario/minimize.h, re-running the
 // oracle on each candidate) and written to --out as gen-SEED.json.
 //
+// --generate N --races: race scenarios instead (2-3 threads), each explored
+// on the model; every outcome's representative interleaving is run as a
+// gated replay and counted as forced-agree, forced-differ or unforceable
+// (by the kind of reason); differences are written, not minimised.
+//
 // Exit: 0 every scenario that ran agrees (skips count as success), 1 some
 // scenario differs or could not be run, 2 bad input.
 #include <unistd.h>
@@ -40,6 +45,7 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -590,6 +596,184 @@ int RunGenerated(uint64_t first_seed, int64_t count, const std::string& dir, con
   return unforceable > 0 ? kExitIncomplete : kExitOk;
 }
 
+// The kind of a reason the gate could not hold a schedule: the reason
+// without its step, thread, op and request names ("t2 keeps running" and
+// "t1 keeps running" are one kind).
+std::string UnforceableKind(const std::string& divergence) {
+  std::string why = divergence;
+  if (const size_t p = why.find("): "); absl::StartsWith(why, "step ") && p != std::string::npos)
+    why = why.substr(p + 3);
+  auto describe = [](const std::string& tail) -> std::string {
+    if (absl::StartsWith(tail, "it sent ")) return "it sent another request";
+    return tail;
+  };
+  if (absl::EndsWith(why, " keeps running")) return "keeps running";
+  if (absl::StrContains(why, "its previous op has not returned"))
+    return "cannot start an op: its previous op has not returned";
+  const std::string does_not = "; the real one does not: ";
+  if (const size_t p = why.find(does_not); p != std::string::npos) {
+    const std::string tail = describe(why.substr(p + does_not.size()));
+    if (absl::StrContains(why, " returns here")) return "the model's op returns, the real one does not: " + tail;
+    if (absl::StrContains(why, " blocks (")) return "the model's thread blocks, the real one does not: " + tail;
+    return "the model's thread sends a request, the real one does not: " + tail;
+  }
+  if (absl::StrContains(why, "; the real one sent ")) return "the real thread sent another request";
+  if (absl::StartsWith(why, "no request of ")) return "no request waiting to be handled";
+  if (absl::StartsWith(why, "the server did not answer")) return "the server did not answer";
+  if (absl::StartsWith(why, "no reply of ")) return "no reply waiting to be taken";
+  if (absl::StrContains(why, " was not delivered")) return "a reply was not delivered";
+  return why;
+}
+
+// A difference only in where forget messages fall: every row that differs
+// agrees once FORGET and BATCH_FORGET are taken out of both sides (a gated
+// replay compares forgets once per run in its "forgets" row, but the exit
+// row still counts them; counted apart so that the figure says so).
+bool DiffersOnlyInForgets(const ScenarioOutcome& o) {
+  auto strip = [](std::vector<std::string> v) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](const std::string& q) { return IsForget(q) || q == kForgets; }),
+            v.end());
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  bool any = false;
+  for (const Row& r : o.rows) {
+    if (r.agree || r.label == "forgets") continue;
+    if (r.label == "schedule") return false;
+    if (r.model_result != r.real_result || strip(r.model_requests) != strip(r.real_requests)) return false;
+    any = true;
+  }
+  return any;
+}
+
+// fusesim oracle --generate N --races --seed S [--out DIR]: N race
+// scenarios (GenerateRaceScenario(S) ... (S+N-1)), each explored on the
+// model, and each outcome's representative interleaving run as a gated
+// replay (RaceReplays). Counted: forced and agree, forced and differ (of
+// them, those forced through the run-on interleaving of the same model
+// outcome), unforceable (by the kind of reason), skipped, errors. A difference is
+// written as it is to DIR/race-SEED-iK.json, not minimised: removing an op
+// would leave the replay schedule naming steps that no longer exist.
+int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const oracle::OracleOptions& opts, bool exact,
+             int retries, const std::string& format, std::ostream& out, std::ostream& err) {
+  Isolate(err);
+  InterruptScope interrupt_scope;
+  const std::string kernel = oracle::KernelRelease();
+  int64_t scenarios = 0, interleavings = 0, agree = 0, differ = 0, unforceable = 0, skipped = 0, errors = 0;
+  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0;
+  std::map<std::string, int64_t> by_reason;
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  nlohmann::ordered_json unforced = nlohmann::ordered_json::array();
+  std::vector<std::string> written;
+  for (int64_t i = 0; i < count && !Interrupted(); ++i) {
+    const uint64_t seed = first_seed + static_cast<uint64_t>(i);
+    const nlohmann::ordered_json race = GenerateRaceScenario(seed);
+    auto replays = RaceReplays(race);
+    if (!replays.ok()) {  // the generator's bug, not the user's input
+      err << "fusesim oracle: race scenario race-" << seed << ": " << replays.status().message() << "\n";
+      return kExitInternal;
+    }
+    ++scenarios;
+    for (const nlohmann::ordered_json& j : *replays) {
+      if (Interrupted()) break;
+      const std::string name = j["name"];
+      auto sc = ParseScenario(j.dump(2), name);
+      if (!sc.ok()) {
+        err << "fusesim oracle: generated scenario " << name << " does not load: " << sc.status().message() << "\n";
+        return kExitInternal;
+      }
+      ++interleavings;
+      ScenarioOutcome o;
+      o.file = o.name = name;
+      o = RunOne(**sc, opts, exact, retries, o, err);
+      if (o.agreed_on_retry) ++agreed_on_retry;
+      // Forced through the run-on interleaving with the same model outcome
+      // (TryRunOnSchedule): counted as forced, and apart.
+      if (o.forced_equivalent) ++(o.status == "agree" ? agree_run_on : differ_run_on);
+      if (o.status == "agree") {
+        ++agree;
+      } else if (o.status == "unforceable") {
+        ++unforceable;
+        const std::string kind = UnforceableKind(o.schedule_divergence);
+        ++by_reason[kind];
+        unforced.push_back({{"name", name}, {"reason", o.schedule_divergence}, {"kind", kind}});
+        if (format == "text") out << name << ": unforceable: " << o.schedule_divergence << "\n";
+      } else if (o.status == "skipped") {
+        ++skipped;
+        if (format == "text") out << name << ": skipped: " << o.reason << "\n";
+      } else if (o.status == "differ") {
+        ++differ;
+        const bool forgets_only = DiffersOnlyInForgets(o);
+        differ_forgets += forgets_only;
+        if (format == "text") PrintText(o, out);
+        nlohmann::ordered_json f = j;
+        f["description"] =
+            absl::StrCat(j.value("description", ""), " Forced on Linux ", kernel, ": ", DifferenceLine(o, kernel), ".");
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        const std::string path = (std::filesystem::path(dir) / (name + ".json")).string();
+        std::ofstream file(path);
+        file << f.dump(2) << "\n";
+        if (!file) {
+          err << "fusesim oracle: cannot write " << path << "\n";
+          return kExitInternal;
+        }
+        written.push_back(path);
+        if (format == "text") out << name << ": written to " << path << " (not minimised)\n";
+        findings.push_back({{"name", name},
+                            {"file", path},
+                            {"difference", DifferenceLine(o, kernel)},
+                            {"only_forget_messages", forgets_only}});
+      } else {
+        ++errors;
+        if (format == "text") PrintText(o, out);
+      }
+    }
+  }
+  if (format == "json") {
+    nlohmann::ordered_json j;
+    j["kernel"] = kernel;
+    j["first_seed"] = first_seed;
+    j["race_scenarios"] = scenarios;
+    j["interleavings"] = interleavings;
+    j["forced_agree"] = agree;
+    j["forced_differ"] = differ;
+    j["forced_differ_only_in_forgets"] = differ_forgets;
+    j["forced_agree_run_on"] = agree_run_on;
+    j["forced_differ_run_on"] = differ_run_on;
+    j["unforceable"] = unforceable;
+    nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+    for (const auto& [k, n] : by_reason) reasons[k] = n;
+    j["unforceable_by_reason"] = reasons;
+    j["skipped"] = skipped;
+    j["errors"] = errors;
+    j["agreed_on_retry"] = agreed_on_retry;
+    j["findings"] = findings;
+    j["unforceable_list"] = unforced;
+    j["interrupted"] = Interrupted();
+    out << j.dump(2) << "\n";
+  } else {
+    out << "races: " << scenarios << " scenarios, " << interleavings << " interleavings: " << agree
+        << " forced and agree, " << differ << " forced and differ";
+    if (agree_run_on + differ_run_on > 0)
+      out << " (forced through the run-on interleaving: " << agree_run_on << " agree, " << differ_run_on << " differ)";
+    if (differ > 0)
+      out << " (" << differ_forgets << " only in where forget messages fall; written to "
+          << absl::StrJoin(written, ", ") << ")";
+    out << ", " << unforceable << " unforceable, " << skipped << " skipped";
+    if (errors > 0) out << ", " << errors << " could not be run";
+    if (agreed_on_retry > 0) out << "; " << agreed_on_retry << " agreed only on a retry";
+    out << "\n";
+    for (const auto& [k, n] : by_reason) out << "  unforceable: " << n << " " << k << "\n";
+  }
+  if (Interrupted()) {
+    (format == "json" ? err : out) << "interrupted after " << scenarios << " race scenarios\n";
+    return InterruptedExit();
+  }
+  if (differ + errors > 0) return kExitFailed;
+  return unforceable > 0 ? kExitIncomplete : kExitOk;
+}
+
 }  // namespace
 
 const CommandSpec& OracleSpec() {
@@ -618,6 +802,9 @@ const CommandSpec& OracleSpec() {
           {"seed", "S", "--generate: the first seed (default 1)"},
           {"out", "DIR", "--generate: where minimised differences go (default oracle-findings)"},
           {"max-tests", "N", "--generate: oracle runs per minimisation at most (default 300)"},
+          {"races", "",
+           "--generate: race scenarios (2-3 threads), each outcome's interleaving from explore run as a gated "
+           "replay"},
       },
   };
   return kSpec;
@@ -632,8 +819,8 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "fusesim oracle: --generate takes no scenario files\n";
     return kExitBadInput;
   }
-  if (!generate && (parsed->has("seed") || parsed->has("out") || parsed->has("max-tests"))) {
-    err << "fusesim oracle: --seed, --out and --max-tests go with --generate\n";
+  if (!generate && (parsed->has("seed") || parsed->has("out") || parsed->has("max-tests") || parsed->has("races"))) {
+    err << "fusesim oracle: --seed, --out, --max-tests and --races go with --generate\n";
     return kExitBadInput;
   }
   if (!generate && parsed->positional.empty()) {
@@ -683,6 +870,9 @@ int CmdOracle(const std::vector<std::string>& args, std::ostream& out, std::ostr
       err << "fusesim oracle: --max-tests needs an integer from 0 to 100000\n";
       return kExitBadInput;
     }
+    if (parsed->has("races"))
+      return RunRaces(static_cast<uint64_t>(seed), count, parsed->get("out", "oracle-findings"), opts, exact, retries,
+                      format, out, err);
     return RunGenerated(static_cast<uint64_t>(seed), count, parsed->get("out", "oracle-findings"), opts, exact, retries,
                         max_tests, format, out, err);
   }
