@@ -21,6 +21,10 @@ struct File {
   // ff->args (the release args) allocated: false only for a directory opened
   // without OPENDIR (6.18: fuse_file_open() with no_opendir, or its ENOSYS).
   bool release_args = true;
+  // FOPEN_CACHE_DIR: a directory opened without OPENDIR gets the default
+  // open flags FOPEN_KEEP_CACHE|FOPEN_CACHE_DIR (fuse_file_open()), so its
+  // listings go through the readdir cache.
+  bool cache_dir = false;
 };
 
 }  // namespace fusesim::model

@@ -47,6 +47,7 @@ void RefreshAttrs(Kctx& k, InodeId ino, const Reply& r) {
   i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
   i.inval_perm = i.inval_other = false;
   i.nlink = r.nlink;
+  i.mtime = r.mtime;
 }
 
 bool HasCreatedFlag(Opcode op) {
@@ -616,6 +617,7 @@ sim::Task<AtomicOpenResult> atomic_open_fusex(Kctx& k, InodeId dir, DentryId ent
 void fuse_dir_changed(Kctx& k, InodeId dir) {
   Inode& i = k.inode(dir);
   i.inval_perm = i.inval_other = true;  // fuse_invalidate_attr()
+  i.rdc_cached = false;                 // inode_maybe_inc_iversion(): the readdir cache is stale
   k.w.dir_changed++;
   if (k.changed_dir[0] != i.nodeid && k.changed_dir[1] != i.nodeid) k.w.spurious_dir_changed++;
   k.a.Touch(MakeKey(KeyKind::kInode, k.m.index, static_cast<uint64_t>(dir)), true);
@@ -812,6 +814,7 @@ sim::Task<Err> fuse_open(Kctx& k, File& file) {
     if (r.err == Err::kENOSYS) {
       no_open = true;
       if (isdir) file.release_args = false;  // "No release needed"
+      if (isdir) file.cache_dir = true;      // the default open flags
     } else if (r.err != Err::kOk) {
       co_return r.err;
     } else {
@@ -819,6 +822,7 @@ sim::Task<Err> fuse_open(Kctx& k, File& file) {
     }
   } else if (isdir) {
     file.release_args = false;  // opened without OPENDIR: no release args (6.18)
+    file.cache_dir = true;      // FOPEN_KEEP_CACHE|FOPEN_CACHE_DIR by default
   }
   // The open succeeded, with or without OPEN: an atomic_o_trunc O_TRUNC open
   // of a regular file invalidates its attributes (fuse_open():
@@ -1044,6 +1048,22 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
   *emitted = 0;
   const InodeId dir = file.inode;
   if (k.inode(dir).bad) co_return Err::kEIO;
+  if (file.cache_dir) {
+    // fuse_readdir_cached(): at position 0 the mtime must be current
+    // (fuse_update_attributes(STATX_MTIME) with auto_inval_data, which
+    // libfuse turns on); a complete cache started at another mtime is
+    // dropped; a complete one is read without a request.
+    if (*pos == 0) {
+      if (Err e = co_await fuse_getattr(k, dir); e != Err::kOk) co_return e;
+      Inode& i = k.inode(dir);
+      if (i.rdc_cached && i.rdc_mtime != i.mtime) i.rdc_cached = false;
+      if (!i.rdc_cached) i.rdc_mtime = i.mtime;
+    }
+    if (k.inode(dir).rdc_cached) {
+      k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
+      co_return Err::kOk;               // the cached entries, then the end: nothing sent
+    }
+  }
   const bool plus = fuse_use_readdirplus(k, dir, *pos);
   const uint64_t evict_ctr = k.m.inodes.evict_ctr();
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
@@ -1073,6 +1093,9 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
       }
       if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r, evict_ctr);
     }
+    // fuse_readdir_cache_end(): an empty reply ends the listing; a cache
+    // filled from position 0 is now complete.
+    if (file.cache_dir && r.dirents.empty()) k.inode(dir).rdc_cached = true;
   }
   k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
   co_return r.err;

@@ -38,7 +38,15 @@ struct Inode {
   bool bad = false;          // fuse_make_bad()
   bool evicted = false;
   bool advise_rdplus = false;  // FUSE_I_ADVISE_RDPLUS (directories)
-  bool init_rdplus = false;    // FUSE_I_INIT_RDPLUS: made by READDIRPLUS
+  // The directory's mtime as the last attribute reply gave it (the server's
+  // change count of the directory), and fi->rdc, the readdir cache that
+  // FOPEN_CACHE_DIR listings fill and read (fs/fuse/readdir.c): complete
+  // once a listing reached the end; valid while the mtime it was started at
+  // and the inode's version are unchanged.
+  uint64_t mtime = 0;
+  bool rdc_cached = false;
+  uint64_t rdc_mtime = 0;
+  bool init_rdplus = false;  // FUSE_I_INIT_RDPLUS: made by READDIRPLUS
   // cache_symlinks: the target is in the page cache (page_get_link_raw()).
   bool link_cached = false;
   std::vector<NameId> link;

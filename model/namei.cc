@@ -468,10 +468,15 @@ sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t op
 
 }  // namespace
 
-sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file) {
-  // build_open_flags(): O_CREAT|O_DIRECTORY is refused before any walk (6.4+).
+Err BuildOpenFlags(const Kctx& k, uint32_t flags) {
+  // O_CREAT|O_DIRECTORY is refused before any walk (6.4+).
   if ((flags & (kOCreat | kODirectory)) == (kOCreat | kODirectory) && RejectsCreatDirectory(k.m.config.kernel))
-    co_return OpenOutcome{Err::kEINVAL};
+    return Err::kEINVAL;
+  return Err::kOk;
+}
+
+sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file) {
+  if (Err e = BuildOpenFlags(k, flags); e != Err::kOk) co_return OpenOutcome{e};
   unsigned lookup_flags = 0;
   for (int attempt = 0;; ++attempt) {
     File f;
@@ -494,6 +499,7 @@ sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_
 
 sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags,
                                  File* file) {
+  if (Err e = BuildOpenFlags(k, flags); e != Err::kOk) co_return OpenOutcome{e};
   // path_init(): a relative path starts at the file's dentry, which must be
   // a directory.
   if (!k.inode(dir.inode).is_dir) co_return OpenOutcome{Err::kENOTDIR};

@@ -32,6 +32,11 @@ struct OpenOutcome {
 };
 
 // open(2). On success *file is open (holding its dentry and inode).
+// build_open_flags() in do_sys_openat2(): the flag checks that come before
+// the start directory and any walk (EINVAL for O_CREAT|O_DIRECTORY, 6.4+),
+// so they win over a bad or non-directory dirfd. kOk if the flags pass.
+Err BuildOpenFlags(const Kctx& k, uint32_t flags);
+
 sim::Task<OpenOutcome> SysOpen(Kctx& k, const std::vector<NameId>& path, uint32_t flags, File* file);
 // openat(2) with a relative path from the open directory `dir`.
 sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<NameId>& path, uint32_t flags, File* file);

@@ -82,6 +82,7 @@ struct Reply {
   bool is_dir = false;
   bool is_symlink = false;  // S_IFLNK
   uint32_t nlink = 0;
+  uint64_t mtime = 0;  // the node's change count (a directory's mtime)
   sim::Clock entry_valid_us = 0;
   sim::Clock attr_valid_us = 0;
   uint64_t fh = 0;

@@ -50,6 +50,7 @@ NodeId Server::NewNode(NodeId parent, NameId name, bool is_dir) {
   n.nlookup.assign(num_mounts_, 0);
   nodes_.push_back(std::move(n));
   nodes_[parent].children[name] = id;
+  nodes_[parent].mtime++;
   return id;
 }
 
@@ -147,6 +148,7 @@ void Server::Unlink(NodeId parent, NameId name) {
   auto it = nodes_[parent].children.find(name);
   NodeId id = it->second;
   nodes_[parent].children.erase(it);
+  nodes_[parent].mtime++;
   Node& n = nodes_[id];
   if (n.links > 0) n.links--;
   if (n.links > 0) {
@@ -179,6 +181,7 @@ Err Server::AddLink(NodeId parent, NameId name, NodeId target) {
   if (n.is_dir) return Err::kEPERM;
   n.links++;
   nodes_[parent].children[name] = target;
+  nodes_[parent].mtime++;
   return Err::kOk;
 }
 
@@ -309,6 +312,7 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& ac
   r.is_dir = n.is_dir;
   r.is_symlink = n.is_symlink;
   r.nlink = Nlink(n);
+  r.mtime = n.mtime;
   r.entry_valid_us = t.entry_us;
   r.attr_valid_us = t.attr_us;
   return r;
@@ -430,10 +434,12 @@ Err Server::Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname)
     Unlink(newdir, newname);
   }
   nodes_[olddir].children.erase(oldname);
+  nodes_[olddir].mtime++;
   Node& s = nodes_[src_id];
   s.parent = newdir;
   s.name = newname;
   nodes_[newdir].children[newname] = src_id;
+  nodes_[newdir].mtime++;
   return Err::kOk;
 }
 
@@ -611,6 +617,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
       r.is_dir = n->is_dir;
       r.is_symlink = n->is_symlink;
       r.nlink = Nlink(*n);
+      r.mtime = n->mtime;
       r.attr_valid_us = t.attr_us;
       return r;
     }

@@ -76,6 +76,7 @@ class Server {
     uint32_t mode = 0;   // permission bits, as chmod left them
     NodeId parent = 0;
     NameId name = -1;
+    uint64_t mtime = 0;  // bumped when a name is added or removed (directories)
     absl::flat_hash_map<NameId, NodeId> children;
     std::vector<uint64_t> nlookup;  // per mount
     int open_count = 0;

@@ -377,6 +377,7 @@ uint64_t Namespace::NewNode(uint64_t parent, const std::string& name, bool is_di
   n.nlookup.assign(num_mounts_, 0);
   nodes_.push_back(std::move(n));
   nodes_[parent].children[name] = id;
+  nodes_[parent].mtime++;
   return id;
 }
 
@@ -463,6 +464,7 @@ void Namespace::Unlink(uint64_t parent, const std::string& name) {
   auto it = nodes_[parent].children.find(name);
   const uint64_t id = it->second;
   nodes_[parent].children.erase(it);
+  nodes_[parent].mtime++;
   Node& n = nodes_[id];
   if (n.links > 0) n.links--;
   if (n.links > 0) {
@@ -494,6 +496,7 @@ void Namespace::FillEntry(int mount, uint64_t id, EntryOut* out, bool count) {
   out->is_symlink = n.is_symlink;
   out->nlink = !n.linked ? 0 : n.is_dir ? 2 : n.links;
   out->mode = n.mode;
+  out->mtime = n.mtime;
 }
 
 int Namespace::Lookup(int mount, uint64_t parent, const std::string& name, EntryOut* out) {
@@ -582,9 +585,11 @@ int Namespace::RenameLocked(uint64_t olddir, const std::string& oldname, uint64_
     Unlink(newdir, newname);
   }
   nodes_[olddir].children.erase(oldname);
+  nodes_[olddir].mtime++;
   nodes_[src].parent = newdir;
   nodes_[src].name = newname;
   nodes_[newdir].children[newname] = src;
+  nodes_[newdir].mtime++;
   return 0;
 }
 
@@ -655,6 +660,7 @@ int Namespace::Link(int mount, uint64_t ino, uint64_t newparent, const std::stri
   if (Child(newparent, newname) != 0) return EEXIST;
   n->links++;
   nodes_[newparent].children[newname] = ino;
+  nodes_[newparent].mtime++;
   FillEntry(mount, ino, out, true);
   return 0;
 }
@@ -843,6 +849,7 @@ int Namespace::RemoteLink(const std::vector<std::string>& from, const std::vecto
   if (nodes_[src].is_dir) return EPERM;
   nodes_[src].links++;
   nodes_[tdir].children[tname] = src;
+  nodes_[tdir].mtime++;
   return 0;
 }
 
@@ -891,8 +898,11 @@ void FillStat(const EntryOut& o, struct stat* st) {
   st->st_uid = 0;
   st->st_gid = 0;
   st->st_blksize = 4096;
-  // Constant times: the kernel never sees attributes change.
-  st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = 1700000000;
+  // Fixed times, except that a directory's mtime and ctime move by a second
+  // whenever a name in it is added or removed (as the model's server does):
+  // the readdir cache of a no-OPENDIR server checks the mtime.
+  st->st_atim.tv_sec = 1700000000;
+  st->st_mtim.tv_sec = st->st_ctim.tv_sec = static_cast<time_t>(1700000000 + o.mtime);
 }
 
 fuse_entry_param Entry(FuseServer* s, const EntryOut& o) {

@@ -173,6 +173,7 @@ struct EntryOut {
   bool is_symlink = false;
   uint32_t nlink = 1;  // st_nlink (hard links; 2 for a directory, 0 once unlinked)
   uint32_t mode = 0644;
+  uint64_t mtime = 0;  // seconds after a fixed epoch: a directory's change count
 };
 
 class Namespace {
@@ -243,6 +244,7 @@ class Namespace {
     uint64_t parent = 0;
     std::string name;
     std::map<std::string, uint64_t> children;
+    uint64_t mtime = 0;             // bumped when a name is added or removed
     std::vector<uint64_t> nlookup;  // per mount
     int open_count = 0;
   };

@@ -230,7 +230,9 @@ class Execution {
           if (op.relative) {  // openat(): from the directory the `at` fd names
             auto at = open_by_label.find(op.at);
             if (at == open_by_label.end()) {
-              o.err = Err::kEBADF;  // that open failed
+              // That open failed: EBADF from path_init(), after the flag checks.
+              o.err = model::BuildOpenFlags(k, op.flags);
+              if (o.err == Err::kOk) o.err = Err::kEBADF;
             } else {
               o = co_await model::SysOpenAt(k, fds[at->second].file, op.path_ids, op.flags, &f);
             }
