@@ -2,13 +2,15 @@
 
 namespace fusesim::sim {
 
+size_t JsonStream::Indent() const { return 2 * (static_cast<size_t>(level_) + stack_.size()); }
+
 void JsonStream::Prefix(std::string_view key) {
   if (!stack_.empty()) {
     Open& top = stack_.back();
     if (!top.empty) out_ += ',';
     top.empty = false;
     out_ += '\n';
-    out_.append(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
+    out_.append(Indent(), ' ');
   }
   if (!stack_.empty() && stack_.back().close == '}') {
     out_ += nlohmann::ordered_json(std::string(key)).dump();
@@ -34,7 +36,7 @@ void JsonStream::End() {
   stack_.pop_back();
   if (!top.empty) {
     out_ += '\n';
-    out_.append(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
+    out_.append(Indent(), ' ');
   }
   out_ += top.close;
   MaybeFlush();
@@ -43,7 +45,7 @@ void JsonStream::End() {
 void JsonStream::Value(const nlohmann::ordered_json& v, std::string_view key) {
   Prefix(key);
   const std::string text = v.dump(2);
-  const std::string pad(static_cast<size_t>(2 * (level_ + static_cast<int>(stack_.size()))), ' ');
+  const std::string pad(Indent(), ' ');
   for (char c : text) {  // strings hold no raw newline: dump escapes it
     out_ += c;
     if (c == '\n') out_ += pad;

@@ -37,6 +37,7 @@ class JsonStream {
   void Begin(std::string_view key, char open);
   void Prefix(std::string_view key);  // separator, newline, indentation, key
   void MaybeFlush();
+  size_t Indent() const;  // spaces before a line at the current depth
 
   struct Open {
     char close;
