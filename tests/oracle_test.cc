@@ -226,7 +226,9 @@ TEST(Oracle, GatedReplayFollowsTheModelSchedule) {
 // holding the lock, so the gate cannot hold that schedule. Returns the
 // output and sets *code to the exit status (-1: skipped).
 std::string OracleOnPausedOpen(const std::string& t2_open, int* code) {
-  const std::string file = ::testing::TempDir() + "/paused-open.json";
+  // One file per test: ctest runs the tests of this file in parallel.
+  const std::string file = absl::StrCat(::testing::TempDir(), "/paused-open-",
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".json");
   {
     FILE* f = fopen(file.c_str(), "w");
     if (f == nullptr) return "cannot write " + file;
