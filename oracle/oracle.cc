@@ -347,11 +347,11 @@ class RunOnChooser : public sim::Chooser {
 
 }  // namespace
 
-absl::StatusOr<std::vector<int>> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
+absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
   RunOnChooser chooser(steps);
-  auto r = sim::Execute(s, model::Variant::kLookupCreate, chooser, sim::ExecOptions{});
-  if (!r.ok()) return r.status();
-  return r->steps;
+  sim::ExecOptions eo;
+  eo.trace = true;
+  return sim::Execute(s, model::Variant::kLookupCreate, chooser, eo);
 }
 
 absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s, const std::vector<int>& steps) {

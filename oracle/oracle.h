@@ -134,10 +134,10 @@ absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s,
 // thread that the schedule pauses between two of them (at d_lookup, or at a
 // lock it gets at once) runs on to its next request, its next block or the
 // end of its op, as the real thread does while the gate holds nobody. The
-// result is the whole schedule of that model run (actor index per step); it
-// equals the run of `steps` when the schedule pauses threads only where the
-// gate can.
-absl::StatusOr<std::vector<int>> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps);
+// result is that model run, traced (its `steps` are the whole schedule; they
+// equal the run of `steps` when the schedule pauses threads only where the
+// gate can).
+absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps);
 
 // Mounts, runs, unmounts. Unimplemented: not supported (see CheckSupported);
 // Unavailable: FUSE cannot be mounted here (no /dev/fuse, EPERM);
