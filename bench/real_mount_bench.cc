@@ -34,7 +34,7 @@ void BM_RealMountCreates(benchmark::State& state) {
   int64_t creates = 0;
   int round = 0;
   {
-    auto ns = std::make_shared<Namespace>(ServerBehaviour{}, 1);
+    auto ns = std::make_shared<Namespace>(model::ServerConfig{}, model::NameTable{}, 1);
     auto log = std::make_shared<RequestLog>();
     MountOptions mo;
     mo.timeouts.entry_us = mo.timeouts.attr_us = mo.timeouts.negative_us = 1000000;

@@ -188,7 +188,7 @@ Err Server::AddLink(NodeId parent, NameId name, NodeId target) {
 // A libfuse server's readdir/readdirplus: ".", "..", then the children by
 // name, from the request's offset, as many as fit in its size
 // (fuse_add_direntry()/fuse_add_direntry_plus() sizes).
-Reply Server::Readdir(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::Readdir(const Request& req, int mount, const MountTimeouts& t, const Caller& caller) {
   Reply r;
   const Node* dir = Find(req.nodeid);
   if (dir == nullptr) {
@@ -236,7 +236,7 @@ Reply Server::Readdir(const Request& req, int mount, const MountTimeouts& t, sim
       d.is_dir = n.is_dir;
       d.is_symlink = n.is_symlink;
       d.nlink = Nlink(n);
-      if (plus) Entry(d.nodeid, mount, t, actor);  // the lookup count the kernel takes
+      if (plus) Entry(d.nodeid, mount, t, caller);  // the lookup count the kernel takes
     }
     r.dirents.push_back(d);
   }
@@ -251,7 +251,7 @@ Err Server::ParentDirError(const Node* parent) {
   return Err::kOk;
 }
 
-Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, const Caller& caller) {
   Reply r;
   const Node* parent = Find(req.nodeid);
   if (Err e = ParentDirError(parent); e != Err::kOk) {
@@ -262,19 +262,19 @@ Reply Server::Symlink(const Request& req, int mount, const MountTimeouts& t, sim
     r.err = Err::kEEXIST;
     return r;
   }
-  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  caller.Touch(EntryKey(req.nodeid, req.name), true);
   NodeId id = NewNode(req.nodeid, req.name, false);
   nodes_[id].is_symlink = true;
   nodes_[id].link = req.link;
   nodes_[id].link_abs = req.link_abs;
   nodes_[id].mode = 0777;
-  actor.Touch(NodeKey(id), true);
-  r = Entry(id, mount, t, actor);
+  caller.Touch(NodeKey(id), true);
+  r = Entry(id, mount, t, caller);
   r.changed_dir = true;
   return r;
 }
 
-Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, const Caller& caller) {
   Reply r;
   const Node* parent = Find(req.nodeid);
   const Node* old = Find(req.oldnodeid);
@@ -286,11 +286,11 @@ Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, sim::A
     r.err = Err::kEEXIST;
     return r;
   }
-  actor.Touch(EntryKey(req.nodeid, req.name), true);
-  actor.Touch(NodeKey(req.oldnodeid), true);
+  caller.Touch(EntryKey(req.nodeid, req.name), true);
+  caller.Touch(NodeKey(req.oldnodeid), true);
   r.err = AddLink(req.nodeid, req.name, req.oldnodeid);
   if (r.err != Err::kOk) return r;
-  r = Entry(req.oldnodeid, mount, t, actor);
+  r = Entry(req.oldnodeid, mount, t, caller);
   r.changed_dir = true;
   return r;
 }
@@ -302,10 +302,10 @@ uint64_t Server::OpenHandleFor(int mount, NodeId node, int actor) {
   return fh;
 }
 
-Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, const Caller& caller) {
   Node& n = nodes_[id];
-  actor.Touch(CountKey(id, mount), true);
-  actor.Touch(NodeKey(id), false);
+  caller.Touch(CountKey(id, mount), true);
+  caller.Touch(NodeKey(id), false);
   n.nlookup[mount]++;
   Reply r;
   r.nodeid = id;
@@ -318,7 +318,7 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& ac
   return r;
 }
 
-Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, const Caller& caller) {
   Reply r;
   const Node* parent = Find(req.nodeid);
   if (Err e = ParentDirError(parent); e != Err::kOk) {
@@ -332,7 +332,7 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, 
     if (existing->is_dir) {
       if (req.opcode == Opcode::kOpenAtomic && !create) {
         // A directory: the entry comes back unopened; the VFS opens it.
-        return Entry(id, mount, t, actor);
+        return Entry(id, mount, t, caller);
       }
       r.err = Err::kEISDIR;
       return r;
@@ -345,10 +345,10 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, 
       r.err = Err::kEEXIST;
       return r;
     }
-    r = Entry(id, mount, t, actor);
-    r.fh = OpenHandleFor(mount, id, actor.index);
+    r = Entry(id, mount, t, caller);
+    r.fh = OpenHandleFor(mount, id, caller.opener());
     r.opened = true;
-    actor.Touch(NodeKey(id), true);
+    caller.Touch(NodeKey(id), true);
     return r;
   }
   if (!create) {  // OPEN_ATOMIC without O_CREAT on a missing name: as LOOKUP
@@ -360,11 +360,11 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, 
     }
     return r;
   }
-  actor.Touch(EntryKey(req.nodeid, req.name), true);
+  caller.Touch(EntryKey(req.nodeid, req.name), true);
   NodeId id = NewNode(req.nodeid, req.name, /*is_dir=*/false);
-  actor.Touch(NodeKey(id), true);
-  r = Entry(id, mount, t, actor);
-  r.fh = OpenHandleFor(mount, id, actor.index);
+  caller.Touch(NodeKey(id), true);
+  r = Entry(id, mount, t, caller);
+  r.fh = OpenHandleFor(mount, id, caller.opener());
   r.opened = true;
   r.file_created = true;
   r.changed_dir = true;
@@ -377,7 +377,7 @@ Reply Server::CreateLike(const Request& req, int mount, const MountTimeouts& t, 
 // pattern is served as passthrough_hp serves it: when the LOOKUP found the
 // name, the MKNOD slot carries the existing entry (no new lookup count) and
 // OPEN opens the existing inode.
-Reply Server::Compound(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::Compound(const Request& req, int mount, const MountTimeouts& t, const Caller& caller) {
   Reply r;
   for (size_t i = 0; i < req.parts.size(); ++i) {
     Request part = req.parts[i];
@@ -401,7 +401,7 @@ Reply Server::Compound(const Request& req, int mount, const MountTimeouts& t, si
         pr.file_created = false;
         pr.changed_dir = false;
       } else {
-        pr = Handle(part, mount, t, actor);
+        pr = Handle(part, mount, t, caller);
       }
     }
     if (pr.err == Err::kOk && pr.file_created) r.file_created = true;
@@ -443,18 +443,18 @@ Err Server::Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname)
   return Err::kOk;
 }
 
-Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor) {
+Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, const Caller& caller) {
   Reply r;
   // Footprint: the namespace shape (renames, rmdir, remote changes, counted
   // error rules write it), the parent node, the name's entry, and below the
   // nodes whose counts or handles change.
   // READDIR reads every name of a directory, which any create or unlink in
   // it changes: it conflicts with all of them (conservative, but sound).
-  actor.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename || req.opcode == Opcode::kRename2 ||
-                               req.opcode == Opcode::kRmdir || req.opcode == Opcode::kReaddir ||
-                               req.opcode == Opcode::kReaddirplus);
-  actor.Touch(NodeKey(req.nodeid), false);
-  if (req.name >= 0) actor.Touch(EntryKey(req.nodeid, req.name), false);
+  caller.Touch(GlobalKey(), !config_.errors.empty() || req.opcode == Opcode::kRename ||
+                                req.opcode == Opcode::kRename2 || req.opcode == Opcode::kRmdir ||
+                                req.opcode == Opcode::kReaddir || req.opcode == Opcode::kReaddirplus);
+  caller.Touch(NodeKey(req.nodeid), false);
+  if (req.name >= 0) caller.Touch(EntryKey(req.nodeid, req.name), false);
   if (req.opcode != Opcode::kForget && req.opcode != Opcode::kBatchForget) {
     if (Unsupported(req.opcode)) {
       r.err = Err::kENOSYS;
@@ -464,7 +464,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
   }
   switch (req.opcode) {
     case Opcode::kCompound:
-      return Compound(req, mount, t, actor);
+      return Compound(req, mount, t, caller);
     case Opcode::kLookup:
     case Opcode::kLookupHandle:
     case Opcode::kLookupx: {
@@ -484,7 +484,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
         }
         return r;
       }
-      r = Entry(it->second, mount, t, actor);
+      r = Entry(it->second, mount, t, caller);
       if (req.opcode == Opcode::kLookupx) r.attr_valid_us = 0;  // no attributes
       return r;
     }
@@ -505,12 +505,12 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
           r.err = Err::kEISDIR;
           return r;
         }
-        return Entry(nodes_[req.nodeid].children[req.name], mount, t, actor);
+        return Entry(nodes_[req.nodeid].children[req.name], mount, t, caller);
       }
-      actor.Touch(EntryKey(req.nodeid, req.name), true);
+      caller.Touch(EntryKey(req.nodeid, req.name), true);
       NodeId id = NewNode(req.nodeid, req.name, /*is_dir=*/false);
-      actor.Touch(NodeKey(id), true);
-      r = Entry(id, mount, t, actor);
+      caller.Touch(NodeKey(id), true);
+      r = Entry(id, mount, t, caller);
       r.changed_dir = true;
       r.file_created = true;
       return r;
@@ -519,7 +519,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
     case Opcode::kAtomicCreate:
     case Opcode::kCreateExt:
     case Opcode::kOpenAtomic:
-      return CreateLike(req, mount, t, actor);
+      return CreateLike(req, mount, t, caller);
     case Opcode::kMknod:
     case Opcode::kMkobjx:
     case Opcode::kMkdir: {
@@ -532,10 +532,10 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
         r.err = Err::kEEXIST;
         return r;
       }
-      actor.Touch(EntryKey(req.nodeid, req.name), true);
+      caller.Touch(EntryKey(req.nodeid, req.name), true);
       NodeId id = NewNode(req.nodeid, req.name, req.opcode == Opcode::kMkdir);
-      actor.Touch(NodeKey(id), true);
-      r = Entry(id, mount, t, actor);
+      caller.Touch(NodeKey(id), true);
+      r = Entry(id, mount, t, caller);
       r.changed_dir = true;
       r.file_created = true;  // the truth, for invariants; MKNOD has no such flag
       return r;
@@ -562,17 +562,17 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
           return r;
         }
       }
-      actor.Touch(EntryKey(req.nodeid, req.name), true);
-      actor.Touch(NodeKey(nodes_[req.nodeid].children[req.name]), true);
+      caller.Touch(EntryKey(req.nodeid, req.name), true);
+      caller.Touch(NodeKey(nodes_[req.nodeid].children[req.name]), true);
       Unlink(req.nodeid, req.name);
       r.changed_dir = true;
       return r;
     }
     case Opcode::kRename:
     case Opcode::kRename2: {
-      actor.Touch(EntryKey(req.nodeid, req.name), true);
-      actor.Touch(EntryKey(req.newdir, req.newname), true);
-      actor.Touch(NodeKey(req.newdir), false);
+      caller.Touch(EntryKey(req.nodeid, req.name), true);
+      caller.Touch(EntryKey(req.newdir, req.newname), true);
+      caller.Touch(NodeKey(req.newdir), false);
       r.err = Rename(req.nodeid, req.name, req.newdir, req.newname);
       r.changed_dir = r.err == Err::kOk;
       return r;
@@ -596,8 +596,8 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
             return r;
         }
       }
-      actor.Touch(NodeKey(req.nodeid), true);
-      r.fh = OpenHandleFor(mount, req.nodeid, actor.index);
+      caller.Touch(NodeKey(req.nodeid), true);
+      r.fh = OpenHandleFor(mount, req.nodeid, caller.opener());
       r.opened = true;
       return r;
     }
@@ -610,7 +610,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
         return r;
       }
       if (req.opcode == Opcode::kSetattr) {
-        actor.Touch(NodeKey(req.nodeid), true);
+        caller.Touch(NodeKey(req.nodeid), true);
         if ((req.valid & kFattrMode) != 0) n->mode = req.mode & 07777;
       }
       r.nodeid = req.nodeid;
@@ -622,9 +622,9 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
       return r;
     }
     case Opcode::kSymlink:
-      return Symlink(req, mount, t, actor);
+      return Symlink(req, mount, t, caller);
     case Opcode::kLink:
-      return Link(req, mount, t, actor);
+      return Link(req, mount, t, caller);
     case Opcode::kReadlink: {
       const Node* n = Find(req.nodeid);
       if (n == nullptr) {
@@ -641,7 +641,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
     }
     case Opcode::kReaddir:
     case Opcode::kReaddirplus:
-      return Readdir(req, mount, t, actor);
+      return Readdir(req, mount, t, caller);
     case Opcode::kGetxattr:
       r.err = config_.xattr ? Err::kENODATA : Err::kENOSYS;
       return r;
@@ -652,7 +652,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
       auto it = handles_.find(req.fh);
       if (it != handles_.end()) {
         NodeId node = it->second.node;
-        actor.Touch(NodeKey(node), true);
+        caller.Touch(NodeKey(node), true);
         handles_.erase(it);
         nodes_[node].open_count--;
         MaybeFree(node);
@@ -662,8 +662,8 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, sim:
     case Opcode::kForget:
     case Opcode::kBatchForget:
       for (const auto& [id, n] : req.forgets) {
-        actor.Touch(NodeKey(id), true);
-        actor.Touch(CountKey(id, mount), true);
+        caller.Touch(NodeKey(id), true);
+        caller.Touch(CountKey(id, mount), true);
         if (id < nodes_.size()) {
           uint64_t& c = nodes_[id].nlookup[mount];
           c = n > c ? 0 : c - n;

@@ -63,6 +63,25 @@ struct MountTimeouts {
   sim::Clock negative_us = 0;  // 0: negative lookups answer ENOENT
 };
 
+// Whom Handle() serves: the opener recorded for a handle it opens (the
+// engine actor's index, -1 for none) and the actor whose step it runs, which
+// is told the footprint keys the request reads and writes. The oracle's real
+// server serves the same namespace with no actor: nothing is recorded.
+class Caller {
+ public:
+  Caller() = default;
+  // Implicit: a step of the engine serves its own actor.
+  Caller(sim::Actor& actor) : actor_(&actor), opener_(actor.index) {}  // NOLINT(google-explicit-constructor)
+  void Touch(uint64_t key, bool write) const {
+    if (actor_ != nullptr) actor_->Touch(key, write);
+  }
+  int opener() const { return opener_; }
+
+ private:
+  sim::Actor* actor_ = nullptr;
+  int opener_ = -1;
+};
+
 class Server {
  public:
   struct Node {
@@ -84,7 +103,7 @@ class Server {
   struct OpenHandle {
     int mount;
     NodeId node;
-    int opener;  // actor index
+    int opener;  // actor index, -1 when served for no actor
   };
 
   Server(const ServerConfig& config, int num_mounts);
@@ -94,9 +113,9 @@ class Server {
   // Creates path (and missing parents) before the run; returns the node.
   NodeId AddPath(const std::vector<NameId>& path, bool is_dir);
 
-  // Handles one request from a mount at simulated time `now` for actor
-  // `actor` (recorded as the opener of any handle).
-  Reply Handle(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  // Handles one request from a mount for `caller` (recorded as the opener
+  // of any handle it opens, and told the request's footprint).
+  Reply Handle(const Request& req, int mount, const MountTimeouts& t, const Caller& caller);
 
   // Out-of-band changes by another client of the same file system.
   Err RemoteCreate(const std::vector<NameId>& path);
@@ -136,14 +155,14 @@ class Server {
   std::vector<NameId> PathOf(NodeId id) const;
   bool Unsupported(Opcode op) const;
   uint64_t OpenHandleFor(int mount, NodeId node, int actor);
-  Reply Entry(NodeId id, int mount, const MountTimeouts& t, sim::Actor& actor);
-  Reply CreateLike(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
-  Reply Compound(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Reply Entry(NodeId id, int mount, const MountTimeouts& t, const Caller& caller);
+  Reply CreateLike(const Request& req, int mount, const MountTimeouts& t, const Caller& caller);
+  Reply Compound(const Request& req, int mount, const MountTimeouts& t, const Caller& caller);
   Err Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname);
-  Reply Symlink(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
-  Reply Link(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Reply Symlink(const Request& req, int mount, const MountTimeouts& t, const Caller& caller);
+  Reply Link(const Request& req, int mount, const MountTimeouts& t, const Caller& caller);
   Err AddLink(NodeId parent, NameId name, NodeId target);
-  Reply Readdir(const Request& req, int mount, const MountTimeouts& t, sim::Actor& actor);
+  Reply Readdir(const Request& req, int mount, const MountTimeouts& t, const Caller& caller);
   static uint32_t Nlink(const Node& n);
   static uint64_t EntryKey(NodeId parent, NameId name);
   static uint64_t NodeKey(NodeId id);

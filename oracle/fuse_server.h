@@ -1,14 +1,14 @@
 // A real FUSE server for the oracle: libfuse3's low-level API over an
-// in-memory namespace that behaves like model/server.cc.
+// in-memory namespace that is model/server.cc itself.
 //
 // Three pieces:
 //  - RequestLog: every request the kernel sends, in arrival order, with a
 //    sequence number and the tag (scenario op) that was current when it
 //    arrived. Thread-safe; the driver waits on it for quiet.
-//  - Namespace: the files and directories, lookup counts per mount (as
-//    passthrough_ll keeps them) and open handles. One Namespace serves every
-//    mount of a scenario, like the model's one Server; server-side ops
-//    ("another client") change it directly.
+//  - Namespace: the model's server (model::Server: files and directories,
+//    lookup counts per mount, open handles) behind a mutex, with names as
+//    strings. One Namespace serves every mount of a scenario, as in the
+//    model; server-side ops ("another client") change it directly.
 //  - FuseServer: one mount (one FUSE connection) of that namespace, with that
 //    mount's timeouts. Mounted with a raw mount(2) on a directory the caller
 //    owns, fuse_session_custom_io() (so that every request is seen before
@@ -17,14 +17,12 @@
 //    in the traces; a gated replay needs the multi-threaded loop, see
 //    MountOptions::gated).
 //
-// Behaviour (docs/scenario-format.md "Server"): LOOKUP of a missing name is
-// ENOENT, or nodeid 0 with entry_timeout = negative timeout when that is > 0;
-// CREATE opens an existing file unless O_EXCL (EEXIST), or answers EEXIST with
-// create_existing "eexist"; a directory name answers EISDIR; no getxattr
-// handler unless server.xattr (ENODATA) or an error rule needs one, so GETXATTR
-// is answered ENOSYS by libfuse as in the real traces; opcodes listed in
-// server.unsupported answer ENOSYS; server.errors rules fire by opcode, path
-// and count, after the ENOSYS check, exactly as in the model.
+// Behaviour: the model's server (model/server.h) decides every reply, so the
+// two cannot drift apart. What is the oracle's own: LOOKUP of a missing name
+// is ENOENT, or nodeid 0 with entry_timeout = the mount's negative timeout
+// when that is > 0; no getxattr handler unless server.xattr or an error rule
+// needs one (or the replay is gated), so GETXATTR is answered ENOSYS by
+// libfuse as in the real traces.
 #ifndef FUSESIM_ORACLE_FUSE_SERVER_H_
 #define FUSESIM_ORACLE_FUSE_SERVER_H_
 
@@ -146,23 +144,6 @@ class RequestLog {
   std::chrono::steady_clock::time_point last_;
 };
 
-// The server block of a scenario, with names resolved to strings.
-struct ServerBehaviour {
-  std::set<std::string> unsupported;  // opcode names
-  struct Rule {
-    std::string opcode;
-    bool any_path = true;
-    std::vector<std::string> path;
-    int err = 5;    // errno value
-    int times = 0;  // 0: unlimited
-  };
-  std::vector<Rule> errors;
-  bool create_eexist = false;
-  model::OpenUnlinked open_unlinked = model::OpenUnlinked::kOpen;
-  bool xattr = false;
-};
-ServerBehaviour BehaviourFromConfig(const model::ServerConfig& c, const model::NameTable& names);
-
 // What a reply to a name-creating or name-resolving request carries.
 struct EntryOut {
   uint64_t ino = 0;  // 0: negative entry
@@ -176,9 +157,19 @@ struct EntryOut {
   uint64_t mtime = 0;  // seconds after a fixed epoch: a directory's change count
 };
 
+// The namespace the mounts serve is the model's own server
+// (model::Server, model/server.h): one for every mount of a scenario, as in
+// the model, behind a mutex (a gated replay's loop is multi-threaded). This
+// class only translates: the kernel's requests into model::Request (names
+// interned in a copy of the scenario's name table, so node ids, handles,
+// names and READDIR's order are the model's), model::Reply into what the
+// libfuse handlers send. How the server behaves (ENOSYS for unsupported
+// opcodes, error rules, create_existing, open_unlinked, when a node is
+// freed) is decided by model::Server alone, so the oracle compares the
+// model's kernel with the real one and nothing else.
 class Namespace {
  public:
-  Namespace(ServerBehaviour b, int num_mounts);
+  Namespace(const model::ServerConfig& config, model::NameTable names, int num_mounts);
 
   // Before the run: creates path (and missing parents as directories).
   void AddPath(const std::vector<std::string>& path, bool is_dir);
@@ -194,33 +185,37 @@ class Namespace {
   int RemoteChmod(const std::vector<std::string>& path, uint32_t mode);
 
   // Request handling (errno values; 0 = success). `opcode` is the fusesim
-  // name, for ENOSYS and error rules.
+  // name of the request's opcode ("MKNOD", "RELEASEDIR", ...).
+  // LOOKUP of a missing name succeeds with out->ino == 0: the caller answers
+  // ENOENT or a negative entry, by its mount's negative timeout.
   int Lookup(int mount, uint64_t parent, const std::string& name, EntryOut* out);
   int CreateFile(int mount, uint64_t parent, const std::string& name, int flags, EntryOut* out);
   int MakeNode(int mount, const char* opcode, uint64_t parent, const std::string& name, bool is_dir, EntryOut* out);
   int Remove(const char* opcode, uint64_t parent, const std::string& name);
-  int Rename(uint64_t olddir, const std::string& oldname, uint64_t newdir, const std::string& newname);
+  int Rename(uint64_t olddir, const std::string& oldname, uint64_t newdir, const std::string& newname,
+             unsigned int flags);
   int Open(int mount, const char* opcode, uint64_t ino, uint64_t* fh);
   int Attr(const char* opcode, uint64_t ino, EntryOut* out);
   int Release(const char* opcode, uint64_t ino, uint64_t fh);
-  int Simple(const char* opcode, uint64_t ino);  // FLUSH: only ENOSYS/errors
+  int Simple(const char* opcode, uint64_t ino);  // FLUSH
   int Symlink(int mount, uint64_t parent, const std::string& name, const std::string& target, EntryOut* out);
   int Link(int mount, uint64_t ino, uint64_t newparent, const std::string& newname, EntryOut* out);
+  // The target as it was written (SYMLINK's argument, the scenario's text).
   int Readlink(uint64_t ino, std::string* target);
-  // READDIR/READDIRPLUS from `offset`: ".", "..", then the children by name
-  // (no lookup counts taken: see Ref()).
+  // READDIR/READDIRPLUS from `offset` into a buffer of `size` bytes: ".",
+  // "..", then the children by name, as many as fit (model::Server decides,
+  // and for READDIRPLUS takes the lookup count of each entry it returns).
   struct DirEntry {
     std::string name;
-    EntryOut entry;  // ino 0 for . and ..
-    bool is_dir = false;
+    EntryOut entry;     // ino 0 for . and ..
+    uint64_t next = 0;  // the offset of the entry after it
   };
-  int Readdir(const char* opcode, uint64_t ino, uint64_t offset, std::vector<DirEntry>* out);
-  // The lookup count a READDIRPLUS entry sent to the kernel takes.
-  void Ref(int mount, uint64_t ino);
+  int Readdir(int mount, const char* opcode, uint64_t ino, uint64_t offset, uint64_t size, std::vector<DirEntry>* out);
   // SETATTR: FUSE_SET_ATTR_MODE changes the mode; then the attributes.
   int Setattr(uint64_t ino, bool set_mode, uint32_t mode, EntryOut* out);
   int Getxattr(uint64_t ino);
-  void Forget(int mount, uint64_t ino, uint64_t nlookup);
+  // FORGET / BATCH_FORGET: (nodeid, nlookup) pairs.
+  void Forget(int mount, const std::vector<std::pair<uint64_t, uint64_t>>& forgets);
 
   // As model::Server::NotifyTarget(): the parent's node and the node the
   // name has or last had; false if the parent does not resolve.
@@ -230,43 +225,22 @@ class Namespace {
   uint64_t Resolve(const std::vector<std::string>& path) const;
   uint64_t LookupCount(int mount, uint64_t ino) const;
   size_t OpenHandles() const;
+  // A getxattr handler is needed (else libfuse answers ENOSYS itself).
   bool NeedsGetxattrHandler() const;
 
  private:
-  struct Node {
-    bool exists = false;
-    bool is_dir = false;
-    bool linked = false;
-    bool is_symlink = false;
-    std::string target;  // a symlink's
-    uint32_t links = 1;  // names pointing at it
-    uint32_t mode = 0644;
-    uint64_t parent = 0;
-    std::string name;
-    std::map<std::string, uint64_t> children;
-    uint64_t mtime = 0;             // bumped when a name is added or removed
-    std::vector<uint64_t> nlookup;  // per mount
-    int open_count = 0;
-  };
-  Node* Find(uint64_t id);
-  uint64_t Child(uint64_t parent, const std::string& name) const;
-  uint64_t NewNode(uint64_t parent, const std::string& name, bool is_dir);
-  void Unlink(uint64_t parent, const std::string& name);
-  void MaybeFree(uint64_t id);
-  std::vector<std::string> PathOf(uint64_t id) const;
-  uint64_t ResolveLocked(const std::vector<std::string>& path) const;
-  // ENOSYS for unsupported opcodes, then the first matching error rule.
-  int Check(const char* opcode, uint64_t nodeid, const std::string* name);
-  void FillEntry(int mount, uint64_t id, EntryOut* out, bool count);
-  int RenameLocked(uint64_t olddir, const std::string& oldname, uint64_t newdir, const std::string& newname);
+  // Under mu_.
+  std::vector<model::NameId> Ids(const std::vector<std::string>& path);
+  std::vector<model::NameId> Known(const std::vector<std::string>& path) const;
+  model::Reply Serve(const model::Request& req, int mount);
+  void Fill(const model::Reply& r, EntryOut* out) const;
+  static std::optional<model::Opcode> Op(const char* opcode);
 
   mutable std::mutex mu_;
-  ServerBehaviour b_;
-  int num_mounts_;
-  std::vector<Node> nodes_;
-  std::map<uint64_t, std::pair<int, uint64_t>> handles_;  // fh -> (mount, node)
-  uint64_t next_fh_ = 1;
-  std::vector<int> error_uses_;
+  model::ServerConfig config_;
+  model::NameTable names_;
+  model::Server server_;
+  std::map<uint64_t, std::string> link_text_;  // symlink node -> target as written
 };
 
 struct MountOptions {

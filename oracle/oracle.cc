@@ -997,7 +997,7 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
     return absl::UnavailableError(absl::StrCat("mkdtemp under /tmp failed: ", strerror(errno)));
   Cleanup cleanup(tmpl.data());
 
-  auto ns = std::make_shared<Namespace>(BehaviourFromConfig(s.server, s.names), static_cast<int>(s.mounts.size()));
+  auto ns = std::make_shared<Namespace>(s.server, s.names, static_cast<int>(s.mounts.size()));
   for (const auto& e : s.tree) ns->AddPath(Names(s, e.ids), e.is_dir);
   auto log = std::make_shared<RequestLog>();
   std::vector<std::string> mps;

@@ -18,6 +18,9 @@
 #include <thread>
 #include <vector>
 
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
 #include "absl/strings/str_cat.h"
 #include "oracle/fuse_server.h"
 #include "oracle/oracle.h"
@@ -49,9 +52,93 @@ std::vector<std::string> Opcodes(const std::vector<LoggedRequest>& log, int from
   return out;
 }
 
+// The oracle's server is the model's: its replies follow model::Server's
+// configuration (create_existing, unsupported opcodes, error rules by path
+// and count, lookup counts, handles), with names coming in as strings.
+TEST(OracleNamespace, ServesTheModelsServer) {
+  model::NameTable names;
+  model::ServerConfig config;
+  config.create_existing = model::CreateExisting::kEexist;
+  config.unsupported.push_back(model::Opcode::kMknod);
+  model::ErrorRule rule;
+  rule.opcode = model::Opcode::kLookup;
+  rule.any_path = false;
+  rule.path = {names.Intern("d"), names.Intern("bad")};
+  rule.err = model::Err::kEIO;
+  rule.times = 1;
+  config.errors.push_back(rule);
+  Namespace ns(config, names, 2);
+  ns.AddPath({"d", "f"}, false);
+  const uint64_t d = ns.Resolve({"d"});
+  const uint64_t f = ns.Resolve({"d", "f"});
+  ASSERT_NE(d, 0u);
+  ASSERT_NE(f, 0u);
+  EntryOut o;
+  EXPECT_EQ(ns.Lookup(1, d, "f", &o), 0);
+  EXPECT_EQ(o.ino, f);
+  EXPECT_EQ(ns.LookupCount(1, f), 1u);
+  EXPECT_EQ(ns.LookupCount(0, f), 0u);
+  EXPECT_EQ(ns.Lookup(0, d, "new", &o), 0);  // a name the scenario never named
+  EXPECT_EQ(o.ino, 0u);                      // missing: ENOENT or negative, by the mount
+  EXPECT_EQ(ns.Lookup(0, d, "bad", &o), EIO);
+  EXPECT_EQ(ns.Lookup(0, d, "bad", &o), 0);                             // the rule is used up
+  EXPECT_EQ(ns.CreateFile(0, d, "f", O_CREAT | O_WRONLY, &o), EEXIST);  // create_existing: eexist
+  EXPECT_EQ(ns.MakeNode(0, "MKNOD", d, "g", false, &o), ENOSYS);
+  ASSERT_EQ(ns.CreateFile(0, d, "g", O_CREAT | O_WRONLY, &o), 0);
+  EXPECT_TRUE(o.created);
+  EXPECT_EQ(ns.OpenHandles(), 1u);
+  const uint64_t g = o.ino;
+  const uint64_t gfh = o.fh;
+  EXPECT_EQ(ns.Remove("UNLINK", d, "g"), 0);
+  EXPECT_EQ(ns.Attr("GETATTR", g, &o), 0);  // open and looked up: still there
+  EXPECT_EQ(o.nlink, 0u);
+  EXPECT_EQ(ns.Release("RELEASE", g, gfh), 0);
+  ns.Forget(0, {{g, 1}});
+  EXPECT_EQ(ns.OpenHandles(), 0u);
+  EXPECT_EQ(ns.Attr("GETATTR", g, &o), ENOENT);  // freed
+  EXPECT_EQ(ns.Symlink(0, d, "l", "../d//f", &o), 0);
+  std::string target;
+  EXPECT_EQ(ns.Readlink(o.ino, &target), 0);
+  EXPECT_EQ(target, "../d//f");  // as written
+}
+
+// model::Server sizes READDIR entries itself (it decides which fit and, for
+// READDIRPLUS, takes their lookup counts); the sizes must be libfuse's.
+TEST(OracleNamespace, ReaddirFitsWhatLibfuseFits) {
+  for (const bool plus : {false, true}) {
+    Namespace ns(model::ServerConfig{}, model::NameTable{}, 1);
+    size_t total = 0;
+    struct stat st = {};
+    fuse_entry_param ep = {};
+    for (const size_t len : {1, 7, 8, 9, 100, 255, 256, 300}) {
+      const std::string name(len, 'n');
+      ns.AddPath({"dir", name}, false);
+    }
+    const uint64_t dir = ns.Resolve({"dir"});
+    for (const char* n : {".", ".."})
+      total += plus ? fuse_add_direntry_plus(nullptr, nullptr, 0, n, &ep, 0)
+                    : fuse_add_direntry(nullptr, nullptr, 0, n, &st, 0);
+    for (const size_t len : {1, 7, 8, 9, 100, 255, 256, 300}) {
+      const std::string name(len, 'n');
+      total += plus ? fuse_add_direntry_plus(nullptr, nullptr, 0, name.c_str(), &ep, 0)
+                    : fuse_add_direntry(nullptr, nullptr, 0, name.c_str(), &st, 0);
+    }
+    const char* op = plus ? "READDIRPLUS" : "READDIR";
+    std::vector<Namespace::DirEntry> all, fewer;
+    ASSERT_EQ(ns.Readdir(0, op, dir, 0, total, &all), 0);
+    EXPECT_EQ(all.size(), 10u) << op;
+    ASSERT_EQ(ns.Readdir(0, op, dir, 0, total - 1, &fewer), 0);
+    EXPECT_EQ(fewer.size(), 9u) << op;
+    EXPECT_EQ(all.back().next, 10u);
+    // READDIRPLUS takes one lookup count per entry it returned (not . or ..).
+    const uint64_t first = ns.Resolve({"dir", "n"});
+    EXPECT_EQ(ns.LookupCount(0, first), plus ? 2u : 0u) << op;
+  }
+}
+
 // The server alone on a real mount: S1 (open O_CREAT of a new file, close).
 TEST(Oracle, ServerLogForNewFileIsLookupCreateFlushRelease) {
-  auto ns = std::make_shared<Namespace>(ServerBehaviour{}, 1);
+  auto ns = std::make_shared<Namespace>(model::ServerConfig{}, model::NameTable{}, 1);
   auto log = std::make_shared<RequestLog>();
   MountOptions mo;
   mo.timeouts.entry_us = mo.timeouts.attr_us = mo.timeouts.negative_us = 1000000;
@@ -290,7 +377,7 @@ TEST(Oracle, AScheduleTheGateCannotHoldIsUnforceable) {
 // A request held at the gate forever: the watchdog's Abort() must unblock
 // the syscall, and unmounting must still work.
 TEST(Oracle, AbortUnblocksASyscallHeldAtTheGate) {
-  auto ns = std::make_shared<Namespace>(ServerBehaviour{}, 1);
+  auto ns = std::make_shared<Namespace>(model::ServerConfig{}, model::NameTable{}, 1);
   auto log = std::make_shared<RequestLog>();
   MountOptions mo;
   mo.gated = true;
