@@ -255,9 +255,10 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
   const uint64_t epoch = k.m.epoch;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(opcode, dirnode, k.dentry(entry).name, flags));
   if (r.err != Err::kOk) co_return r.err;
-  if (r.is_dir || r.nodeid == 0 || r.nodeid == kRootNodeId) {
-    // !S_ISREG or invalid nodeid: -EIO, and neither RELEASE nor FORGET is
-    // sent, so the server's handle and lookup count leak.
+  if (r.is_dir || r.is_symlink || r.nodeid == 0 || r.nodeid == kRootNodeId) {
+    // !S_ISREG (a directory, or a symlink a server opened as the existing
+    // name) or invalid nodeid: -EIO, and neither RELEASE nor FORGET is sent,
+    // so the server's handle and lookup count leak.
     co_return Err::kEIO;
   }
   InodeId ino = k.m.inodes.Iget(r.nodeid, false, r.nlink, ValidUntil(k.now(), r.attr_valid_us));

@@ -431,7 +431,19 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
     e = co_await fuse_open(k, file);
     opened = e == Err::kOk;
   }
-  if (e == Err::kOk && do_truncate) e = co_await fuse_need_killpriv(k, file.inode);
+  if (e == Err::kOk && do_truncate) {
+    // handle_truncate() -> do_truncate(): dentry_needs_remove_privs() (the
+    // security.capability GETXATTR), then notify_change() -> fuse_setattr()
+    // under inode_lock(); with atomic_o_trunc the OPEN already truncated, so
+    // ATTR_OPEN sends nothing, but the lock is taken (an unlink of the file
+    // holding it makes this open wait).
+    e = co_await fuse_need_killpriv(k, file.inode);
+    if (e == Err::kOk) {
+      co_await sim::DownWrite(k.a, k.inode(file.inode).i_rwsem, "i_rwsem (exclusive)");
+      k.m.inodes.set_now(k.now());
+      sim::UpWrite(k.a, k.inode(file.inode).i_rwsem);
+    }
+  }
   if (e != Err::kOk) AbandonOpen(k, file, opened);
   file.opened = opened;
   co_return e;
@@ -576,10 +588,16 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
       if (rmdir && !isdir) e = Err::kENOTDIR;
       if (!rmdir && isdir) e = Err::kEISDIR;
     }
-    if (e == Err::kOk) e = rmdir ? co_await fuse_rmdir(k, dir, d) : co_await fuse_unlink(k, dir, d);
     if (e == Err::kOk) {
-      if (rmdir) dc.ShrinkParent(d, k.op);
-      dc.d_delete(d, k.a, k.op);
+      // vfs_unlink()/vfs_rmdir(): the victim's inode_lock() around the
+      // request (and, for rmdir, shrink_dcache_parent()); d_delete() after
+      // it is dropped.
+      co_await sim::DownWrite(k.a, k.inode(victim).i_rwsem, "i_rwsem (exclusive)");
+      k.m.inodes.set_now(k.now());
+      e = rmdir ? co_await fuse_rmdir(k, dir, d) : co_await fuse_unlink(k, dir, d);
+      if (e == Err::kOk && rmdir) dc.ShrinkParent(d, k.op);
+      sim::UpWrite(k.a, k.inode(victim).i_rwsem);
+      if (e == Err::kOk) dc.d_delete(d, k.a, k.op);
     }
     dc.dput(d, k.op);
   }

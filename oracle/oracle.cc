@@ -345,7 +345,73 @@ class RunOnChooser : public sim::Chooser {
   sim::SequentialChooser then_;
 };
 
+// Follows `steps` while the actor they name can run, then sequential (as a
+// replay's tail is); records for every step whether its actor stood at a
+// gate-invisible point.
+class RecordingChooser : public sim::Chooser {
+ public:
+  explicit RecordingChooser(const std::vector<int>& steps) : steps_(steps) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<sim::Actor*>& actors) override {
+    int c;
+    if (next_ < steps_.size() && std::find(enabled.begin(), enabled.end(), steps_[next_]) != enabled.end()) {
+      c = steps_[next_++];
+    } else {
+      next_ = steps_.size();
+      absl::StatusOr<int> t = then_.Choose(step, enabled, last, actors);
+      if (!t.ok()) return t.status();
+      c = *t;
+    }
+    // A daemon's step (the server's threads, the background queues) is
+    // never moved: it counts as visible.
+    invisible.push_back(!actors[c]->daemon && GateInvisible(*actors[c]));
+    return c;
+  }
+  std::vector<bool> invisible;  // per step taken
+
+ private:
+  const std::vector<int>& steps_;
+  size_t next_ = 0;
+  sim::SequentialChooser then_;
+};
+
 }  // namespace
+
+absl::StatusOr<sim::RunReport> DeferredSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
+  RecordingChooser rec(steps);
+  sim::ExecOptions eo;
+  eo.trace = false;
+  auto first = sim::Execute(s, model::Variant::kLookupCreate, rec, eo);
+  if (!first.ok()) return first.status();
+  const std::vector<int>& run = first->steps;
+  // Segments: a step from a gate-visible point and the steps of the same
+  // actor from gate-invisible points after it, up to its next visible one.
+  // Each is placed where its last step was.
+  std::vector<std::vector<int>> segments;
+  std::map<int, size_t> open;   // actor -> its segment being built
+  std::vector<size_t> last_of;  // per segment: the index of its last step
+  for (size_t j = 0; j < run.size(); ++j) {
+    const int a = run[j];
+    auto it = open.find(a);
+    if (j < rec.invisible.size() && rec.invisible[j] && it != open.end()) {
+      segments[it->second].push_back(a);
+      last_of[it->second] = j;
+      continue;
+    }
+    open[a] = segments.size();
+    segments.push_back({a});
+    last_of.push_back(j);
+  }
+  std::vector<size_t> order(segments.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return last_of[x] < last_of[y]; });
+  std::vector<int> deferred;
+  deferred.reserve(run.size());
+  for (size_t i : order) deferred.insert(deferred.end(), segments[i].begin(), segments[i].end());
+  RecordingChooser follow(deferred);
+  eo.trace = true;
+  return sim::Execute(s, model::Variant::kLookupCreate, follow, eo);
+}
 
 absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
   RunOnChooser chooser(steps);
@@ -661,31 +727,53 @@ void RunSequential(const Runner& run, const std::vector<int>& order, const Oracl
 
 pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
-// True if the thread sits in a system call (not a futex: that is our own
-// synchronisation) in an interruptible or uninterruptible sleep.
-bool BlockedInKernel(pid_t tid) {
+// Where a thread of ours is in the kernel, from /proc/self/task/TID/.
+enum class KernelWait : uint8_t {
+  kNone,   // running, runnable, in user space, or in a futex (our own locks)
+  kLock,   // asleep in a syscall, at a lock the model has: i_rwsem
+           // (rwsem_down_{read,write}_slowpath), a mutex (__mutex_lock:
+           // fuse_lock_inode(), the rename mutex), an in-lookup dentry
+           // (d_wait_lookup), an inode being freed (__wait_on_freeing_inode)
+  kOther,  // asleep in a syscall somewhere else (or the stack is unreadable)
+};
+
+KernelWait WaitOf(pid_t tid, bool* stack_readable) {
+  *stack_readable = false;
   char path[64];
   snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
   FILE* f = fopen(path, "re");
-  if (f == nullptr) return false;
-  char buf[512];
-  const size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  if (f == nullptr) return KernelWait::kNone;
+  char buf[4096];
+  const size_t n = fread(buf, 1, 511, f);
   fclose(f);
   buf[n] = 0;
   const char* rp = strrchr(buf, ')');
-  if (rp == nullptr || rp[1] != ' ') return false;
+  if (rp == nullptr || rp[1] != ' ') return KernelWait::kNone;
   const char state = rp[2];
-  if (state != 'S' && state != 'D') return false;
+  if (state != 'S' && state != 'D') return KernelWait::kNone;
   snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
   f = fopen(path, "re");
-  if (f == nullptr) return false;
-  const size_t m = fread(buf, 1, sizeof(buf) - 1, f);
+  if (f == nullptr) return KernelWait::kNone;
+  const size_t m = fread(buf, 1, 511, f);
   fclose(f);
   buf[m] = 0;
-  if (strncmp(buf, "running", 7) == 0) return false;
+  if (strncmp(buf, "running", 7) == 0) return KernelWait::kNone;
   long nr = -1;
-  if (sscanf(buf, "%ld", &nr) != 1 || nr < 0) return false;
-  return nr != SYS_futex;
+  if (sscanf(buf, "%ld", &nr) != 1 || nr < 0 || nr == SYS_futex) return KernelWait::kNone;
+  // The kernel stack (root only): which lock, if any.
+  snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+  f = fopen(path, "re");
+  if (f == nullptr) return KernelWait::kOther;
+  const size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[k] = 0;
+  if (k == 0) return KernelWait::kOther;
+  *stack_readable = true;
+  for (const char* fn : {"rwsem_down_read_slowpath", "rwsem_down_write_slowpath", "__mutex_lock", "d_wait_lookup",
+                         "__wait_on_freeing_inode"}) {
+    if (strstr(buf, fn) != nullptr) return KernelWait::kLock;
+  }
+  return KernelWait::kOther;
 }
 
 class GatedReplay {
@@ -795,21 +883,31 @@ class GatedReplay {
   }
 
   // Waiting for its next op, done, waiting at the gate, or blocked in the
-  // kernel for 10 ms in a row.
+  // kernel at a lock (3 polls of 1 ms in a row). A thread asleep elsewhere in
+  // the kernel (a page fault, disk I/O on the way to the mount) is not yet
+  // where the model has it: it is given until the gate timeout to get
+  // there, and then taken as blocked. Where the kernel stack cannot be read
+  // (not root), asleep in a syscall for 10 polls in a row counts.
   bool Quiescent(int t) {
     const auto deadline = std::chrono::steady_clock::now() + Timeout();
-    int blocked_polls = 0;
+    int lock_polls = 0, asleep_polls = 0;
+    bool elsewhere = false;
     while (std::chrono::steady_clock::now() < deadline && !run_.fired) {
       {
         std::lock_guard<std::mutex> l(mu_);
         if (idle_[t] || done_[t]) return true;
       }
       if (run_.log.HeldFrom(tids_[t])) return true;
-      blocked_polls = BlockedInKernel(tids_[t]) ? blocked_polls + 1 : 0;
-      if (blocked_polls >= 10) return true;
+      bool stack_readable = false;
+      const KernelWait w = WaitOf(tids_[t], &stack_readable);
+      lock_polls = w == KernelWait::kLock ? lock_polls + 1 : 0;
+      asleep_polls = w != KernelWait::kNone ? asleep_polls + 1 : 0;
+      elsewhere = w == KernelWait::kOther;
+      if (lock_polls >= 3) return true;
+      if (!stack_readable && asleep_polls >= 10) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    return false;
+    return elsewhere && !run_.fired;
   }
 
   std::string Describe(int t) {

@@ -139,6 +139,16 @@ absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s,
 // gate can).
 absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps);
 
+// The other interleaving the gate can hold, derived from the run of the
+// replay schedule `steps` (lookup-create): a real thread, once the gate lets
+// it go at a visible point (its op's start, a request, a reply), runs on
+// until the next one; here each such stretch of a thread is moved *later*,
+// to where its last step was in the run (RunOnSchedule moves it earlier, to
+// where its first step was). Forces "B holds the lock, A waits" orders that
+// the run-on interleaving turns round: the gate holds A at the start of its
+// op until B has taken the lock. The result is that model run, traced.
+absl::StatusOr<sim::RunReport> DeferredSchedule(const sim::Scenario& s, const std::vector<int>& steps);
+
 // Mounts, runs, unmounts. Unimplemented: not supported (see CheckSupported);
 // Unavailable: FUSE cannot be mounted here (no /dev/fuse, EPERM);
 // DeadlineExceeded: the watchdog aborted the scenario.

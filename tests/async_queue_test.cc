@@ -53,7 +53,7 @@ TEST(AsyncQueue, ABusyDaemonReadsForgetsBeforePendingReleases) {
   // t0 runs both exit closes before the daemon reads: RELEASE(g) was queued
   // into an empty queue (taken at once); then RELEASE(f) and FORGET(f) are
   // both pending, and the FORGET goes first.
-  EXPECT_EQ(Delivered(Scenario(false), "t0*26"),
+  EXPECT_EQ(Delivered(Scenario(false), "t0*27"),
             (std::vector<std::string>{"bg:m0 RELEASE", "bg:m0 FORGET", "bg:m0 RELEASE"}));
 }
 
@@ -62,7 +62,7 @@ TEST(AsyncQueue, OverIoUringForgetsHaveTheirOwnReader) {
   EXPECT_EQ(Delivered(Scenario(true), ""),
             (std::vector<std::string>{"bg:m0 RELEASE", "bg:m0 RELEASE", "forget:m0 FORGET"}));
   // A schedule can let forget:m0 read the FORGET first.
-  EXPECT_EQ(Delivered(Scenario(true), "t0*26,forget:m0"),
+  EXPECT_EQ(Delivered(Scenario(true), "t0*27,forget:m0"),
             (std::vector<std::string>{"forget:m0 FORGET", "bg:m0 RELEASE", "bg:m0 RELEASE"}));
 }
 

@@ -124,8 +124,10 @@ struct ScenarioOutcome {
   bool fatal = false;            // stops a run without --keep-going
   bool agreed_on_retry = false;  // differed, then agreed on a retry
   // Gated: the schedule as written could not be forced and the verdict is
-  // that of the run-on interleaving with the same model outcome.
+  // that of an interleaving with the same model outcome that could be:
+  // forced_as says which ("run-on" or "deferred", see TryRunOnSchedule).
   bool forced_equivalent = false;
+  std::string forced_as;
 };
 
 std::string Seq(const std::vector<std::string>& v) { return v.empty() ? "-" : absl::StrJoin(v, " "); }
@@ -248,7 +250,7 @@ void PrintText(const ScenarioOutcome& o, std::ostream& out) {
       << (o.status == "agree"         ? "AGREE"
           : o.status == "unforceable" ? "UNFORCEABLE"
                                       : "DIFFER")
-      << (o.forced_equivalent ? " (gated replay of the run-on interleaving)"
+      << (o.forced_equivalent ? absl::StrCat(" (gated replay of the ", o.forced_as, " interleaving)")
           : o.gated           ? " (gated replay)"
                               : "")
       << "\n";
@@ -309,6 +311,7 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
     j["gated"] = o.gated;
     if (o.gated) j["schedule_divergence"] = o.schedule_divergence;
     if (o.gated) j["forced_equivalent"] = o.forced_equivalent;
+    if (o.forced_equivalent) j["forced_as"] = o.forced_as;
     j["real_elapsed_ms"] = o.real_ms;
     j["model_sleep_ms"] = o.model_sleep_ms;
     j["notes"] = o.notes;
@@ -316,53 +319,71 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
   return j;
 }
 
-// The schedule as written could not be forced: follows instead the
-// interleaving where each thread runs on to its next request, block or op
-// end (oracle::RunOnSchedule), if the model gives it the same outcome (the
-// explorer's outcome key: results, request counts, dentries, invariants).
-// Then the verdict is that run's, with a note saying so; else `o` stays
-// unforceable, with a note why.
+// The schedule as written could not be forced: follows instead an
+// interleaving the gate can hold, if the model gives it the same outcome
+// (the explorer's outcome key: results, request counts, dentries,
+// invariants). Two are tried, in this order: each thread runs on to its next
+// request, block or op end (oracle::RunOnSchedule: what the real thread does
+// once released), or each such stretch of a thread is run as late as the
+// schedule allows (oracle::DeferredSchedule: the gate holds the thread at
+// its previous visible point meanwhile). Then the verdict is that run's,
+// with a note saying which; else `o` stays unforceable, with notes why.
 void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vector<int>& steps,
                       oracle::OracleOptions opts, bool exact, int retries, ScenarioOutcome* o) {
-  auto alt_model = oracle::RunOnSchedule(s, steps);
-  if (!alt_model.ok() || alt_model->steps == model.steps) {
-    o->notes.push_back(
-        "no other interleaving the gate can hold was tried (each thread already runs on to its "
-        "next request, block or op end)");
-    return;
-  }
-  const std::string token = ScheduleToken(alt_model->schedule());
-  if (OutcomeKey(*alt_model) != OutcomeKey(model)) {
-    o->notes.push_back(absl::StrCat("the interleaving where each thread runs on to its next request, block or op end (",
-                                    token, ") has another outcome in the model: not tried"));
-    return;
-  }
-  auto script = oracle::ScriptFromModel(s, alt_model->steps);
-  if (!script.ok()) return;
-  opts.script = *script;
+  struct Alternative {
+    const char* name;
+    const char* what;
+    absl::StatusOr<RunReport> (*derive)(const Scenario&, const std::vector<int>&);
+  };
+  const Alternative alternatives[] = {
+      {"run-on", "each thread runs on to its next request, block or op end", oracle::RunOnSchedule},
+      {"deferred", "each thread's stretch between two points the gate holds runs as late as the schedule allows",
+       oracle::DeferredSchedule},
+  };
   const std::string why = o->reason;
   const ScenarioOutcome before = *o;
-  for (int attempt = 0;; ++attempt) {
-    auto real = oracle::RunOnRealKernel(s, opts);
-    if (!real.ok()) return;
-    ScenarioOutcome x = before;
-    x.status.clear();
-    x.reason.clear();
-    x.rows.clear();
-    x.first_divergence = -1;
-    Compare(*alt_model, *real, exact, &x);
-    if (x.status == "agree" || attempt >= retries) {
+  std::vector<std::vector<int>> tried;
+  for (const Alternative& alt : alternatives) {
+    auto alt_model = alt.derive(s, steps);
+    if (!alt_model.ok()) continue;
+    if (alt_model->steps == model.steps || std::find(tried.begin(), tried.end(), alt_model->steps) != tried.end()) {
+      o->notes.push_back(absl::StrCat("the interleaving where ", alt.what, " is the schedule itself or one tried"));
+      continue;
+    }
+    tried.push_back(alt_model->steps);
+    const std::string token = ScheduleToken(alt_model->schedule());
+    if (OutcomeKey(*alt_model) != OutcomeKey(model)) {
+      o->notes.push_back(absl::StrCat("the interleaving where ", alt.what, " (", token,
+                                      ") has another outcome in the model: not tried"));
+      continue;
+    }
+    auto script = oracle::ScriptFromModel(s, alt_model->steps);
+    if (!script.ok()) continue;
+    opts.script = *script;
+    for (int attempt = 0;; ++attempt) {
+      auto real = oracle::RunOnRealKernel(s, opts);
+      if (!real.ok()) return;
+      ScenarioOutcome x = before;
+      x.status.clear();
+      x.reason.clear();
+      x.rows.clear();
+      x.first_divergence = -1;
+      Compare(*alt_model, *real, exact, &x);
+      if (x.status != "agree" && attempt < retries) continue;
       if (x.status == "unforceable") {
         o->notes.push_back(
-            absl::StrCat("the run-on interleaving (", token, ") could not be forced either: ", x.reason));
-        return;
+            absl::StrCat("the interleaving where ", alt.what, " (", token, ") could not be forced either: ", x.reason));
+        break;
       }
       x.forced_equivalent = true;
-      x.notes.insert(x.notes.begin(),
-                     absl::StrCat("the schedule as written cannot be forced (", why,
-                                  "); followed instead the interleaving with the same model outcome where each thread "
-                                  "runs on to its next request, block or op end: --schedule '",
-                                  token, "'"));
+      x.forced_as = alt.name;
+      // What was tried before (an alternative with another outcome).
+      x.notes.insert(x.notes.begin(), o->notes.begin() + static_cast<std::ptrdiff_t>(before.notes.size()),
+                     o->notes.end());
+      x.notes.insert(x.notes.begin(), absl::StrCat("the schedule as written cannot be forced (", why,
+                                                   "); followed instead the interleaving with the same model outcome "
+                                                   "where ",
+                                                   alt.what, ": --schedule '", token, "'"));
       *o = std::move(x);
       return;
     }
@@ -655,14 +676,15 @@ bool DiffersOnlyInForgets(const ScenarioOutcome& o) {
 // them, those forced through the run-on interleaving of the same model
 // outcome), unforceable (by the kind of reason), skipped, errors. A difference is
 // written as it is to DIR/race-SEED-iK.json, not minimised: removing an op
-// would leave the replay schedule naming steps that no longer exist.
+// would leave the replay schedule naming steps that no longer exist; an
+// unforceable one to DIR/unforceable/race-SEED-iK.json.
 int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const oracle::OracleOptions& opts, bool exact,
              int retries, const std::string& format, std::ostream& out, std::ostream& err) {
   Isolate(err);
   InterruptScope interrupt_scope;
   const std::string kernel = oracle::KernelRelease();
   int64_t scenarios = 0, interleavings = 0, agree = 0, differ = 0, unforceable = 0, skipped = 0, errors = 0;
-  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0;
+  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0, deferred = 0;
   std::map<std::string, int64_t> by_reason;
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   nlohmann::ordered_json unforced = nlohmann::ordered_json::array();
@@ -689,17 +711,34 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
       o.file = o.name = name;
       o = RunOne(**sc, opts, exact, retries, o, err);
       if (o.agreed_on_retry) ++agreed_on_retry;
-      // Forced through the run-on interleaving with the same model outcome
+      // Forced through an interleaving with the same model outcome
       // (TryRunOnSchedule): counted as forced, and apart.
       if (o.forced_equivalent) ++(o.status == "agree" ? agree_run_on : differ_run_on);
+      if (o.forced_equivalent && o.forced_as == "deferred") ++deferred;
       if (o.status == "agree") {
         ++agree;
       } else if (o.status == "unforceable") {
         ++unforceable;
         const std::string kind = UnforceableKind(o.schedule_divergence);
         ++by_reason[kind];
-        unforced.push_back({{"name", name}, {"reason", o.schedule_divergence}, {"kind", kind}});
-        if (format == "text") out << name << ": unforceable: " << o.schedule_divergence << "\n";
+        // Written too, to DIR/unforceable/, for whoever wants to look at why
+        // (it replays on the model as it is; the oracle says the same again).
+        nlohmann::ordered_json f = j;
+        f["description"] = absl::StrCat(j.value("description", ""), " Unforceable on Linux ", kernel, ": ",
+                                        o.schedule_divergence, ".");
+        std::error_code ec;
+        const std::filesystem::path udir = std::filesystem::path(dir) / "unforceable";
+        std::filesystem::create_directories(udir, ec);
+        const std::string path = (udir / (name + ".json")).string();
+        std::ofstream file(path);
+        file << f.dump(2) << "\n";
+        if (!file) {
+          err << "fusesim oracle: cannot write " << path << "\n";
+          return kExitInternal;
+        }
+        unforced.push_back({{"name", name}, {"reason", o.schedule_divergence}, {"kind", kind}, {"file", path}});
+        if (format == "text")
+          out << name << ": unforceable: " << o.schedule_divergence << " (written to " << path << ")\n";
       } else if (o.status == "skipped") {
         ++skipped;
         if (format == "text") out << name << ": skipped: " << o.reason << "\n";
@@ -743,6 +782,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
     j["forced_differ_only_in_forgets"] = differ_forgets;
     j["forced_agree_run_on"] = agree_run_on;
     j["forced_differ_run_on"] = differ_run_on;
+    j["forced_deferred"] = deferred;
     j["unforceable"] = unforceable;
     nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
     for (const auto& [k, n] : by_reason) reasons[k] = n;
@@ -758,7 +798,8 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
     out << "races: " << scenarios << " scenarios, " << interleavings << " interleavings: " << agree
         << " forced and agree, " << differ << " forced and differ";
     if (agree_run_on + differ_run_on > 0)
-      out << " (forced through the run-on interleaving: " << agree_run_on << " agree, " << differ_run_on << " differ)";
+      out << " (forced through an equivalent interleaving: " << agree_run_on << " agree, " << differ_run_on
+          << " differ; " << deferred << " of them the deferred one)";
     if (differ > 0)
       out << " (" << differ_forgets << " only in where forget messages fall; written to "
           << absl::StrJoin(written, ", ") << ")";
