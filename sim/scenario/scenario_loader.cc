@@ -20,6 +20,7 @@
 #include "model/kernel_version.h"
 #include "nlohmann/json.hpp"
 #include "sim/scenario/json_positions.h"
+#include "sim/scenario/op_stream.h"
 #include "sim/scenario/workload.h"
 
 namespace fusesim::sim {
@@ -135,6 +136,13 @@ class Loader {
  public:
   Loader(const std::string& file, const JsonPositions* pos, const LoaderLimits& limits)
       : r_(file, pos), limits_(limits) {}
+
+  // The ops are not in the DOM given to Load: they are read from text
+  // (op_stream.h), op_counts[t] of them in thread t.
+  void StreamOps(const std::string* text, std::vector<size_t> op_counts) {
+    text_ = text;
+    op_counts_ = std::move(op_counts);
+  }
 
   absl::StatusOr<std::unique_ptr<Scenario>> Load(const json& root, const std::string& file) {
     auto sc = std::make_unique<Scenario>();
@@ -494,6 +502,10 @@ class Loader {
     return th.ops[index].global;
   }
 
+  static std::string OpPointer(size_t thread, size_t index) {
+    return Reader::Child(Reader::Child(Reader::Child("/threads", thread), "ops"), index);
+  }
+
   absl::Status LoadThreads(const json& root) {
     if (!root.contains("threads")) return r_.Error("", "missing required key \"threads\"");
     const json& ts = root["threads"];
@@ -529,7 +541,7 @@ class Loader {
       if (!ts[t].contains("ops")) return r_.Error(p, "missing required key \"ops\"");
       if (!ts[t]["ops"].is_array())
         return r_.Error(p + "/ops", absl::StrCat("expected an array of ops, got ", ts[t]["ops"].type_name()));
-      th.ops.resize(ts[t]["ops"].size());
+      th.ops.resize(text_ == nullptr ? ts[t]["ops"].size() : t < op_counts_.size() ? op_counts_[t] : 0);
       auto shared_name = std::make_shared<const std::string>(th.name);
       for (size_t i = 0; i < th.ops.size(); ++i) {
         th.ops[i].SetThreadName(shared_name);
@@ -542,13 +554,22 @@ class Loader {
         return r_.Error(p + "/ops", absl::StrCat("the scenario has more than ", limits_.max_ops, " ops"));
       s_->threads.push_back(std::move(th));
     }
-    // Pass 2: ops.
-    for (size_t t = 0; t < ts.size(); ++t) {
-      ThreadSpec& th = s_->threads[t];
+    // Pass 2: ops, in document order.
+    if (text_ != nullptr) {
+      int last = -1;
       Fds fds;
-      for (size_t i = 0; i < th.ops.size(); ++i) {
-        const std::string p = Reader::Child(Reader::Child(Reader::Child("/threads", t), "ops"), i);
-        FUSESIM_RETURN_IF_ERROR(LoadOp(ts[t]["ops"][i], p, th, th.ops[i], &fds));
+      FUSESIM_RETURN_IF_ERROR(ForEachOp(*text_, [&](int t, size_t i, const json& o) {
+        if (t != last) fds.clear();
+        last = t;
+        ThreadSpec& th = s_->threads[t];
+        return LoadOp(o, OpPointer(t, i), th, th.ops[i], &fds);
+      }));
+    } else {
+      for (size_t t = 0; t < ts.size(); ++t) {
+        ThreadSpec& th = s_->threads[t];
+        Fds fds;
+        for (size_t i = 0; i < th.ops.size(); ++i)
+          FUSESIM_RETURN_IF_ERROR(LoadOp(ts[t]["ops"][i], OpPointer(t, i), th, th.ops[i], &fds));
       }
     }
     return CheckAfterCycles();
@@ -1080,6 +1101,8 @@ class Loader {
   // The flags of open ops as written: few distinct texts, shared by the ops.
   absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> flags_texts_;
   std::map<int, std::string> after_ptr_;
+  const std::string* text_ = nullptr;  // see StreamOps
+  std::vector<size_t> op_counts_;
   std::vector<std::string> paths_;
 };
 
@@ -1096,8 +1119,9 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
   std::string syntax;
   size_t syntax_byte = 0;
   json root;
+  std::vector<size_t> op_counts;
   try {
-    root = json::parse(text);
+    root = ParseWithoutOps(text, &op_counts);
   } catch (const json::parse_error& e) {
     syntax = e.what();
     size_t cut = syntax.find(": ", syntax.find("column"));
@@ -1133,7 +1157,8 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
   if (!root.is_object())
     return absl::InvalidArgumentError(
         absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
-  if (root.contains("workload")) {
+  const bool expanded = root.contains("workload");
+  if (expanded) {
     absl::Status st = ExpandWorkload(root);
     if (!st.ok()) {
       std::string msg(st.message());
@@ -1143,6 +1168,8 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
     }
   }
   Loader loader(file, &*pos, limits);
+  // A workload's generated threads are in the DOM.
+  if (!expanded) loader.StreamOps(&text, std::move(op_counts));
   return loader.Load(root, file);
 }
 
