@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -256,17 +257,22 @@ class Loader {
     if (path.size() > limits_.max_path_bytes)
       return r_.Error(
           ptr, absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
-    std::string body = path;
-    if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.pop_back();
+    std::string_view body = path;
+    if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.remove_suffix(1);
     if (body.size() > 1 && body.back() == '/') return r_.Error(ptr, absl::StrCat("path ", Quote(path), " ends with /"));
-    std::vector<std::string> parts;
-    if (body != "/") parts = absl::StrSplit(body.substr(1), '/');
-    if (static_cast<int>(parts.size()) > limits_.max_path_components)
-      return r_.Error(ptr, absl::StrCat("path has ", parts.size(), " components, above the limit of ",
-                                        limits_.max_path_components));
+    // The components: what lies between the slashes after the first.
+    const size_t parts = body == "/" ? 0 : std::count(body.begin() + 1, body.end(), '/') + 1;
+    if (static_cast<int64_t>(parts) > limits_.max_path_components)
+      return r_.Error(
+          ptr, absl::StrCat("path has ", parts, " components, above the limit of ", limits_.max_path_components));
     std::vector<model::NameId> ids;
+    ids.reserve(parts);
     bool has_dots = false;
-    for (const std::string& part : parts) {
+    for (size_t start = 1; ids.size() < parts;) {
+      size_t end = body.find('/', start);
+      if (end == std::string_view::npos) end = body.size();
+      const std::string_view part = body.substr(start, end - start);
+      start = end + 1;
       if (part.empty()) return r_.Error(ptr, absl::StrCat("path ", Quote(path), " has an empty component (//)"));
       const bool dots = part == "." || part == "..";
       if (dots && !allow_dots)
@@ -276,7 +282,7 @@ class Loader {
       ids.push_back(s_->names.Intern(part));
     }
     // The dentries report lists the paths as the dcache names them.
-    if (!has_dots && report) paths_.push_back(body);
+    if (!has_dots && report) paths_.emplace_back(body);
     return ids;
   }
 
@@ -503,7 +509,7 @@ class Loader {
   }
 
   static std::string OpPointer(size_t thread, size_t index) {
-    return Reader::Child(Reader::Child(Reader::Child("/threads", thread), "ops"), index);
+    return absl::StrCat("/threads/", thread, "/ops/", index);
   }
 
   absl::Status LoadThreads(const json& root) {
@@ -575,6 +581,63 @@ class Loader {
     return CheckAfterCycles();
   }
 
+  // The keys an op of a kind may have, built once per kind.
+  static const std::vector<std::string>& KeysOf(OpKind kind) {
+    static const std::vector<std::vector<std::string>>* const kKeys = [] {
+      auto* all = new std::vector<std::vector<std::string>>();
+      for (int k = 0; k <= static_cast<int>(OpKind::kNotifyIncEpoch); ++k) {
+        std::vector<std::string> keys = {"op", "after"};
+        switch (static_cast<OpKind>(k)) {
+          case OpKind::kOpen:
+            keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"});
+            break;
+          case OpKind::kClose:
+            keys.push_back("fd");
+            break;
+          case OpKind::kRename:
+          case OpKind::kServerRename:
+          case OpKind::kLink:
+          case OpKind::kServerLink:
+            keys.insert(keys.end(), {"path", "to"});
+            break;
+          case OpKind::kStat:
+            keys.insert(keys.end(), {"path", "nofollow"});
+            break;
+          case OpKind::kSymlink:
+          case OpKind::kServerSymlink:
+            keys.insert(keys.end(), {"target", "path"});
+            break;
+          case OpKind::kChmod:
+          case OpKind::kServerChmod:
+            keys.insert(keys.end(), {"path", "mode"});
+            break;
+          case OpKind::kTruncate:
+            keys.insert(keys.end(), {"path", "size"});
+            break;
+          case OpKind::kNotifyInvalEntry:
+          case OpKind::kNotifyInvalInode:
+          case OpKind::kNotifyDelete:
+            keys.insert(keys.end(), {"mount", "path"});
+            break;
+          case OpKind::kNotifyIncEpoch:
+            keys.push_back("mount");
+            break;
+          case OpKind::kSleep:
+          case OpKind::kServerSleep:
+            keys.push_back("ms");
+            break;
+          case OpKind::kDropCaches:
+            break;
+          default:
+            keys.push_back("path");
+        }
+        all->push_back(std::move(keys));
+      }
+      return all;
+    }();
+    return (*kKeys)[static_cast<int>(kind)];
+  }
+
   absl::Status LoadOp(const json& o, const std::string& p, const ThreadSpec& th, OpSpec& op, Fds* fds) {
     if (!o.is_object()) return r_.Error(p, absl::StrCat("expected an op object, got ", o.type_name()));
     std::string name;
@@ -612,51 +675,7 @@ class Loader {
       return r_.Error(p + "/op", absl::StrCat("unknown ", th.server_side ? "server-side " : "", "op ", Quote(name),
                                               "; valid: ", absl::StrJoin(names, ", ")));
     }
-    std::vector<std::string> keys = {"op", "after"};
-    switch (op.kind) {
-      case OpKind::kOpen:
-        keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"});
-        break;
-      case OpKind::kClose:
-        keys.push_back("fd");
-        break;
-      case OpKind::kRename:
-      case OpKind::kServerRename:
-      case OpKind::kLink:
-      case OpKind::kServerLink:
-        keys.insert(keys.end(), {"path", "to"});
-        break;
-      case OpKind::kStat:
-        keys.insert(keys.end(), {"path", "nofollow"});
-        break;
-      case OpKind::kSymlink:
-      case OpKind::kServerSymlink:
-        keys.insert(keys.end(), {"target", "path"});
-        break;
-      case OpKind::kChmod:
-      case OpKind::kServerChmod:
-        keys.insert(keys.end(), {"path", "mode"});
-        break;
-      case OpKind::kTruncate:
-        keys.insert(keys.end(), {"path", "size"});
-        break;
-      case OpKind::kNotifyInvalEntry:
-      case OpKind::kNotifyInvalInode:
-      case OpKind::kNotifyDelete:
-        keys.insert(keys.end(), {"mount", "path"});
-        break;
-      case OpKind::kNotifyIncEpoch:
-        keys.push_back("mount");
-        break;
-      case OpKind::kSleep:
-      case OpKind::kServerSleep:
-        keys.push_back("ms");
-        break;
-      case OpKind::kDropCaches:
-        break;
-      default:
-        keys.push_back("path");
-    }
+    const std::vector<std::string>& keys = KeysOf(op.kind);
     FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(o, p, keys));
     const bool kernel_side = !th.server_side;
     if (op.kind == OpKind::kOpen && o.contains("at")) {
