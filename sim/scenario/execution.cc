@@ -448,7 +448,9 @@ class Execution {
     bool any_bug = false;
     for (auto& a : actors_) any_bug |= a->bugged;
     w_.current_op = -1;
-    // Ops.
+    // Ops (reserved: growing by doubling would hold the old and the new
+    // array at once, the peak of a big run).
+    r.results.reserve(s_.ops.size());
     for (size_t g = 0; g < s_.ops.size(); ++g) {
       const model::OpRecord& rec = w_.ops[g];
       OpOutcome o;
