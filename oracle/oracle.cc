@@ -206,14 +206,14 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
     std::map<std::string, int> fd_depth;  // depth of the path each fd label opened
     for (const auto& op : t.ops) {
       // openat(): the walk starts at the depth of the directory `at` opened.
-      const int start = op.relative ? fd_depth[op.at] : 0;
-      for (const std::vector<model::NameId>* ids : {&op.path_ids, &op.to_ids}) {
+      const int start = op.relative ? fd_depth[op.at()] : 0;
+      for (const std::vector<model::NameId>* ids : {&op.path_ids, &op.to_ids()}) {
         int depth = ids == &op.path_ids ? start : 0;
         for (model::NameId id : *ids) {
           const std::string& n = s.names.Name(id);
           if (n == "..") {
             if (depth == 0)
-              return absl::UnimplementedError(absl::StrCat(op.label,
+              return absl::UnimplementedError(absl::StrCat(op.label(),
                                                            ": its path climbs above the mount's root with ..,"
                                                            " which leaves the mount on a real kernel"));
             --depth;
@@ -228,7 +228,7 @@ absl::Status CheckSupported(const sim::Scenario& s, const OracleOptions& o) {
   uint64_t sleep_us = 0;
   for (const auto& t : s.threads)
     for (const auto& op : t.ops)
-      if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) sleep_us += op.sleep_us;
+      if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) sleep_us += op.sleep_us();
   if (sleep_us / 1000 + 2000 > static_cast<uint64_t>(o.watchdog_ms))
     return absl::UnimplementedError(absl::StrCat("its sleeps add up to ", sleep_us / 1000,
                                                  " ms, too close to the watchdog (", o.watchdog_ms, " ms)"));
@@ -248,7 +248,7 @@ absl::StatusOr<std::vector<int>> SequentialOrder(const sim::Scenario& s) {
   std::vector<int> order;
   auto ready = [&](int t) {
     if (next[t] >= s.threads[t].ops.size()) return false;
-    for (int g : s.threads[t].ops[next[t]].after)
+    for (int g : s.threads[t].ops[next[t]].after())
       if (!done[g]) return false;
     return true;
   };
@@ -286,7 +286,7 @@ absl::StatusOr<std::vector<int>> OrderFromTrace(const sim::Scenario& s, const si
     for (int u = 0; u < nthreads && !allow_overlap; ++u) {
       if (u != t && in_op[u] >= 0)
         return absl::UnimplementedError(
-            absl::StrCat("in the model's sequential run ", s.op(g).label, " starts while ", s.op(in_op[u]).label,
+            absl::StrCat("in the model's sequential run ", s.op(g).label(), " starts while ", s.op(in_op[u]).label(),
                          " is in progress; races cannot be forced on a real kernel without a replay schedule"));
     }
     in_op[t] = g;
@@ -546,7 +546,7 @@ struct Runner {
         if (op.relative) {
           dirfd = -1;  // EBADF if that open failed
           for (const Fd& f : fds)
-            if (f.label == op.at) dirfd = f.fd;
+            if (f.label == op.at()) dirfd = f.fd;
         }
         const int fd = op.relative ? openat(dirfd, op.path.c_str(), OpenFlags(op.flags), op.mode)
                                    : open(path.c_str(), OpenFlags(op.flags), op.mode);
@@ -571,7 +571,7 @@ struct Runner {
         break;
       }
       case OpKind::kSymlink:
-        if (symlink(op.target.c_str(), path.c_str()) != 0) err = errno;
+        if (symlink(op.target().c_str(), path.c_str()) != 0) err = errno;
         break;
       case OpKind::kReaddir: {
         // What ls does: opendir() (open + fstat), readdir() to the end, closedir().
@@ -593,19 +593,19 @@ struct Runner {
         break;
       }
       case OpKind::kLink:
-        if (link(path.c_str(), (mp + op.to).c_str()) != 0) err = errno;
+        if (link(path.c_str(), (mp + op.to()).c_str()) != 0) err = errno;
         break;
       case OpKind::kChmod:
         if (chmod(path.c_str(), op.mode) != 0) err = errno;
         break;
       case OpKind::kTruncate:
-        if (truncate(path.c_str(), static_cast<off_t>(op.size)) != 0) err = errno;
+        if (truncate(path.c_str(), static_cast<off_t>(op.size())) != 0) err = errno;
         break;
       case OpKind::kServerSymlink:
-        err = ns.RemoteSymlink(Names(s, op.path_ids), op.target);
+        err = ns.RemoteSymlink(Names(s, op.path_ids), op.target());
         break;
       case OpKind::kServerLink:
-        err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids));
+        err = ns.RemoteLink(Names(s, op.path_ids), Names(s, op.to_ids()));
         break;
       case OpKind::kServerChmod:
         err = ns.RemoteChmod(Names(s, op.path_ids), op.mode);
@@ -641,11 +641,11 @@ struct Runner {
         if (rmdir(path.c_str()) != 0) err = errno;
         break;
       case OpKind::kRename:
-        if (rename(path.c_str(), (mp + op.to).c_str()) != 0) err = errno;
+        if (rename(path.c_str(), (mp + op.to()).c_str()) != 0) err = errno;
         break;
       case OpKind::kSleep:
       case OpKind::kServerSleep:
-        Sleep(op.sleep_us);
+        Sleep(op.sleep_us());
         break;
       case OpKind::kDropCaches:
         err = DropCaches();
@@ -663,7 +663,7 @@ struct Runner {
         err = ns.RemoteRmdir(Names(s, op.path_ids));
         break;
       case OpKind::kServerRename:
-        err = ns.RemoteRename(Names(s, op.path_ids), Names(s, op.to_ids));
+        err = ns.RemoteRename(Names(s, op.path_ids), Names(s, op.to_ids()));
         break;
     }
     return err;
@@ -694,7 +694,7 @@ void RunSequential(const Runner& run, const std::vector<int>& order, const Oracl
   for (size_t t = 0; t < s.threads.size(); ++t) remaining[t] = s.threads[t].ops.size();
   for (int g : order) {
     if (run.fired) {
-      *aborted_at = s.op(g).label;
+      *aborted_at = s.op(g).label();
       return;
     }
     const sim::OpSpec& op = s.op(g);
@@ -826,7 +826,7 @@ class GatedReplay {
   std::chrono::milliseconds Timeout() const { return std::chrono::milliseconds(o_.gate_timeout_ms); }
 
   bool AfterDone(int g) const {
-    for (int a : s_.op(g).after)
+    for (int a : s_.op(g).after())
       if (!finished_[a]) return false;
     return true;
   }
@@ -931,7 +931,7 @@ class GatedReplay {
         cv_.notify_all();
         std::unique_lock<std::mutex> l(mu_);
         if (!cv_.wait_for(l, Timeout(), [&] { return started_[ev.op] || run_.fired; }))
-          return absl::StrCat(name, " cannot start ", s_.op(ev.op).label, ": its previous op has not returned");
+          return absl::StrCat(name, " cannot start ", s_.op(ev.op).label(), ": its previous op has not returned");
         l.unlock();
         if (!Quiescent(t)) return absl::StrCat(name, " keeps running");
         return "";
@@ -940,7 +940,7 @@ class GatedReplay {
         std::unique_lock<std::mutex> l(mu_);
         if (!cv_.wait_for(l, Timeout(), [&] { return finished_[ev.op] || run_.fired; })) {
           l.unlock();
-          return absl::StrCat("the model's ", s_.op(ev.op).label,
+          return absl::StrCat("the model's ", s_.op(ev.op).label(),
                               " returns here; the real one does not: ", Describe(t));
         }
         return "";
@@ -1079,9 +1079,9 @@ absl::StatusOr<OracleResult> RunOnRealKernel(const sim::Scenario& s, const Oracl
   res.gated = gated;
   for (size_t g = 0; g < s.ops.size(); ++g) {
     res.ops.emplace_back();
-    res.ops.back().label = s.op(static_cast<int>(g)).label;
+    res.ops.back().label = s.op(static_cast<int>(g)).label();
     const sim::OpSpec& op = s.op(static_cast<int>(g));
-    if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) res.model_sleep_us += op.sleep_us;
+    if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) res.model_sleep_us += op.sleep_us();
   }
   for (const auto& t : s.threads) {
     res.exits.emplace_back();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/kernel_version.h"
@@ -575,14 +576,14 @@ TEST(Loader, LinkOpsLoad) {
   EXPECT_TRUE(s->mounts[0].cache_symlinks);
   const auto& ops = s->threads[0].ops;
   EXPECT_EQ(ops[0].kind, OpKind::kSymlink);
-  EXPECT_EQ(ops[0].target, "../a/./b");
+  EXPECT_EQ(ops[0].target(), "../a/./b");
   EXPECT_FALSE(ops[0].target_abs);
-  ASSERT_EQ(ops[0].target_ids.size(), 4u);
-  EXPECT_EQ(s->names.Name(ops[0].target_ids[0]), "..");
+  ASSERT_EQ(ops[0].target_ids().size(), 4u);
+  EXPECT_EQ(s->names.Name(ops[0].target_ids()[0]), "..");
   EXPECT_EQ(ops[1].kind, OpKind::kReadlink);
   EXPECT_EQ(ops[2].kind, OpKind::kLink);
   EXPECT_EQ(ops[3].mode, 0600u);
-  EXPECT_EQ(ops[4].size, 4096u);
+  EXPECT_EQ(ops[4].size(), 4096u);
   EXPECT_TRUE(ops[5].nofollow);
   EXPECT_EQ(ops[6].flags, model::kONofollow | model::kOAppend);
   const auto& rops = s->threads[1].ops;
@@ -779,12 +780,12 @@ TEST(Loader, ModeParsing) {
   ASSERT_EQ(ops.size(), 4u);
   EXPECT_EQ(ops[0].mode, 0644u);
   EXPECT_EQ(ops[0].flags, static_cast<uint32_t>(model::kOCreat | model::kORdwr));
-  EXPECT_EQ(ops[0].flags_text, "O_CREAT | O_RDWR");
+  EXPECT_EQ(ops[0].flags_text(), "O_CREAT | O_RDWR");
   EXPECT_EQ(ops[1].mode, 0600u);
   EXPECT_EQ(ops[2].mode, 0644u);  // 420 decimal
   EXPECT_EQ(ops[3].mode, 0644u);  // default
   EXPECT_EQ(ops[3].flags, static_cast<uint32_t>(model::kORdonly));
-  EXPECT_EQ(ops[3].flags_text, "O_RDONLY");
+  EXPECT_EQ(ops[3].flags_text(), "O_RDONLY");
 
   EXPECT_THAT(LoadError(R"({
   "name": "x",
@@ -838,8 +839,8 @@ TEST(Loader, FractionalMilliseconds) {
   EXPECT_EQ(s->mounts[0].timeouts.attr_us, 2000u);
   EXPECT_EQ(s->mounts[0].timeouts.negative_us, 1250u);
   EXPECT_EQ(s->mounts[0].kernel, model::KernelVersion::k5_18);
-  EXPECT_EQ(s->threads[0].ops[0].sleep_us, 1u);
-  EXPECT_EQ(s->threads[0].ops[1].sleep_us, 2500u);
+  EXPECT_EQ(s->threads[0].ops[0].sleep_us(), 1u);
+  EXPECT_EQ(s->threads[0].ops[1].sleep_us(), 2500u);
 
   EXPECT_THAT(LoadError(R"({
   "name": "x",
@@ -861,19 +862,19 @@ TEST(Loader, OpLabelsAndGlobalIndices) {
 })");
   ASSERT_NE(s, nullptr);
   ASSERT_EQ(s->threads.size(), 3u);
-  EXPECT_EQ(s->threads[0].ops[0].label, "t1.0");
-  EXPECT_EQ(s->threads[0].ops[1].label, "t1.1");
-  EXPECT_EQ(s->threads[1].ops[0].label, "r.0");
-  EXPECT_EQ(s->threads[2].ops[0].label, "t2.0");
+  EXPECT_EQ(s->threads[0].ops[0].label(), "t1.0");
+  EXPECT_EQ(s->threads[0].ops[1].label(), "t1.1");
+  EXPECT_EQ(s->threads[1].ops[0].label(), "r.0");
+  EXPECT_EQ(s->threads[2].ops[0].label(), "t2.0");
   EXPECT_EQ(s->threads[0].ops[0].global, 0);
   EXPECT_EQ(s->threads[0].ops[1].global, 1);
   EXPECT_EQ(s->threads[1].ops[0].global, 2);
   EXPECT_EQ(s->threads[2].ops[0].global, 3);
   EXPECT_EQ(s->ops, (std::vector<std::pair<int, int>>{{0, 0}, {0, 1}, {1, 0}, {2, 0}}));
-  EXPECT_EQ(s->op(2).label, "r.0");
+  EXPECT_EQ(s->op(2).label(), "r.0");
   EXPECT_EQ(s->op(2).kind, OpKind::kServerCreate);
-  EXPECT_EQ(s->op(2).after, (std::vector<int>{1, 0}));
-  EXPECT_EQ(s->op(3).after, (std::vector<int>{2}));
+  EXPECT_EQ(s->op(2).after(), (std::vector<int>{1, 0}));
+  EXPECT_EQ(s->op(3).after(), (std::vector<int>{2}));
   EXPECT_TRUE(s->threads[1].server_side);
   ASSERT_EQ(s->tree.size(), 2u);
   EXPECT_EQ(s->tree[0].path, "/d");
@@ -934,6 +935,34 @@ TEST(Loader, CompoundExclKnob) {
   std::string msg = LoadError(head + R"("compound_excl": "kernel"}})");
   EXPECT_THAT(msg, HasSubstr("/server/compound_excl"));
   EXPECT_THAT(msg, HasSubstr("valid: server, kernel-recheck"));
+}
+
+// An op is about 160 bytes (a scenario of a million creates holds two million
+// of them): the rare fields are out of line and the label is made on demand.
+TEST(Loader, OpSpecIsCompact) {
+  EXPECT_LE(sizeof(OpSpec), 160u);
+  auto s = ParseScenario(R"({"name": "x", "threads": [{"name": "t1", "ops": [
+    {"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY", "fd": "a"}, {"op": "close", "fd": "a"},
+    {"op": "stat", "path": "/f", "after": "t1.0"}]}]})",
+                         "x.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& ops = (*s)->threads[0].ops;
+  EXPECT_EQ(ops[1].label(), "t1.1");
+  EXPECT_EQ(ops[0].flags_text(), "O_CREAT|O_WRONLY");
+  EXPECT_TRUE(ops[0].to().empty());
+  EXPECT_EQ(ops[2].after(), std::vector<int>{0});
+  EXPECT_EQ(ops[1].flags_text(), "");
+}
+
+// Labels are looked up by thread name and index, not in a table of every
+// label: only the index as OpSpec::label writes it names an op.
+TEST(Loader, AfterNamesAnOpOnlyByItsExactLabel) {
+  const std::string head = R"({"name": "x", "threads": [{"name": "t1", "ops": [{"op": "stat", "path": "/f"},
+  {"op": "stat", "path": "/f", "after": ")";
+  for (const char* bad : {"t1.00", "t1.+0", "t1.", "t1.2", "t1.0x", ".0", "t2.0", "t1.99999999999"}) {
+    EXPECT_THAT(LoadError(head + bad + "\"}]}]}"), HasSubstr(absl::StrCat("unknown op \"", bad, "\"")));
+  }
+  EXPECT_EQ(LoadError(head + "t1.0\"}]}]}"), "<loaded>");
 }
 
 }  // namespace

@@ -442,7 +442,7 @@ TEST(Oracle, SequentialOrderFollowsAfter) {
   ASSERT_TRUE(order.ok());
   // t1.0, then t1 waits for t2.0: t2 runs on to its end, then t1 resumes.
   std::vector<std::string> labels;
-  for (int g : *order) labels.push_back(s->op(g).label);
+  for (int g : *order) labels.push_back(s->op(g).label());
   EXPECT_EQ(labels, (std::vector<std::string>{"t1.0", "t2.0", "t2.1", "t1.1", "t1.2"}));
 }
 

@@ -39,6 +39,7 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   const std::string format = a.get("format", "text");
   ExecOptions opts;
   opts.trace = a.has("trace");
+  opts.describe_ops = format != "json";  // the JSON report does not show the ops' text
   int64_t seed = 0;
   for (const absl::Status& st : {IntFlag(a, "max-steps", 1, std::numeric_limits<int64_t>::max(), &opts.max_steps),
                                  IntFlag(a, "seed", 0, std::numeric_limits<int64_t>::max(), &seed)}) {

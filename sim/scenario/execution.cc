@@ -29,28 +29,28 @@ using model::Kctx;
 std::string DescribeOp(const OpSpec& op) {
   switch (op.kind) {
     case OpKind::kOpen:
-      return op.relative ? absl::StrCat("openat ", op.at, " ", op.path, " ", op.flags_text)
-                         : absl::StrCat("open ", op.path, " ", op.flags_text);
+      return op.relative ? absl::StrCat("openat ", op.at(), " ", op.path, " ", op.flags_text())
+                         : absl::StrCat("open ", op.path, " ", op.flags_text());
     case OpKind::kClose:
       return absl::StrCat("close ", op.fd);
     case OpKind::kStat:
       return absl::StrCat(op.nofollow ? "lstat " : "stat ", op.path);
     case OpKind::kSymlink:
-      return absl::StrCat("symlink ", op.target, " ", op.path);
+      return absl::StrCat("symlink ", op.target(), " ", op.path);
     case OpKind::kReadlink:
       return absl::StrCat("readlink ", op.path);
     case OpKind::kReaddir:
       return absl::StrCat("readdir ", op.path);
     case OpKind::kLink:
-      return absl::StrCat("link ", op.path, " ", op.to);
+      return absl::StrCat("link ", op.path, " ", op.to());
     case OpKind::kChmod:
       return absl::StrFormat("chmod %s 0%o", op.path, op.mode);
     case OpKind::kTruncate:
-      return absl::StrCat("truncate ", op.path, " ", op.size);
+      return absl::StrCat("truncate ", op.path, " ", op.size());
     case OpKind::kServerSymlink:
-      return absl::StrCat("server symlink ", op.target, " ", op.path);
+      return absl::StrCat("server symlink ", op.target(), " ", op.path);
     case OpKind::kServerLink:
-      return absl::StrCat("server link ", op.path, " ", op.to);
+      return absl::StrCat("server link ", op.path, " ", op.to());
     case OpKind::kServerChmod:
       return absl::StrFormat("server chmod %s 0%o", op.path, op.mode);
     case OpKind::kNotifyInvalEntry:
@@ -68,10 +68,10 @@ std::string DescribeOp(const OpSpec& op) {
     case OpKind::kRmdir:
       return absl::StrCat("rmdir ", op.path);
     case OpKind::kRename:
-      return absl::StrCat("rename ", op.path, " ", op.to);
+      return absl::StrCat("rename ", op.path, " ", op.to());
     case OpKind::kSleep:
     case OpKind::kServerSleep:
-      return absl::StrCat("sleep ", op.sleep_us / 1000.0, "ms");
+      return absl::StrCat("sleep ", op.sleep_us() / 1000.0, "ms");
     case OpKind::kDropCaches:
       return "drop_caches";
     case OpKind::kServerCreate:
@@ -83,7 +83,7 @@ std::string DescribeOp(const OpSpec& op) {
     case OpKind::kServerRmdir:
       return absl::StrCat("server rmdir ", op.path);
     case OpKind::kServerRename:
-      return absl::StrCat("server rename ", op.path, " ", op.to);
+      return absl::StrCat("server rename ", op.path, " ", op.to());
   }
   return "?";
 }
@@ -129,7 +129,7 @@ class Execution {
     for (const auto& e : s.tree) w_.server.AddPath(e.ids, e.is_dir);
     for (size_t g = 0; g < s.ops.size(); ++g) {
       model::OpRecord& rec = w_.ops.emplace_back();
-      rec.label = s.op(static_cast<int>(g)).label;
+      rec.label = s.op(static_cast<int>(g)).label();
       rec.actor = s.ops[g].first;
       rec.completion.key = model::MakeKey(model::KeyKind::kOp, g, 0);
     }
@@ -210,9 +210,9 @@ class Execution {
     std::vector<OpenFd> fds;
     absl::flat_hash_map<std::string, size_t> open_by_label;  // label -> index in fds
     for (const OpSpec& op : ts.ops) {
-      if (!op.after.empty()) {
+      if (!op.after().empty()) {
         a.after.clear();
-        for (int g : op.after) a.after.push_back(&w_.ops[g].completion);
+        for (int g : op.after()) a.after.push_back(&w_.ops[g].completion);
         co_await sim::WaitAfter(a, "waits for \"after\" ops");
       } else {
         co_await sim::Point(a, ts.server_side ? "server-side op" : "syscall entry");
@@ -228,7 +228,7 @@ class Execution {
           model::File f;
           model::OpenOutcome o;
           if (op.relative) {  // openat(): from the directory the `at` fd names
-            auto at = open_by_label.find(op.at);
+            auto at = open_by_label.find(op.at());
             if (at == open_by_label.end()) {
               // That open failed: EBADF from path_init(), after the flag checks.
               o.err = model::BuildOpenFlags(k, op.flags);
@@ -263,7 +263,7 @@ class Execution {
           err = co_await model::SysStat(k, op.path_ids, !op.nofollow);
           break;
         case OpKind::kSymlink:
-          err = co_await model::SysSymlink(k, op.target_ids, op.target_abs, op.path_ids);
+          err = co_await model::SysSymlink(k, op.target_ids(), op.target_abs, op.path_ids);
           break;
         case OpKind::kReadlink:
           err = co_await model::SysReadlink(k, op.path_ids);
@@ -272,19 +272,19 @@ class Execution {
           err = co_await model::SysReaddir(k, op.path_ids);
           break;
         case OpKind::kLink:
-          err = co_await model::SysLink(k, op.path_ids, op.to_ids);
+          err = co_await model::SysLink(k, op.path_ids, op.to_ids());
           break;
         case OpKind::kChmod:
           err = co_await model::SysChmod(k, op.path_ids, op.mode);
           break;
         case OpKind::kTruncate:
-          err = co_await model::SysTruncate(k, op.path_ids, op.size);
+          err = co_await model::SysTruncate(k, op.path_ids, op.size());
           break;
         case OpKind::kServerSymlink:
-          err = ServerOp(a, op, w_.server.RemoteSymlink(op.path_ids, op.target_ids, op.target_abs));
+          err = ServerOp(a, op, w_.server.RemoteSymlink(op.path_ids, op.target_ids(), op.target_abs));
           break;
         case OpKind::kServerLink:
-          err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids));
+          err = ServerOp(a, op, w_.server.RemoteLink(op.path_ids, op.to_ids()));
           break;
         case OpKind::kServerChmod:
           err = ServerOp(a, op, w_.server.RemoteChmod(op.path_ids, op.mode));
@@ -305,11 +305,11 @@ class Execution {
           err = co_await model::SysRmdir(k, op.path_ids);
           break;
         case OpKind::kRename:
-          err = co_await model::SysRename(k, op.path_ids, op.to_ids);
+          err = co_await model::SysRename(k, op.path_ids, op.to_ids());
           break;
         case OpKind::kSleep:
         case OpKind::kServerSleep:
-          a.clock += op.sleep_us;
+          a.clock += op.sleep_us();
           break;
         case OpKind::kDropCaches:
           model::SysDropCaches(k);
@@ -327,7 +327,7 @@ class Execution {
           err = ServerOp(a, op, w_.server.RemoteRmdir(op.path_ids));
           break;
         case OpKind::kServerRename:
-          err = ServerOp(a, op, w_.server.RemoteRename(op.path_ids, op.to_ids));
+          err = ServerOp(a, op, w_.server.RemoteRename(op.path_ids, op.to_ids()));
           break;
       }
       rec.err = err;
@@ -448,7 +448,9 @@ class Execution {
     bool any_bug = false;
     for (auto& a : actors_) any_bug |= a->bugged;
     w_.current_op = -1;
-    // Ops.
+    // Ops (reserved: growing by doubling would hold the old and the new
+    // array at once, the peak of a big run).
+    r.results.reserve(s_.ops.size());
     for (size_t g = 0; g < s_.ops.size(); ++g) {
       const model::OpRecord& rec = w_.ops[g];
       OpOutcome o;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,26 +58,69 @@ enum class OpKind : uint8_t {
   kNotifyIncEpoch,
 };
 
-struct OpSpec {
-  OpKind kind = OpKind::kStat;
-  std::string path, to;
-  std::vector<model::NameId> path_ids, to_ids;
-  uint32_t flags = 0;
-  std::string flags_text;  // as written
-  uint32_t mode = 0644;
+// The fields few ops have, out of line: an op without any of them holds a
+// null pointer (OpSpec::rare_), not the empty strings and vectors.
+struct OpSpecRare {
+  std::string to;                         // rename, link: the second path, as written
+  std::vector<model::NameId> to_ids;      // its components
   std::string target;                     // symlink: the target, as written
   std::vector<model::NameId> target_ids;  // its components ("." and ".." kept)
-  bool target_abs = false;                // it starts with /
-  bool nofollow = false;                  // stat: lstat(2)
-  uint64_t size = 0;                      // truncate
   std::string at;                         // open: fd label of the directory a relative path starts at
-  bool relative = false;                  // open with `at`: path does not start with /
-  int mount = 0;                          // notify_*: the mount notified
-  std::string fd;                         // open: label to bind; close: label to close
-  uint64_t sleep_us = 0;
-  std::vector<int> after;  // global op indices that must complete first
-  int global = 0;          // index in Scenario::ops
-  std::string label;       // "t1.0"
+  std::vector<int> after;                 // global op indices that must complete first
+  uint64_t size = 0;                      // truncate
+  uint64_t sleep_us = 0;                  // sleep
+};
+
+// One op of a thread. Kept small (a scenario of a million creates holds two
+// million of them): the path as written and its interned components, the fd
+// label, and scalars inline; the flags as written and the thread's name
+// shared with the other ops that have them; the rare fields (OpSpecRare) out
+// of line, null when the op has none. The label ("t1.0") is made on demand
+// from the thread's name and the op's index. Immutable once loaded; copies
+// share the out-of-line parts.
+struct OpSpec {
+  std::vector<model::NameId> path_ids;
+  std::string path;  // as written
+  std::string fd;    // open: label to bind; close: label to close
+  uint32_t flags = 0;
+  uint32_t mode = 0644;
+  int mount = 0;   // notify_*: the mount notified
+  int global = 0;  // index in Scenario::ops
+  int index = 0;   // index in the thread
+  OpKind kind = OpKind::kStat;
+  bool target_abs = false;  // symlink: the target starts with /
+  bool nofollow = false;    // stat: lstat(2)
+  bool relative = false;    // open with `at`: path does not start with /
+
+  // "t1.0": the thread's name, a dot, the index in the thread.
+  std::string label() const;
+  // open: the flags as written ("O_RDONLY" when not given).
+  const std::string& flags_text() const { return flags_text_ ? *flags_text_ : Empty(); }
+  const std::string& to() const { return rare_ ? rare_->to : Empty(); }
+  const std::vector<model::NameId>& to_ids() const { return rare_ ? rare_->to_ids : EmptyIds(); }
+  const std::string& target() const { return rare_ ? rare_->target : Empty(); }
+  const std::vector<model::NameId>& target_ids() const { return rare_ ? rare_->target_ids : EmptyIds(); }
+  const std::string& at() const { return rare_ ? rare_->at : Empty(); }
+  const std::vector<int>& after() const { return rare_ ? rare_->after : EmptyInts(); }
+  uint64_t size() const { return rare_ ? rare_->size : 0; }
+  uint64_t sleep_us() const { return rare_ ? rare_->sleep_us : 0; }
+
+  // For the loader: set once, before the scenario is shared.
+  OpSpecRare& MutableRare() {
+    if (!rare_) rare_ = std::make_shared<OpSpecRare>();
+    return *rare_;
+  }
+  void SetFlagsText(std::shared_ptr<const std::string> text) { flags_text_ = std::move(text); }
+  void SetThreadName(std::shared_ptr<const std::string> name) { thread_name_ = std::move(name); }
+
+ private:
+  static const std::string& Empty();
+  static const std::vector<model::NameId>& EmptyIds();
+  static const std::vector<int>& EmptyInts();
+
+  std::shared_ptr<const std::string> flags_text_;
+  std::shared_ptr<const std::string> thread_name_;
+  std::shared_ptr<OpSpecRare> rare_;
 };
 
 struct ThreadSpec {

@@ -6,18 +6,22 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "model/invariants.h"
 #include "model/kernel_version.h"
 #include "nlohmann/json.hpp"
 #include "sim/scenario/json_positions.h"
+#include "sim/scenario/op_stream.h"
 #include "sim/scenario/workload.h"
 
 namespace fusesim::sim {
@@ -134,6 +138,13 @@ class Loader {
   Loader(const std::string& file, const JsonPositions* pos, const LoaderLimits& limits)
       : r_(file, pos), limits_(limits) {}
 
+  // The ops are not in the DOM given to Load: they are read from text
+  // (op_stream.h), op_counts[t] of them in thread t.
+  void StreamOps(const std::string* text, std::vector<size_t> op_counts) {
+    text_ = text;
+    op_counts_ = std::move(op_counts);
+  }
+
   absl::StatusOr<std::unique_ptr<Scenario>> Load(const json& root, const std::string& file) {
     auto sc = std::make_unique<Scenario>();
     s_ = sc.get();
@@ -152,8 +163,8 @@ class Loader {
     FUSESIM_RETURN_IF_ERROR(LoadExpect(root));
     std::sort(paths_.begin(), paths_.end());
     paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
-    s_->paths = paths_;
-    for (const std::string& p : paths_) s_->path_ids.push_back(model::InternPath(s_->names, p));
+    s_->paths = std::move(paths_);
+    for (const std::string& p : s_->paths) s_->path_ids.push_back(model::InternPath(s_->names, p));
     return sc;
   }
 
@@ -246,17 +257,22 @@ class Loader {
     if (path.size() > limits_.max_path_bytes)
       return r_.Error(
           ptr, absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
-    std::string body = path;
-    if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.pop_back();
+    std::string_view body = path;
+    if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.remove_suffix(1);
     if (body.size() > 1 && body.back() == '/') return r_.Error(ptr, absl::StrCat("path ", Quote(path), " ends with /"));
-    std::vector<std::string> parts;
-    if (body != "/") parts = absl::StrSplit(body.substr(1), '/');
-    if (static_cast<int>(parts.size()) > limits_.max_path_components)
-      return r_.Error(ptr, absl::StrCat("path has ", parts.size(), " components, above the limit of ",
-                                        limits_.max_path_components));
+    // The components: what lies between the slashes after the first.
+    const size_t parts = body == "/" ? 0 : std::count(body.begin() + 1, body.end(), '/') + 1;
+    if (static_cast<int64_t>(parts) > limits_.max_path_components)
+      return r_.Error(
+          ptr, absl::StrCat("path has ", parts, " components, above the limit of ", limits_.max_path_components));
     std::vector<model::NameId> ids;
+    ids.reserve(parts);
     bool has_dots = false;
-    for (const std::string& part : parts) {
+    for (size_t start = 1; ids.size() < parts;) {
+      size_t end = body.find('/', start);
+      if (end == std::string_view::npos) end = body.size();
+      const std::string_view part = body.substr(start, end - start);
+      start = end + 1;
       if (part.empty()) return r_.Error(ptr, absl::StrCat("path ", Quote(path), " has an empty component (//)"));
       const bool dots = part == "." || part == "..";
       if (dots && !allow_dots)
@@ -266,7 +282,7 @@ class Loader {
       ids.push_back(s_->names.Intern(part));
     }
     // The dentries report lists the paths as the dcache names them.
-    if (!has_dots && report) paths_.push_back(body);
+    if (!has_dots && report) paths_.emplace_back(body);
     return ids;
   }
 
@@ -460,6 +476,42 @@ class Loader {
     return flags;
   }
 
+  // The fd labels of one thread's opens so far (views of the ops' own
+  // labels), each with whether it is closed yet.
+  using Fds = absl::flat_hash_map<absl::string_view, bool>;
+
+  // "; defined: a, b" (sorted) for an error about an unknown fd label.
+  static std::string KnownFds(const Fds& fds) {
+    if (fds.empty()) return "";
+    std::vector<absl::string_view> known;
+    for (const auto& [label, closed] : fds) known.push_back(label);
+    std::sort(known.begin(), known.end());
+    return absl::StrCat("; defined: ", absl::StrJoin(known, ", "));
+  }
+
+  // The global index of the op labelled "THREAD.INDEX" (the index in
+  // decimal, as OpSpec::label writes it), or -1.
+  int OpByLabel(absl::string_view label) const {
+    const size_t dot = label.rfind('.');
+    if (dot == absl::string_view::npos) return -1;
+    const absl::string_view digits = label.substr(dot + 1);
+    if (digits.empty() || digits.size() > 9 || (digits.size() > 1 && digits[0] == '0')) return -1;
+    int index = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return -1;
+      index = index * 10 + (c - '0');
+    }
+    auto t = thread_index_.find(label.substr(0, dot));
+    if (t == thread_index_.end()) return -1;
+    const ThreadSpec& th = s_->threads[t->second];
+    if (index >= static_cast<int>(th.ops.size())) return -1;
+    return th.ops[index].global;
+  }
+
+  static std::string OpPointer(size_t thread, size_t index) {
+    return absl::StrCat("/threads/", thread, "/ops/", index);
+  }
+
   absl::Status LoadThreads(const json& root) {
     if (!root.contains("threads")) return r_.Error("", "missing required key \"threads\"");
     const json& ts = root["threads"];
@@ -495,31 +547,98 @@ class Loader {
       if (!ts[t].contains("ops")) return r_.Error(p, "missing required key \"ops\"");
       if (!ts[t]["ops"].is_array())
         return r_.Error(p + "/ops", absl::StrCat("expected an array of ops, got ", ts[t]["ops"].type_name()));
-      th.ops.resize(ts[t]["ops"].size());
+      th.ops.resize(text_ == nullptr ? ts[t]["ops"].size() : t < op_counts_.size() ? op_counts_[t] : 0);
+      auto shared_name = std::make_shared<const std::string>(th.name);
       for (size_t i = 0; i < th.ops.size(); ++i) {
-        th.ops[i].label = absl::StrCat(th.name, ".", i);
+        th.ops[i].SetThreadName(shared_name);
+        th.ops[i].index = static_cast<int>(i);
         th.ops[i].global = static_cast<int>(s_->ops.size());
         s_->ops.push_back({static_cast<int>(t), static_cast<int>(i)});
-        labels_[th.ops[i].label] = th.ops[i].global;
       }
+      thread_index_[th.name] = static_cast<int>(t);
       if (static_cast<int>(s_->ops.size()) > limits_.max_ops)
         return r_.Error(p + "/ops", absl::StrCat("the scenario has more than ", limits_.max_ops, " ops"));
       s_->threads.push_back(std::move(th));
     }
-    // Pass 2: ops.
-    for (size_t t = 0; t < ts.size(); ++t) {
-      ThreadSpec& th = s_->threads[t];
-      std::set<std::string> fds;
-      for (size_t i = 0; i < th.ops.size(); ++i) {
-        const std::string p = Reader::Child(Reader::Child(Reader::Child("/threads", t), "ops"), i);
-        FUSESIM_RETURN_IF_ERROR(LoadOp(ts[t]["ops"][i], p, th, th.ops[i], &fds));
+    // Pass 2: ops, in document order.
+    if (text_ != nullptr) {
+      int last = -1;
+      Fds fds;
+      FUSESIM_RETURN_IF_ERROR(ForEachOp(*text_, [&](int t, size_t i, const json& o) {
+        if (t != last) fds.clear();
+        last = t;
+        ThreadSpec& th = s_->threads[t];
+        return LoadOp(o, OpPointer(t, i), th, th.ops[i], &fds);
+      }));
+    } else {
+      for (size_t t = 0; t < ts.size(); ++t) {
+        ThreadSpec& th = s_->threads[t];
+        Fds fds;
+        for (size_t i = 0; i < th.ops.size(); ++i)
+          FUSESIM_RETURN_IF_ERROR(LoadOp(ts[t]["ops"][i], OpPointer(t, i), th, th.ops[i], &fds));
       }
     }
     return CheckAfterCycles();
   }
 
-  absl::Status LoadOp(const json& o, const std::string& p, const ThreadSpec& th, OpSpec& op,
-                      std::set<std::string>* fds) {
+  // The keys an op of a kind may have, built once per kind.
+  static const std::vector<std::string>& KeysOf(OpKind kind) {
+    static const std::vector<std::vector<std::string>>* const kKeys = [] {
+      auto* all = new std::vector<std::vector<std::string>>();
+      for (int k = 0; k <= static_cast<int>(OpKind::kNotifyIncEpoch); ++k) {
+        std::vector<std::string> keys = {"op", "after"};
+        switch (static_cast<OpKind>(k)) {
+          case OpKind::kOpen:
+            keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"});
+            break;
+          case OpKind::kClose:
+            keys.push_back("fd");
+            break;
+          case OpKind::kRename:
+          case OpKind::kServerRename:
+          case OpKind::kLink:
+          case OpKind::kServerLink:
+            keys.insert(keys.end(), {"path", "to"});
+            break;
+          case OpKind::kStat:
+            keys.insert(keys.end(), {"path", "nofollow"});
+            break;
+          case OpKind::kSymlink:
+          case OpKind::kServerSymlink:
+            keys.insert(keys.end(), {"target", "path"});
+            break;
+          case OpKind::kChmod:
+          case OpKind::kServerChmod:
+            keys.insert(keys.end(), {"path", "mode"});
+            break;
+          case OpKind::kTruncate:
+            keys.insert(keys.end(), {"path", "size"});
+            break;
+          case OpKind::kNotifyInvalEntry:
+          case OpKind::kNotifyInvalInode:
+          case OpKind::kNotifyDelete:
+            keys.insert(keys.end(), {"mount", "path"});
+            break;
+          case OpKind::kNotifyIncEpoch:
+            keys.push_back("mount");
+            break;
+          case OpKind::kSleep:
+          case OpKind::kServerSleep:
+            keys.push_back("ms");
+            break;
+          case OpKind::kDropCaches:
+            break;
+          default:
+            keys.push_back("path");
+        }
+        all->push_back(std::move(keys));
+      }
+      return all;
+    }();
+    return (*kKeys)[static_cast<int>(kind)];
+  }
+
+  absl::Status LoadOp(const json& o, const std::string& p, const ThreadSpec& th, OpSpec& op, Fds* fds) {
     if (!o.is_object()) return r_.Error(p, absl::StrCat("expected an op object, got ", o.type_name()));
     std::string name;
     FUSESIM_ASSIGN(name, r_.String(o, p, "op", true));
@@ -556,63 +675,17 @@ class Loader {
       return r_.Error(p + "/op", absl::StrCat("unknown ", th.server_side ? "server-side " : "", "op ", Quote(name),
                                               "; valid: ", absl::StrJoin(names, ", ")));
     }
-    std::vector<std::string> keys = {"op", "after"};
-    switch (op.kind) {
-      case OpKind::kOpen:
-        keys.insert(keys.end(), {"path", "flags", "mode", "fd", "at"});
-        break;
-      case OpKind::kClose:
-        keys.push_back("fd");
-        break;
-      case OpKind::kRename:
-      case OpKind::kServerRename:
-      case OpKind::kLink:
-      case OpKind::kServerLink:
-        keys.insert(keys.end(), {"path", "to"});
-        break;
-      case OpKind::kStat:
-        keys.insert(keys.end(), {"path", "nofollow"});
-        break;
-      case OpKind::kSymlink:
-      case OpKind::kServerSymlink:
-        keys.insert(keys.end(), {"target", "path"});
-        break;
-      case OpKind::kChmod:
-      case OpKind::kServerChmod:
-        keys.insert(keys.end(), {"path", "mode"});
-        break;
-      case OpKind::kTruncate:
-        keys.insert(keys.end(), {"path", "size"});
-        break;
-      case OpKind::kNotifyInvalEntry:
-      case OpKind::kNotifyInvalInode:
-      case OpKind::kNotifyDelete:
-        keys.insert(keys.end(), {"mount", "path"});
-        break;
-      case OpKind::kNotifyIncEpoch:
-        keys.push_back("mount");
-        break;
-      case OpKind::kSleep:
-      case OpKind::kServerSleep:
-        keys.push_back("ms");
-        break;
-      case OpKind::kDropCaches:
-        break;
-      default:
-        keys.push_back("path");
-    }
+    const std::vector<std::string>& keys = KeysOf(op.kind);
     FUSESIM_RETURN_IF_ERROR(r_.CheckKeys(o, p, keys));
     const bool kernel_side = !th.server_side;
     if (op.kind == OpKind::kOpen && o.contains("at")) {
-      FUSESIM_ASSIGN(op.at, r_.String(o, p, "at", true));
-      if (!fds->count(op.at)) {
-        std::vector<std::string> known(fds->begin(), fds->end());
-        return r_.Error(p + "/at",
-                        absl::StrCat("fd ", Quote(op.at), " is not opened earlier in thread ", Quote(th.name),
-                                     known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
-      }
-      if (closed_.count({th.name, op.at}))
-        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(op.at), " is closed before this op"));
+      std::string& at = op.MutableRare().at;
+      FUSESIM_ASSIGN(at, r_.String(o, p, "at", true));
+      auto fd = fds->find(at);
+      if (fd == fds->end())
+        return r_.Error(p + "/at", absl::StrCat("fd ", Quote(at), " is not opened earlier in thread ", Quote(th.name),
+                                                KnownFds(*fds)));
+      if (fd->second) return r_.Error(p + "/at", absl::StrCat("fd ", Quote(at), " is closed before this op"));
       FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
       if (!op.path.empty() && op.path[0] != '/') {
         // openat(): a relative path from the directory `at` names.
@@ -625,20 +698,23 @@ class Loader {
       FUSESIM_ASSIGN(op.path_ids, Path(op.path, p + "/path", false, kernel_side));
     }
     if (std::find(keys.begin(), keys.end(), "to") != keys.end()) {
-      FUSESIM_ASSIGN(op.to, r_.String(o, p, "to", true));
-      FUSESIM_ASSIGN(op.to_ids, Path(op.to, p + "/to", false, kernel_side));
+      OpSpecRare& rare = op.MutableRare();
+      FUSESIM_ASSIGN(rare.to, r_.String(o, p, "to", true));
+      FUSESIM_ASSIGN(rare.to_ids, Path(rare.to, p + "/to", false, kernel_side));
     }
     if (op.kind == OpKind::kSymlink || op.kind == OpKind::kServerSymlink) {
-      FUSESIM_ASSIGN(op.target, r_.String(o, p, "target", true));
-      if (op.target.empty())
+      OpSpecRare& rare = op.MutableRare();
+      std::string& target = rare.target;
+      FUSESIM_ASSIGN(target, r_.String(o, p, "target", true));
+      if (target.empty())
         return r_.Error(p + "/target", "a symlink target must not be empty (symlink(2) answers ENOENT)");
-      if (op.target.size() > limits_.max_path_bytes)
-        return r_.Error(p + "/target", absl::StrCat("target is ", op.target.size(), " bytes long, above PATH_MAX (",
+      if (target.size() > limits_.max_path_bytes)
+        return r_.Error(p + "/target", absl::StrCat("target is ", target.size(), " bytes long, above PATH_MAX (",
                                                     limits_.max_path_bytes, ")"));
-      if (op.target.find('\0') != std::string::npos)
+      if (target.find('\0') != std::string::npos)
         return r_.Error(p + "/target", "a symlink target cannot hold a NUL byte");
-      op.target_abs = op.target[0] == '/';
-      op.target_ids = model::InternPath(s_->names, op.target);
+      op.target_abs = target[0] == '/';
+      rare.target_ids = model::InternPath(s_->names, target);
     }
     if (op.kind == OpKind::kStat) FUSESIM_ASSIGN(op.nofollow, r_.Bool(o, p, "nofollow", false));
     if (std::find(keys.begin(), keys.end(), "mount") != keys.end()) {
@@ -660,7 +736,7 @@ class Loader {
       if (!o.contains("size")) return r_.Error(p, "missing required key \"size\"");
       int64_t size = 0;
       FUSESIM_ASSIGN(size, r_.Int(o["size"], p + "/size", int64_t{1} << 62));
-      op.size = static_cast<uint64_t>(size);
+      op.MutableRare().size = static_cast<uint64_t>(size);
     }
     if (op.kind == OpKind::kChmod || op.kind == OpKind::kServerChmod) {
       if (!o.contains("mode")) return r_.Error(p, "missing required key \"mode\"");
@@ -668,30 +744,31 @@ class Loader {
     }
     if (op.kind == OpKind::kOpen) {
       FUSESIM_ASSIGN(op.flags, Flags(o, p));
-      FUSESIM_ASSIGN(op.flags_text, r_.String(o, p, "flags", false, "O_RDONLY"));
+      std::string flags_text;
+      FUSESIM_ASSIGN(flags_text, r_.String(o, p, "flags", false, "O_RDONLY"));
+      std::shared_ptr<const std::string>& shared = flags_texts_[flags_text];
+      if (!shared) shared = std::make_shared<const std::string>(std::move(flags_text));
+      op.SetFlagsText(shared);
       if (o.contains("mode")) FUSESIM_ASSIGN(op.mode, Mode(o["mode"], p + "/mode"));
       if (o.contains("fd")) {
         FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
         if (op.fd.empty()) return r_.Error(p + "/fd", "an fd label must not be empty");
-        if (!fds->insert(op.fd).second)
+        if (!fds->emplace(op.fd, false).second)
           return r_.Error(p + "/fd", absl::StrCat("duplicate fd label ", Quote(op.fd), " in thread ", Quote(th.name)));
       }
     }
     if (op.kind == OpKind::kClose) {
       FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
-      if (!fds->count(op.fd)) {
-        std::vector<std::string> known(fds->begin(), fds->end());
-        return r_.Error(p + "/fd",
-                        absl::StrCat("fd ", Quote(op.fd), " is not opened earlier in thread ", Quote(th.name),
-                                     known.empty() ? "" : absl::StrCat("; defined: ", absl::StrJoin(known, ", "))));
-      }
-      if (closed_.count({th.name, op.fd}))
-        return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is closed twice"));
-      closed_.insert({th.name, op.fd});
+      auto fd = fds->find(op.fd);
+      if (fd == fds->end())
+        return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is not opened earlier in thread ",
+                                                Quote(th.name), KnownFds(*fds)));
+      if (fd->second) return r_.Error(p + "/fd", absl::StrCat("fd ", Quote(op.fd), " is closed twice"));
+      fd->second = true;
     }
     if (op.kind == OpKind::kSleep || op.kind == OpKind::kServerSleep) {
       if (!o.contains("ms")) return r_.Error(p, "missing required key \"ms\"");
-      FUSESIM_ASSIGN(op.sleep_us, r_.Millis(o, p, "ms", 0));
+      FUSESIM_ASSIGN(op.MutableRare().sleep_us, r_.Millis(o, p, "ms", 0));
     }
     if (o.contains("after")) {
       const json& a = o["after"];
@@ -707,11 +784,11 @@ class Loader {
         return r_.Error(p + "/after", "expected an op name like \"t1.0\" or a list of them");
       }
       for (const auto& [label, rp] : refs) {
-        auto it = labels_.find(label);
-        if (it == labels_.end())
+        const int g = OpByLabel(label);
+        if (g < 0)
           return r_.Error(rp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
-        if (it->second == op.global) return r_.Error(rp, "an op cannot wait for itself");
-        op.after.push_back(it->second);
+        if (g == op.global) return r_.Error(rp, "an op cannot wait for itself");
+        op.MutableRare().after.push_back(g);
       }
       after_ptr_[op.global] = p + "/after";
     }
@@ -729,12 +806,13 @@ class Loader {
       while (!stack.empty()) {
         auto& [v, next] = stack.back();
         const OpSpec& op = s_->op(v);
-        std::vector<int> deps = op.after;
-        if (s_->ops[v].second > 0) deps.push_back(v - 1);
+        // Its "after" ops, then its predecessor in the thread.
+        const std::vector<int>& after = op.after();
+        const int deps = static_cast<int>(after.size()) + (s_->ops[v].second > 0 ? 1 : 0);
         if (next == -1) state[v] = 1;
         ++next;
-        if (next < static_cast<int>(deps.size())) {
-          int d = deps[next];
+        if (next < deps) {
+          const int d = next < static_cast<int>(after.size()) ? after[next] : v - 1;
           if (state[d] == 1) {
             // Point at an "after" on the cycle (the stack from d to v).
             std::string where = "/threads";
@@ -745,7 +823,7 @@ class Loader {
               }
               if (sit->first == d) break;
             }
-            return r_.Error(where, absl::StrCat("\"after\" makes ", op.label, " wait for ", s_->op(d).label,
+            return r_.Error(where, absl::StrCat("\"after\" makes ", op.label(), " wait for ", s_->op(d).label(),
                                                 ", which waits for it: a cycle"));
           }
           if (state[d] == 0) stack.push_back({d, -1});
@@ -873,7 +951,7 @@ class Loader {
         if (!rs.is_object()) return r_.Error(rp, "expected an object of op name: [OPCODE, ...]");
         for (const auto& [label, value] : rs.items()) {
           const std::string lp = Reader::Child(rp, label);
-          if (!labels_.count(label))
+          if (OpByLabel(label) < 0)
             return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
           std::vector<std::vector<std::string>> accepted;
           if (value.is_object()) {
@@ -915,7 +993,7 @@ class Loader {
         if (!rs.is_object()) return r_.Error(rp, "expected an object of op name: result");
         for (const auto& [label, value] : rs.items()) {
           const std::string lp = Reader::Child(rp, label);
-          if (!labels_.count(label))
+          if (OpByLabel(label) < 0)
             return r_.Error(lp, absl::StrCat("unknown op ", Quote(label), " (ops are named THREAD.INDEX, e.g. t1.0)"));
           std::vector<std::string> accepted;
           if (value.is_object()) {
@@ -1038,9 +1116,12 @@ class Loader {
   Reader r_;
   LoaderLimits limits_;
   Scenario* s_ = nullptr;
-  absl::flat_hash_map<std::string, int> labels_;  // lookups only
+  absl::flat_hash_map<std::string, int> thread_index_;  // thread name -> index in s_->threads
+  // The flags of open ops as written: few distinct texts, shared by the ops.
+  absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> flags_texts_;
   std::map<int, std::string> after_ptr_;
-  std::set<std::pair<std::string, std::string>> closed_;
+  const std::string* text_ = nullptr;  // see StreamOps
+  std::vector<size_t> op_counts_;
   std::vector<std::string> paths_;
 };
 
@@ -1057,8 +1138,9 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
   std::string syntax;
   size_t syntax_byte = 0;
   json root;
+  std::vector<size_t> op_counts;
   try {
-    root = json::parse(text);
+    root = ParseWithoutOps(text, &op_counts);
   } catch (const json::parse_error& e) {
     syntax = e.what();
     size_t cut = syntax.find(": ", syntax.find("column"));
@@ -1094,7 +1176,8 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
   if (!root.is_object())
     return absl::InvalidArgumentError(
         absl::StrCat(file, ":1:1: /: a scenario is a JSON object, got ", root.type_name()));
-  if (root.contains("workload")) {
+  const bool expanded = root.contains("workload");
+  if (expanded) {
     absl::Status st = ExpandWorkload(root);
     if (!st.ok()) {
       std::string msg(st.message());
@@ -1104,6 +1187,8 @@ absl::StatusOr<std::unique_ptr<Scenario>> ParseScenario(const std::string& text,
     }
   }
   Loader loader(file, &*pos, limits);
+  // A workload's generated threads are in the DOM.
+  if (!expanded) loader.StreamOps(&text, std::move(op_counts));
   return loader.Load(root, file);
 }
 

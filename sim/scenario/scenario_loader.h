@@ -17,11 +17,11 @@
 namespace fusesim::sim {
 
 struct LoaderLimits {
-  size_t max_file_bytes = 64u << 20;
+  size_t max_file_bytes = size_t{1} << 30;  // 1 GiB: about 9 M creates, loaded in a few GB
   int max_json_depth = 32;
   int max_mounts = 16;
   int max_threads = 256;
-  int max_ops = 1000000;
+  int max_ops = 10000000;
   int max_path_components = 64;
   size_t max_path_bytes = 4095;  // PATH_MAX - 1
 };
