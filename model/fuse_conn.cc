@@ -163,9 +163,13 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   co_return r;
 }
 
-void FuseQueueBackground(Kctx& k, Request req) {
+void FuseQueueBackground(Kctx& k, Request req, InodeId holds_inode) {
   QueuedRequest q;
   q.req = std::move(req);
+  if (holds_inode != kNoInode) {
+    k.m.inodes.Ihold(holds_inode);
+    q.holds_inode = holds_inode;
+  }
   q.op = k.op;
   q.at = k.a.clock;
   k.a.Touch(MakeKey(KeyKind::kAsyncQueue, k.m.index, 0), true);
@@ -231,6 +235,12 @@ sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a, AsyncChannel ch
     w.server.Handle(q.req, m.index, m.config.timeouts, a);
     if (w.tracing) w.Trace(a.index, "async", DescribeRequest(w, q.req));
     a.clock += w.server.Latency(q.req.opcode);
+    if (q.holds_inode != kNoInode) {
+      // fuse_release_end(): the reply drops the RELEASE's inode reference;
+      // the last one evicts the inode and queues its FORGET.
+      m.inodes.set_now(a.clock);
+      m.inodes.Iput(q.holds_inode, q.op);
+    }
   }
 }
 

@@ -24,7 +24,9 @@ namespace fusesim::model {
 sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req);
 
 // Queues a request the kernel does not wait for (fuse_simple_background).
-void FuseQueueBackground(Kctx& k, Request req);
+// `holds_inode`: an inode the request keeps a reference to (taken here,
+// dropped when the server's reply is processed), see QueuedRequest.
+void FuseQueueBackground(Kctx& k, Request req, InodeId holds_inode = kNoInode);
 
 // Which of a mount's queued asynchronous requests a daemon reader takes:
 // kAll over /dev/fuse (FORGETs first, as fuse_dev_do_read() reads them

@@ -859,7 +859,8 @@ void fuse_release(Kctx& k, File& file) {
   req.opcode = file.is_dir ? Opcode::kReleasedir : Opcode::kRelease;
   req.nodeid = k.inode(file.inode).nodeid;
   req.fh = file.fh;
-  FuseQueueBackground(k, std::move(req));
+  // "Hold inode until release is finished" (fuse_prepare_release()).
+  FuseQueueBackground(k, std::move(req), file.inode);
 }
 
 sim::Task<Err> fuse_getattr(Kctx& k, InodeId ino) {

@@ -112,6 +112,12 @@ struct QueuedRequest {
   // FORGETs queued behind others are read together as one BATCH_FORGET
   // (fuse_read_batch_forget), and before the pending requests.
   bool alone = false;
+  // fuse_release_args.inode: an async RELEASE/RELEASEDIR holds a reference
+  // to the file's inode (igrab() in fuse_prepare_release()) until its reply
+  // is processed (fuse_release_end(): iput()), so the inode of a file closed
+  // last cannot be evicted, and its FORGET sent, before the server has
+  // answered the RELEASE. An InodeId of the mount's table, -1: none.
+  int32_t holds_inode = -1;
 };
 
 }  // namespace fusesim::model

@@ -283,6 +283,16 @@ bool RequestLog::WaitReplied(size_t index, std::chrono::milliseconds max) const 
   return cv_.wait_for(l, max, [&] { return index < entries_.size() && entries_[index].replied; });
 }
 
+bool RequestLog::WaitReleasesAnswered(size_t n, std::chrono::milliseconds max) const {
+  std::unique_lock<std::mutex> l(mu_);
+  return cv_.wait_for(l, max, [&] {
+    size_t answered = 0;
+    for (const LoggedRequest& r : entries_)
+      answered += r.pid == 0 && (r.opcode == 18 || r.opcode == 29) && r.replied;  // RELEASE, RELEASEDIR
+    return answered >= n;
+  });
+}
+
 LoggedRequest RequestLog::Get(size_t index) const {
   std::lock_guard<std::mutex> l(mu_);
   return index < entries_.size() ? entries_[index] : LoggedRequest{};

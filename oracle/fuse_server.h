@@ -118,6 +118,9 @@ class RequestLog {
   std::optional<size_t> HeldFrom(pid_t tid) const;
   std::optional<size_t> WaitHeld(pid_t tid, std::chrono::milliseconds max) const;
   bool WaitReplied(size_t index, std::chrono::milliseconds max) const;
+  // Waits until the server has answered `n` RELEASE/RELEASEDIR requests the
+  // kernel sent on its own (pid 0), counted over all mounts. True if so.
+  bool WaitReleasesAnswered(size_t n, std::chrono::milliseconds max) const;
   LoggedRequest Get(size_t index) const;
   std::vector<LoggedRequest> Snapshot() const;
   size_t size() const;

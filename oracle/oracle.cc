@@ -15,12 +15,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -377,40 +379,131 @@ class RecordingChooser : public sim::Chooser {
 
 }  // namespace
 
-absl::StatusOr<sim::RunReport> DeferredSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
+namespace {
+
+// The run of `steps` cut into stretches: a step from a gate-visible point and
+// the steps of the same actor from gate-invisible points after it, up to its
+// next visible one. A stretch is split when other actors' steps fall between
+// its first and its last step: the gate cannot hold that.
+struct Stretches {
+  std::vector<std::vector<int>> steps;  // the actor's steps of each stretch
+  std::vector<size_t> first, last;      // index in the run of its first / last step
+  std::vector<size_t> split;            // the split stretches, in run order
+};
+
+absl::StatusOr<Stretches> StretchesOf(const sim::Scenario& s, const std::vector<int>& steps) {
   RecordingChooser rec(steps);
   sim::ExecOptions eo;
   eo.trace = false;
   auto first = sim::Execute(s, model::Variant::kLookupCreate, rec, eo);
   if (!first.ok()) return first.status();
   const std::vector<int>& run = first->steps;
-  // Segments: a step from a gate-visible point and the steps of the same
-  // actor from gate-invisible points after it, up to its next visible one.
-  // Each is placed where its last step was.
-  std::vector<std::vector<int>> segments;
-  std::map<int, size_t> open;   // actor -> its segment being built
-  std::vector<size_t> last_of;  // per segment: the index of its last step
+  Stretches st;
+  std::map<int, size_t> open;  // actor -> its stretch being built
   for (size_t j = 0; j < run.size(); ++j) {
     const int a = run[j];
     auto it = open.find(a);
     if (j < rec.invisible.size() && rec.invisible[j] && it != open.end()) {
-      segments[it->second].push_back(a);
-      last_of[it->second] = j;
+      st.steps[it->second].push_back(a);
+      st.last[it->second] = j;
       continue;
     }
-    open[a] = segments.size();
-    segments.push_back({a});
-    last_of.push_back(j);
+    open[a] = st.steps.size();
+    st.steps.push_back({a});
+    st.first.push_back(j);
+    st.last.push_back(j);
   }
-  std::vector<size_t> order(segments.size());
+  for (size_t i = 0; i < st.steps.size(); ++i)
+    if (st.last[i] - st.first[i] + 1 > st.steps[i].size()) st.split.push_back(i);
+  return st;
+}
+
+// The model run, traced, of the stretches placed each where its first step
+// was, or (late[i]) where its last step was.
+absl::StatusOr<sim::RunReport> Place(const sim::Scenario& s, const Stretches& st, const std::vector<bool>& late) {
+  std::vector<size_t> order(st.steps.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return last_of[x] < last_of[y]; });
-  std::vector<int> deferred;
-  deferred.reserve(run.size());
-  for (size_t i : order) deferred.insert(deferred.end(), segments[i].begin(), segments[i].end());
-  RecordingChooser follow(deferred);
+  auto anchor = [&](size_t i) { return late[i] ? st.last[i] : st.first[i]; };
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return anchor(x) < anchor(y); });
+  std::vector<int> placed;
+  for (size_t i : order) placed.insert(placed.end(), st.steps[i].begin(), st.steps[i].end());
+  RecordingChooser follow(placed);
+  sim::ExecOptions eo;
   eo.trace = true;
   return sim::Execute(s, model::Variant::kLookupCreate, follow, eo);
+}
+
+// Moving stretches changes the run: a thread placed elsewhere may take
+// another path (a dentry now cached, a lock now free) and stop at other
+// points. So the placement is repeated, every split stretch of the new run
+// deferred, until no stretch is split: an interleaving the gate can hold.
+// Returns nullopt when that takes more than kRounds rounds.
+absl::StatusOr<std::optional<sim::RunReport>> Settle(const sim::Scenario& s, sim::RunReport run) {
+  constexpr int kRounds = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    auto st = StretchesOf(s, run.steps);
+    if (!st.ok()) return st.status();
+    if (st->split.empty()) return std::optional<sim::RunReport>(std::move(run));
+    auto next = Place(s, *st, std::vector<bool>(st->steps.size(), true));
+    if (!next.ok()) return next.status();
+    run = *std::move(next);
+  }
+  return std::optional<sim::RunReport>();
+}
+
+}  // namespace
+
+absl::StatusOr<sim::RunReport> DeferredSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
+  auto st = StretchesOf(s, steps);
+  if (!st.ok()) return st.status();
+  auto first = Place(s, *st, std::vector<bool>(st->steps.size(), true));
+  if (!first.ok()) return first.status();
+  auto settled = Settle(s, *first);
+  if (!settled.ok()) return settled.status();
+  return settled->has_value() ? **std::move(settled) : *std::move(first);
+}
+
+absl::StatusOr<std::vector<MixedPlacement>> MixedSchedules(const sim::Scenario& s, const std::vector<int>& steps,
+                                                           int max) {
+  auto st = StretchesOf(s, steps);
+  if (!st.ok()) return st.status();
+  std::vector<MixedPlacement> out;
+  auto deferred = DeferredSchedule(s, steps);  // not repeated among the mixed ones
+  if (!deferred.ok()) return deferred.status();
+  // Split stretches beyond the first kMaxSplit stay late, as in the
+  // deferred interleaving.
+  constexpr size_t kMaxSplit = 6;
+  const size_t k = std::min(st->split.size(), kMaxSplit);
+  if (k < 2) return out;  // one split stretch: early or late is run-on or deferred
+  std::vector<uint32_t> masks;  // bit b: split stretch b runs early
+  for (uint32_t m = 1; m + 1 < (1u << k); ++m) masks.push_back(m);
+  // Fewest stretches moved early first (the deferred interleaving with one
+  // stretch brought forward), then in run order.
+  std::stable_sort(masks.begin(), masks.end(),
+                   [](uint32_t x, uint32_t y) { return std::popcount(x) < std::popcount(y); });
+  for (uint32_t m : masks) {
+    if (static_cast<int>(out.size()) >= max) break;
+    std::vector<bool> late(st->steps.size(), true);
+    std::vector<std::string> early;
+    for (size_t b = 0; b < k; ++b) {
+      if ((m >> b & 1u) == 0) continue;
+      const size_t i = st->split[b];
+      late[i] = false;
+      const int actor = st->steps[i][0];
+      early.push_back(absl::StrCat(actor < static_cast<int>(s.threads.size()) ? s.threads[actor].name : "?",
+                                   " at step ", st->first[i] + 1));
+    }
+    auto run = Place(s, *st, late);
+    if (!run.ok()) return run.status();
+    auto settled = Settle(s, *std::move(run));
+    if (!settled.ok()) return settled.status();
+    if (!settled->has_value()) continue;
+    const bool repeated = (*settled)->steps == deferred->steps ||
+                          std::any_of(out.begin(), out.end(),
+                                      [&](const MixedPlacement& p) { return p.model.steps == (*settled)->steps; });
+    if (!repeated) out.push_back({absl::StrJoin(early, ", "), **std::move(settled)});
+  }
+  return out;
 }
 
 absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
@@ -451,9 +544,20 @@ absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s,
   std::vector<int> in_op(nthreads, -1);
   std::vector<std::string> sent(nthreads);  // opcode sent at the thread's last step
   std::vector<ScriptEvent> out;
+  int releases = 0;  // RELEASE/RELEASEDIR delivered so far
   auto opcode_of = [](const std::string& text) { return text.substr(0, text.find('(')); };
   auto add = [&](const model::TraceEvent& e) -> absl::Status {
-    if (e.actor < 0 || e.actor >= nthreads) return absl::OkStatus();  // background queues, violations
+    if (e.actor >= nthreads && e.kind == "async" &&
+        (opcode_of(e.text) == "RELEASE" || opcode_of(e.text) == "RELEASEDIR")) {
+      ScriptEvent ev;
+      ev.kind = ScriptEvent::kReleaseAnswered;
+      ev.op = ++releases;
+      ev.opcode = opcode_of(e.text);
+      ev.text = absl::StrCat("server answers ", e.text);
+      out.push_back(std::move(ev));
+      return absl::OkStatus();
+    }
+    if (e.actor < 0 || e.actor >= nthreads) return absl::OkStatus();  // forgets, violations
     const int t = e.actor;
     ScriptEvent ev;
     ev.thread = t;
@@ -920,6 +1024,12 @@ class GatedReplay {
 
   // One step; "" if the real kernel followed it, else why not.
   std::string Step(const ScriptEvent& ev) {
+    if (ev.kind == ScriptEvent::kReleaseAnswered) {
+      // Not a divergence if it never comes (the request counts will say
+      // so): this only keeps what follows from overtaking the reply.
+      run_.log.WaitReleasesAnswered(static_cast<size_t>(ev.op), Timeout());
+      return "";
+    }
     const int t = ev.thread;
     const std::string& name = s_.threads[t].name;
     switch (ev.kind) {
@@ -983,6 +1093,8 @@ class GatedReplay {
           return absl::StrCat("the model's ", name, " blocks (", ev.text, "); the real one does not: ", what);
         return "";
       }
+      case ScriptEvent::kReleaseAnswered:
+        return "";  // above
     }
     return "";
   }

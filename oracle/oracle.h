@@ -54,10 +54,14 @@ namespace fusesim::oracle {
 struct ScriptEvent {
   // kStart: the thread starts op `op`; kEnd: op `op` returns; kRequest: the
   // thread sends `opcode`; kHandle: the server handles it; kReply: the
-  // thread takes the reply; kWait: the thread blocks in the kernel (a lock).
-  enum Kind { kStart, kEnd, kRequest, kHandle, kReply, kWait } kind = kStart;
-  int thread = 0;
-  int op = -1;         // kStart, kEnd: global op index
+  // thread takes the reply; kWait: the thread blocks in the kernel (a lock);
+  // kReleaseAnswered: the server has answered the model's `op`-th RELEASE or
+  // RELEASEDIR (the kernel sends those on its own, pid 0, so the gate does
+  // not hold them; the step waits until the real one is answered, since its
+  // reply drops the inode reference the RELEASE held: fuse_release_end()).
+  enum Kind { kStart, kEnd, kRequest, kHandle, kReply, kWait, kReleaseAnswered } kind = kStart;
+  int thread = 0;      // not used by kReleaseAnswered
+  int op = -1;         // kStart, kEnd: global op index; kReleaseAnswered: the count
   std::string opcode;  // kRequest, kHandle, kReply
   std::string text;    // the trace line, for messages
 };
@@ -148,6 +152,26 @@ absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::
 // the run-on interleaving turns round: the gate holds A at the start of its
 // op until B has taken the lock. The result is that model run, traced.
 absl::StatusOr<sim::RunReport> DeferredSchedule(const sim::Scenario& s, const std::vector<int>& steps);
+
+// Between the two: the run-on interleaving moves every split stretch of a
+// thread (a thread paused between two points the gate holds, with other
+// threads' steps in between) to where it began, the deferred one every
+// stretch to where it ended. These are the mixed placements: some split
+// stretches early, the others late, fewest early first (the deferred
+// interleaving with one stretch brought forward: a thread the schedule
+// pauses at a lock it is about to take takes it first, the others wait at
+// the gate). Moving a stretch can change the run after it, so each
+// placement is then settled: split stretches of the new run deferred until
+// none is left (the deferred interleaving is settled the same way). Only
+// distinct placements that settle are returned, at most `max`; none when
+// fewer than two stretches are split. Up to six split stretches are varied,
+// later ones stay late.
+struct MixedPlacement {
+  std::string early;     // "t1 at step 4, t2 at step 9": the stretches run where they began
+  sim::RunReport model;  // that model run, traced
+};
+absl::StatusOr<std::vector<MixedPlacement>> MixedSchedules(const sim::Scenario& s, const std::vector<int>& steps,
+                                                           int max);
 
 // Mounts, runs, unmounts. Unimplemented: not supported (see CheckSupported);
 // Unavailable: FUSE cannot be mounted here (no /dev/fuse, EPERM);

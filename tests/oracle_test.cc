@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -407,6 +408,52 @@ TEST(Oracle, AScheduleTheGateCannotHoldIsUnforceable) {
   EXPECT_EQ(out.find("DIFFER"), std::string::npos) << out;
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 4) << out;
+}
+
+// The mixed placements of a schedule lie between the run-on and the deferred
+// interleaving: each is one the gate can hold (no thread paused between two
+// gate points while another runs: deferring it changes nothing), all differ,
+// and they come fewest early stretches first. Model only, no mount.
+TEST(OracleSchedules, MixedPlacementsAreHoldableAndDistinct) {
+  // Three threads, each paused by the schedule right after its op's start
+  // (before the walk, a point the gate cannot hold) while the others go on.
+  auto s = Parse(R"({
+    "name": "three-paused",
+    "mounts": [{"name": "m0"}],
+    "server": {"tree": ["/d/"]},
+    "threads": [
+      {"name": "t1", "ops": [{"op": "mkdir", "path": "/d/a"}]},
+      {"name": "t2", "ops": [{"op": "stat", "path": "/d/b"}]},
+      {"name": "t3", "ops": [{"op": "open", "path": "/d/c", "flags": "O_CREAT|O_WRONLY", "fd": "x"}]}
+    ],
+    "schedule": {"mode": "replay", "steps": ["t1", "t2", "t3", "t1", "t2", "t3", "t1", "t2", "t3"]}
+  })");
+  ASSERT_NE(s, nullptr);
+  auto steps = sim::ScheduleIndices(*s, s->schedule.steps);
+  ASSERT_TRUE(steps.ok()) << steps.status();
+  auto mixed = MixedSchedules(*s, *steps, 100);
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  ASSERT_GE(mixed->size(), 2u);
+  auto deferred = DeferredSchedule(*s, *steps);
+  ASSERT_TRUE(deferred.ok()) << deferred.status();
+  std::vector<std::vector<int>> seen = {deferred->steps};
+  size_t early_before = 1;
+  for (const MixedPlacement& m : *mixed) {
+    SCOPED_TRACE(m.early);
+    EXPECT_FALSE(m.early.empty());
+    const size_t early = static_cast<size_t>(std::count(m.early.begin(), m.early.end(), ',')) + 1;
+    EXPECT_GE(early, early_before);
+    early_before = early;
+    auto again = DeferredSchedule(*s, m.model.steps);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->steps, m.model.steps) << "a thread is still paused where the gate cannot hold it";
+    EXPECT_EQ(std::find(seen.begin(), seen.end(), m.model.steps), seen.end()) << "a placement came twice";
+    seen.push_back(m.model.steps);
+  }
+  // A schedule the gate can hold as it is has nothing to place.
+  auto none = MixedSchedules(*s, deferred->steps, 100);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
 }
 
 // A request held at the gate forever: the watchdog's Abort() must unblock

@@ -125,7 +125,7 @@ struct ScenarioOutcome {
   bool agreed_on_retry = false;  // differed, then agreed on a retry
   // Gated: the schedule as written could not be forced and the verdict is
   // that of an interleaving with the same model outcome that could be:
-  // forced_as says which ("run-on" or "deferred", see TryRunOnSchedule).
+  // forced_as says which ("run-on", "deferred" or "mixed", see TryRunOnSchedule).
   bool forced_equivalent = false;
   std::string forced_as;
 };
@@ -322,47 +322,43 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
 // The schedule as written could not be forced: follows instead an
 // interleaving the gate can hold, if the model gives it the same outcome
 // (the explorer's outcome key: results, request counts, dentries,
-// invariants). Two are tried, in this order: each thread runs on to its next
+// invariants). Tried in this order: each thread runs on to its next
 // request, block or op end (oracle::RunOnSchedule: what the real thread does
-// once released), or each such stretch of a thread is run as late as the
+// once released); each such stretch of a thread runs as late as the
 // schedule allows (oracle::DeferredSchedule: the gate holds the thread at
-// its previous visible point meanwhile). Then the verdict is that run's,
-// with a note saying which; else `o` stays unforceable, with notes why.
+// its previous visible point meanwhile); then up to kMaxMixed placements
+// between the two (oracle::MixedSchedules: some stretches early, the others
+// late). Then the verdict is that run's, with a note saying which; else `o`
+// stays unforceable, with notes why.
 void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vector<int>& steps,
                       oracle::OracleOptions opts, bool exact, int retries, ScenarioOutcome* o) {
-  struct Alternative {
-    const char* name;
-    const char* what;
-    absl::StatusOr<RunReport> (*derive)(const Scenario&, const std::vector<int>&);
-  };
-  const Alternative alternatives[] = {
-      {"run-on", "each thread runs on to its next request, block or op end", oracle::RunOnSchedule},
-      {"deferred", "each thread's stretch between two points the gate holds runs as late as the schedule allows",
-       oracle::DeferredSchedule},
-  };
+  constexpr int kMaxMixed = 4;  // mixed placements with the model's outcome tried on the real kernel
   const std::string why = o->reason;
   const ScenarioOutcome before = *o;
   std::vector<std::vector<int>> tried;
-  for (const Alternative& alt : alternatives) {
-    auto alt_model = alt.derive(s, steps);
-    if (!alt_model.ok()) continue;
+  // Returns true when `o` holds a verdict, or the real kernel cannot be run.
+  auto attempt_one = [&](const char* name, const std::string& what, const absl::StatusOr<RunReport>& alt_model,
+                         bool* same_outcome) -> bool {
+    *same_outcome = false;
+    if (!alt_model.ok()) return false;
     if (alt_model->steps == model.steps || std::find(tried.begin(), tried.end(), alt_model->steps) != tried.end()) {
-      o->notes.push_back(absl::StrCat("the interleaving where ", alt.what, " is the schedule itself or one tried"));
-      continue;
+      o->notes.push_back(absl::StrCat("the interleaving where ", what, " is the schedule itself or one tried"));
+      return false;
     }
     tried.push_back(alt_model->steps);
     const std::string token = ScheduleToken(alt_model->schedule());
     if (OutcomeKey(*alt_model) != OutcomeKey(model)) {
-      o->notes.push_back(absl::StrCat("the interleaving where ", alt.what, " (", token,
-                                      ") has another outcome in the model: not tried"));
-      continue;
+      o->notes.push_back(
+          absl::StrCat("the interleaving where ", what, " (", token, ") has another outcome in the model: not tried"));
+      return false;
     }
+    *same_outcome = true;
     auto script = oracle::ScriptFromModel(s, alt_model->steps);
-    if (!script.ok()) continue;
+    if (!script.ok()) return false;
     opts.script = *script;
     for (int attempt = 0;; ++attempt) {
       auto real = oracle::RunOnRealKernel(s, opts);
-      if (!real.ok()) return;
+      if (!real.ok()) return true;
       ScenarioOutcome x = before;
       x.status.clear();
       x.reason.clear();
@@ -372,21 +368,47 @@ void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vect
       if (x.status != "agree" && attempt < retries) continue;
       if (x.status == "unforceable") {
         o->notes.push_back(
-            absl::StrCat("the interleaving where ", alt.what, " (", token, ") could not be forced either: ", x.reason));
-        break;
+            absl::StrCat("the interleaving where ", what, " (", token, ") could not be forced either: ", x.reason));
+        return false;
       }
       x.forced_equivalent = true;
-      x.forced_as = alt.name;
-      // What was tried before (an alternative with another outcome).
+      x.forced_as = name;
+      // What was tried before (alternatives with another outcome or not forced).
       x.notes.insert(x.notes.begin(), o->notes.begin() + static_cast<std::ptrdiff_t>(before.notes.size()),
                      o->notes.end());
       x.notes.insert(x.notes.begin(), absl::StrCat("the schedule as written cannot be forced (", why,
                                                    "); followed instead the interleaving with the same model outcome "
                                                    "where ",
-                                                   alt.what, ": --schedule '", token, "'"));
+                                                   what, ": --schedule '", token, "'"));
       *o = std::move(x);
-      return;
+      return true;
     }
+  };
+  bool same = false;
+  if (attempt_one("run-on", "each thread runs on to its next request, block or op end",
+                  oracle::RunOnSchedule(s, steps), &same))
+    return;
+  if (attempt_one("deferred",
+                  "each thread's stretch between two points the gate holds runs as late as the schedule allows",
+                  oracle::DeferredSchedule(s, steps), &same))
+    return;
+  // Model runs are cheap; real attempts are not: every mixed placement is
+  // run on the model, at most kMaxMixed of those with the same outcome on
+  // the real kernel.
+  auto mixed = oracle::MixedSchedules(s, steps, /*max=*/62);
+  if (!mixed.ok()) return;
+  int real_tries = 0;
+  for (const oracle::MixedPlacement& m : *mixed) {
+    if (real_tries >= kMaxMixed) {
+      o->notes.push_back(absl::StrCat("further mixed placements not tried (at most ", kMaxMixed, ")"));
+      break;
+    }
+    if (attempt_one("mixed",
+                    absl::StrCat("the stretches of ", m.early, " run where they began and the others as late as "
+                                                              "the schedule allows"),
+                    m.model, &same))
+      return;
+    real_tries += same;
   }
 }
 
@@ -684,7 +706,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
   InterruptScope interrupt_scope;
   const std::string kernel = oracle::KernelRelease();
   int64_t scenarios = 0, interleavings = 0, agree = 0, differ = 0, unforceable = 0, skipped = 0, errors = 0;
-  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0, deferred = 0;
+  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0, deferred = 0, mixed = 0;
   std::map<std::string, int64_t> by_reason;
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   nlohmann::ordered_json unforced = nlohmann::ordered_json::array();
@@ -715,6 +737,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
       // (TryRunOnSchedule): counted as forced, and apart.
       if (o.forced_equivalent) ++(o.status == "agree" ? agree_run_on : differ_run_on);
       if (o.forced_equivalent && o.forced_as == "deferred") ++deferred;
+      if (o.forced_equivalent && o.forced_as == "mixed") ++mixed;
       if (o.status == "agree") {
         ++agree;
       } else if (o.status == "unforceable") {
@@ -783,6 +806,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
     j["forced_agree_run_on"] = agree_run_on;
     j["forced_differ_run_on"] = differ_run_on;
     j["forced_deferred"] = deferred;
+    j["forced_mixed"] = mixed;
     j["unforceable"] = unforceable;
     nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
     for (const auto& [k, n] : by_reason) reasons[k] = n;
@@ -799,7 +823,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
         << " forced and agree, " << differ << " forced and differ";
     if (agree_run_on + differ_run_on > 0)
       out << " (forced through an equivalent interleaving: " << agree_run_on << " agree, " << differ_run_on
-          << " differ; " << deferred << " of them the deferred one)";
+          << " differ; " << deferred << " of them the deferred one, " << mixed << " a mixed one)";
     if (differ > 0)
       out << " (" << differ_forgets << " only in where forget messages fall; written to "
           << absl::StrJoin(written, ", ") << ")";

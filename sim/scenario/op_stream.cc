@@ -107,7 +107,8 @@ absl::Status ForEachOp(const std::string& text,
     if (!st.ok()) throw StopVisit{std::move(st)};
   };
   try {
-    json::parse(text, [&](int depth, Event event, json& parsed) {
+    // The value parse returns is what the callback kept: nothing.
+    [[maybe_unused]] const json kept = json::parse(text, [&](int depth, Event event, json& parsed) {
       switch (event) {
         case Event::key:
           where.Key(depth, parsed);
