@@ -217,6 +217,16 @@ void RequestLog::Hold(size_t index) {
   std::unique_lock<std::mutex> l(mu_);
   if (!gate_ || index >= entries_.size()) return;
   const pid_t pid = static_cast<pid_t>(entries_[index].pid);
+  if (pid == 0 && (entries_[index].opcode == 18 || entries_[index].opcode == 29)) {  // RELEASE, RELEASEDIR
+    // Held before its handler only (ReleaseHeldRelease): `held` stays false,
+    // so its reply goes out at once.
+    waiting_releases_.insert(index);
+    cv_.notify_all();
+    cv_.wait(l, [&] { return !gate_ || released_.count(index) > 0; });
+    waiting_releases_.erase(index);
+    cv_.notify_all();
+    return;
+  }
   if (pid == 0 || thread_tags_.count(pid) == 0) return;
   entries_[index].held = true;
   waiting_.insert(index);
@@ -283,14 +293,23 @@ bool RequestLog::WaitReplied(size_t index, std::chrono::milliseconds max) const 
   return cv_.wait_for(l, max, [&] { return index < entries_.size() && entries_[index].replied; });
 }
 
-bool RequestLog::WaitReleasesAnswered(size_t n, std::chrono::milliseconds max) const {
+std::optional<size_t> RequestLog::ReleaseHeldRelease(uint64_t fh, std::chrono::milliseconds max) {
   std::unique_lock<std::mutex> l(mu_);
-  return cv_.wait_for(l, max, [&] {
-    size_t answered = 0;
-    for (const LoggedRequest& r : entries_)
-      answered += r.pid == 0 && (r.opcode == 18 || r.opcode == 29) && r.replied;  // RELEASE, RELEASEDIR
-    return answered >= n;
+  std::optional<size_t> found;
+  cv_.wait_for(l, max, [&] {
+    for (size_t i : waiting_releases_) {
+      if (entries_[i].fh == fh && released_.count(i) == 0) {
+        found = i;
+        return true;
+      }
+    }
+    return false;
   });
+  if (found) {
+    released_.insert(*found);
+    cv_.notify_all();
+  }
+  return found;
 }
 
 LoggedRequest RequestLog::Get(size_t index) const {

@@ -118,9 +118,12 @@ class RequestLog {
   std::optional<size_t> HeldFrom(pid_t tid) const;
   std::optional<size_t> WaitHeld(pid_t tid, std::chrono::milliseconds max) const;
   bool WaitReplied(size_t index, std::chrono::milliseconds max) const;
-  // Waits until the server has answered `n` RELEASE/RELEASEDIR requests the
-  // kernel sent on its own (pid 0), counted over all mounts. True if so.
-  bool WaitReleasesAnswered(size_t n, std::chrono::milliseconds max) const;
+  // RELEASE/RELEASEDIR, which the kernel sends on its own (pid 0), wait at
+  // the gate too (not their replies), so that a gated replay decides when
+  // each is answered: the reply drops the inode reference the request held
+  // (fuse_release_end()). Lets the one with handle `fh` through once it is
+  // waiting (at most `max`) and returns its index.
+  std::optional<size_t> ReleaseHeldRelease(uint64_t fh, std::chrono::milliseconds max);
   LoggedRequest Get(size_t index) const;
   std::vector<LoggedRequest> Snapshot() const;
   size_t size() const;
@@ -140,6 +143,7 @@ class RequestLog {
   std::map<pid_t, int> thread_tags_;
   bool gate_ = false;
   std::set<size_t> waiting_;  // at the gate
+  std::set<size_t> waiting_releases_;  // RELEASE/RELEASEDIR (pid 0) at the gate
   std::set<size_t> released_;
   std::set<size_t> reply_waiting_;
   std::set<size_t> reply_released_;

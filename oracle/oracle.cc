@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "oracle/isolation.h"
@@ -544,15 +545,16 @@ absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s,
   std::vector<int> in_op(nthreads, -1);
   std::vector<std::string> sent(nthreads);  // opcode sent at the thread's last step
   std::vector<ScriptEvent> out;
-  int releases = 0;  // RELEASE/RELEASEDIR delivered so far
   auto opcode_of = [](const std::string& text) { return text.substr(0, text.find('(')); };
   auto add = [&](const model::TraceEvent& e) -> absl::Status {
     if (e.actor >= nthreads && e.kind == "async" &&
         (opcode_of(e.text) == "RELEASE" || opcode_of(e.text) == "RELEASEDIR")) {
       ScriptEvent ev;
       ev.kind = ScriptEvent::kReleaseAnswered;
-      ev.op = ++releases;
       ev.opcode = opcode_of(e.text);
+      const size_t at = e.text.find("fh=");
+      if (at == std::string::npos || !absl::SimpleAtoi(e.text.substr(at + 3, e.text.find(')', at) - at - 3), &ev.fh))
+        return absl::InternalError(absl::StrCat("no handle in the model's trace line ", e.text));
       ev.text = absl::StrCat("server answers ", e.text);
       out.push_back(std::move(ev));
       return absl::OkStatus();
@@ -1025,9 +1027,12 @@ class GatedReplay {
   // One step; "" if the real kernel followed it, else why not.
   std::string Step(const ScriptEvent& ev) {
     if (ev.kind == ScriptEvent::kReleaseAnswered) {
-      // Not a divergence if it never comes (the request counts will say
-      // so): this only keeps what follows from overtaking the reply.
-      run_.log.WaitReleasesAnswered(static_cast<size_t>(ev.op), Timeout());
+      // Not a divergence if the real kernel never sends it: the request
+      // rows will show the missing RELEASE as a difference.
+      auto h = run_.log.ReleaseHeldRelease(ev.fh, Timeout());
+      if (!h) return "";
+      if (!run_.log.WaitReplied(*h, Timeout()))
+        return absl::StrCat("the server did not answer ", run_.log.Get(*h).Text());
       return "";
     }
     const int t = ev.thread;

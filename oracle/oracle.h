@@ -55,13 +55,14 @@ struct ScriptEvent {
   // kStart: the thread starts op `op`; kEnd: op `op` returns; kRequest: the
   // thread sends `opcode`; kHandle: the server handles it; kReply: the
   // thread takes the reply; kWait: the thread blocks in the kernel (a lock);
-  // kReleaseAnswered: the server has answered the model's `op`-th RELEASE or
-  // RELEASEDIR (the kernel sends those on its own, pid 0, so the gate does
-  // not hold them; the step waits until the real one is answered, since its
-  // reply drops the inode reference the RELEASE held: fuse_release_end()).
+  // kReleaseAnswered: the server answers the RELEASE or RELEASEDIR of handle
+  // `fh` (the kernel sends those on its own, pid 0; the gate holds them
+  // until this step, since the reply drops the inode reference the request
+  // held: fuse_release_end()).
   enum Kind { kStart, kEnd, kRequest, kHandle, kReply, kWait, kReleaseAnswered } kind = kStart;
   int thread = 0;      // not used by kReleaseAnswered
-  int op = -1;         // kStart, kEnd: global op index; kReleaseAnswered: the count
+  int op = -1;         // kStart, kEnd: global op index
+  uint64_t fh = 0;     // kReleaseAnswered
   std::string opcode;  // kRequest, kHandle, kReply
   std::string text;    // the trace line, for messages
 };
