@@ -472,8 +472,12 @@ sim::Task<Err> path_openat(Kctx& k, const std::vector<NameId>& path, uint32_t op
     break;
   }
   if (nd.last < 0 && (open_flag & kOCreat) != 0) {
-    k.m.dcache.dput(dentry, k.op);  // open_last_lookups() on . or ..
-    co_return Err::kEISDIR;
+    // open_last_lookups() on . or .. (handle_dots(), no create), then
+    // do_open(): O_EXCL without FMODE_CREATED is EEXIST before the
+    // directory's EISDIR (generated seed 4179: open("/c/..",
+    // O_CREAT|O_EXCL) is EEXIST on 6.18).
+    k.m.dcache.dput(dentry, k.op);
+    co_return (open_flag & kOExcl) != 0 ? Err::kEEXIST : Err::kEISDIR;
   }
   co_return co_await do_open(k, dentry, open_flag, file);
 }

@@ -88,14 +88,18 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
       } else {
         for (const auto& f : fails) text << "  FAIL " << f << "\n";
       }
+      if (to_stdout) {  // as for JSON: each variant's text goes out when done
+        out << text.str();
+        text.str("");
+      }
     }
   }
   if (format == "json") {
     if (array) json += cmd->variants.empty() ? "]" : "\n]";
     json += "\n";
   }
-  if (format == "json" && to_stdout) {
-    out << json;
+  if (to_stdout) {
+    out << (format == "json" ? json : text.str());
     return exit;
   }
   auto st = WriteFileAtomically(a.get("output", "-"), format == "json" ? json : text.str(), out);

@@ -26,6 +26,24 @@ std::string ScheduleToken(const std::vector<std::string>& schedule) {
   return absl::StrJoin(parts, ",");
 }
 
+std::string ScheduleTokenOf(const RunReport& r, size_t max_chars, bool* cut) {
+  std::string token;
+  *cut = false;
+  for (size_t i = 0; i < r.steps.size();) {
+    size_t j = i;
+    while (j < r.steps.size() && r.steps[j] == r.steps[i]) ++j;
+    if (max_chars > 0 && token.size() > max_chars) {
+      *cut = true;
+      break;
+    }
+    if (!token.empty()) token += ',';
+    token += r.actor_names[r.steps[i]];
+    if (j - i > 1) absl::StrAppend(&token, "*", j - i);
+    i = j;
+  }
+  return token;
+}
+
 std::string ShellQuote(const std::string& text, bool always) {
   bool plain = !text.empty() && !always;
   for (char c : text)
@@ -139,8 +157,9 @@ std::string ReportToText(const RunReport& r) {
     absl::StrAppendFormat(&s, "  VIOLATION %s%s: %s\n", v.invariant, v.op.empty() ? "" : " at " + v.op, v.detail);
   if (r.deadlock) s += "  DEADLOCK: some thread never finished\n";
   if (r.step_limit) s += "  STEP LIMIT reached: the run did not finish (livelock?)\n";
-  std::string token = ScheduleToken(r.schedule());
-  if (token.size() > 160)
+  bool cut = false;
+  std::string token = ScheduleTokenOf(r, 160, &cut);
+  if (cut || token.size() > 160)
     token = absl::StrCat(token.substr(0, 160), "... (", r.steps.size(), " steps; --format json has all)");
   absl::StrAppendFormat(&s, "  schedule: %s\n", token);
   if (!r.trace.empty()) {

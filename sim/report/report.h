@@ -72,6 +72,10 @@ void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, s
 std::string ReportToText(const RunReport& r);
 // The schedule as a compact token: "t1*3,t2,bg:m0".
 std::string ScheduleToken(const std::vector<std::string>& schedule);
+// The token of r's schedule, built from its steps without a copy of the
+// schedule, and cut after the part that passes `max_chars` (0: no cut);
+// *cut says whether it was.
+std::string ScheduleTokenOf(const RunReport& r, size_t max_chars, bool* cut);
 // `text` as one word for a POSIX shell: unchanged if it has only characters
 // that need no quoting (letters, digits, and @%+=:,./_-) and `always` is
 // false, else in single quotes (a ' inside as '\'').
