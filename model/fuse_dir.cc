@@ -42,8 +42,13 @@ void SetEntryTimeout(Kctx& k, DentryId d, sim::Clock entry_valid_us) {
   k.dentry(d).time = ValidUntil(k.now(), entry_valid_us);
 }
 
-void RefreshAttrs(Kctx& k, InodeId ino, const Reply& r) {
+// fuse_change_attributes(): `sent_attr_version` is fuse_get_attr_version()
+// read before the request was sent (0: applied unconditionally); a reply
+// sent before the inode's attributes were last set is dropped.
+void RefreshAttrs(Kctx& k, InodeId ino, const Reply& r, uint64_t sent_attr_version = 0) {
   Inode& i = k.inode(ino);
+  if (sent_attr_version != 0 && i.attr_version > sent_attr_version) return;
+  i.attr_version = k.m.inodes.NextAttrVersion();
   i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
   i.inval_perm = i.inval_other = false;
   i.nlink = r.nlink;
@@ -57,6 +62,7 @@ bool HasCreatedFlag(Opcode op) {
 // fuse_entry_unlinked(): after UNLINK/RMDIR, or a RENAME over a positive.
 void fuse_entry_unlinked(Kctx& k, DentryId entry) {
   Inode& i = k.inode(k.dentry(entry).inode);
+  i.attr_version = k.m.inodes.NextAttrVersion();
   if (i.is_dir) {
     i.nlink = 0;
   } else if (i.nlink > 0) {
@@ -647,6 +653,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   }
   if (ino == kNoInode) co_return Revalidate{0};  // "For negative dentries, always do a fresh lookup"
   const NodeId parent = k.nodeid_of(de.parent);
+  const uint64_t attr_version = k.m.inodes.attr_version();
   Reply r = co_await SendLookup(k, parent, de.name, AttrsStale(k, ino));
   Inode& inode = k.inode(ino);
   Err ret = r.err;
@@ -661,7 +668,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   if (ret == Err::kENOMEM || ret == Err::kEINTR) co_return Revalidate{-1, ret};
   // fuse_stale_inode(): the same nodeid with another type is invalid too.
   if (ret != Err::kOk || r.is_dir != inode.is_dir || r.is_symlink != inode.is_symlink) co_return Revalidate{0};
-  RefreshAttrs(k, ino, r);
+  RefreshAttrs(k, ino, r, attr_version);
   SetEntryTimeout(k, entry, r.entry_valid_us);
   co_return Revalidate{1};
 }
@@ -677,6 +684,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const uint64_t epoch = k.m.epoch;
   const uint64_t evict_ctr = k.m.inodes.evict_ctr();
+  const uint64_t attr_version = k.m.inodes.attr_version();
   Reply r = co_await SendLookup(k, dirnode, k.dentry(entry).name, false);
   bool outarg_valid = true;
   if (r.err == Err::kENOENT) {
@@ -691,7 +699,8 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   InodeId ino = kNoInode;
   if (r.nodeid != 0) {
     const bool fresh = k.m.inodes.Find(r.nodeid) == kNoInode;
-    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
+    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink,
+                          attr_version);
     if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
     fuse_advise_use_readdirplus(k, dir);
   }
@@ -869,9 +878,10 @@ sim::Task<Err> fuse_getattr(Kctx& k, InodeId ino) {
   Request req;
   req.opcode = k.w.variant == Variant::kFusex ? Opcode::kStatx : Opcode::kGetattr;
   req.nodeid = i.nodeid;
+  const uint64_t attr_version = k.m.inodes.attr_version();  // fuse_do_getattr()
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) co_return r.err;
-  RefreshAttrs(k, ino, r);
+  RefreshAttrs(k, ino, r, attr_version);
   co_return Err::kOk;
 }
 
@@ -882,9 +892,10 @@ sim::Task<Err> fuse_permission(Kctx& k, InodeId ino) {
   Request req;
   req.opcode = k.w.variant == Variant::kFusex ? Opcode::kStatx : Opcode::kGetattr;
   req.nodeid = i.nodeid;
+  const uint64_t attr_version = k.m.inodes.attr_version();  // fuse_do_getattr()
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) co_return r.err;
-  RefreshAttrs(k, ino, r);
+  RefreshAttrs(k, ino, r, attr_version);
   co_return Err::kOk;
 }
 
@@ -980,7 +991,8 @@ bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
 // fuse_direntplus_link(): a READDIRPLUS entry becomes a positive dentry
 // with the entry timeout (or refreshes the one there), taking the lookup
 // count the server gave; . and .. and nodeid 0 are skipped.
-sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r, uint64_t evict_ctr) {
+sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r, uint64_t evict_ctr,
+                                    uint64_t attr_version) {
   if (de.nodeid == 0 || de.dots != 0) co_return Err::kOk;
   const uint64_t epoch = k.m.epoch;
   if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
@@ -1017,12 +1029,16 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
       }
       Inode& i = k.inode(ino);
       i.nlookup++;
-      i.attr_time = ValidUntil(k.now(), r.attr_valid_us);  // fuse_change_attributes()
-      i.inval_perm = i.inval_other = false;
-      i.nlink = de.nlink;
+      if (i.attr_version <= attr_version) {  // fuse_change_attributes()
+        i.attr_version = k.m.inodes.NextAttrVersion();
+        i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
+        i.inval_perm = i.inval_other = false;
+        i.nlink = de.nlink;
+      }
     } else {
       const bool fresh = k.m.inodes.Find(de.nodeid) == kNoInode;
-      ino = k.m.inodes.Iget(de.nodeid, de.is_dir, de.nlink, ValidUntil(k.now(), r.attr_valid_us), de.is_symlink);
+      ino = k.m.inodes.Iget(de.nodeid, de.is_dir, de.nlink, ValidUntil(k.now(), r.attr_valid_us), de.is_symlink,
+                            attr_version);
       // An inode evicted since the READDIRPLUS was sent: the new inode's
       // attributes stay invalid (fuse_change_attributes_common()).
       if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
@@ -1068,6 +1084,7 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
   }
   const bool plus = fuse_use_readdirplus(k, dir, *pos);
   const uint64_t evict_ctr = k.m.inodes.evict_ctr();
+  const uint64_t attr_version = k.m.inodes.attr_version();
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
   if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
   Request req;
@@ -1093,7 +1110,7 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
           ++*emitted;
         }
       }
-      if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r, evict_ctr);
+      if (plus) co_await fuse_direntplus_link(k, file.dentry, de, r, evict_ctr, attr_version);
     }
     // fuse_readdir_cache_end(): an empty reply ends the listing; a cache
     // filled from position 0 is now complete.

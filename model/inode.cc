@@ -17,14 +17,19 @@ InodeId InodeTable::MakeRoot(sim::Clock attr_until) {
   return root_;
 }
 
-InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink) {
+InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink,
+                         uint64_t sent_attr_version) {
   auto it = by_nodeid_.find(nodeid);
   if (it != by_nodeid_.end()) {
     Inode& ino = inodes_[it->second];
     ino.nlookup++;
+    // fuse_change_attributes_i(): a reply older than the inode's attributes
+    // is dropped.
+    if (sent_attr_version != 0 && ino.attr_version > sent_attr_version) return it->second;
     ino.nlink = nlink;
     ino.attr_time = attr_until;
     ino.inval_perm = ino.inval_other = false;
+    ino.attr_version = NextAttrVersion();
     return it->second;
   }
   InodeId id = static_cast<InodeId>(inodes_.size());
@@ -35,6 +40,7 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
   ino.nlookup = 1;
   ino.nlink = nlink;
   ino.attr_time = attr_until;
+  ino.attr_version = NextAttrVersion();
   ino.i_rwsem.key = MakeKey(KeyKind::kLock, mount_, 2 * static_cast<uint64_t>(id));
   ino.fuse_mutex.key = MakeKey(KeyKind::kLock, mount_, 2 * static_cast<uint64_t>(id) + 1);
   by_nodeid_[nodeid] = id;

@@ -33,6 +33,10 @@ struct Inode {
   int count = 0;             // i_count
   uint32_t nlink = 1;        // as the kernel believes it
   sim::Clock attr_time = 0;  // fi->i_time: attributes valid until then
+  // fi->attr_version: the connection's attr_version when the attributes were
+  // last set. A reply to a request sent before that is not applied
+  // (fuse_change_attributes_i(): "fi->attr_version > attr_version").
+  uint64_t attr_version = 0;
   bool inval_perm = false;   // fi->inval_mask has MODE|UID|GID
   bool inval_other = false;  // fi->inval_mask has other STATX bits
   bool bad = false;          // fuse_make_bad()
@@ -67,8 +71,11 @@ class InodeTable {
   InodeTable& operator=(const InodeTable&) = delete;
 
   // fuse_iget(): the inode for nodeid, created if needed; nlookup += 1.
-  // Attributes are refreshed with attr_valid from the same reply.
-  InodeId Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink = false);
+  // Attributes are refreshed with attr_valid from the same reply, unless
+  // the inode's were set after `sent_attr_version` (the attr_version read
+  // when the request was sent; 0: always refreshed).
+  InodeId Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink = false,
+               uint64_t sent_attr_version = 0);
   // The root inode (nodeid 1), created at mount time.
   InodeId MakeRoot(sim::Clock attr_until);
   InodeId Find(NodeId nodeid) const;
@@ -90,6 +97,12 @@ class InodeTable {
   // a new inode while another was evicted since it was sent leaves the new
   // inode's attributes invalid (fuse_change_attributes_common()).
   uint64_t evict_ctr() const { return evict_ctr_; }
+  // fc->attr_version: fuse_get_attr_version() before a request whose reply
+  // carries attributes; NextAttrVersion() is atomic64_inc_return() when
+  // attributes are set (or a link count changes: fuse_entry_unlinked()).
+  // Starts at 1 (fuse_conn_init()), so 0 means "apply unconditionally".
+  uint64_t attr_version() const { return attr_version_; }
+  uint64_t NextAttrVersion() { return ++attr_version_; }
   // The model's own consistency: the nodeid index points at live inodes,
   // and a live inode other than the root is in use (generic_delete_inode).
   std::vector<std::string> CheckConsistency() const;
@@ -107,6 +120,7 @@ class InodeTable {
   InodeId root_ = kNoInode;
   sim::Clock now_ = 0;
   uint64_t evict_ctr_ = 0;
+  uint64_t attr_version_ = 1;
 };
 
 }  // namespace fusesim::model
