@@ -25,10 +25,10 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 # Differential testing (docs/fidelity.md): a bounded batch of generated
-# scenarios, about 15 s at ~2 scenarios/s. Seeds 1-30 agree in the runs
-# docs/fidelity.md reports (with the generator of 2026-12-02); a difference
-# is minimised into $findings and fails the job.
-"$fusesim" oracle --generate 30 --seed 1 --retries 2 --out "$findings" | tail -n 1
+# scenarios, about two minutes at ~2 scenarios/s. Seeds 1-1000 agree in the
+# runs docs/fidelity.md reports (commit 3bb5ed1); a difference is minimised
+# into $findings and fails the job.
+"$fusesim" oracle --generate 200 --seed 1 --retries 2 --out "$findings" | tail -n 1
 doc_kernel=$(sed -n 's/^Kernel: Linux \([^.]*\.[^.]*\.[^ ]*\)\. .*/\1/p' docs/fidelity.md | head -n 1)
 if [ "$doc_kernel" = "$(uname -r)" ]; then
   scripts/fidelity-table.sh --stdout --from-json "$json" >"$fresh"
