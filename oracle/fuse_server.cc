@@ -1260,18 +1260,20 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
     (void)Unmount();
     return absl::InternalError("fuse_session_custom_io failed");
   }
-  loop_done_ = false;
-  loop_ = std::thread([this] {
-    if (opts_.gated) {
+  loop_done_ = std::make_shared<std::atomic<bool>>(false);
+  // The thread touches nothing of this object after the loop returns (it
+  // may be detached by then, see Unmount()).
+  loop_ = std::thread([this, se = se_, gated = opts_.gated, done = loop_done_] {
+    if (gated) {
       struct fuse_loop_config* cfg = fuse_loop_cfg_create();
       fuse_loop_cfg_set_clone_fd(cfg, 0);
       fuse_loop_cfg_set_max_threads(cfg, 32);
-      fuse_session_loop_mt(se_, cfg);
+      fuse_session_loop_mt(se, cfg);
       fuse_loop_cfg_destroy(cfg);
     } else {
-      fuse_session_loop(se_);
+      fuse_session_loop(se);
     }
-    loop_done_ = true;
+    *done = true;
   });
   // The first request waits for INIT; the root's GETATTR comes with it.
   struct stat st;
@@ -1319,8 +1321,9 @@ absl::Status FuseServer::Unmount() {
   }
   if (loop_.joinable()) {
     // The loop reads ENODEV once the connection is gone.
-    for (int i = 0; i < 200 && !loop_done_; ++i) usleep(10000);
-    if (!loop_done_) {
+    // Up to 10 s: a sanitized build under load can take seconds.
+    for (int i = 0; i < 1000 && !*loop_done_; ++i) usleep(10000);
+    if (!*loop_done_) {
       fuse_session_exit(se_);
       status = absl::InternalError("the FUSE session loop did not stop after unmount");
       loop_.detach();  // cannot join a thread blocked in read(2)

@@ -314,7 +314,9 @@ class FuseServer {
   std::string mountpoint_;
   struct fuse_session* se_ = nullptr;
   std::thread loop_;
-  std::atomic<bool> loop_done_{false};
+  // Shared with the loop thread, which outlives this object when Unmount()
+  // has to detach it.
+  std::shared_ptr<std::atomic<bool>> loop_done_ = std::make_shared<std::atomic<bool>>(false);
   bool mounted_ = false;
   std::atomic<uint64_t> init_unique_{0};
   pid_t pid_ = 0;

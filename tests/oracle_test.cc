@@ -269,7 +269,8 @@ TEST(Oracle, ScriptFromModelHasTheServerSteps) {
   ASSERT_TRUE(script.ok()) << script.status();
   std::vector<std::string> got;
   for (const ScriptEvent& e : *script) {
-    static const char* kinds[] = {"start", "end", "request", "handle", "reply", "wait"};
+    static const char* kinds[] = {"start", "end", "request", "handle", "reply", "wait", "release-answered"};
+    static_assert(std::size(kinds) == ScriptEvent::kReleaseAnswered + 1);
     got.push_back(absl::StrCat(s->threads[e.thread].name, " ", kinds[e.kind], e.opcode.empty() ? "" : " " + e.opcode));
   }
   ASSERT_GE(got.size(), 8u);
