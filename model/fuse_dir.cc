@@ -699,8 +699,8 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   InodeId ino = kNoInode;
   if (r.nodeid != 0) {
     const bool fresh = k.m.inodes.Find(r.nodeid) == kNoInode;
-    ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink,
-                          attr_version);
+    ino =
+        k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink, attr_version);
     if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
     fuse_advise_use_readdirplus(k, dir);
   }

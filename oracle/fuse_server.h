@@ -142,7 +142,7 @@ class RequestLog {
   int tag_ = kTagMount;
   std::map<pid_t, int> thread_tags_;
   bool gate_ = false;
-  std::set<size_t> waiting_;  // at the gate
+  std::set<size_t> waiting_;           // at the gate
   std::set<size_t> waiting_releases_;  // RELEASE/RELEASEDIR (pid 0) at the gate
   std::set<size_t> released_;
   std::set<size_t> reply_waiting_;

@@ -475,7 +475,7 @@ absl::StatusOr<std::vector<MixedPlacement>> MixedSchedules(const sim::Scenario& 
   // deferred interleaving.
   constexpr size_t kMaxSplit = 6;
   const size_t k = std::min(st->split.size(), kMaxSplit);
-  if (k < 2) return out;  // one split stretch: early or late is run-on or deferred
+  if (k < 2) return out;        // one split stretch: early or late is run-on or deferred
   std::vector<uint32_t> masks;  // bit b: split stretch b runs early
   for (uint32_t m = 1; m + 1 < (1u << k); ++m) masks.push_back(m);
   // Fewest stretches moved early first (the deferred interleaving with one

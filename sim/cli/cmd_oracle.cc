@@ -385,8 +385,8 @@ void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vect
     }
   };
   bool same = false;
-  if (attempt_one("run-on", "each thread runs on to its next request, block or op end",
-                  oracle::RunOnSchedule(s, steps), &same))
+  if (attempt_one("run-on", "each thread runs on to its next request, block or op end", oracle::RunOnSchedule(s, steps),
+                  &same))
     return;
   if (attempt_one("deferred",
                   "each thread's stretch between two points the gate holds runs as late as the schedule allows",
@@ -404,8 +404,9 @@ void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vect
       break;
     }
     if (attempt_one("mixed",
-                    absl::StrCat("the stretches of ", m.early, " run where they began and the others as late as "
-                                                              "the schedule allows"),
+                    absl::StrCat("the stretches of ", m.early,
+                                 " run where they began and the others as late as "
+                                 "the schedule allows"),
                     m.model, &same))
       return;
     real_tries += same;
