@@ -46,9 +46,8 @@ void SetEntryTimeout(Kctx& k, DentryId d, sim::Clock entry_valid_us) {
 // read before the request was sent (0: applied unconditionally); a reply
 // sent before the inode's attributes were last set is dropped.
 void RefreshAttrs(Kctx& k, InodeId ino, const Reply& r, uint64_t sent_attr_version = 0) {
+  if (!k.m.inodes.TakeAttrs(ino, sent_attr_version)) return;
   Inode& i = k.inode(ino);
-  if (sent_attr_version != 0 && i.attr_version > sent_attr_version) return;
-  i.attr_version = k.m.inodes.NextAttrVersion();
   i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
   i.inval_perm = i.inval_other = false;
   i.nlink = r.nlink;
@@ -1029,8 +1028,7 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
       }
       Inode& i = k.inode(ino);
       i.nlookup++;
-      if (i.attr_version <= attr_version) {  // fuse_change_attributes()
-        i.attr_version = k.m.inodes.NextAttrVersion();
+      if (k.m.inodes.TakeAttrs(ino, attr_version)) {  // fuse_change_attributes()
         i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
         i.inval_perm = i.inval_other = false;
         i.nlink = de.nlink;

@@ -25,11 +25,10 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
     ino.nlookup++;
     // fuse_change_attributes_i(): a reply older than the inode's attributes
     // is dropped.
-    if (sent_attr_version != 0 && ino.attr_version > sent_attr_version) return it->second;
+    if (!TakeAttrs(it->second, sent_attr_version)) return it->second;
     ino.nlink = nlink;
     ino.attr_time = attr_until;
     ino.inval_perm = ino.inval_other = false;
-    ino.attr_version = NextAttrVersion();
     return it->second;
   }
   InodeId id = static_cast<InodeId>(inodes_.size());

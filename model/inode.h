@@ -103,6 +103,15 @@ class InodeTable {
   // Starts at 1 (fuse_conn_init()), so 0 means "apply unconditionally".
   uint64_t attr_version() const { return attr_version_; }
   uint64_t NextAttrVersion() { return ++attr_version_; }
+  // fuse_change_attributes_i()'s test: false if `id`'s attributes were set
+  // after the request was sent (`sent_attr_version`; 0: never), else true
+  // and the inode's attr_version moves on: the caller sets the attributes.
+  bool TakeAttrs(InodeId id, uint64_t sent_attr_version) {
+    Inode& ino = inodes_[id];
+    if (sent_attr_version != 0 && ino.attr_version > sent_attr_version) return false;
+    ino.attr_version = NextAttrVersion();
+    return true;
+  }
   // The model's own consistency: the nodeid index points at live inodes,
   // and a live inode other than the root is in use (generic_delete_inode).
   std::vector<std::string> CheckConsistency() const;

@@ -1263,7 +1263,7 @@ absl::Status FuseServer::Mount(const std::string& mountpoint) {
   loop_done_ = std::make_shared<std::atomic<bool>>(false);
   // The thread touches nothing of this object after the loop returns (it
   // may be detached by then, see Unmount()).
-  loop_ = std::thread([this, se = se_, gated = opts_.gated, done = loop_done_] {
+  loop_ = std::thread([se = se_, gated = opts_.gated, done = loop_done_] {
     if (gated) {
       struct fuse_loop_config* cfg = fuse_loop_cfg_create();
       fuse_loop_cfg_set_clone_fd(cfg, 0);
