@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "sim/cli/cli.h"
-#include "sim/engine/explore.h"
+#include "sim/report/explore_report.h"
 
 namespace fusesim::sim {
 

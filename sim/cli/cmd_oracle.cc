@@ -54,7 +54,7 @@
 #include "oracle/isolation.h"
 #include "oracle/oracle.h"
 #include "sim/cli/cli.h"
-#include "sim/engine/explore.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/engine/scheduler.h"
 #include "sim/report/report.h"
 #include "sim/scenario/execution.h"

@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sim/engine/random.h"
-#include "sim/scenario/execution.h"
 
 namespace fusesim::sim {
 namespace {
@@ -338,37 +337,34 @@ class PctChooser : public Chooser {
   std::vector<int64_t> change_;
 };
 
-int CountPreemptions(const Scenario& s, model::Variant v, const std::vector<std::string>& schedule) {
-  (void)s;
-  (void)v;
+int CountPreemptions(const std::vector<std::string>& schedule) {
   int n = 0;
   for (size_t i = 1; i < schedule.size(); ++i)
     if (schedule[i] != schedule[i - 1]) ++n;  // an upper bound: switches
   return n;
 }
 
-// Shorter first, then the smaller token: a total order, so the choice does
-// not depend on the order schedules were explored in.
-bool ShorterSchedule(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+// ShorterSchedule over actor indices, naming them only when the lengths tie.
+bool Shorter(const std::vector<int>& a, const std::vector<int>& b, const std::vector<std::string>& names) {
   if (a.size() != b.size()) return a.size() < b.size();
-  return ScheduleToken(a) < ScheduleToken(b);
+  return ShorterSchedule(ScheduleNames(a, names), ScheduleNames(b, names));
 }
 
 class Explorer {
  public:
-  Explorer(const Scenario& s, model::Variant v, const ExploreOptions& o)
-      : s_(s), v_(v), o_(o), start_(std::chrono::steady_clock::now()), last_progress_(start_) {
-    result_.scenario = s.name;
-    result_.file = s.file;
-    result_.variant = std::string(model::VariantName(v));
+  Explorer(Executor& program, const ExploreOptions& o)
+      : ex_(program),
+        o_(o),
+        names_(program.ActorNames()),
+        start_(std::chrono::steady_clock::now()),
+        last_progress_(start_) {
     result_.strategy = StrategyName(o.strategy);
     result_.max_preemptions = o.max_preemptions;
     result_.max_schedules = o.max_schedules;
-    exec_.max_steps = o.max_steps;
     resume_ = o.resume;
   }
 
-  absl::StatusOr<ExploreResult> Run() {
+  absl::StatusOr<Exploration> Run() {
     absl::Status st;
     switch (o_.strategy) {
       case Strategy::kDpor:
@@ -392,9 +388,9 @@ class Explorer {
       if (!detail.ok()) return detail.status();
       f.detail = *detail;
     }
-    for (Finding& f : result_.findings) f.preemptions = CountPreemptions(s_, v_, f.schedule);
+    for (Finding& f : result_.findings) f.preemptions = CountPreemptions(f.schedule);
     std::sort(result_.outcomes.begin(), result_.outcomes.end(),
-              [](const Outcome& a, const Outcome& b) { return a.key < b.key; });
+              [](const ExploredOutcome& a, const ExploredOutcome& b) { return a.key < b.key; });
     std::sort(result_.findings.begin(), result_.findings.end(),
               [](const Finding& a, const Finding& b) { return a.invariant < b.invariant; });
     if (o_.shard_count > 0) result_.shard = absl::StrCat(o_.shard_index, "/", o_.shard_count);
@@ -432,30 +428,32 @@ class Explorer {
     return false;
   }
 
-  void Record(const RunReport& r) {
+  void Record(const RunSummary& r) {
     ++result_.schedules;
     if (r.step_limit &&
         std::find(result_.bounds_hit.begin(), result_.bounds_hit.end(), "max-steps") == result_.bounds_hit.end())
       result_.bounds_hit.push_back("max-steps");
-    std::string key = OutcomeKey(r);
+    const std::string& key = r.outcome;
     auto it = index_.find(key);
     if (it == index_.end()) {
       index_[key] = result_.outcomes.size();
-      result_.outcomes.push_back({key, 1, r});
+      result_.outcomes.push_back({key, 1, r.schedule});
     } else {
-      Outcome& o = result_.outcomes[it->second];
+      ExploredOutcome& o = result_.outcomes[it->second];
       o.count++;
-      if (ShorterSchedule(r.schedule(), o.report.schedule())) o.report = r;  // the representative
+      if (Shorter(r.schedule, o.schedule, names_)) o.schedule = r.schedule;  // the representative
     }
+    if (r.violations.empty()) return;
+    const std::vector<std::string> schedule = ScheduleNames(r.schedule, names_);
     for (const auto& viol : r.violations) {
       Finding* f = nullptr;
       for (Finding& x : result_.findings)
         if (x.invariant == viol.invariant) f = &x;
       if (f == nullptr) {
-        result_.findings.push_back({viol.invariant, viol.detail, r.schedule(), r.schedule(), 0});
-      } else if (ShorterSchedule(r.schedule(), f->found)) {
+        result_.findings.push_back({viol.invariant, viol.detail, schedule, schedule, 0});
+      } else if (ShorterSchedule(schedule, f->found)) {
         f->detail = viol.detail;
-        f->schedule = f->found = r.schedule();
+        f->schedule = f->found = schedule;
       }
     }
   }
@@ -494,7 +492,7 @@ class Explorer {
       for (const Prefix& p : level) {
         std::vector<int> enabled;
         ProbeChooser probe(p.steps, &enabled);
-        auto r = Execute(s_, v_, probe, exec_);
+        auto r = ex_.Run(probe, false, o_.max_steps);
         if (r.ok() || enabled.empty()) {  // the schedule ends before this depth
           next.push_back(p);
           continue;
@@ -531,7 +529,7 @@ class Explorer {
       resume_ = nullptr;
       resumed = true;
     }
-    const int num_actors = static_cast<int>(ActorNames(s_).size());
+    const int num_actors = static_cast<int>(names_.size());
     for (;;) {
       if (!Budget()) {
         nlohmann::json st;
@@ -544,9 +542,7 @@ class Explorer {
       }
       DfsChooser chooser(&frames, replay, o_, &preemption_pruned_, forced, resumed);
       resumed = false;
-      ExecOptions eo = exec_;
-      eo.record_footprints = o_.strategy == Strategy::kDpor;
-      auto report = Execute(s_, v_, chooser, eo);
+      auto report = ex_.Run(chooser, o_.strategy == Strategy::kDpor, o_.max_steps);
       if (report.ok()) {
         Record(*report);
       } else if (absl::IsCancelled(report.status())) {
@@ -593,11 +589,11 @@ class Explorer {
     int64_t expected = 1;
     {
       SequentialChooser seq;
-      auto r = Execute(s_, v_, seq, exec_);
+      auto r = ex_.Run(seq, false, o_.max_steps);
       if (!r.ok()) return absl::InternalError(absl::StrCat("the sequential run failed: ", r.status().message()));
-      expected = static_cast<int64_t>(r->steps.size());
+      expected = static_cast<int64_t>(r->schedule.size());
     }
-    const int num_actors = static_cast<int>(ActorNames(s_).size());
+    const int num_actors = static_cast<int>(names_.size());
     Random seeds(o_.seed);
     int64_t start = 0;
     if (resume_ != nullptr && resume_->contains("run")) start = (*resume_)["run"].get<int64_t>();
@@ -608,13 +604,13 @@ class Explorer {
         return absl::OkStatus();
       }
       const uint64_t seed = seeds.Next();
-      absl::StatusOr<RunReport> r;
+      absl::StatusOr<RunSummary> r;
       if (o_.strategy == Strategy::kRandom) {
         RandomChooser c(seed, o_.max_preemptions);
-        r = Execute(s_, v_, c, exec_);
+        r = ex_.Run(c, false, o_.max_steps);
       } else {
         PctChooser c(seed, num_actors, o_.depth, expected);
-        r = Execute(s_, v_, c, exec_);
+        r = ex_.Run(c, false, o_.max_steps);
       }
       if (!r.ok()) return absl::InternalError(absl::StrCat("a sampled schedule failed: ", r.status().message()));
       Record(*r);
@@ -627,11 +623,11 @@ class Explorer {
   // sequential); an error if the replay does not break it: the explorer
   // found it there, so the replay is not deterministic (a fault of the tool).
   absl::StatusOr<std::string> ReplayDetail(const std::vector<std::string>& schedule, const std::string& invariant) {
-    auto idx = ScheduleIndices(s_, schedule);
+    auto idx = Indices(schedule);
     if (!idx.ok())
       return absl::InternalError(absl::StrCat("a found schedule does not parse: ", idx.status().message()));
     ReplayChooser c(*idx);
-    auto r = Execute(s_, v_, c, exec_);
+    auto r = ex_.Run(c, false, o_.max_steps);
     if (!r.ok())
       return absl::InternalError(absl::StrCat("the schedule '", ScheduleToken(schedule), "' found for ", invariant,
                                               " does not replay: ", r.status().message()));
@@ -642,10 +638,10 @@ class Explorer {
   }
 
   bool Reproduces(const std::vector<std::string>& prefix, const std::string& invariant) {
-    auto idx = ScheduleIndices(s_, prefix);
+    auto idx = Indices(prefix);
     if (!idx.ok()) return false;
     ReplayChooser c(*idx);
-    auto r = Execute(s_, v_, c, exec_);
+    auto r = ex_.Run(c, false, o_.max_steps);
     if (!r.ok()) return false;
     for (const auto& viol : r->violations)
       if (viol.invariant == invariant) return true;
@@ -677,12 +673,23 @@ class Explorer {
     f.schedule = best;
   }
 
-  const Scenario& s_;
-  model::Variant v_;
+  // A schedule's actor names as indices.
+  absl::StatusOr<std::vector<int>> Indices(const std::vector<std::string>& schedule) const {
+    std::vector<int> out;
+    out.reserve(schedule.size());
+    for (const std::string& n : schedule) {
+      auto it = std::find(names_.begin(), names_.end(), n);
+      if (it == names_.end()) return absl::InternalError(absl::StrCat("no actor \"", n, "\""));
+      out.push_back(static_cast<int>(it - names_.begin()));
+    }
+    return out;
+  }
+
+  Executor& ex_;
   const ExploreOptions& o_;
   const nlohmann::json* resume_ = nullptr;  // consumed by the first DFS that resumes
-  ExecOptions exec_;
-  ExploreResult result_;
+  const std::vector<std::string>& names_;
+  Exploration result_;
   std::map<std::string, size_t> index_;
   bool preemption_pruned_ = false;  // the preemption bound excluded a choice
   std::chrono::steady_clock::time_point start_, last_progress_;
@@ -712,24 +719,10 @@ std::string StrategyName(Strategy s) {
   return "?";
 }
 
-std::string OutcomeKey(const RunReport& r) {
-  nlohmann::ordered_json j;
-  nlohmann::ordered_json res = nlohmann::ordered_json::object();
-  for (const OpOutcome& o : r.results) res[o.label] = ResultWithCreated(o);
-  j["results"] = res;
-  j["requests"] = r.requests;
-  j["dentries"] = r.dentries;
-  std::set<std::string> inv;
-  for (const auto& v : r.violations) inv.insert(v.invariant);
-  j["violations"] = inv;
-  j["deadlock"] = r.deadlock;
-  return j.dump();
-}
-
 namespace {
 
 // Iterative deepening: one pass per preemption bound, sharing the budget.
-absl::StatusOr<ExploreResult> ExploreDeepening(const Scenario& s, model::Variant v, const ExploreOptions& o) {
+absl::StatusOr<Exploration> ExploreDeepening(Executor& program, const ExploreOptions& o) {
   if (o.strategy != Strategy::kDpor && o.strategy != Strategy::kExhaustive)
     return absl::InvalidArgumentError("--deepen goes with the dpor and exhaustive strategies");
   if (o.max_preemptions >= 0)
@@ -737,7 +730,7 @@ absl::StatusOr<ExploreResult> ExploreDeepening(const Scenario& s, model::Variant
   if (o.resume != nullptr || o.shard_count > 0)
     return absl::InvalidArgumentError("--deepen cannot be combined with --resume or --shard");
   const auto start = std::chrono::steady_clock::now();
-  ExploreResult total;
+  Exploration total;
   std::map<std::string, size_t> index;
   for (int k = 0;; ++k) {
     ExploreOptions pass = o;
@@ -750,26 +743,21 @@ absl::StatusOr<ExploreResult> ExploreDeepening(const Scenario& s, model::Variant
           o.time_budget_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       pass.time_budget_s = std::max(left, 1e-9);
     }
-    Explorer e(s, v, pass);
+    Explorer e(program, pass);
     auto r = e.Run();
     if (!r.ok()) return r.status();
-    if (k == 0) {
-      total.scenario = r->scenario;
-      total.variant = r->variant;
-      total.strategy = r->strategy;
-      total.file = r->file;
-    }
+    if (k == 0) total.strategy = r->strategy;
     total.schedules += r->schedules;
     total.sleep_blocked += r->sleep_blocked;
-    for (Outcome& x : r->outcomes) {
+    for (ExploredOutcome& x : r->outcomes) {
       auto it = index.find(x.key);
       if (it == index.end()) {
         index[x.key] = total.outcomes.size();
         total.outcomes.push_back(std::move(x));
       } else {
-        Outcome& t = total.outcomes[it->second];
+        ExploredOutcome& t = total.outcomes[it->second];
         t.count += x.count;
-        if (ShorterSchedule(x.report.schedule(), t.report.schedule())) t.report = std::move(x.report);
+        if (Shorter(x.schedule, t.schedule, program.ActorNames())) t.schedule = std::move(x.schedule);
       }
     }
     for (Finding& f : r->findings) {  // the first pass that found it: fewest preemptions
@@ -800,7 +788,7 @@ absl::StatusOr<ExploreResult> ExploreDeepening(const Scenario& s, model::Variant
     }
   }
   std::sort(total.outcomes.begin(), total.outcomes.end(),
-            [](const Outcome& a, const Outcome& b) { return a.key < b.key; });
+            [](const ExploredOutcome& a, const ExploredOutcome& b) { return a.key < b.key; });
   std::sort(total.findings.begin(), total.findings.end(),
             [](const Finding& a, const Finding& b) { return a.invariant < b.invariant; });
   total.max_preemptions = -1;
@@ -810,274 +798,9 @@ absl::StatusOr<ExploreResult> ExploreDeepening(const Scenario& s, model::Variant
 
 }  // namespace
 
-absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const ExploreOptions& o) {
-  if (o.deepen) return ExploreDeepening(s, v, o);
-  Explorer e(s, v, o);
+absl::StatusOr<Exploration> Explore(Executor& program, const ExploreOptions& o) {
+  if (o.deepen) return ExploreDeepening(program, o);
+  Explorer e(program, o);
   return e.Run();
 }
-
-nlohmann::ordered_json ExploreToJson(const ExploreResult& r) {
-  nlohmann::ordered_json j;
-  j["scenario"] = r.scenario;
-  j["variant"] = r.variant;
-  j["strategy"] = r.strategy;
-  j["max_preemptions"] = r.max_preemptions;
-  j["max_schedules"] = r.max_schedules;
-  j["schedules_explored"] = r.schedules;
-  j["sleep_blocked"] = r.sleep_blocked;
-  j["complete"] = r.complete;
-  j["bounds_hit"] = r.bounds_hit;
-  if (!r.shard.empty()) {
-    j["shard"] = r.shard;
-    j["prefixes"] = r.prefixes;
-  }
-  if (!r.resume.is_null()) j["resume"] = r.resume;
-  if (r.deepened) {
-    j["deepened_to"] = r.deepened_to;
-    j["covered_preemptions"] = r.covered_preemptions;
-  }
-  j["outcomes"] = nlohmann::ordered_json::array();
-  for (const Outcome& o : r.outcomes) {
-    nlohmann::ordered_json e;
-    e["count"] = o.count;
-    e["key"] = o.key;
-    const nlohmann::ordered_json report = ReportToJson(o.report);
-    for (auto it = report.begin(); it != report.end(); ++it) e[it.key()] = it.value();
-    j["outcomes"].push_back(e);
-  }
-  j["violations"] = nlohmann::ordered_json::array();
-  for (const Finding& f : r.findings) {
-    nlohmann::ordered_json e;
-    e["invariant"] = f.invariant;
-    e["detail"] = f.detail;
-    e["schedule"] = f.schedule;
-    e["token"] = ScheduleToken(f.schedule);
-    e["found"] = f.found;
-    j["violations"].push_back(e);
-  }
-  return j;
-}
-
-namespace {
-
-std::vector<std::string> Strings(const nlohmann::ordered_json& a) {
-  std::vector<std::string> v;
-  for (const auto& x : a) v.push_back(x.get<std::string>());
-  return v;
-}
-
-}  // namespace
-
-// Sums the runs of one scenario and variant: counts, outcomes by key with
-// the shortest representative, findings by invariant with the shortest.
-nlohmann::ordered_json AccumulateRuns(const std::vector<const nlohmann::ordered_json*>& runs) {
-  const auto& first = *runs.front();
-  nlohmann::ordered_json m;
-  m["scenario"] = first["scenario"];
-  m["variant"] = first["variant"];
-  m["strategy"] = first["strategy"];
-  m["max_preemptions"] = first["max_preemptions"];
-  m["max_schedules"] = first["max_schedules"];
-  int64_t schedules = 0, blocked = 0;
-  bool complete = true;
-  std::set<std::string> bounds;
-  std::map<std::string, nlohmann::ordered_json> outcomes;
-  std::map<std::string, nlohmann::ordered_json> findings;
-  for (const auto* r : runs) {
-    schedules += (*r)["schedules_explored"].get<int64_t>();
-    blocked += (*r)["sleep_blocked"].get<int64_t>();
-    complete = complete && (*r)["complete"].get<bool>();
-    for (const auto& b : (*r)["bounds_hit"]) bounds.insert(b.get<std::string>());
-    for (const auto& o : (*r)["outcomes"]) {
-      const std::string k = o["key"].get<std::string>();
-      auto it = outcomes.find(k);
-      if (it == outcomes.end()) {
-        outcomes[k] = o;
-      } else {
-        const int64_t count = it->second["count"].get<int64_t>() + o["count"].get<int64_t>();
-        if (ShorterSchedule(Strings(o["schedule"]), Strings(it->second["schedule"]))) it->second = o;
-        it->second["count"] = count;
-      }
-    }
-    for (const auto& f : (*r)["violations"]) {
-      const std::string inv = f["invariant"].get<std::string>();
-      auto it = findings.find(inv);
-      if (it == findings.end() || ShorterSchedule(Strings(f["found"]), Strings(it->second["found"]))) findings[inv] = f;
-    }
-  }
-  m["schedules_explored"] = schedules;
-  m["sleep_blocked"] = blocked;
-  m["complete"] = complete;
-  m["bounds_hit"] = std::vector<std::string>(bounds.begin(), bounds.end());
-  m["prefixes"] = first.value("prefixes", 0);
-  m["outcomes"] = nlohmann::ordered_json::array();
-  for (auto& [k, o] : outcomes) m["outcomes"].push_back(o);
-  m["violations"] = nlohmann::ordered_json::array();
-  for (auto& [k, f] : findings) m["violations"].push_back(f);
-  return m;
-}
-
-absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts) {
-  struct Group {
-    std::vector<const nlohmann::ordered_json*> runs;
-  };
-  std::map<std::pair<std::string, std::string>, Group> groups;
-  std::vector<std::pair<std::string, std::string>> order;
-  for (const auto& part : parts) {
-    std::vector<const nlohmann::ordered_json*> runs;
-    if (part.is_array()) {
-      for (const auto& x : part) runs.push_back(&x);
-    } else {
-      runs.push_back(&part);
-    }
-    for (const auto* r : runs) {
-      if (!r->is_object() || !r->contains("scenario") || !r->contains("variant") || !r->contains("outcomes"))
-        return absl::InvalidArgumentError("not the JSON of `fusesim explore --format json`");
-      auto key = std::make_pair((*r)["scenario"].get<std::string>(), (*r)["variant"].get<std::string>());
-      if (!groups.count(key)) order.push_back(key);
-      groups[key].runs.push_back(r);
-    }
-  }
-  nlohmann::ordered_json all = nlohmann::ordered_json::array();
-  for (const auto& key : order) {
-    const auto& runs = groups[key].runs;
-    const auto& first = *runs.front();
-    // Shards must be 0..N-1 of one N, once each.
-    int n = -1;
-    std::vector<int> seen;
-    for (const auto* r : runs) {
-      if ((*r)["strategy"] != first["strategy"] || (*r)["max_preemptions"] != first["max_preemptions"])
-        return absl::InvalidArgumentError(
-            absl::StrCat(key.first, " [", key.second, "]: runs with different strategies or bounds"));
-      if (!r->contains("shard"))
-        return absl::InvalidArgumentError(
-            absl::StrCat(key.first, " [", key.second, "]: a run without --shard cannot be merged"));
-      const std::string sh = (*r)["shard"].get<std::string>();
-      const size_t slash = sh.find('/');
-      const int i = std::stoi(sh.substr(0, slash)), count = std::stoi(sh.substr(slash + 1));
-      if (n >= 0 && count != n)
-        return absl::InvalidArgumentError(
-            absl::StrCat(key.first, " [", key.second, "]: shards of different counts (", n, " and ", count, ")"));
-      n = count;
-      if (std::find(seen.begin(), seen.end(), i) != seen.end())
-        return absl::InvalidArgumentError(
-            absl::StrCat(key.first, " [", key.second, "]: shard ", i, "/", n, " given twice"));
-      seen.push_back(i);
-    }
-    std::vector<std::string> missing;
-    for (int i = 0; i < n; ++i)
-      if (std::find(seen.begin(), seen.end(), i) == seen.end()) missing.push_back(absl::StrCat(i, "/", n));
-    if (!missing.empty())
-      return absl::InvalidArgumentError(
-          absl::StrCat(key.first, " [", key.second, "]: missing shards ", absl::StrJoin(missing, ", ")));
-    nlohmann::ordered_json m = AccumulateRuns(runs);
-    m["shard"] = absl::StrCat("merged ", n);
-    all.push_back(m);
-  }
-  if (all.size() == 1) return all[0];
-  return all;
-}
-
-absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
-                                                         const nlohmann::ordered_json& rest) {
-  auto runs_of = [](const nlohmann::ordered_json& j) {
-    std::vector<const nlohmann::ordered_json*> v;
-    if (j.is_array()) {
-      for (const auto& x : j) v.push_back(&x);
-    } else {
-      v.push_back(&j);
-    }
-    return v;
-  };
-  const auto a = runs_of(partial), b = runs_of(rest);
-  nlohmann::ordered_json all = nlohmann::ordered_json::array();
-  for (const auto* r : b) {
-    const nlohmann::ordered_json* p = nullptr;
-    for (const auto* x : a)
-      if ((*x)["scenario"] == (*r)["scenario"] && (*x)["variant"] == (*r)["variant"]) p = x;
-    if (p == nullptr) {
-      all.push_back(*r);
-      continue;
-    }
-    nlohmann::ordered_json m = AccumulateRuns({p, r});
-    // Only the continuation says whether the whole is complete, and its
-    // bounds are the ones that held at the end.
-    m["max_schedules"] = (*r)["max_schedules"];
-    m["complete"] = (*r)["complete"];
-    m["bounds_hit"] = (*r)["bounds_hit"];
-    // A preemption bound that cut the first part cut the whole.
-    for (const auto& b : (*p)["bounds_hit"]) {
-      if (b != "max-preemptions" ||
-          std::find(m["bounds_hit"].begin(), m["bounds_hit"].end(), b) != m["bounds_hit"].end())
-        continue;
-      m["bounds_hit"].push_back(b);
-      m["complete"] = false;
-    }
-    if (r->contains("shard")) {
-      m["shard"] = (*r)["shard"];
-      m["prefixes"] = (*r)["prefixes"];
-    } else {
-      m.erase("shard");
-      m.erase("prefixes");
-    }
-    if (r->contains("resume")) m["resume"] = (*r)["resume"];
-    all.push_back(m);
-  }
-  if (all.size() == 1) return all[0];
-  return all;
-}
-
-std::string IncompleteReason(const ExploreResult& r) {
-  if (r.complete) return "";
-  std::vector<std::string> why;
-  for (const std::string& b : r.bounds_hit) {
-    if (b == "max-steps") continue;  // a livelock outcome, not a cut
-    if (b == "max-schedules") {
-      why.push_back(absl::StrCat("max-schedules ", r.max_schedules, " reached"));
-    } else if (b == "max-preemptions") {
-      why.push_back(absl::StrCat("preemption bound ", r.max_preemptions, " excluded schedules"));
-    } else {
-      why.push_back(b);
-    }
-  }
-  if (why.empty()) return absl::StrCat(r.strategy, " sampling does not prove coverage");
-  if (r.deepened)
-    why.push_back(r.covered_preemptions < 0
-                      ? std::string("not even the schedules without preemptions covered")
-                      : absl::StrCat("every interleaving with at most ", r.covered_preemptions,
-                                     r.covered_preemptions == 1 ? " preemption" : " preemptions", " covered"));
-  return absl::StrJoin(why, ", ");
-}
-
-bool CutByBound(const ExploreResult& r) {
-  for (const std::string& b : r.bounds_hit)
-    if (b == "max-schedules" || b == "max-preemptions" || b == "time-budget") return true;
-  return false;
-}
-
-std::string ExploreToText(const ExploreResult& r) {
-  std::string s =
-      absl::StrFormat("%s [%s] %s: %d schedules%s, %d outcomes%s\n", r.scenario, r.variant, r.strategy, r.schedules,
-                      r.sleep_blocked ? absl::StrFormat(" (+%d redundant cut)", r.sleep_blocked) : "",
-                      r.outcomes.size(), r.complete ? "" : absl::StrCat(" (incomplete: ", IncompleteReason(r), ")"));
-  for (size_t i = 0; i < r.outcomes.size(); ++i) {
-    const Outcome& o = r.outcomes[i];
-    std::vector<std::string> reqs, res;
-    for (const auto& [op, n] : o.report.requests) reqs.push_back(absl::StrCat(op, "=", n));
-    for (const OpOutcome& x : o.report.results) res.push_back(absl::StrCat(x.label, "=", ResultWithCreated(x)));
-    std::set<std::string> inv;
-    for (const auto& v : o.report.violations) inv.insert(v.invariant);
-    absl::StrAppendFormat(&s, "  outcome %d (%d schedules): %s | %s%s%s\n", i + 1, o.count, absl::StrJoin(res, " "),
-                          absl::StrJoin(reqs, " "),
-                          inv.empty() ? "" : absl::StrCat(" | VIOLATES ", absl::StrJoin(inv, ", ")),
-                          o.report.deadlock ? " | DEADLOCK" : "");
-  }
-  for (const Finding& f : r.findings) {
-    absl::StrAppendFormat(&s, "  violation %s: %s\n    replay: fusesim run %s --variants %s --schedule %s\n",
-                          f.invariant, f.detail, r.file.empty() ? std::string("SCENARIO") : ShellQuote(r.file),
-                          r.variant, ShellQuote(ScheduleToken(f.schedule), /*always=*/true));
-  }
-  return s;
-}
-
 }  // namespace fusesim::sim

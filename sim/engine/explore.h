@@ -1,6 +1,10 @@
-// Systematic and randomized exploration of a scenario's interleavings.
+// Systematic and randomized exploration of a program's interleavings.
 //
-// Stateless (as Loom, CHESS): every schedule re-executes the scenario from
+// The program is an Executor (executor.h): the explorer knows its actors'
+// names, the footprint of every step, and each run's outcome key and broken
+// invariants, nothing else (no FUSE, no scenario).
+//
+// Stateless (as Loom, CHESS): every schedule re-executes the program from
 // the start, following a recorded prefix of choices.
 //
 // Strategies:
@@ -21,9 +25,9 @@
 // Two steps are dependent when their footprints (sim::Access) touch a common
 // key and one writes it; see docs/exploring.md.
 //
-// Results: the distinct outcomes with how many schedules reached each, and
-// for every broken invariant a shortest schedule found, shrunk, as the token
-// `fusesim run --schedule` replays.
+// Results: the distinct outcomes with how many schedules reached each and a
+// representative schedule (the shortest, then the smallest token), and for
+// every broken invariant a shortest schedule found, shrunk.
 #ifndef FUSESIM_SIM_ENGINE_EXPLORE_H_
 #define FUSESIM_SIM_ENGINE_EXPLORE_H_
 
@@ -35,10 +39,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/variant.h"
 #include "nlohmann/json.hpp"
-#include "sim/report/report.h"
-#include "sim/scenario/scenario.h"
+#include "sim/engine/executor.h"
+#include "sim/engine/schedule_token.h"
 
 namespace fusesim::sim {
 
@@ -90,10 +93,10 @@ struct ExploreOptions {
   bool deepen = false;
 };
 
-struct Outcome {
-  std::string key;  // canonical JSON of what makes outcomes distinct
+struct ExploredOutcome {
+  std::string key;  // RunSummary::outcome
   int64_t count = 0;
-  RunReport report;  // its shortest schedule (then the smallest token)
+  std::vector<int> schedule;  // its representative: shortest, then smallest token
 };
 
 struct Finding {
@@ -104,16 +107,14 @@ struct Finding {
   int preemptions = 0;
 };
 
-struct ExploreResult {
-  std::string scenario, variant, strategy;
-  std::string file;                     // the scenario's path, for replay lines ("" for a
-                                        // scenario parsed from text); not in the JSON
-  int64_t schedules = 0;                // complete schedules explored
-  int64_t sleep_blocked = 0;            // dpor: redundant prefixes abandoned
-  bool complete = true;                 // the space was covered within the bounds
-  std::vector<std::string> bounds_hit;  // "max-schedules", "time-budget", "interrupted", ...
-  std::vector<Outcome> outcomes;        // sorted by key
-  std::vector<Finding> findings;        // one per invariant, shortest schedule
+struct Exploration {
+  std::string strategy;
+  int64_t schedules = 0;                  // complete schedules explored
+  int64_t sleep_blocked = 0;              // dpor: redundant prefixes abandoned
+  bool complete = true;                   // the space was covered within the bounds
+  std::vector<std::string> bounds_hit;    // "max-schedules", "time-budget", "interrupted", ...
+  std::vector<ExploredOutcome> outcomes;  // sorted by key
+  std::vector<Finding> findings;          // one per invariant, shortest schedule
   int max_preemptions = -1;
   int64_t max_schedules = 0;
   std::string shard;     // "I/N" or ""
@@ -129,34 +130,11 @@ struct ExploreResult {
   int covered_preemptions = -1;
 };
 
-// The key that makes two runs the same outcome: results (with the created
-// flag), request counts, dentries, broken invariant names, deadlock.
-std::string OutcomeKey(const RunReport& r);
-
-absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const ExploreOptions& o);
-
-// The options a scenario's "schedule" block asks for.
-absl::StatusOr<ExploreOptions> ExploreOptionsFor(const Scenario& s);
-
-// Outcomes sorted by key and findings by invariant, so that results of
-// shards merge (MergeExploreJson) into exactly what one process reports.
-nlohmann::ordered_json ExploreToJson(const ExploreResult& r);
-// Merges the JSON of explorations of the same scenarios and variants by
-// shards 0..N-1 of N (each an object or an array of objects). Errors on
-// missing or repeated shards and on mismatched runs.
-absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts);
-// Combines an interrupted run's JSON with the JSON of its continuation
-// (explore --resume) into what one uninterrupted run reports.
-absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
-                                                         const nlohmann::ordered_json& rest);
-std::string ExploreToText(const ExploreResult& r);
-// Why an exploration is incomplete, for people ("max-schedules 100 reached,
-// preemption bound 2 excluded schedules", "interrupted", "random sampling
-// does not prove coverage"); "" when complete.
-std::string IncompleteReason(const ExploreResult& r);
-// Whether a budget or bound (max-schedules, max-preemptions, time-budget)
-// stopped the exploration short of the whole space.
-bool CutByBound(const ExploreResult& r);
+// Explores `program` as `o` says. Errors: bad options (InvalidArgument), a
+// --resume state that does not replay on this program (InvalidArgument), a
+// program that is not deterministic or whose found schedules do not replay
+// (Internal: a fault of the program or the tool, not of its input).
+absl::StatusOr<Exploration> Explore(Executor& program, const ExploreOptions& o);
 
 }  // namespace fusesim::sim
 

@@ -15,17 +15,6 @@ std::string ResultWithCreated(const OpOutcome& o) {
   return o.result;
 }
 
-std::string ScheduleToken(const std::vector<std::string>& schedule) {
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < schedule.size();) {
-    size_t j = i;
-    while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
-    parts.push_back(j - i == 1 ? schedule[i] : absl::StrCat(schedule[i], "*", j - i));
-    i = j;
-  }
-  return absl::StrJoin(parts, ",");
-}
-
 std::string ScheduleTokenOf(const RunReport& r, size_t max_chars, bool* cut) {
   std::string token;
   *cut = false;

@@ -13,6 +13,7 @@
 
 #include "model/world.h"
 #include "nlohmann/json.hpp"
+#include "sim/engine/schedule_token.h"  // ScheduleToken
 
 namespace fusesim::sim {
 
@@ -70,8 +71,6 @@ void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, s
                       std::ostream* flush = nullptr);
 // A human-readable summary.
 std::string ReportToText(const RunReport& r);
-// The schedule as a compact token: "t1*3,t2,bg:m0".
-std::string ScheduleToken(const std::vector<std::string>& schedule);
 // The token of r's schedule, built from its steps without a copy of the
 // schedule, and cut after the part that passes `max_chars` (0: no cut);
 // *cut says whether it was.

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/engine/explore.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/execution.h"
 #include "sim/scenario/expect.h"
 

@@ -7,7 +7,7 @@
 #include <utility>
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/engine/explore.h"
+#include "sim/scenario/explore_scenario.h"
 
 namespace fusesim::sim {
 namespace {

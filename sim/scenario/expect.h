@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/engine/explore.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/report/report.h"
 #include "sim/scenario/scenario.h"
 

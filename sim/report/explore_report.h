@@ -1,0 +1,37 @@
+// Reports of an exploration (explore_scenario.h): JSON, text, and merging
+// the JSON of shards and of interrupted runs with their continuations.
+#ifndef FUSESIM_SIM_REPORT_EXPLORE_REPORT_H_
+#define FUSESIM_SIM_REPORT_EXPLORE_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "sim/scenario/explore_scenario.h"
+
+namespace fusesim::sim {
+
+// Outcomes sorted by key and findings by invariant, so that results of
+// shards merge (MergeExploreJson) into exactly what one process reports.
+nlohmann::ordered_json ExploreToJson(const ExploreResult& r);
+// Merges the JSON of explorations of the same scenarios and variants by
+// shards 0..N-1 of N (each an object or an array of objects). Errors on
+// missing or repeated shards and on mismatched runs.
+absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts);
+// Combines an interrupted run's JSON with the JSON of its continuation
+// (explore --resume) into what one uninterrupted run reports.
+absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
+                                                         const nlohmann::ordered_json& rest);
+std::string ExploreToText(const ExploreResult& r);
+// Why an exploration is incomplete, for people ("max-schedules 100 reached,
+// preemption bound 2 excluded schedules", "interrupted", "random sampling
+// does not prove coverage"); "" when complete.
+std::string IncompleteReason(const ExploreResult& r);
+// Whether a budget or bound (max-schedules, max-preemptions, time-budget)
+// stopped the exploration short of the whole space.
+bool CutByBound(const ExploreResult& r);
+
+}  // namespace fusesim::sim
+
+#endif  // FUSESIM_SIM_REPORT_EXPLORE_REPORT_H_
