@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "sim/engine/explore.h"
 #include "sim/report/compare.h"
 #include "sim/report/report.h"
 #include "sim/scenario/execution.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {

@@ -15,11 +15,12 @@
 #include "absl/status/statusor.h"
 #include "model/variant.h"
 #include "nlohmann/json.hpp"
-#include "sim/engine/explore.h"
 #include "sim/engine/scheduler.h"
+#include "sim/report/explore_report.h"
 #include "sim/report/report.h"
 #include "sim/scenario/execution.h"
 #include "sim/scenario/expect.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/scenario_loader.h"
 

@@ -4,8 +4,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sim/engine/explore.h"
+#include "sim/report/explore_report.h"
 #include "sim/scenario/execution.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {

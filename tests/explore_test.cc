@@ -1,6 +1,7 @@
 // Litmus tests of the explorer: dpor finds exactly the outcomes exhaustive
 // finds, with fewer schedules; counterexamples replay; sampling is seeded.
-#include "sim/engine/explore.h"
+#include "sim/report/explore_report.h"
+#include "sim/scenario/explore_scenario.h"
 
 #include <filesystem>
 #include <set>

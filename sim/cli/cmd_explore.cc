@@ -11,10 +11,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sim/cli/cli.h"
-#include "sim/report/explore_report.h"
-#include "sim/scenario/explore_scenario.h"
 #include "sim/report/chart.h"
+#include "sim/report/explore_report.h"
 #include "sim/scenario/expect.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {

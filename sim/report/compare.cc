@@ -8,9 +8,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
-#include "sim/scenario/explore_scenario.h"
 #include "sim/report/chart.h"
 #include "sim/scenario/execution.h"
+#include "sim/scenario/explore_scenario.h"
 
 namespace fusesim::sim {
 namespace {

@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/execution.h"
 #include "sim/scenario/expect.h"
+#include "sim/scenario/explore_scenario.h"
 
 namespace fusesim::sim {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/scenario/explore_scenario.h"
 #include "sim/report/report.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario.h"
 
 namespace fusesim::sim {

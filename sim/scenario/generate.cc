@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/scenario/explore_scenario.h"
 #include "sim/engine/random.h"
+#include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {

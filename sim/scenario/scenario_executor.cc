@@ -6,8 +6,8 @@
 
 namespace fusesim::sim {
 
-ScenarioExecutor::ScenarioExecutor(const Scenario& s, model::Variant v, ExecOptions opts)
-    : s_(s), v_(v), opts_(std::move(opts)), names_(sim::ActorNames(s)) {}
+ScenarioExecutor::ScenarioExecutor(const Scenario& s, model::Variant v, const ExecOptions& opts)
+    : s_(s), v_(v), opts_(opts), names_(sim::ActorNames(s)) {}
 
 absl::StatusOr<RunSummary> ScenarioExecutor::Run(Chooser& chooser, bool record_footprints, int64_t max_steps) {
   ExecOptions eo = opts_;

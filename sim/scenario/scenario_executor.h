@@ -19,7 +19,7 @@ namespace fusesim::sim {
 
 class ScenarioExecutor : public Executor {
  public:
-  ScenarioExecutor(const Scenario& s, model::Variant v, ExecOptions opts = {});
+  ScenarioExecutor(const Scenario& s, model::Variant v, const ExecOptions& opts = {});
   const std::vector<std::string>& ActorNames() const override { return names_; }
   absl::StatusOr<RunSummary> Run(Chooser& chooser, bool record_footprints, int64_t max_steps) override;
   // The report of the last successful Run().
