@@ -14,6 +14,20 @@ uint64_t Dcache::SlotKey(DentryId parent, NameId name) const {
   return MakeKey(KeyKind::kDentry, static_cast<uint64_t>(mount_), HashKey(parent, name));
 }
 
+uint64_t Dcache::FieldsKey(DentryId d) const {
+  return MakeKey(KeyKind::kDentryFields, static_cast<uint64_t>(mount_), static_cast<uint64_t>(d));
+}
+
+uint64_t Dcache::CountKey(DentryId d) const {
+  return MakeKey(KeyKind::kDentryCount, static_cast<uint64_t>(mount_), static_cast<uint64_t>(d));
+}
+
+namespace {
+void RecordAlias(int mount, InodeId dir, sim::AccessMode mode) {
+  sim::Record(MakeKey(KeyKind::kDirAlias, static_cast<uint64_t>(mount), static_cast<uint64_t>(dir)), mode);
+}
+}  // namespace
+
 DentryId Dcache::MakeRoot(InodeId root_inode) {
   root_ = New(kNoDentry, -1, DState::kHashed);
   SetInode(root_, root_inode);
@@ -21,7 +35,10 @@ DentryId Dcache::MakeRoot(InodeId root_inode) {
 }
 
 DentryId Dcache::New(DentryId parent, NameId name, DState state) {
+  sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kWrite);
   DentryId id = static_cast<DentryId>(dentries_.size());
+  sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
+  sim::Record(CountKey(id), sim::AccessMode::kWrite);
   Dentry& d = dentries_.emplace_back();
   d.state = state;
   d.parent = parent;
@@ -67,7 +84,7 @@ DentryId Dcache::d_alloc(DentryId parent, NameId name, sim::Actor& a) {
 }
 
 void Dcache::Rehash(DentryId d, sim::Actor& a) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   a.Touch(SlotKey(de.parent, de.name), true);
   const uint64_t key = HashKey(de.parent, de.name);
   auto [it, inserted] = hashed_.try_emplace(key, d);
@@ -82,19 +99,21 @@ void Dcache::Rehash(DentryId d, sim::Actor& a) {
 }
 
 void Dcache::Unhash(DentryId d) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   if (de.state != DState::kHashed) return;
+  sim::Record(SlotKey(de.parent, de.name), sim::AccessMode::kWrite);
   auto it = hashed_.find(HashKey(de.parent, de.name));
   if (it != hashed_.end() && it->second == d) hashed_.erase(it);
   de.state = DState::kUnhashed;
 }
 
 void Dcache::SetInode(DentryId d, InodeId inode) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   if (de.inode == inode) return;
   if (de.inode != kNoInode) {
     InodeId old = de.inode;
     if (inodes_->at(old).is_dir) {
+      RecordAlias(mount_, old, sim::AccessMode::kWrite);
       auto it = dir_alias_.find(old);
       if (it != dir_alias_.end() && it->second == d) dir_alias_.erase(it);
     }
@@ -104,12 +123,15 @@ void Dcache::SetInode(DentryId d, InodeId inode) {
   if (inode != kNoInode) {
     de.inode = inode;
     inodes_->Ihold(inode);
-    if (inodes_->at(inode).is_dir) dir_alias_[inode] = d;
+    if (inodes_->at(inode).is_dir) {
+      RecordAlias(mount_, inode, sim::AccessMode::kWrite);
+      dir_alias_[inode] = d;
+    }
   }
 }
 
 void Dcache::d_add(DentryId d, InodeId inode, sim::Actor& a) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   if (de.state == DState::kInLookup) {
     in_lookup_.erase(HashKey(de.parent, de.name));
     de.state = DState::kUnhashed;
@@ -126,11 +148,12 @@ bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Act
   *alias = kNoDentry;
   if (at(d).state == DState::kHashed) return false;
   if (inode != kNoInode && inodes_->at(inode).is_dir) {
+    RecordAlias(mount_, inode, sim::AccessMode::kRead);
     auto it = dir_alias_.find(inode);
     if (it != dir_alias_.end() && it->second != d && at(it->second).state != DState::kFreed) {
       // __d_unalias(): move the existing alias to this name and return it.
       DentryId other = it->second;
-      Dentry& od = at(other);
+      Dentry& od = mut(other);
       const Dentry& de = at(d);
       Unhash(other);
       if (od.parent != de.parent) {
@@ -151,7 +174,7 @@ bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Act
 }
 
 bool Dcache::d_instantiate(DentryId d, InodeId inode, sim::Actor& a) {
-  Dentry& de = at(d);
+  const Dentry& de = at(d);
   a.Touch(SlotKey(de.parent, de.name), true);
   if (de.state == DState::kInLookup) return false;
   SetInode(d, inode);
@@ -159,7 +182,7 @@ bool Dcache::d_instantiate(DentryId d, InodeId inode, sim::Actor& a) {
 }
 
 void Dcache::d_drop(DentryId d, sim::Actor& a) {
-  Dentry& de = at(d);
+  const Dentry& de = at(d);
   a.Touch(SlotKey(de.parent, de.name), true);
   Unhash(d);
 }
@@ -170,7 +193,7 @@ void Dcache::d_invalidate(DentryId d, sim::Actor& a, int op) {
 }
 
 void Dcache::d_lookup_done(DentryId d, sim::Actor& a) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   if (de.state != DState::kInLookup) return;
   a.Touch(SlotKey(de.parent, de.name), true);
   in_lookup_.erase(HashKey(de.parent, de.name));
@@ -180,19 +203,24 @@ void Dcache::d_lookup_done(DentryId d, sim::Actor& a) {
 
 DentryId Dcache::d_find_alias(InodeId dir) const {
   if (root_ != kNoDentry && at(root_).inode == dir) return root_;
+  RecordAlias(mount_, dir, sim::AccessMode::kRead);
   auto it = dir_alias_.find(dir);
   if (it == dir_alias_.end() || at(it->second).state == DState::kFreed) return kNoDentry;
   return it->second;
 }
 
 void Dcache::d_delete(DentryId d, sim::Actor& a, int op) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   a.Touch(SlotKey(de.parent, de.name), true);
+  sim::Record(CountKey(d), sim::AccessMode::kRead);
   if (de.count == 1) {
     // dentry_unlink_inode(): stays hashed, now negative.
     InodeId old = de.inode;
     if (old != kNoInode) {
-      if (inodes_->at(old).is_dir) dir_alias_.erase(old);
+      if (inodes_->at(old).is_dir) {
+        RecordAlias(mount_, old, sim::AccessMode::kWrite);
+        dir_alias_.erase(old);
+      }
       de.inode = kNoInode;
       inodes_->Iput(old, op);
     }
@@ -202,8 +230,8 @@ void Dcache::d_delete(DentryId d, sim::Actor& a, int op) {
 }
 
 void Dcache::d_move(DentryId d, DentryId target, sim::Actor& a) {
-  Dentry& de = at(d);
-  Dentry& te = at(target);
+  Dentry& de = mut(d);
+  const Dentry& te = at(target);
   a.Touch(SlotKey(de.parent, de.name), true);
   a.Touch(SlotKey(te.parent, te.name), true);
   Unhash(d);
@@ -219,11 +247,12 @@ void Dcache::d_move(DentryId d, DentryId target, sim::Actor& a) {
 }
 
 void Dcache::Free(DentryId d, int op) {
-  Dentry& de = at(d);
+  Dentry& de = mut(d);
   de.state = DState::kFreed;
   if (de.inode != kNoInode) {
     InodeId old = de.inode;
     if (inodes_->at(old).is_dir) {
+      RecordAlias(mount_, old, sim::AccessMode::kWrite);
       auto it = dir_alias_.find(old);
       if (it != dir_alias_.end() && it->second == d) dir_alias_.erase(it);
     }
@@ -234,17 +263,22 @@ void Dcache::Free(DentryId d, int op) {
 }
 
 void Dcache::dput(DentryId d, int op) {
-  Dentry& de = at(d);
+  Dentry& de = dentries_[d];
   de.count--;
-  if (de.count == 0 && de.state == DState::kUnhashed) Free(d, op);
+  // A decrement to 1 or 0 does not commute with an increment: in the other
+  // order the count would reach 0 (or not).
+  sim::Record(CountKey(d), de.count <= 1 ? sim::AccessMode::kWrite : sim::AccessMode::kAdd);
+  if (de.count == 0 && at(d).state == DState::kUnhashed) Free(d, op);
 }
 
 void Dcache::ShrinkUnused(int op) {
   bool changed = true;
   while (changed) {
     changed = false;
+    sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kRead);
     for (DentryId d = size() - 1; d >= 0; --d) {
-      Dentry& de = dentries_[d];
+      const Dentry& de = at(d);
+      sim::Record(CountKey(d), sim::AccessMode::kRead);
       if (d == root_ || de.state != DState::kHashed || de.count != 0) continue;
       Unhash(d);
       Free(d, op);
@@ -262,8 +296,10 @@ void Dcache::ShrinkParent(DentryId top, int op) {
   bool changed = true;
   while (changed) {
     changed = false;
+    sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kRead);
     for (DentryId d = size() - 1; d >= 0; --d) {
-      Dentry& de = dentries_[d];
+      const Dentry& de = at(d);
+      sim::Record(CountKey(d), sim::AccessMode::kRead);
       if (de.state != DState::kHashed || de.count != 0 || !below(d)) continue;
       Unhash(d);
       Free(d, op);

@@ -15,6 +15,13 @@
 // on an in-lookup dentry and d_splice_alias() on a hashed one return false,
 // and the caller stops the thread as an oops would.
 //
+// Footprints: every access made during a step is recorded for the explorer
+// (sim::Record): a dentry's fields (at() reads, mut() writes), its
+// reference count (dget() and a dput() that leaves it above 1 add; one that
+// leaves it at 1 or 0 writes, since the order of that decrement and an
+// increment decides whether the count reaches 0), the hash slot of
+// (parent, name), a directory's alias and the allocation of dentry numbers.
+//
 // Invariants:
 //  (1) at most one dentry per (parent, name) in each hash, unless a
 //      single-dentry violation was reported;
@@ -65,8 +72,17 @@ class Dcache {
   DentryId MakeRoot(InodeId root_inode);
   DentryId root() const { return root_; }
 
-  Dentry& at(DentryId d) { return dentries_[d]; }
-  const Dentry& at(DentryId d) const { return dentries_[d]; }
+  // A dentry, read (at) or written (mut) by the running step.
+  const Dentry& at(DentryId d) const {
+    sim::Record(FieldsKey(d), sim::AccessMode::kRead);
+    return dentries_[d];
+  }
+  Dentry& mut(DentryId d) {
+    sim::Record(FieldsKey(d), sim::AccessMode::kWrite);
+    return dentries_[d];
+  }
+  // The completion a parallel lookup waits on (recorded by the wait).
+  sim::Completion& lookup_done(DentryId d) { return dentries_[d].lookup_done; }
   bool d_in_lookup(DentryId d) const { return at(d).state == DState::kInLookup; }
   bool d_unhashed(DentryId d) const { return at(d).state != DState::kHashed; }
   bool positive(DentryId d) const { return at(d).inode != kNoInode; }
@@ -111,7 +127,10 @@ class Dcache {
   // d_move(): d takes target's name and hash slot; target is unhashed.
   void d_move(DentryId d, DentryId target, sim::Actor& a);
 
-  void dget(DentryId d) { dentries_[d].count++; }
+  void dget(DentryId d) {
+    sim::Record(CountKey(d), sim::AccessMode::kAdd);
+    dentries_[d].count++;
+  }
   void dput(DentryId d, int op);
 
   // drop_caches: frees every unused dentry (children first).
@@ -127,6 +146,8 @@ class Dcache {
   std::vector<DentryId> InLookup() const;
   int size() const { return static_cast<int>(dentries_.size()); }
   uint64_t SlotKey(DentryId parent, NameId name) const;
+  uint64_t FieldsKey(DentryId d) const;
+  uint64_t CountKey(DentryId d) const;
 
   // The model's own consistency (not a kernel invariant): the hashes index
   // exactly the hashed and in-lookup dentries, reference counts cover the

@@ -136,7 +136,7 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   const int idx = OpcodeIndex(req.opcode);
   k.w.CountRequest(req.opcode, k.op, /*waited=*/true);
   if (k.w.tracing) k.w.Trace(k.a.index, "request", DescribeRequest(k.w, req));
-  co_await sim::ServerPoint(k.a, Labels().handle[idx].c_str());
+  co_await sim::Point(k.a, Labels().handle[idx].c_str());
   k.w.current_op = k.op;
   Reply r = k.w.server.Handle(req, k.m.index, k.m.config.timeouts, k.a);
   co_await sim::Point(k.a, Labels().reply[idx].c_str());
@@ -193,9 +193,6 @@ sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a, AsyncChannel ch
   for (;;) {
     co_await sim::WaitNonZero(a, wait_on, what);
     a.Touch(MakeKey(KeyKind::kAsyncQueue, m.index, 0), true);
-    // Evictions queue FORGETs without recording it (InodeTable knows no
-    // actor): the mount key, which every kernel step writes, orders them.
-    a.Touch(MountKey(m.index), true);
     // fuse_dev_do_read(): a daemon that finds FORGETs and pending requests
     // (RELEASE, RELEASEDIR) queued reads the FORGETs first, whatever the
     // order they were queued in (the forget_batch fairness of 16 is not

@@ -39,7 +39,7 @@ void TraceDentry(Kctx& k, DentryId d, const char* what) {
 
 // fuse_change_entry_timeout()
 void SetEntryTimeout(Kctx& k, DentryId d, sim::Clock entry_valid_us) {
-  k.dentry(d).time = ValidUntil(k.now(), entry_valid_us);
+  k.dentry_mut(d).time = ValidUntil(k.now(), entry_valid_us);
 }
 
 // fuse_change_attributes(): `sent_attr_version` is fuse_get_attr_version()
@@ -47,7 +47,7 @@ void SetEntryTimeout(Kctx& k, DentryId d, sim::Clock entry_valid_us) {
 // sent before the inode's attributes were last set is dropped.
 void RefreshAttrs(Kctx& k, InodeId ino, const Reply& r, uint64_t sent_attr_version = 0) {
   if (!k.m.inodes.TakeAttrs(ino, sent_attr_version)) return;
-  Inode& i = k.inode(ino);
+  Inode& i = k.inode_mut(ino);
   i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
   i.inval_perm = i.inval_other = false;
   i.nlink = r.nlink;
@@ -60,15 +60,15 @@ bool HasCreatedFlag(Opcode op) {
 
 // fuse_entry_unlinked(): after UNLINK/RMDIR, or a RENAME over a positive.
 void fuse_entry_unlinked(Kctx& k, DentryId entry) {
-  Inode& i = k.inode(k.dentry(entry).inode);
+  Inode& i = k.inode_mut(k.dentry_mut(entry).inode);
   i.attr_version = k.m.inodes.NextAttrVersion();
   if (i.is_dir) {
     i.nlink = 0;
   } else if (i.nlink > 0) {
     i.nlink--;
   }
-  k.dentry(entry).time = 0;  // fuse_invalidate_entry_cache()
-  i.inval_other = true;      // fuse_update_ctime()
+  k.dentry_mut(entry).time = 0;  // fuse_invalidate_entry_cache()
+  i.inval_other = true;          // fuse_update_ctime()
 }
 
 Request NameRequest(Opcode op, NodeId parent, NameId name, uint32_t flags = 0) {
@@ -88,14 +88,14 @@ Request NameRequest(Opcode op, NodeId parent, NameId name, uint32_t flags = 0) {
 // fuse_simple_request() replay), otherwise the result is empty and the
 // caller falls back. Any other error of the whole request fails every part.
 sim::Task<std::vector<Reply>> SendCompound(Kctx& k, std::vector<Request> parts, bool replay) {
-  if (!k.m.conn.no_compound) {
+  if (!k.conn().no_compound) {
     Request c;
     c.opcode = Opcode::kCompound;
     c.nodeid = parts.front().nodeid;
     c.parts = parts;
     Reply r = co_await FuseSimpleRequest(k, c);
     if (r.err == Err::kOk && r.parts.size() == parts.size()) co_return r.parts;
-    if (r.err == Err::kENOSYS) k.m.conn.no_compound = true;
+    if (r.err == Err::kENOSYS) k.conn_mut().no_compound = true;
     if (r.err != Err::kENOSYS && r.err != Err::kEOPNOTSUPP) {
       Reply failed;
       failed.err = r.err == Err::kOk ? Err::kEIO : r.err;
@@ -143,7 +143,7 @@ sim::Task<Reply> SendLookup(Kctx& k, NodeId parent, NameId name, bool stale_attr
   if (k.w.variant == Variant::kFusex)
     co_return co_await FuseSimpleRequest(k, NameRequest(Opcode::kLookupx, parent, name));
   const bool handle = k.w.variant == Variant::kLookupHandle;
-  if ((handle || (k.w.variant == Variant::kCompound && stale_attrs)) && !k.m.conn.no_compound) {
+  if ((handle || (k.w.variant == Variant::kCompound && stale_attrs)) && !k.conn().no_compound) {
     std::vector<Request> parts;
     parts.push_back(NameRequest(handle ? Opcode::kLookupHandle : Opcode::kLookup, parent, name));
     parts.push_back(DepRequest(handle ? Opcode::kStatx : Opcode::kGetattr, 0));
@@ -192,7 +192,7 @@ sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
                                 bool want_symlink = false) {
   const NodeId dirnode = k.inode(dir).nodeid;
   const NameId name = k.dentry(entry).name;
-  const uint64_t epoch = k.m.epoch;
+  const uint64_t epoch = k.epoch();
   Request req = proto != nullptr ? *proto : Request{};
   req.opcode = op;
   req.nodeid = dirnode;
@@ -215,7 +215,7 @@ sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
     target = alias;
     k.m.dcache.dput(alias, k.op);
   }
-  k.dentry(target).epoch = epoch;
+  k.dentry_mut(target).epoch = epoch;
   SetEntryTimeout(k, target, r.entry_valid_us);
   TraceDentry(k, target, "d_splice_alias");
   fuse_dir_changed(k, dir);
@@ -236,7 +236,7 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
       return Instantiate::kDInstantiate;
     case Variant::kAtomicCreate:
       // v4: "if (!atomic_create && !d_in_lookup(entry) && fc->no_atomic_create)"
-      if (opcode != Opcode::kAtomicCreate && !in_lookup && k.m.conn.no_atomic_create) return Instantiate::kDInstantiate;
+      if (opcode != Opcode::kAtomicCreate && !in_lookup && k.conn().no_atomic_create) return Instantiate::kDInstantiate;
       return Instantiate::kDSpliceAlias;
     case Variant::kCreateSkipLookup:
       return in_lookup ? Instantiate::kDSpliceAlias : Instantiate::kDInstantiate;
@@ -257,7 +257,7 @@ Instantiate HowToInstantiate(Kctx& k, DentryId entry, Opcode opcode) {
 // fuse_create_open(): CREATE (or a variant's opcode) and the open in one.
 sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags, Opcode opcode) {
   const NodeId dirnode = k.inode(dir).nodeid;
-  const uint64_t epoch = k.m.epoch;
+  const uint64_t epoch = k.epoch();
   Reply r = co_await FuseSimpleRequest(k, NameRequest(opcode, dirnode, k.dentry(entry).name, flags));
   if (r.err != Err::kOk) co_return r.err;
   if (r.is_dir || r.is_symlink || r.nodeid == 0 || r.nodeid == kRootNodeId) {
@@ -296,7 +296,7 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
     }
   }
   SetEntryTimeout(k, target, r.entry_valid_us);
-  k.dentry(target).epoch = epoch;
+  k.dentry_mut(target).epoch = epoch;
   const bool knows_created = HasCreatedFlag(opcode);
   if (!knows_created || r.file_created) fuse_dir_changed(k, dir);
   // FMODE_CREATED: v4 (and mainline, and the skip-lookup variant) set it
@@ -358,10 +358,10 @@ sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId 
   }
   if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;  // finish_no_open
   file.created = true;                                                      // "Only creates"
-  if (!k.m.conn.no_create) {
+  if (!k.conn().no_create) {
     Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
-    k.m.conn.no_create = true;
+    k.conn_mut().no_create = true;
   }
   co_return co_await mknod_then_open(k, dir, entry, out);
 }
@@ -370,22 +370,22 @@ sim::Task<AtomicOpenResult> atomic_open_mainline(Kctx& k, InodeId dir, DentryId 
 sim::Task<AtomicOpenResult> atomic_open_v4(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
-  if ((!create || k.m.conn.no_atomic_create) && k.m.dcache.d_in_lookup(entry)) {
+  if ((!create || k.conn().no_atomic_create) && k.m.dcache.d_in_lookup(entry)) {
     if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
   }
   if (!create || k.m.dcache.positive(entry)) co_return out;
   file.created = true;
-  if (!k.m.conn.no_create) {
+  if (!k.conn().no_create) {
     // fuse_atomic_create()
     Err err = Err::kENOSYS;
-    if (!k.m.conn.no_atomic_create) {
+    if (!k.conn().no_atomic_create) {
       err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kAtomicCreate);
-      if (err == Err::kENOSYS) k.m.conn.no_atomic_create = true;
+      if (err == Err::kENOSYS) k.conn_mut().no_atomic_create = true;
     }
     // "fall back to normal create" -- without redoing the lookup.
     if (err == Err::kENOSYS) err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
-    k.m.conn.no_create = true;
+    k.conn_mut().no_create = true;
   }
   co_return co_await mknod_then_open(k, dir, entry, out);
 }
@@ -394,15 +394,15 @@ sim::Task<AtomicOpenResult> atomic_open_v4(Kctx& k, InodeId dir, DentryId entry,
 sim::Task<AtomicOpenResult> atomic_open_skip_lookup(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
-  if ((!create || k.m.conn.no_create) && k.m.dcache.d_in_lookup(entry)) {
+  if ((!create || k.conn().no_create) && k.m.dcache.d_in_lookup(entry)) {
     if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
   }
   if (!create || k.m.dcache.positive(entry)) co_return out;
   file.created = true;
-  if (!k.m.conn.no_create) {
+  if (!k.conn().no_create) {
     Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
-    k.m.conn.no_create = true;
+    k.conn_mut().no_create = true;
   }
   co_return co_await mknod_then_open(k, dir, entry, out);
 }
@@ -413,17 +413,17 @@ sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry,
   AtomicOpenResult out;
   const bool create = (flags & kOCreat) != 0;
   for (;;) {  // "lookup:" label
-    if ((!create || k.m.conn.no_create_ext) && k.m.dcache.d_in_lookup(entry)) {
+    if ((!create || k.conn().no_create_ext) && k.m.dcache.d_in_lookup(entry)) {
       if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
     }
     if (!create || k.m.dcache.positive(entry)) co_return out;
-    if (k.m.conn.no_create) break;  // mknod
+    if (k.conn().no_create) break;  // mknod
     file.created = true;
     Err err;
-    if (!k.m.conn.no_create_ext) {
+    if (!k.conn().no_create_ext) {
       err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreateExt);
       if (err == Err::kENOSYS) {
-        k.m.conn.no_create_ext = true;
+        k.conn_mut().no_create_ext = true;
         file.created = false;
         continue;  // goto lookup
       }
@@ -431,7 +431,7 @@ sim::Task<AtomicOpenResult> atomic_open_v5(Kctx& k, InodeId dir, DentryId entry,
       err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     }
     if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
-    k.m.conn.no_create = true;
+    k.conn_mut().no_create = true;
     break;
   }
   file.created = true;
@@ -444,12 +444,12 @@ sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entr
   const bool create = (flags & kOCreat) != 0;
   Dcache& dc = k.m.dcache;
   // Negative dentries only; a hashed negative without O_CREAT goes the old way.
-  if (k.m.conn.no_open_atomic || dc.positive(entry) || (!create && !dc.d_in_lookup(entry)))
+  if (k.conn().no_open_atomic || dc.positive(entry) || (!create && !dc.d_in_lookup(entry)))
     co_return co_await atomic_open_mainline(k, dir, entry, file, flags, true);
   const NodeId dirnode = k.inode(dir).nodeid;
   Reply r = co_await FuseSimpleRequest(k, NameRequest(Opcode::kOpenAtomic, dirnode, dc.at(entry).name, flags));
   if (r.err == Err::kENOSYS) {
-    k.m.conn.no_open_atomic = true;
+    k.conn_mut().no_open_atomic = true;
     co_return co_await atomic_open_mainline(k, dir, entry, file, flags, true);
   }
   if (!create && (r.err == Err::kENOENT || (r.err == Err::kOk && r.nodeid == 0))) {
@@ -499,7 +499,7 @@ sim::Task<AtomicOpenResult> atomic_open_compound_create(Kctx& k, InodeId dir, De
                                                         uint32_t flags) {
   const bool create = (flags & kOCreat) != 0;
   Dcache& dc = k.m.dcache;
-  if (k.m.conn.no_compound || !dc.d_in_lookup(entry) || (!create && (flags & kODirectory) != 0))
+  if (k.conn().no_compound || !dc.d_in_lookup(entry) || (!create && (flags & kODirectory) != 0))
     co_return co_await atomic_open_mainline(k, dir, entry, file, flags, true);
   const NodeId dirnode = k.inode(dir).nodeid;
   const NameId name = dc.at(entry).name;
@@ -566,7 +566,7 @@ sim::Task<AtomicOpenResult> atomic_open_lookup_handle(Kctx& k, InodeId dir, Dent
   }
   if ((flags & kOCreat) == 0 || k.m.dcache.positive(entry)) co_return out;
   file.created = true;  // as for CREATE: set before sending
-  if (!k.m.conn.no_compound) {
+  if (!k.conn().no_compound) {
     const NodeId dirnode = k.inode(dir).nodeid;
     std::vector<Request> parts;
     parts.push_back(NameRequest(Opcode::kMkobjHandle, dirnode, k.dentry(entry).name, flags));
@@ -592,10 +592,10 @@ sim::Task<AtomicOpenResult> atomic_open_lookup_handle(Kctx& k, InodeId dir, Dent
       co_return create_done(k, entry, out, Err::kOk);
     }
   }
-  if (!k.m.conn.no_create) {
+  if (!k.conn().no_create) {
     Err err = co_await fuse_create_open(k, dir, entry, file, flags, Opcode::kCreate);
     if (err != Err::kENOSYS) co_return create_done(k, entry, out, err);
-    k.m.conn.no_create = true;
+    k.conn_mut().no_create = true;
   }
   co_return co_await mknod_then_open(k, dir, entry, out);
 }
@@ -604,7 +604,7 @@ sim::Task<AtomicOpenResult> atomic_open_lookup_handle(Kctx& k, InodeId dir, Dent
 // cached, then MKOBJX for a new name; the VFS opens without an OPEN.
 sim::Task<AtomicOpenResult> atomic_open_fusex(Kctx& k, InodeId dir, DentryId entry, File& file, uint32_t flags) {
   AtomicOpenResult out;
-  k.m.conn.no_open = true;
+  k.conn_mut().no_open = true;
   if (k.m.dcache.d_in_lookup(entry)) {
     if (Err e = co_await lookup_first(k, dir, &entry, &out); e != Err::kOk) co_return AtomicOpenResult{e};
   }
@@ -621,7 +621,7 @@ sim::Task<AtomicOpenResult> atomic_open_fusex(Kctx& k, InodeId dir, DentryId ent
 }  // namespace
 
 void fuse_dir_changed(Kctx& k, InodeId dir) {
-  Inode& i = k.inode(dir);
+  Inode& i = k.inode_mut(dir);
   i.inval_perm = i.inval_other = true;  // fuse_invalidate_attr()
   i.rdc_cached = false;                 // inode_maybe_inc_iversion(): the readdir cache is stale
   k.w.dir_changed++;
@@ -631,13 +631,13 @@ void fuse_dir_changed(Kctx& k, InodeId dir) {
 
 void fuse_invalidate_entry(Kctx& k, DentryId entry) {
   k.m.dcache.d_invalidate(entry, k.a, k.op);
-  k.dentry(entry).time = 0;
+  k.dentry_mut(entry).time = 0;
 }
 
 sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned flags) {
-  Dentry& de = k.dentry(entry);
+  const Dentry& de = k.dentry(entry);
   const InodeId ino = de.inode;
-  if (de.epoch < k.m.epoch) co_return Revalidate{0};  // made before FUSE_NOTIFY_INC_EPOCH
+  if (de.epoch < k.epoch()) co_return Revalidate{0};  // made before FUSE_NOTIFY_INC_EPOCH
   if (ino != kNoInode && k.inode(ino).bad) co_return Revalidate{0};
   unsigned forcing = kLookupExcl | kLookupReval;
   if (RevalidatesRenameTarget(k.m.config.kernel)) forcing |= kLookupRenameTarget;
@@ -645,7 +645,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
     // An entry READDIRPLUS made, used: the directory is being walked
     // entry by entry (ls -l), so its next listing should be READDIRPLUS.
     if (ino != kNoInode && k.inode(ino).init_rdplus) {
-      k.inode(ino).init_rdplus = false;
+      k.inode_mut(ino).init_rdplus = false;
       fuse_advise_use_readdirplus(k, k.dentry(de.parent).inode);
     }
     co_return Revalidate{1};
@@ -654,7 +654,7 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
   const NodeId parent = k.nodeid_of(de.parent);
   const uint64_t attr_version = k.m.inodes.attr_version();
   Reply r = co_await SendLookup(k, parent, de.name, AttrsStale(k, ino));
-  Inode& inode = k.inode(ino);
+  Inode& inode = k.inode_mut(ino);
   Err ret = r.err;
   if (ret == Err::kOk && r.nodeid == 0) ret = Err::kENOENT;
   if (ret == Err::kOk) {
@@ -674,14 +674,14 @@ sim::Task<Revalidate> fuse_dentry_revalidate(Kctx& k, DentryId entry, unsigned f
 
 sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
-  if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
+  if (locked) co_await sim::MutexLock(k.a, k.fuse_mutex(dir), "fuse_lock_inode");
   // fuse_lookup_name(): the only name-length check on the way (FUSE_NAME_MAX).
   if (k.w.names->Name(k.dentry(entry).name).size() > FuseNameMax(k.m.config.kernel)) {
-    if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+    if (locked) sim::MutexUnlock(k.a, k.fuse_mutex(dir));
     co_return LookupResult{Err::kENAMETOOLONG};
   }
   const NodeId dirnode = k.inode(dir).nodeid;
-  const uint64_t epoch = k.m.epoch;
+  const uint64_t epoch = k.epoch();
   const uint64_t evict_ctr = k.m.inodes.evict_ctr();
   const uint64_t attr_version = k.m.inodes.attr_version();
   Reply r = co_await SendLookup(k, dirnode, k.dentry(entry).name, false);
@@ -692,7 +692,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     r.nodeid = 0;
   }
   if (r.err != Err::kOk || r.nodeid == kRootNodeId) {
-    if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+    if (locked) sim::MutexUnlock(k.a, k.fuse_mutex(dir));
     co_return LookupResult{r.err == Err::kOk ? Err::kEIO : r.err};
   }
   InodeId ino = kNoInode;
@@ -700,7 +700,7 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     const bool fresh = k.m.inodes.Find(r.nodeid) == kNoInode;
     ino =
         k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink, attr_version);
-    if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+    if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode_mut(ino).inval_perm = k.inode_mut(ino).inval_other = true;
     fuse_advise_use_readdirplus(k, dir);
   }
   DentryId alias;
@@ -710,14 +710,14 @@ sim::Task<LookupResult> fuse_lookup(Kctx& k, InodeId dir, DentryId entry) {
     co_return LookupResult{Err::kEIO};
   }
   DentryId target = alias != kNoDentry ? alias : entry;
-  k.dentry(target).epoch = epoch;
+  k.dentry_mut(target).epoch = epoch;
   if (outarg_valid) {
     SetEntryTimeout(k, target, r.entry_valid_us);
   } else {
-    k.dentry(target).time = 0;  // fuse_invalidate_entry_cache()
+    k.dentry_mut(target).time = 0;  // fuse_invalidate_entry_cache()
   }
   TraceDentry(k, target, "d_splice_alias");
-  if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+  if (locked) sim::MutexUnlock(k.a, k.fuse_mutex(dir));
   co_return LookupResult{Err::kOk, alias};
 }
 
@@ -777,7 +777,7 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
   req.newname = k.dentry(newent).name;
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err == Err::kOk) {
-    k.inode(k.dentry(oldent).inode).inval_other = true;  // fuse_update_ctime()
+    k.inode_mut(k.dentry_mut(oldent).inode).inval_other = true;  // fuse_update_ctime()
     if (k.m.dcache.positive(newent)) fuse_entry_unlinked(k, newent);
     fuse_dir_changed(k, olddir);
     if (olddir != newdir) fuse_dir_changed(k, newdir);
@@ -789,10 +789,11 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
 }
 
 sim::Task<Err> fuse_open(Kctx& k, File& file) {
-  Inode& i = k.inode(file.inode);
+  const Inode& i = k.inode(file.inode);
   const bool isdir = i.is_dir;
-  if (k.w.variant == Variant::kFusex && !isdir) k.m.conn.no_open = true;  // fusex: no-open mode only
-  bool& no_open = isdir ? k.m.conn.no_opendir : k.m.conn.no_open;
+  if (k.w.variant == Variant::kFusex && !isdir) k.conn_mut().no_open = true;  // fusex: no-open mode only
+  const bool no_open = isdir ? k.conn().no_opendir : k.conn().no_open;
+  auto set_no_open = [&k, isdir] { (isdir ? k.conn_mut().no_opendir : k.conn_mut().no_open) = true; };
   if (!no_open && !isdir && k.w.variant == Variant::kCompound && AttrsStale(k, file.inode)) {
     // FUSE_COMPOUND v7: OPEN+GETATTR in one request when the attributes are stale.
     Request open;
@@ -807,7 +808,7 @@ sim::Task<Err> fuse_open(Kctx& k, File& file) {
     parts.push_back(getattr);
     std::vector<Reply> rs = co_await SendCompound(k, std::move(parts), /*replay=*/true);
     if (rs[0].err == Err::kENOSYS) {
-      no_open = true;
+      set_no_open();
     } else if (rs[0].err != Err::kOk) {
       co_return rs[0].err;
     } else {
@@ -821,7 +822,7 @@ sim::Task<Err> fuse_open(Kctx& k, File& file) {
     req.flags = file.flags & ~(kOCreat | kOExcl);
     Reply r = co_await FuseSimpleRequest(k, req);
     if (r.err == Err::kENOSYS) {
-      no_open = true;
+      set_no_open();
       if (isdir) file.release_args = false;  // "No release needed"
       if (isdir) file.cache_dir = true;      // the default open flags
     } else if (r.err != Err::kOk) {
@@ -836,19 +837,19 @@ sim::Task<Err> fuse_open(Kctx& k, File& file) {
   // The open succeeded, with or without OPEN: an atomic_o_trunc O_TRUNC open
   // of a regular file invalidates its attributes (fuse_open():
   // fuse_truncate_update_attr() on 6.18, fuse_finish_open() on 5.18).
-  if ((file.flags & kOTrunc) != 0 && !isdir) k.inode(file.inode).inval_other = true;
+  if ((file.flags & kOTrunc) != 0 && !isdir) k.inode_mut(file.inode).inval_other = true;
   co_return Err::kOk;
 }
 
 sim::Task<Err> fuse_flush(Kctx& k, File& file) {
-  if (file.is_dir || k.m.conn.no_flush) co_return Err::kOk;
+  if (file.is_dir || k.conn().no_flush) co_return Err::kOk;
   Request req;
   req.opcode = Opcode::kFlush;
   req.nodeid = k.inode(file.inode).nodeid;
   req.fh = file.fh;
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err == Err::kENOSYS) {
-    k.m.conn.no_flush = true;
+    k.conn_mut().no_flush = true;
     co_return Err::kOk;
   }
   co_return r.err;
@@ -856,7 +857,7 @@ sim::Task<Err> fuse_flush(Kctx& k, File& file) {
 
 // fuse_release() -> fuse_file_put(): see ReleaseArgsPerFile().
 void fuse_release(Kctx& k, File& file) {
-  const ConnFlags& c = k.m.conn;
+  const ConnFlags& c = k.conn();
   if (ReleaseArgsPerFile(k.m.config.kernel)) {
     if (!file.release_args) return;         // "does not implement 'opendir'"
     if (!file.is_dir && c.no_open) return;  // args->opcode == FUSE_RELEASE && no_open
@@ -872,7 +873,7 @@ void fuse_release(Kctx& k, File& file) {
 }
 
 sim::Task<Err> fuse_getattr(Kctx& k, InodeId ino) {
-  Inode& i = k.inode(ino);
+  Inode& i = k.inode_mut(ino);
   if (!i.inval_perm && !i.inval_other && !Expired(i.attr_time, k.now())) co_return Err::kOk;
   Request req;
   req.opcode = k.w.variant == Variant::kFusex ? Opcode::kStatx : Opcode::kGetattr;
@@ -886,7 +887,7 @@ sim::Task<Err> fuse_getattr(Kctx& k, InodeId ino) {
 
 sim::Task<Err> fuse_permission(Kctx& k, InodeId ino) {
   if (!k.m.config.default_permissions) co_return Err::kOk;
-  Inode& i = k.inode(ino);
+  Inode& i = k.inode_mut(ino);
   if (!i.inval_perm && !Expired(i.attr_time, k.now())) co_return Err::kOk;
   Request req;
   req.opcode = k.w.variant == Variant::kFusex ? Opcode::kStatx : Opcode::kGetattr;
@@ -906,15 +907,15 @@ sim::Task<Err> fuse_symlink(Kctx& k, InodeId dir, DentryId entry, const std::vec
 }
 
 sim::Task<Err> fuse_link(Kctx& k, InodeId inode, InodeId newdir, DentryId newent) {
-  if (k.m.conn.no_link) co_return Err::kEPERM;
+  if (k.conn().no_link) co_return Err::kEPERM;
   Request req;
   req.oldnodeid = k.inode(inode).nodeid;
   Err err = co_await create_new_entry(k, Opcode::kLink, newdir, newent, &req, k.inode(inode).is_symlink);
   // On success fuse_update_ctime_in_cache(): the reply's attributes stand
   // (fuse_iget() refreshed them); only EINTR invalidates them.
-  if (err == Err::kEINTR) k.inode(inode).inval_perm = k.inode(inode).inval_other = true;
+  if (err == Err::kEINTR) k.inode_mut(inode).inval_perm = k.inode_mut(inode).inval_other = true;
   if (err == Err::kENOSYS) {
-    k.m.conn.no_link = true;
+    k.conn_mut().no_link = true;
     err = Err::kEPERM;
   }
   co_return err;
@@ -928,7 +929,7 @@ sim::Task<Err> fuse_get_link(Kctx& k, InodeId inode, std::vector<NameId>* target
     req.opcode = Opcode::kReadlink;
     req.nodeid = k.inode(inode).nodeid;
     Reply r = co_await FuseSimpleRequest(k, req);
-    Inode& i = k.inode(inode);
+    Inode& i = k.inode_mut(inode);
     i.inval_other = true;  // fuse_invalidate_atime()
     if (r.err != Err::kOk) co_return r.err;
     i.link = r.link;
@@ -950,21 +951,21 @@ sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mo
   req.size = size;
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err != Err::kOk) {
-    if (r.err == Err::kEINTR) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+    if (r.err == Err::kEINTR) k.inode_mut(ino).inval_perm = k.inode_mut(ino).inval_other = true;
     co_return r.err;
   }
   if (r.is_dir != k.inode(ino).is_dir || r.is_symlink != k.inode(ino).is_symlink) {
-    k.inode(ino).bad = true;  // fuse_make_bad(): the file type changed
+    k.inode_mut(ino).bad = true;  // fuse_make_bad(): the file type changed
     co_return Err::kEIO;
   }
   RefreshAttrs(k, ino, r);  // fuse_change_attributes_common()
   // "Directory mode changed, may need to revalidate access"
-  if (k.inode(ino).is_dir && (valid & kFattrMode) != 0) k.dentry(entry).time = 0;
+  if (k.inode_mut(ino).is_dir && (valid & kFattrMode) != 0) k.dentry_mut(entry).time = 0;
   co_return Err::kOk;
 }
 
 void fuse_advise_use_readdirplus(Kctx& k, InodeId dir) {
-  if (dir != kNoInode) k.inode(dir).advise_rdplus = true;
+  if (dir != kNoInode) k.inode_mut(dir).advise_rdplus = true;
 }
 
 namespace {
@@ -979,7 +980,7 @@ bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
     case ReaddirPlus::kAuto:
       break;
   }
-  Inode& i = k.inode(dir);
+  Inode& i = k.inode_mut(dir);
   if (i.advise_rdplus) {  // test_and_clear_bit(FUSE_I_ADVISE_RDPLUS)
     i.advise_rdplus = false;
     return true;
@@ -993,7 +994,7 @@ bool fuse_use_readdirplus(Kctx& k, InodeId dir, uint64_t pos) {
 sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, const Reply& r, uint64_t evict_ctr,
                                     uint64_t attr_version) {
   if (de.nodeid == 0 || de.dots != 0) co_return Err::kOk;
-  const uint64_t epoch = k.m.epoch;
+  const uint64_t epoch = k.epoch();
   if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
   Dcache& dc = k.m.dcache;
   DentryId d = dc.d_lookup(parent, de.name, k.a);
@@ -1015,7 +1016,7 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
       ino = dc.at(d).inode;
       if (ino != kNoInode && k.inode(ino).nodeid != de.nodeid) ino = kNoInode;
       if (ino == kNoInode || k.inode(ino).is_dir != de.is_dir || k.inode(ino).is_symlink != de.is_symlink) {
-        if (ino != kNoInode) k.inode(ino).bad = true;  // fuse_stale_inode(): fuse_make_bad()
+        if (ino != kNoInode) k.inode_mut(ino).bad = true;  // fuse_stale_inode(): fuse_make_bad()
         dc.d_invalidate(d, k.a, k.op);
         dc.dput(d, k.op);
         d = kNoDentry;
@@ -1026,7 +1027,7 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
         k.m.inodes.QueueForget(de.nodeid, 1, k.op, k.now());  // fuse_force_forget()
         co_return Err::kEIO;
       }
-      Inode& i = k.inode(ino);
+      Inode& i = k.inode_mut(ino);
       i.nlookup++;
       if (k.m.inodes.TakeAttrs(ino, attr_version)) {  // fuse_change_attributes()
         i.attr_time = ValidUntil(k.now(), r.attr_valid_us);
@@ -1039,7 +1040,8 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
                             attr_version);
       // An inode evicted since the READDIRPLUS was sent: the new inode's
       // attributes stay invalid (fuse_change_attributes_common()).
-      if (fresh && evict_ctr != k.m.inodes.evict_ctr()) k.inode(ino).inval_perm = k.inode(ino).inval_other = true;
+      if (fresh && evict_ctr != k.m.inodes.evict_ctr())
+        k.inode_mut(ino).inval_perm = k.inode_mut(ino).inval_other = true;
       DentryId alias;
       dc.d_splice_alias(ino, d, &alias, k.a);
       dc.d_lookup_done(d, k.a);
@@ -1050,8 +1052,8 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
     }
     break;
   }
-  if (k.m.config.readdirplus == ReaddirPlus::kAuto) k.inode(ino).init_rdplus = true;
-  k.dentry(d).epoch = epoch;
+  if (k.m.config.readdirplus == ReaddirPlus::kAuto) k.inode_mut(ino).init_rdplus = true;
+  k.dentry_mut(d).epoch = epoch;
   SetEntryTimeout(k, d, r.entry_valid_us);
   TraceDentry(k, d, "fuse_direntplus_link");
   dc.dput(d, k.op);
@@ -1071,20 +1073,20 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
     // dropped; a complete one is read without a request.
     if (*pos == 0) {
       if (Err e = co_await fuse_getattr(k, dir); e != Err::kOk) co_return e;
-      Inode& i = k.inode(dir);
+      Inode& i = k.inode_mut(dir);
       if (i.rdc_cached && i.rdc_mtime != i.mtime) i.rdc_cached = false;
       if (!i.rdc_cached) i.rdc_mtime = i.mtime;
     }
     if (k.inode(dir).rdc_cached) {
-      k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
-      co_return Err::kOk;               // the cached entries, then the end: nothing sent
+      k.inode_mut(dir).inval_other = true;  // fuse_invalidate_atime()
+      co_return Err::kOk;                   // the cached entries, then the end: nothing sent
     }
   }
   const bool plus = fuse_use_readdirplus(k, dir, *pos);
   const uint64_t evict_ctr = k.m.inodes.evict_ctr();
   const uint64_t attr_version = k.m.inodes.attr_version();
   const bool locked = !k.m.config.parallel_dirops;  // fuse_lock_inode()
-  if (locked) co_await sim::MutexLock(k.a, k.inode(dir).fuse_mutex, "fuse_lock_inode");
+  if (locked) co_await sim::MutexLock(k.a, k.fuse_mutex(dir), "fuse_lock_inode");
   Request req;
   req.opcode = plus ? Opcode::kReaddirplus : Opcode::kReaddir;
   req.nodeid = k.inode(dir).nodeid;
@@ -1092,7 +1094,7 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
   req.offset = *pos;
   req.size = kReaddirBufBytes;
   Reply r = co_await FuseSimpleRequest(k, req);
-  if (locked) sim::MutexUnlock(k.a, k.inode(dir).fuse_mutex);
+  if (locked) sim::MutexUnlock(k.a, k.fuse_mutex(dir));
   if (r.err == Err::kOk) {
     // parse_dirfile()/parse_dirplusfile(): entries go to the caller's buffer
     // while they fit (filldir64()); READDIRPLUS links every entry anyway.
@@ -1112,9 +1114,9 @@ sim::Task<Err> fuse_readdir(Kctx& k, File& file, uint64_t* pos, int* emitted) {
     }
     // fuse_readdir_cache_end(): an empty reply ends the listing; a cache
     // filled from position 0 is now complete.
-    if (file.cache_dir && r.dirents.empty()) k.inode(dir).rdc_cached = true;
+    if (file.cache_dir && r.dirents.empty()) k.inode_mut(dir).rdc_cached = true;
   }
-  k.inode(dir).inval_other = true;  // fuse_invalidate_atime()
+  k.inode_mut(dir).inval_other = true;  // fuse_invalidate_atime()
   co_return r.err;
 }
 
@@ -1123,8 +1125,7 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
   const InodeId dir = k.m.inodes.Find(parent);  // fuse_ilookup()
   if (dir == kNoInode) co_return Err::kENOENT;
   k.m.inodes.Ihold(dir);
-  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
-  k.a.Touch(MountKey(k.m.index), true);  // a server thread acting on the mount's caches
+  co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
   k.m.inodes.set_now(k.now());
   Err err = Err::kENOTDIR;
   if (k.inode(dir).is_dir) {
@@ -1134,7 +1135,7 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
     if (entry != kNoDentry) {
       fuse_dir_changed(k, dir);
       dc.d_invalidate(entry, k.a, k.op);
-      k.dentry(entry).time = 0;  // fuse_invalidate_entry_cache()
+      k.dentry_mut(entry).time = 0;  // fuse_invalidate_entry_cache()
       TraceDentry(k, entry, "fuse_reverse_inval_entry");
       err = Err::kOk;
       if (child != 0 && dc.positive(entry)) {  // FUSE_NOTIFY_DELETE
@@ -1143,14 +1144,14 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
           err = Err::kENOENT;
         } else {
           if (k.inode(ino).is_dir) dc.ShrinkParent(entry, k.op);
-          k.inode(ino).nlink = 0;  // clear_nlink()
+          k.inode_mut(ino).nlink = 0;  // clear_nlink()
           dc.d_delete(entry, k.a, k.op);
         }
       }
       dc.dput(entry, k.op);
     }
   }
-  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  sim::UpWrite(k.a, k.i_rwsem(dir));
   k.m.inodes.Iput(dir, k.op);
   co_return err;
 }
@@ -1158,21 +1159,21 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
 Err fuse_reverse_inval_inode(Kctx& k, NodeId nodeid) {
   const InodeId ino = k.m.inodes.Find(nodeid);  // fuse_ilookup()
   if (ino == kNoInode) return Err::kENOENT;
-  Inode& i = k.inode(ino);
+  Inode& i = k.inode_mut(ino);
   i.inval_perm = i.inval_other = true;  // fuse_invalidate_attr()
   i.link_cached = false;                // invalidate_inode_pages2_range(): the whole file
   return Err::kOk;
 }
 
-void fuse_notify_inc_epoch(Kctx& k) { k.m.epoch++; }
+void fuse_notify_inc_epoch(Kctx& k) { k.inc_epoch(); }
 
 sim::Task<Err> fuse_need_killpriv(Kctx& k, InodeId ino) {
-  if (k.m.conn.no_getxattr) co_return Err::kOk;
+  if (k.conn().no_getxattr) co_return Err::kOk;
   Request req;
   req.opcode = Opcode::kGetxattr;
   req.nodeid = k.inode(ino).nodeid;
   Reply r = co_await FuseSimpleRequest(k, req);
-  if (r.err == Err::kENOSYS) k.m.conn.no_getxattr = true;
+  if (r.err == Err::kENOSYS) k.conn_mut().no_getxattr = true;
   co_return Err::kOk;  // ENODATA / EOPNOTSUPP: no capability to drop
 }
 

@@ -10,6 +10,16 @@ namespace fusesim::model {
 InodeTable::InodeTable(int mount, std::deque<QueuedRequest>* queue, sim::Counter* pending, sim::Counter* forgets)
     : mount_(mount), queue_(queue), pending_(pending), forgets_(forgets) {}
 
+uint64_t InodeTable::FieldsKey(InodeId id) const {
+  return MakeKey(KeyKind::kInode, static_cast<uint64_t>(mount_), static_cast<uint64_t>(id));
+}
+uint64_t InodeTable::CountKey(InodeId id) const {
+  return MakeKey(KeyKind::kInodeCount, static_cast<uint64_t>(mount_), static_cast<uint64_t>(id));
+}
+uint64_t InodeTable::IndexKey(NodeId nodeid) const {
+  return MakeKey(KeyKind::kNodeIndex, static_cast<uint64_t>(mount_), nodeid);
+}
+
 InodeId InodeTable::MakeRoot(sim::Clock attr_until) {
   root_ = Iget(kRootNodeId, /*is_dir=*/true, 2, attr_until);
   inodes_[root_].nlookup = 0;  // the root is never forgotten
@@ -19,9 +29,10 @@ InodeId InodeTable::MakeRoot(sim::Clock attr_until) {
 
 InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock attr_until, bool is_symlink,
                          uint64_t sent_attr_version) {
+  sim::Record(IndexKey(nodeid), sim::AccessMode::kWrite);
   auto it = by_nodeid_.find(nodeid);
   if (it != by_nodeid_.end()) {
-    Inode& ino = inodes_[it->second];
+    Inode& ino = mut(it->second);
     ino.nlookup++;
     // fuse_change_attributes_i(): a reply older than the inode's attributes
     // is dropped.
@@ -31,7 +42,10 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
     ino.inval_perm = ino.inval_other = false;
     return it->second;
   }
+  sim::Record(ConnKey(mount_, ConnField::kInodeIds), sim::AccessMode::kWrite);
   InodeId id = static_cast<InodeId>(inodes_.size());
+  sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
+  sim::Record(CountKey(id), sim::AccessMode::kWrite);
   Inode& ino = inodes_.emplace_back();
   ino.nodeid = nodeid;
   ino.is_dir = is_dir;
@@ -47,12 +61,14 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
 }
 
 InodeId InodeTable::Find(NodeId nodeid) const {
+  sim::Record(IndexKey(nodeid), sim::AccessMode::kRead);
   auto it = by_nodeid_.find(nodeid);
   return it == by_nodeid_.end() ? kNoInode : it->second;
 }
 
 void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now) {
   if (nlookup == 0) return;
+  sim::Record(MakeKey(KeyKind::kAsyncQueue, static_cast<uint64_t>(mount_), 0), sim::AccessMode::kWrite);
   QueuedRequest q;
   q.req.opcode = Opcode::kForget;
   q.req.nodeid = nodeid;
@@ -72,11 +88,14 @@ void InodeTable::QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock
 }
 
 void InodeTable::Evict(InodeId id, int op) {
-  Inode& ino = inodes_[id];
+  Inode& ino = mut(id);
   ino.evicted = true;
+  sim::Record(ConnKey(mount_, ConnField::kEvictCtr), sim::AccessMode::kWrite);
   evict_ctr_++;  // fuse_evict_inode(): fc->evict_ctr
-  QueueForget(ino.nodeid, ino.nlookup, op, now_);
+  // Queued at the evicting task's time.
+  QueueForget(ino.nodeid, ino.nlookup, op, sim::running_actor != nullptr ? sim::running_actor->clock : now_);
   ino.nlookup = 0;
+  sim::Record(IndexKey(ino.nodeid), sim::AccessMode::kWrite);
   auto it = by_nodeid_.find(ino.nodeid);
   if (it != by_nodeid_.end() && it->second == id) by_nodeid_.erase(it);
 }
@@ -84,14 +103,18 @@ void InodeTable::Evict(InodeId id, int op) {
 void InodeTable::Iput(InodeId id, int op) {
   Inode& ino = inodes_[id];
   ino.count--;
+  // A decrement to 1 or 0 does not commute with an increment.
+  sim::Record(CountKey(id), ino.count <= 1 ? sim::AccessMode::kWrite : sim::AccessMode::kAdd);
   // FUSE's .drop_inode is generic_delete_inode: an unused inode is evicted
   // (and forgotten) at once, linked or not.
   if (ino.count == 0 && id != root_) Evict(id, op);
 }
 
 void InodeTable::ShrinkUnused(int op) {
+  sim::Record(ConnKey(mount_, ConnField::kInodeIds), sim::AccessMode::kRead);
   for (InodeId id = 0; id < size(); ++id) {
-    Inode& ino = inodes_[id];
+    const Inode& ino = at(id);
+    sim::Record(CountKey(id), sim::AccessMode::kRead);
     if (!ino.evicted && ino.count == 0 && id != root_) Evict(id, op);
   }
 }

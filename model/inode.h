@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "model/keys.h"
 #include "model/names.h"
 #include "model/request.h"
 #include "sim/engine/runtime.h"
@@ -59,6 +60,11 @@ struct Inode {
   sim::Mutex fuse_mutex;  // fuse_lock_inode() without FUSE_PARALLEL_DIROPS
 };
 
+// Footprints (sim::Record): an inode's fields (at() reads, mut() writes),
+// its i_count (Ihold() and an Iput() leaving it above 1 add; one leaving it
+// at 1 or 0 writes), the icache entry of each nodeid, and the connection's
+// counters (attr_version, evict_ctr) and inode numbering. Its locks are
+// reached through rwsem()/mutex(), whose waits record the lock.
 class InodeTable {
  public:
   // queue and pending receive FORGETs of evicted inodes.
@@ -79,10 +85,22 @@ class InodeTable {
   // The root inode (nodeid 1), created at mount time.
   InodeId MakeRoot(sim::Clock attr_until);
   InodeId Find(NodeId nodeid) const;
-  Inode& at(InodeId id) { return inodes_[id]; }
-  const Inode& at(InodeId id) const { return inodes_[id]; }
+  // An inode, read (at) or written (mut) by the running step.
+  const Inode& at(InodeId id) const {
+    sim::Record(FieldsKey(id), sim::AccessMode::kRead);
+    return inodes_[id];
+  }
+  Inode& mut(InodeId id) {
+    sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
+    return inodes_[id];
+  }
+  sim::RwSem& i_rwsem(InodeId id) { return inodes_[id].i_rwsem; }
+  sim::Mutex& fuse_mutex(InodeId id) { return inodes_[id].fuse_mutex; }
 
-  void Ihold(InodeId id) { inodes_[id].count++; }
+  void Ihold(InodeId id) {
+    sim::Record(CountKey(id), sim::AccessMode::kAdd);
+    inodes_[id].count++;
+  }
   // iput(): drops a reference; the last one evicts (generic_delete_inode).
   void Iput(InodeId id, int op);
   // Simulated time for FORGETs queued by evictions (set by the caller's step).
@@ -96,18 +114,27 @@ class InodeTable {
   // fc->evict_ctr: inodes evicted so far. A LOOKUP or READDIRPLUS that makes
   // a new inode while another was evicted since it was sent leaves the new
   // inode's attributes invalid (fuse_change_attributes_common()).
-  uint64_t evict_ctr() const { return evict_ctr_; }
+  uint64_t evict_ctr() const {
+    sim::Record(ConnKey(mount_, ConnField::kEvictCtr), sim::AccessMode::kRead);
+    return evict_ctr_;
+  }
   // fc->attr_version: fuse_get_attr_version() before a request whose reply
   // carries attributes; NextAttrVersion() is atomic64_inc_return() when
   // attributes are set (or a link count changes: fuse_entry_unlinked()).
   // Starts at 1 (fuse_conn_init()), so 0 means "apply unconditionally".
-  uint64_t attr_version() const { return attr_version_; }
-  uint64_t NextAttrVersion() { return ++attr_version_; }
+  uint64_t attr_version() const {
+    sim::Record(ConnKey(mount_, ConnField::kAttrVersion), sim::AccessMode::kRead);
+    return attr_version_;
+  }
+  uint64_t NextAttrVersion() {
+    sim::Record(ConnKey(mount_, ConnField::kAttrVersion), sim::AccessMode::kWrite);
+    return ++attr_version_;
+  }
   // fuse_change_attributes_i()'s test: false if `id`'s attributes were set
   // after the request was sent (`sent_attr_version`; 0: never), else true
   // and the inode's attr_version moves on: the caller sets the attributes.
   bool TakeAttrs(InodeId id, uint64_t sent_attr_version) {
-    Inode& ino = inodes_[id];
+    Inode& ino = mut(id);
     if (sent_attr_version != 0 && ino.attr_version > sent_attr_version) return false;
     ino.attr_version = NextAttrVersion();
     return true;
@@ -118,6 +145,9 @@ class InodeTable {
 
  private:
   void Evict(InodeId id, int op);
+  uint64_t FieldsKey(InodeId id) const;
+  uint64_t CountKey(InodeId id) const;
+  uint64_t IndexKey(NodeId nodeid) const;
 
   int mount_;
   std::deque<Inode> inodes_;  // stable addresses: locks are waited on by address

@@ -6,6 +6,7 @@
 #ifndef FUSESIM_MODEL_KCTX_H_
 #define FUSESIM_MODEL_KCTX_H_
 
+#include "model/keys.h"
 #include "model/mount.h"
 #include "model/request.h"
 #include "model/world.h"
@@ -25,8 +26,32 @@ struct Kctx {
 
   sim::Clock now() const { return a.clock; }
   OpRecord& rec() { return w.ops[op]; }
-  Inode& inode(InodeId id) { return m.inodes.at(id); }
-  Dentry& dentry(DentryId id) { return m.dcache.at(id); }
+  // Read (inode, dentry) or written (inode_mut, dentry_mut) by this step:
+  // the explorer sees which (see Dcache, InodeTable).
+  const Inode& inode(InodeId id) { return m.inodes.at(id); }
+  Inode& inode_mut(InodeId id) { return m.inodes.mut(id); }
+  const Dentry& dentry(DentryId id) { return m.dcache.at(id); }
+  Dentry& dentry_mut(DentryId id) { return m.dcache.mut(id); }
+  sim::RwSem& i_rwsem(InodeId id) { return m.inodes.i_rwsem(id); }
+  sim::Mutex& fuse_mutex(InodeId id) { return m.inodes.fuse_mutex(id); }
+  // The connection's feature flags, read or set (on ENOSYS) by this step.
+  const ConnFlags& conn() {
+    sim::Record(ConnKey(m.index, ConnField::kFlags), sim::AccessMode::kRead);
+    return m.conn;
+  }
+  ConnFlags& conn_mut() {
+    sim::Record(ConnKey(m.index, ConnField::kFlags), sim::AccessMode::kWrite);
+    return m.conn;
+  }
+  // fc->epoch, read, or moved on by FUSE_NOTIFY_INC_EPOCH.
+  uint64_t epoch() {
+    sim::Record(ConnKey(m.index, ConnField::kEpoch), sim::AccessMode::kRead);
+    return m.epoch;
+  }
+  void inc_epoch() {
+    sim::Record(ConnKey(m.index, ConnField::kEpoch), sim::AccessMode::kWrite);
+    m.epoch++;
+  }
   NodeId nodeid_of(DentryId d) { return m.inodes.at(m.dcache.at(d).inode).nodeid; }
 };
 

@@ -11,22 +11,37 @@
 namespace fusesim::model {
 
 enum class KeyKind : uint64_t {
-  kServerEntry = 1,  // (parent nodeid, name) in the server namespace
-  kServerNode = 2,   // a server node's state (lookup counts, handles, links)
-  kDentry = 3,       // (mount, parent dentry, name) slot in a dcache
-  kInode = 4,        // (mount, kernel inode)
-  kConn = 5,         // (mount) connection flags: no_create, ...
-  kAsyncQueue = 6,   // (mount) queued RELEASE/FORGET
-  kLock = 7,         // (mount, lock number)
-  kOp = 8,           // (op number) completion of a scenario op
+  kServerEntry = 1,   // (parent nodeid, name) in the server namespace
+  kServerNode = 2,    // a server node's state (lookup counts, handles, links)
+  kDentry = 3,        // (mount, parent dentry, name) hash slot in a dcache
+  kInode = 4,         // (mount, kernel inode) the inode's fields
+  kConn = 5,          // (mount, ConnField) connection-wide state
+  kAsyncQueue = 6,    // (mount) queued RELEASE/FORGET
+  kLock = 7,          // (mount, lock number)
+  kOp = 8,            // (op number) completion of a scenario op
+  kDentryFields = 9,  // (mount, dentry) state, parent, name, inode, time
+  kDentryCount = 10,  // (mount, dentry) d_count: additions commute
+  kInodeCount = 11,   // (mount, kernel inode) i_count: additions commute
+  kNodeIndex = 12,    // (mount, nodeid) the icache's entry for a nodeid
+  kDirAlias = 13,     // (mount, kernel inode) a directory's dentry
+};
+
+// Connection-wide state of a mount (struct fuse_conn, and the allocators
+// of the model's dentry and inode numbers).
+enum class ConnField : uint64_t {
+  kFlags = 1,        // no_create, no_open, ... (set on ENOSYS)
+  kEpoch = 2,        // fc->epoch
+  kAttrVersion = 3,  // fc->attr_version
+  kEvictCtr = 4,     // fc->evict_ctr
+  kDentryIds = 5,    // the next dentry number
+  kInodeIds = 6,     // the next inode number
 };
 
 inline uint64_t MakeKey(KeyKind kind, uint64_t a, uint64_t b);
 
-// Everything a kernel step of a mount may touch (its dcache, inodes,
-// connection flags and the queue it may add FORGETs to): every kernel step of
-// the mount writes it, and so does the delivery of its background queue.
-inline uint64_t MountKey(int mount) { return MakeKey(KeyKind::kConn, static_cast<uint64_t>(mount), 1); }
+inline uint64_t ConnKey(int mount, ConnField f) {
+  return MakeKey(KeyKind::kConn, static_cast<uint64_t>(mount), static_cast<uint64_t>(f));
+}
 
 inline uint64_t MakeKey(KeyKind kind, uint64_t a, uint64_t b) {
   uint64_t h = (a + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;

@@ -83,9 +83,9 @@ sim::Task<Walk> lookup_slow_locked(Kctx& k, InodeId dir, DentryId parent, NameId
 
 sim::Task<Walk> lookup_slow(Kctx& k, DentryId parent, NameId name, unsigned flags) {
   const InodeId dir = InodeOf(k, parent);
-  co_await sim::DownRead(k.a, k.inode(dir).i_rwsem, "i_rwsem (shared)");
+  co_await sim::DownRead(k.a, k.i_rwsem(dir), "i_rwsem (shared)");
   Walk w = co_await lookup_slow_locked(k, dir, parent, name, flags);
-  sim::UpRead(k.a, k.inode(dir).i_rwsem);
+  sim::UpRead(k.a, k.i_rwsem(dir));
   co_return w;
 }
 
@@ -369,18 +369,18 @@ sim::Task<Walk> open_last_lookups(Kctx& k, const Nameidata& nd, File& file, uint
       co_return w;
     }
   }
-  Inode& dir = k.inode(InodeOf(k, nd.parent));
+  sim::RwSem& dir = k.i_rwsem(InodeOf(k, nd.parent));
   if (creat) {
-    co_await sim::DownWrite(k.a, dir.i_rwsem, "i_rwsem (exclusive)");
+    co_await sim::DownWrite(k.a, dir, "i_rwsem (exclusive)");
   } else {
-    co_await sim::DownRead(k.a, dir.i_rwsem, "i_rwsem (shared)");
+    co_await sim::DownRead(k.a, dir, "i_rwsem (shared)");
   }
   k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_open(k, nd, file, open_flag, flags);
   if (creat) {
-    sim::UpWrite(k.a, dir.i_rwsem);
+    sim::UpWrite(k.a, dir);
   } else {
-    sim::UpRead(k.a, dir.i_rwsem);
+    sim::UpRead(k.a, dir);
   }
   co_return w;
 }
@@ -439,9 +439,9 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
     // holding it makes this open wait).
     e = co_await fuse_need_killpriv(k, file.inode);
     if (e == Err::kOk) {
-      co_await sim::DownWrite(k.a, k.inode(file.inode).i_rwsem, "i_rwsem (exclusive)");
+      co_await sim::DownWrite(k.a, k.i_rwsem(file.inode), "i_rwsem (exclusive)");
       k.m.inodes.set_now(k.now());
-      sim::UpWrite(k.a, k.inode(file.inode).i_rwsem);
+      sim::UpWrite(k.a, k.i_rwsem(file.inode));
     }
   }
   if (e != Err::kOk) AbandonOpen(k, file, opened);
@@ -577,7 +577,7 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
                                                 : Err::kEBUSY;
   }
   const InodeId dir = InodeOf(k, nd.parent);
-  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
   k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, 0);
   e = w.err;
@@ -596,16 +596,16 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
       // vfs_unlink()/vfs_rmdir(): the victim's inode_lock() around the
       // request (and, for rmdir, shrink_dcache_parent()); d_delete() after
       // it is dropped.
-      co_await sim::DownWrite(k.a, k.inode(victim).i_rwsem, "i_rwsem (exclusive)");
+      co_await sim::DownWrite(k.a, k.i_rwsem(victim), "i_rwsem (exclusive)");
       k.m.inodes.set_now(k.now());
       e = rmdir ? co_await fuse_rmdir(k, dir, d) : co_await fuse_unlink(k, dir, d);
       if (e == Err::kOk && rmdir) dc.ShrinkParent(d, k.op);
-      sim::UpWrite(k.a, k.inode(victim).i_rwsem);
+      sim::UpWrite(k.a, k.i_rwsem(victim));
       if (e == Err::kOk) dc.d_delete(d, k.a, k.op);
     }
     dc.dput(d, k.op);
   }
-  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  sim::UpWrite(k.a, k.i_rwsem(dir));
   if (victim != kNoInode) k.m.inodes.Iput(victim, k.op);
   dc.dput(nd.parent, k.op);
   co_return e;
@@ -631,7 +631,7 @@ sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path) {
     co_return Err::kEEXIST;
   }
   const InodeId dir = InodeOf(k, nd.parent);
-  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
   k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
   e = w.err;
@@ -640,7 +640,7 @@ sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path) {
     if (e == Err::kOk) e = co_await fuse_mkdir(k, dir, w.dentry);
     dc.dput(w.dentry, k.op);
   }
-  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  sim::UpWrite(k.a, k.i_rwsem(dir));
   dc.dput(nd.parent, k.op);
   co_return e;
 }
@@ -718,10 +718,10 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
   if (cross) {
     co_await sim::MutexLock(k.a, k.m.rename_mutex, "s_vfs_rename_mutex");
     const InodeId first = odir < ndir ? odir : ndir, second = odir < ndir ? ndir : odir;
-    co_await sim::DownWrite(k.a, k.inode(first).i_rwsem, "i_rwsem (exclusive)");
-    co_await sim::DownWrite(k.a, k.inode(second).i_rwsem, "i_rwsem (exclusive)");
+    co_await sim::DownWrite(k.a, k.i_rwsem(first), "i_rwsem (exclusive)");
+    co_await sim::DownWrite(k.a, k.i_rwsem(second), "i_rwsem (exclusive)");
   } else {
-    co_await sim::DownWrite(k.a, k.inode(odir).i_rwsem, "i_rwsem (exclusive)");
+    co_await sim::DownWrite(k.a, k.i_rwsem(odir), "i_rwsem (exclusive)");
   }
   const DentryId trap = RenameTrap(k, n.parent, o.parent);
   k.m.inodes.set_now(k.now());
@@ -744,11 +744,11 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
   if (nw.dentry != kNoDentry) dc.dput(nw.dentry, k.op);
   if (ow.dentry != kNoDentry) dc.dput(ow.dentry, k.op);
   if (cross) {
-    sim::UpWrite(k.a, k.inode(odir).i_rwsem);
-    sim::UpWrite(k.a, k.inode(ndir).i_rwsem);
+    sim::UpWrite(k.a, k.i_rwsem(odir));
+    sim::UpWrite(k.a, k.i_rwsem(ndir));
     sim::MutexUnlock(k.a, k.m.rename_mutex);
   } else {
-    sim::UpWrite(k.a, k.inode(odir).i_rwsem);
+    sim::UpWrite(k.a, k.i_rwsem(odir));
   }
   dc.dput(o.parent, k.op);
   dc.dput(n.parent, k.op);
@@ -771,7 +771,7 @@ sim::Task<Err> CreateName(Kctx& k, const std::vector<NameId>& path, Make make) {
     co_return Err::kEEXIST;
   }
   const InodeId dir = InodeOf(k, nd.parent);
-  co_await sim::DownWrite(k.a, k.inode(dir).i_rwsem, "i_rwsem (exclusive)");
+  co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
   k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
   e = w.err;
@@ -779,7 +779,7 @@ sim::Task<Err> CreateName(Kctx& k, const std::vector<NameId>& path, Make make) {
     e = co_await make(dir, w.dentry);
     dc.dput(w.dentry, k.op);
   }
-  sim::UpWrite(k.a, k.inode(dir).i_rwsem);
+  sim::UpWrite(k.a, k.i_rwsem(dir));
   dc.dput(nd.parent, k.op);
   co_return e;
 }
@@ -844,10 +844,10 @@ sim::Task<Err> SysChmod(Kctx& k, const std::vector<NameId>& path, uint32_t mode)
   if (w.err != Err::kOk) co_return w.err;
   // chmod_common(): inode_lock(), notify_change() -> fuse_setattr().
   const InodeId ino = InodeOf(k, w.dentry);
-  co_await sim::DownWrite(k.a, k.inode(ino).i_rwsem, "i_rwsem (exclusive)");
+  co_await sim::DownWrite(k.a, k.i_rwsem(ino), "i_rwsem (exclusive)");
   k.m.inodes.set_now(k.now());
   Err e = co_await fuse_setattr(k, w.dentry, kFattrMode, mode, 0);
-  sim::UpWrite(k.a, k.inode(ino).i_rwsem);
+  sim::UpWrite(k.a, k.i_rwsem(ino));
   k.m.dcache.dput(w.dentry, k.op);
   co_return e;
 }
@@ -864,10 +864,10 @@ sim::Task<Err> SysTruncate(Kctx& k, const std::vector<NameId>& path, uint64_t si
     // do_truncate(): dentry_needs_remove_privs() (the security.capability
     // GETXATTR), then notify_change() -> fuse_setattr(), under inode_lock().
     e = co_await fuse_need_killpriv(k, ino);
-    co_await sim::DownWrite(k.a, k.inode(ino).i_rwsem, "i_rwsem (exclusive)");
+    co_await sim::DownWrite(k.a, k.i_rwsem(ino), "i_rwsem (exclusive)");
     k.m.inodes.set_now(k.now());
     if (e == Err::kOk) e = co_await fuse_setattr(k, w.dentry, kFattrSize, 0, size);
-    sim::UpWrite(k.a, k.inode(ino).i_rwsem);
+    sim::UpWrite(k.a, k.i_rwsem(ino));
   }
   k.m.dcache.dput(w.dentry, k.op);
   co_return e;
@@ -885,11 +885,11 @@ sim::Task<Err> SysReaddir(Kctx& k, const std::vector<NameId>& path) {
   uint64_t pos = 0;
   while (e == Err::kOk) {
     const InodeId dir = f.inode;
-    co_await sim::DownRead(k.a, k.inode(dir).i_rwsem, "i_rwsem (shared)");
+    co_await sim::DownRead(k.a, k.i_rwsem(dir), "i_rwsem (shared)");
     k.m.inodes.set_now(k.now());
     int emitted = 0;
     e = co_await fuse_readdir(k, f, &pos, &emitted);
-    sim::UpRead(k.a, k.inode(dir).i_rwsem);
+    sim::UpRead(k.a, k.i_rwsem(dir));
     if (emitted == 0) break;
   }
   // closedir(): close(); a directory has no FLUSH, RELEASEDIR goes in the

@@ -96,8 +96,8 @@ TEST_F(DcacheTest, DDeleteNegativeWhenOnlyUserUnhashedOtherwise) {
   InodeId ino = inodes_.Iget(5, false, 1, 1000);
   DentryId d = dc_.d_alloc(root_, 7, a_);
   dc_.d_add(d, ino, a_);
-  inodes_.at(ino).nlink = 0;  // unlinked
-  dc_.d_delete(d, a_, -1);    // count == 1: becomes negative, inode evicted
+  inodes_.mut(ino).nlink = 0;  // unlinked
+  dc_.d_delete(d, a_, -1);     // count == 1: becomes negative, inode evicted
   EXPECT_FALSE(dc_.positive(d));
   EXPECT_FALSE(dc_.d_unhashed(d));
   ASSERT_EQ(queue_.size(), 1u);

@@ -18,35 +18,35 @@ using Footprint = std::vector<Access>;
 bool Dependent(const Footprint& a, const Footprint& b) {
   for (const Access& x : a)
     for (const Access& y : b)
-      if (x.key == y.key && (x.write || y.write)) return true;
+      if (Conflict(x, y)) return true;
   return false;
 }
 
 bool Contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-// What a blocked actor's next step would touch: its kernel state and the
-// object it waits for.
+// What a blocked actor's next step would touch first: the object it waits
+// for (what it does once it runs is known only when it runs).
 Footprint PendingFootprint(const Actor& a) {
   Footprint f;
-  if (a.home_key != 0) f.push_back({a.home_key, true});
   switch (a.wait.kind) {
     case WaitKind::kRwsemRead:
-      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, false});
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, AccessMode::kRead});
       break;
     case WaitKind::kRwsemWrite:
-      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, true});
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, AccessMode::kWrite});
       break;
     case WaitKind::kRwsemQueued:
-      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, a.queued_write});
+      f.push_back(
+          {static_cast<const RwSem*>(a.wait.obj)->key, a.queued_write ? AccessMode::kWrite : AccessMode::kRead});
       break;
     case WaitKind::kMutex:
-      f.push_back({static_cast<const Mutex*>(a.wait.obj)->key, true});
+      f.push_back({static_cast<const Mutex*>(a.wait.obj)->key, AccessMode::kWrite});
       break;
     case WaitKind::kCompletion:
-      f.push_back({static_cast<const Completion*>(a.wait.obj)->key, false});
+      f.push_back({static_cast<const Completion*>(a.wait.obj)->key, AccessMode::kRead});
       break;
     case WaitKind::kAfter:
-      for (const Completion* c : a.after) f.push_back({c->key, false});
+      for (const Completion* c : a.after) f.push_back({c->key, AccessMode::kRead});
       break;
     case WaitKind::kCounter:
     case WaitKind::kNone:
@@ -74,12 +74,12 @@ constexpr char kSleepBlocked[] = "sleep-set blocked";
 
 nlohmann::json FootprintJson(const Footprint& f) {
   nlohmann::json j = nlohmann::json::array();
-  for (const Access& a : f) j.push_back({a.key, a.write});
+  for (const Access& a : f) j.push_back({a.key, static_cast<int>(a.mode)});
   return j;
 }
 Footprint FootprintFrom(const nlohmann::json& j) {
   Footprint f;
-  for (const auto& a : j) f.push_back({a[0].get<uint64_t>(), a[1].get<bool>()});
+  for (const auto& a : j) f.push_back({a[0].get<uint64_t>(), static_cast<AccessMode>(a[1].get<int>())});
   return f;
 }
 nlohmann::json SetJson(const std::vector<std::pair<int, Footprint>>& v) {

@@ -101,17 +101,27 @@ struct Wait {
   const void* obj = nullptr;
   // What the step does, for traces and diagnostics ("LOOKUP reply", ...).
   const char* what = "";
-  // False for a step that touches only the server (a request being handled),
-  // not the actor's own kernel state.
-  bool touches_home = true;
 };
+
+// How a step accesses a piece of shared state. Two accesses to one key
+// conflict unless both read or both add: additions to a counter commute
+// (a reference count taken and dropped in either order ends the same).
+// An addition whose order can matter (a count that reaches a value where
+// the program acts on it) is recorded as a write by the program.
+enum class AccessMode : uint8_t { kRead, kWrite, kAdd };
 
 // One access of a step to shared state, for dependency analysis.
 struct Access {
   uint64_t key;
-  bool write;
+  AccessMode mode;
   bool operator==(const Access&) const = default;
 };
+
+// Whether two accesses do not commute.
+inline bool Conflict(const Access& x, const Access& y) {
+  if (x.key != y.key) return false;
+  return x.mode != y.mode || x.mode == AccessMode::kWrite;
+}
 
 enum class ActorKind : uint8_t { kThread, kServerThread, kAsyncQueue };
 
@@ -136,15 +146,24 @@ struct Actor {
   std::vector<const Completion*> after;  // used by WaitKind::kAfter
   std::vector<Access> footprint;         // of the step being run
   bool record = false;                   // collect footprints?
-  // The state every kernel step of this actor may touch (its mount's dcache,
-  // inodes and connection); 0 for server threads and queues.
-  uint64_t home_key = 0;
 
-  void Touch(uint64_t key, bool write) {
-    if (record) footprint.push_back({key, write});
+  void Touch(uint64_t key, AccessMode mode) {
+    if (record) footprint.push_back({key, mode});
   }
+  void Touch(uint64_t key, bool write) { Touch(key, write ? AccessMode::kWrite : AccessMode::kRead); }
   void SyncClock(Clock c) { clock = std::max(clock, c); }
 };
+
+// The actor whose step is running (set by the scheduler around each step;
+// null between steps). State that the program reaches without an actor at
+// hand (a table, a cache) records its accesses here.
+inline thread_local Actor* running_actor = nullptr;
+
+// Records an access of the running step (nothing between steps, or when
+// footprints are not wanted).
+inline void Record(uint64_t key, AccessMode mode) {
+  if (running_actor != nullptr) running_actor->Touch(key, mode);
+}
 
 // True if the actor's next step can run now.
 inline bool Enabled(const Actor& a) {
@@ -182,7 +201,6 @@ class PointAwaiter {
     a_.wait = w_;
   }
   void await_resume() noexcept {
-    if (w_.touches_home && a_.home_key != 0) a_.Touch(a_.home_key, true);
     if (a_.wait.kind == WaitKind::kRwsemQueued) {
       // Handed over by the releaser (HandOff): already held.
       const auto* s = static_cast<const RwSem*>(w_.obj);
@@ -244,12 +262,6 @@ class PointAwaiter {
   Wait w_;
 };
 
-// The point where the server handles a request: the step touches only
-// server state.
-inline PointAwaiter ServerPoint(Actor& a, const char* what) {
-  return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what, /*touches_home=*/false});
-}
-
 // A preemption point that waits for nothing.
 inline PointAwaiter Point(Actor& a, const char* what) { return PointAwaiter(a, Wait{WaitKind::kNone, nullptr, what}); }
 inline PointAwaiter DownRead(Actor& a, RwSem& s, const char* what) {
@@ -279,7 +291,7 @@ inline void Enqueue(Actor& a, RwSem& s) {
   a.wait.kind = WaitKind::kRwsemQueued;
   a.granted = false;
   a.queued_write = write;
-  // Only the lock's queue changes: not the task's kernel state (home_key).
+  // Only the lock's queue changes.
   a.Touch(s.key, true);
 }
 

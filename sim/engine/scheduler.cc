@@ -75,7 +75,9 @@ absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& c
       // Arrives at a contended rwsem: joins its queue; resumed once handed the lock.
       Enqueue(*a, *const_cast<RwSem*>(static_cast<const RwSem*>(a->wait.obj)));
     } else {
+      running_actor = a;
       a->resume.resume();
+      running_actor = nullptr;
     }
     if (a->root.done()) a->finished = true;
     last = *pick;

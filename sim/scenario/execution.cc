@@ -143,7 +143,6 @@ class Execution {
       a->name = s.threads[t].name;
       a->kind = s.threads[t].server_side ? ActorKind::kServerThread : ActorKind::kThread;
       a->record = opts.record_footprints;
-      if (!s.threads[t].server_side) a->home_key = model::MountKey(s.threads[t].mount);
       actors_.push_back(std::move(a));
     }
     // The daemon's readers of each mount's asynchronous requests: "bg:M"
@@ -366,7 +365,6 @@ class Execution {
   // the write returns. A path the server cannot resolve sends nothing.
   sim::Task<Err> Notify(Actor& a, const OpSpec& op) {
     a.Touch(model::Server::GlobalKey(), false);
-    a.Touch(model::MountKey(op.mount), true);
     Kctx nk{w_, *w_.mounts[op.mount], a, op.global};
     nk.m.inodes.set_now(a.clock);
     switch (op.kind) {
