@@ -14,6 +14,10 @@ uint64_t Dcache::SlotKey(DentryId parent, NameId name) const {
   return MakeKey(KeyKind::kDentry, static_cast<uint64_t>(mount_), HashKey(parent, name));
 }
 
+uint64_t Dcache::InLookupKey(DentryId parent, NameId name) const {
+  return MakeKey(KeyKind::kInLookupSlot, static_cast<uint64_t>(mount_), HashKey(parent, name));
+}
+
 uint64_t Dcache::FieldsKey(DentryId d) const {
   return MakeKey(KeyKind::kDentryFields, static_cast<uint64_t>(mount_), static_cast<uint64_t>(d));
 }
@@ -44,7 +48,7 @@ DentryId Dcache::New(DentryId parent, NameId name, DState state) {
   d.parent = parent;
   d.name = name;
   d.count = 1;
-  d.lookup_done.key = SlotKey(parent, name);
+  d.lookup_done.key = InLookupKey(parent, name);
   if (parent != kNoDentry) dget(parent);
   return id;
 }
@@ -58,16 +62,18 @@ DentryId Dcache::d_lookup(DentryId parent, NameId name, sim::Actor& a) {
 }
 
 Dcache::Parallel Dcache::d_alloc_parallel(DentryId parent, NameId name, sim::Actor& a) {
-  a.Touch(SlotKey(parent, name), true);
+  a.Touch(SlotKey(parent, name), false);
   const uint64_t key = HashKey(parent, name);
   if (auto it = hashed_.find(key); it != hashed_.end()) {
     dget(it->second);
     return {Parallel::kHashed, it->second};
   }
   if (auto it = in_lookup_.find(key); it != in_lookup_.end()) {
+    a.Touch(InLookupKey(parent, name), false);
     dget(it->second);
     return {Parallel::kInLookupOther, it->second};
   }
+  a.Touch(InLookupKey(parent, name), true);
   DentryId d = New(parent, name, DState::kInLookup);
   in_lookup_[key] = d;
   return {Parallel::kNew, d};
@@ -79,7 +85,7 @@ bool Dcache::d_wait_lookup_matches(DentryId d, DentryId parent, NameId name) con
 }
 
 DentryId Dcache::d_alloc(DentryId parent, NameId name, sim::Actor& a) {
-  a.Touch(SlotKey(parent, name), true);
+  (void)a;  // in no hash yet: New() records what it touches
   return New(parent, name, DState::kUnhashed);
 }
 
@@ -133,6 +139,7 @@ void Dcache::SetInode(DentryId d, InodeId inode) {
 void Dcache::d_add(DentryId d, InodeId inode, sim::Actor& a) {
   Dentry& de = mut(d);
   if (de.state == DState::kInLookup) {
+    a.Touch(InLookupKey(de.parent, de.name), true);
     in_lookup_.erase(HashKey(de.parent, de.name));
     de.state = DState::kUnhashed;
     SetInode(d, inode);
@@ -174,9 +181,8 @@ bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Act
 }
 
 bool Dcache::d_instantiate(DentryId d, InodeId inode, sim::Actor& a) {
-  const Dentry& de = at(d);
-  a.Touch(SlotKey(de.parent, de.name), true);
-  if (de.state == DState::kInLookup) return false;
+  (void)a;  // the hash is unchanged: SetInode() records the dentry
+  if (at(d).state == DState::kInLookup) return false;
   SetInode(d, inode);
   return true;
 }
@@ -195,7 +201,7 @@ void Dcache::d_invalidate(DentryId d, sim::Actor& a, int op) {
 void Dcache::d_lookup_done(DentryId d, sim::Actor& a) {
   Dentry& de = mut(d);
   if (de.state != DState::kInLookup) return;
-  a.Touch(SlotKey(de.parent, de.name), true);
+  a.Touch(InLookupKey(de.parent, de.name), true);
   in_lookup_.erase(HashKey(de.parent, de.name));
   de.state = DState::kUnhashed;
   sim::Complete(a, de.lookup_done);

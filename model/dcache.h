@@ -19,8 +19,9 @@
 // (sim::Record): a dentry's fields (at() reads, mut() writes), its
 // reference count (dget() and a dput() that leaves it above 1 add; one that
 // leaves it at 1 or 0 writes, since the order of that decrement and an
-// increment decides whether the count reaches 0), the hash slot of
-// (parent, name), a directory's alias and the allocation of dentry numbers.
+// increment decides whether the count reaches 0), the primary and in-lookup
+// hash slots of (parent, name), a directory's alias and the allocation of
+// dentry numbers.
 //
 // Invariants:
 //  (1) at most one dentry per (parent, name) in each hash, unless a
@@ -145,7 +146,11 @@ class Dcache {
   // Dentries still in-lookup (for the in-lookup-leak invariant).
   std::vector<DentryId> InLookup() const;
   int size() const { return static_cast<int>(dentries_.size()); }
+  // The primary hash's slot for (parent, name) (what d_lookup() reads),
+  // and the in-lookup hash's (what d_alloc_parallel() also reads, and a
+  // parallel lookup's completion).
   uint64_t SlotKey(DentryId parent, NameId name) const;
+  uint64_t InLookupKey(DentryId parent, NameId name) const;
   uint64_t FieldsKey(DentryId d) const;
   uint64_t CountKey(DentryId d) const;
 

@@ -60,7 +60,7 @@ bool HasCreatedFlag(Opcode op) {
 
 // fuse_entry_unlinked(): after UNLINK/RMDIR, or a RENAME over a positive.
 void fuse_entry_unlinked(Kctx& k, DentryId entry) {
-  Inode& i = k.inode_mut(k.dentry_mut(entry).inode);
+  Inode& i = k.inode_mut(k.dentry(entry).inode);
   i.attr_version = k.m.inodes.NextAttrVersion();
   if (i.is_dir) {
     i.nlink = 0;
@@ -777,7 +777,7 @@ sim::Task<Err> fuse_rename(Kctx& k, InodeId olddir, DentryId oldent, InodeId new
   req.newname = k.dentry(newent).name;
   Reply r = co_await FuseSimpleRequest(k, req);
   if (r.err == Err::kOk) {
-    k.inode_mut(k.dentry_mut(oldent).inode).inval_other = true;  // fuse_update_ctime()
+    k.inode_mut(k.dentry(oldent).inode).inval_other = true;  // fuse_update_ctime()
     if (k.m.dcache.positive(newent)) fuse_entry_unlinked(k, newent);
     fuse_dir_changed(k, olddir);
     if (olddir != newdir) fuse_dir_changed(k, newdir);
@@ -960,7 +960,7 @@ sim::Task<Err> fuse_setattr(Kctx& k, DentryId entry, uint32_t valid, uint32_t mo
   }
   RefreshAttrs(k, ino, r);  // fuse_change_attributes_common()
   // "Directory mode changed, may need to revalidate access"
-  if (k.inode_mut(ino).is_dir && (valid & kFattrMode) != 0) k.dentry_mut(entry).time = 0;
+  if (k.inode(ino).is_dir && (valid & kFattrMode) != 0) k.dentry_mut(entry).time = 0;
   co_return Err::kOk;
 }
 

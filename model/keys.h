@@ -11,19 +11,20 @@
 namespace fusesim::model {
 
 enum class KeyKind : uint64_t {
-  kServerEntry = 1,   // (parent nodeid, name) in the server namespace
-  kServerNode = 2,    // a server node's state (lookup counts, handles, links)
-  kDentry = 3,        // (mount, parent dentry, name) hash slot in a dcache
-  kInode = 4,         // (mount, kernel inode) the inode's fields
-  kConn = 5,          // (mount, ConnField) connection-wide state
-  kAsyncQueue = 6,    // (mount) queued RELEASE/FORGET
-  kLock = 7,          // (mount, lock number)
-  kOp = 8,            // (op number) completion of a scenario op
-  kDentryFields = 9,  // (mount, dentry) state, parent, name, inode, time
-  kDentryCount = 10,  // (mount, dentry) d_count: additions commute
-  kInodeCount = 11,   // (mount, kernel inode) i_count: additions commute
-  kNodeIndex = 12,    // (mount, nodeid) the icache's entry for a nodeid
-  kDirAlias = 13,     // (mount, kernel inode) a directory's dentry
+  kServerEntry = 1,    // (parent nodeid, name) in the server namespace
+  kServerNode = 2,     // a server node's state (lookup counts, handles, links)
+  kDentry = 3,         // (mount, parent dentry, name) hash slot in a dcache
+  kInode = 4,          // (mount, kernel inode) the inode's fields
+  kConn = 5,           // (mount, ConnField) connection-wide state
+  kAsyncQueue = 6,     // (mount) queued RELEASE/FORGET
+  kLock = 7,           // (mount, lock number)
+  kOp = 8,             // (op number) completion of a scenario op
+  kDentryFields = 9,   // (mount, dentry) state, parent, name, inode, time
+  kDentryCount = 10,   // (mount, dentry) d_count: additions commute
+  kInodeCount = 11,    // (mount, kernel inode) i_count: additions commute
+  kNodeIndex = 12,     // (mount, nodeid) the icache's entry for a nodeid
+  kDirAlias = 13,      // (mount, kernel inode) a directory's dentry
+  kInLookupSlot = 14,  // (mount, parent dentry, name) in-lookup hash slot
 };
 
 // Connection-wide state of a mount (struct fuse_conn, and the allocators

@@ -164,9 +164,10 @@ TEST(Explore, GoldenScheduleCountsForTheSameNameRace) {
   // arrival step then a hand-over, 3318 -> 7630 dpor schedules.
   // Footprints at the real granularity, 2026-12: a step records the
   // dentries, inodes, counts and hash slots it touches instead of writing
-  // its mount as a whole, 7630 -> 182.)
+  // its mount as a whole, 7630 -> 182; the primary and in-lookup hash
+  // slots apart, readers of an uncontended i_rwsem commuting, 182 -> 130.)
   EXPECT_EQ(e->schedules, 76518);
-  EXPECT_EQ(d->schedules, 182);
+  EXPECT_EQ(d->schedules, 130);
   EXPECT_EQ(e->outcomes.size(), 2u);
 }
 
@@ -370,7 +371,7 @@ TEST(Explore, InterruptedRunsResumeToTheUninterruptedResult) {
     auto whole = Explore(*s, model::Variant::kLookupCreate, o);
     ASSERT_TRUE(whole.ok());
     const std::string want = ExploreToJson(*whole).dump();
-    for (int64_t stop : {1, 37, 150}) {
+    for (int64_t stop : {1, 37, 100}) {  // dpor explores 130
       EXPECT_EQ(InterruptAndResume(*s, o, stop).dump(), want) << StrategyName(st) << " stopped after " << stop;
     }
   }

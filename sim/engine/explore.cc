@@ -30,14 +30,13 @@ Footprint PendingFootprint(const Actor& a) {
   Footprint f;
   switch (a.wait.kind) {
     case WaitKind::kRwsemRead:
-      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, AccessMode::kRead});
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, AccessMode::kAdd});
       break;
     case WaitKind::kRwsemWrite:
       f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, AccessMode::kWrite});
       break;
     case WaitKind::kRwsemQueued:
-      f.push_back(
-          {static_cast<const RwSem*>(a.wait.obj)->key, a.queued_write ? AccessMode::kWrite : AccessMode::kRead});
+      f.push_back({static_cast<const RwSem*>(a.wait.obj)->key, a.queued_write ? AccessMode::kWrite : AccessMode::kAdd});
       break;
     case WaitKind::kMutex:
       f.push_back({static_cast<const Mutex*>(a.wait.obj)->key, AccessMode::kWrite});
@@ -259,6 +258,14 @@ void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<
     for (int j = upto - 1; j >= 0; --j) {
       const int q = frames[j].chosen;
       if (q == p || j <= pre[q] || !Dependent(frames[j].fp, fp)) continue;
+      if (getenv("FS_DEBUG")) {
+        for (const Access& x : frames[j].fp)
+          for (const Access& y : fp)
+            if (Conflict(x, y)) {
+              fprintf(stderr, "RACE kind=%llu modes=%d/%d key=%llx\n", (unsigned long long)(x.key >> 59), (int)x.mode,
+                      (int)y.mode, (unsigned long long)x.key);
+            }
+      }
       add(frames[j], p);
       if (bounded) {
         int i = j;

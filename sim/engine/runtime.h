@@ -52,9 +52,10 @@ struct RwSem {
     bool write;
   };
   int readers = 0;
-  int writer = -1;  // actor index
-  Clock released_at = 0;
-  uint64_t key = 0;  // stable identity for dependency tracking
+  int writer = -1;              // actor index
+  Clock released_at = 0;        // last release (a writer waits for it)
+  Clock write_released_at = 0;  // last writer's release (a reader waits for it)
+  uint64_t key = 0;             // stable identity for dependency tracking
   std::vector<Waiter> queue;
 
   // Whether a task arriving now takes the lock at once.
@@ -205,7 +206,8 @@ class PointAwaiter {
       // Handed over by the releaser (HandOff): already held.
       const auto* s = static_cast<const RwSem*>(w_.obj);
       a_.SyncClock(a_.granted_at);
-      a_.Touch(s->key, a_.queued_write);
+      // A reader handed the lock commutes with other readers.
+      a_.Touch(s->key, a_.queued_write ? AccessMode::kWrite : AccessMode::kAdd);
       a_.granted = false;
       a_.wait = Wait{};
       return;
@@ -217,8 +219,8 @@ class PointAwaiter {
       case WaitKind::kRwsemRead: {
         auto* s = const_cast<RwSem*>(static_cast<const RwSem*>(w_.obj));
         s->readers++;
-        a_.SyncClock(s->released_at);
-        a_.Touch(s->key, false);  // readers commute
+        a_.SyncClock(s->write_released_at);
+        a_.Touch(s->key, AccessMode::kAdd);  // readers commute
         break;
       }
       case WaitKind::kRwsemWrite: {
@@ -322,16 +324,19 @@ inline void HandOff(RwSem& s) {
 }
 
 // Releasing a lock writes it: with a queue, an arrival before the release
-// queues and one after it may take the lock, so the two are ordered.
+// queues and one after it may take the lock, so the two are ordered. Readers
+// taking and releasing a lock nobody waits for commute (additions to the
+// reader count): a writer's arrival, which writes, orders them against it.
 inline void UpRead(Actor& a, RwSem& s) {
   s.readers--;
   s.released_at = std::max(s.released_at, a.clock);
-  a.Touch(s.key, true);
+  a.Touch(s.key, s.queue.empty() ? AccessMode::kAdd : AccessMode::kWrite);
   HandOff(s);
 }
 inline void UpWrite(Actor& a, RwSem& s) {
   s.writer = -1;
   s.released_at = std::max(s.released_at, a.clock);
+  s.write_released_at = std::max(s.write_released_at, a.clock);
   a.Touch(s.key, true);
   HandOff(s);
 }
