@@ -258,14 +258,6 @@ void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<
     for (int j = upto - 1; j >= 0; --j) {
       const int q = frames[j].chosen;
       if (q == p || j <= pre[q] || !Dependent(frames[j].fp, fp)) continue;
-      if (getenv("FS_DEBUG")) {
-        for (const Access& x : frames[j].fp)
-          for (const Access& y : fp)
-            if (Conflict(x, y)) {
-              fprintf(stderr, "RACE kind=%llu modes=%d/%d key=%llx\n", (unsigned long long)(x.key >> 59), (int)x.mode,
-                      (int)y.mode, (unsigned long long)x.key);
-            }
-      }
       add(frames[j], p);
       if (bounded) {
         int i = j;
