@@ -25,6 +25,8 @@ enum class KeyKind : uint64_t {
   kNodeIndex = 12,     // (mount, nodeid) the icache's entry for a nodeid
   kDirAlias = 13,      // (mount, kernel inode) a directory's dentry
   kInLookupSlot = 14,  // (mount, parent dentry, name) in-lookup hash slot
+  kServerIds = 15,     // (0: node ids, 1: file handles) the server's allocators
+  kServerMtime = 16,   // (node) a directory's change count: additions commute
 };
 
 // Connection-wide state of a mount (struct fuse_conn, and the allocators

@@ -38,7 +38,14 @@ Server::Node* Server::Lookup(NodeId parent, NameId name) {
   return it == nodes_[parent].children.end() ? nullptr : &nodes_[it->second];
 }
 
+namespace {
+// The server's counters, recorded on the running step (sim::Record).
+void RecordMtime(NodeId dir, sim::AccessMode mode) { sim::Record(MakeKey(KeyKind::kServerMtime, dir, 0), mode); }
+void RecordIds(uint64_t which) { sim::Record(MakeKey(KeyKind::kServerIds, which, 0), sim::AccessMode::kWrite); }
+}  // namespace
+
 NodeId Server::NewNode(NodeId parent, NameId name, bool is_dir) {
+  RecordIds(0);
   NodeId id = nodes_.size();
   Node n;
   n.exists = true;
@@ -50,6 +57,7 @@ NodeId Server::NewNode(NodeId parent, NameId name, bool is_dir) {
   n.nlookup.assign(num_mounts_, 0);
   nodes_.push_back(std::move(n));
   nodes_[parent].children[name] = id;
+  RecordMtime(parent, sim::AccessMode::kAdd);
   nodes_[parent].mtime++;
   return id;
 }
@@ -148,6 +156,7 @@ void Server::Unlink(NodeId parent, NameId name) {
   auto it = nodes_[parent].children.find(name);
   NodeId id = it->second;
   nodes_[parent].children.erase(it);
+  RecordMtime(parent, sim::AccessMode::kAdd);
   nodes_[parent].mtime++;
   Node& n = nodes_[id];
   if (n.links > 0) n.links--;
@@ -181,6 +190,7 @@ Err Server::AddLink(NodeId parent, NameId name, NodeId target) {
   if (n.is_dir) return Err::kEPERM;
   n.links++;
   nodes_[parent].children[name] = target;
+  RecordMtime(parent, sim::AccessMode::kAdd);
   nodes_[parent].mtime++;
   return Err::kOk;
 }
@@ -296,6 +306,7 @@ Reply Server::Link(const Request& req, int mount, const MountTimeouts& t, const 
 }
 
 uint64_t Server::OpenHandleFor(int mount, NodeId node, int actor) {
+  RecordIds(1);
   uint64_t fh = next_fh_++;
   handles_[fh] = OpenHandle{mount, node, actor};
   nodes_[node].open_count++;
@@ -312,6 +323,7 @@ Reply Server::Entry(NodeId id, int mount, const MountTimeouts& t, const Caller& 
   r.is_dir = n.is_dir;
   r.is_symlink = n.is_symlink;
   r.nlink = Nlink(n);
+  RecordMtime(id, sim::AccessMode::kRead);
   r.mtime = n.mtime;
   r.entry_valid_us = t.entry_us;
   r.attr_valid_us = t.attr_us;
@@ -434,11 +446,13 @@ Err Server::Rename(NodeId olddir, NameId oldname, NodeId newdir, NameId newname)
     Unlink(newdir, newname);
   }
   nodes_[olddir].children.erase(oldname);
+  RecordMtime(olddir, sim::AccessMode::kAdd);
   nodes_[olddir].mtime++;
   Node& s = nodes_[src_id];
   s.parent = newdir;
   s.name = newname;
   nodes_[newdir].children[newname] = src_id;
+  RecordMtime(newdir, sim::AccessMode::kAdd);
   nodes_[newdir].mtime++;
   return Err::kOk;
 }
@@ -617,6 +631,7 @@ Reply Server::Handle(const Request& req, int mount, const MountTimeouts& t, cons
       r.is_dir = n->is_dir;
       r.is_symlink = n->is_symlink;
       r.nlink = Nlink(*n);
+      RecordMtime(req.nodeid, sim::AccessMode::kRead);
       r.mtime = n->mtime;
       r.attr_valid_us = t.attr_us;
       return r;

@@ -286,24 +286,6 @@ void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<
   }
 }
 
-// Uniformly random choices (seeded), within the preemption bound.
-class RandomChooser : public Chooser {
- public:
-  RandomChooser(uint64_t seed, int max_preemptions) : rng_(seed), bound_(max_preemptions) {}
-  absl::StatusOr<int> Choose(int, const std::vector<int>& enabled, int last, const std::vector<Actor*>&) override {
-    const bool last_enabled = last >= 0 && Contains(enabled, last);
-    if (bound_ >= 0 && last_enabled && preemptions_ >= bound_) return last;
-    int pick = enabled[rng_.Uniform(enabled.size())];
-    if (last_enabled && pick != last) ++preemptions_;
-    return pick;
-  }
-
- private:
-  Random rng_;
-  int bound_;
-  int preemptions_ = 0;
-};
-
 // PCT: random distinct priorities, d-1 priority change points.
 class PctChooser : public Chooser {
  public:

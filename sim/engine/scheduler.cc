@@ -31,6 +31,14 @@ absl::StatusOr<int> ReplayChooser::Choose(int step, const std::vector<int>& enab
                    "; runnable: ", names.empty() ? std::string("none") : absl::StrJoin(names, ", ")));
 }
 
+absl::StatusOr<int> RandomChooser::Choose(int, const std::vector<int>& enabled, int last, const std::vector<Actor*>&) {
+  const bool last_enabled = last >= 0 && std::find(enabled.begin(), enabled.end(), last) != enabled.end();
+  if (bound_ >= 0 && last_enabled && preemptions_ >= bound_) return last;
+  int pick = enabled[rng_.Uniform(enabled.size())];
+  if (last_enabled && pick != last) ++preemptions_;
+  return pick;
+}
+
 absl::StatusOr<LoopResult> RunLoop(const std::vector<Actor*>& actors, Chooser& chooser, int64_t max_steps,
                                    const WaitObserver& observer, const StepHook& after_step) {
   std::vector<char> blocked(actors.size(), 0);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sim/engine/random.h"
 #include "sim/engine/runtime.h"
 
 namespace fusesim::sim {
@@ -53,6 +54,20 @@ class ReplayChooser : public Chooser {
  private:
   std::vector<int> steps_;
   SequentialChooser then_;
+};
+
+// "random": uniform choices from a seeded generator (random.h), with at
+// most `max_preemptions` switches away from a runnable actor (-1: no bound).
+class RandomChooser : public Chooser {
+ public:
+  explicit RandomChooser(uint64_t seed, int max_preemptions = -1) : rng_(seed), bound_(max_preemptions) {}
+  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
+                             const std::vector<Actor*>& actors) override;
+
+ private:
+  Random rng_;
+  int bound_;
+  int preemptions_ = 0;
 };
 
 struct LoopResult {

@@ -18,96 +18,17 @@
 #include "sim/engine/runtime.h"
 #include "sim/engine/scheduler.h"
 #include "sim/engine/task.h"
+#include "tests/engine/toy_program.h"
 
 namespace fusesim::sim {
 namespace {
 
-struct Instr {
-  enum Kind { kWrite, kRead, kLock, kUnlock } kind;
-  int target;     // cell or mutex
-  int value = 0;  // kWrite
-};
-Instr W(int cell, int v) { return {Instr::kWrite, cell, v}; }
-Instr R(int cell) { return {Instr::kRead, cell}; }
-Instr L(int m) { return {Instr::kLock, m}; }
-Instr U(int m) { return {Instr::kUnlock, m}; }
-
-using Code = std::vector<std::vector<Instr>>;  // per thread
-
-// Runs a Code: every instruction is one step; the outcome is the final
-// cells and every thread's reads.
-class ToyProgram : public Executor {
- public:
-  explicit ToyProgram(Code code) : code_(std::move(code)) {
-    for (size_t t = 0; t < code_.size(); ++t) names_.push_back(absl::StrCat("t", t));
-  }
-  const std::vector<std::string>& ActorNames() const override { return names_; }
-
-  absl::StatusOr<RunSummary> Run(Chooser& chooser, bool record, int64_t max_steps) override {
-    State st;
-    for (int i = 0; i < 8; ++i) st.mutexes[i].key = 1000 + i;
-    std::vector<std::unique_ptr<Actor>> actors;
-    std::vector<Actor*> ptrs;
-    st.reads.resize(code_.size());
-    for (size_t t = 0; t < code_.size(); ++t) {
-      actors.push_back(std::make_unique<Actor>());
-      Actor& a = *actors.back();
-      a.index = static_cast<int>(t);
-      a.name = names_[t];
-      a.record = record;
-      ptrs.push_back(&a);
-    }
-    for (size_t t = 0; t < code_.size(); ++t) actors[t]->root = Thread(*actors[t], code_[t], st, st.reads[t]);
-    auto loop = RunLoop(ptrs, chooser, max_steps > 0 ? max_steps : 1000);
-    if (!loop.ok()) return loop.status();
-    RunSummary out;
-    out.schedule = loop->schedule;
-    out.step_limit = loop->step_limit;
-    out.outcome = absl::StrCat("cells");
-    for (const auto& [c, v] : st.cells) absl::StrAppend(&out.outcome, " ", c, "=", v);
-    for (size_t t = 0; t < st.reads.size(); ++t) {
-      absl::StrAppend(&out.outcome, " | t", t, ":");
-      for (int v : st.reads[t]) absl::StrAppend(&out.outcome, " ", v);
-    }
-    for (const auto& a : actors)
-      if (!a->finished) out.outcome += " deadlock";
-    return out;
-  }
-
- private:
-  struct State {
-    std::map<int, int> cells;
-    Mutex mutexes[8];
-    std::vector<std::vector<int>> reads;
-  };
-
-  static Task<void> Thread(Actor& a, const std::vector<Instr>& code, State& st, std::vector<int>& reads) {
-    for (const Instr& i : code) {
-      switch (i.kind) {
-        case Instr::kWrite:
-          co_await Point(a, "write");
-          a.Touch(static_cast<uint64_t>(i.target) + 1, true);
-          st.cells[i.target] = i.value;
-          break;
-        case Instr::kRead:
-          co_await Point(a, "read");
-          a.Touch(static_cast<uint64_t>(i.target) + 1, false);
-          reads.push_back(st.cells.count(i.target) ? st.cells[i.target] : 0);
-          break;
-        case Instr::kLock:
-          co_await MutexLock(a, st.mutexes[i.target], "lock");
-          break;
-        case Instr::kUnlock:
-          co_await Point(a, "unlock");
-          MutexUnlock(a, st.mutexes[i.target]);
-          break;
-      }
-    }
-  }
-
-  Code code_;
-  std::vector<std::string> names_;
-};
+using toy::Code;
+using toy::L;
+using toy::R;
+using toy::ToyProgram;
+using toy::U;
+using toy::W;
 
 struct Litmus {
   const char* name;
