@@ -150,5 +150,50 @@ BENCHMARK(BM_Explore)
     ->Args({2, static_cast<int>(Strategy::kDpor)})
     ->Unit(benchmark::kMillisecond);
 
+// The race the tool exists for: n threads O_CREAT one name on one mount
+// (default timeouts), and two threads O_CREAT in two directories. dpor,
+// complete: schedules (Mazurkiewicz traces up to the model's footprints),
+// outcomes, schedules/s. docs/exploring.md has the figures.
+std::string SameNameRace(int n) {
+  std::string threads;
+  for (int i = 1; i <= n; ++i)
+    absl::StrAppend(&threads, i > 1 ? ", " : "", R"({"name": "t)", i,
+                    R"(", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]})");
+  return absl::StrCat(R"({"name": "same-name-)", n, R"(", "mounts": [{"name": "m0"}], "threads": [)", threads, "]}");
+}
+constexpr char kTwoDirs[] =
+    R"({"name": "two-dirs", "mounts": [{"name": "m0"}], "server": {"tree": ["/d/", "/e/"]},
+        "threads": [{"name": "a", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]},
+                    {"name": "b", "ops": [{"op": "open", "path": "/e/f", "flags": "O_CREAT|O_WRONLY"}]}]})";
+
+void BM_ExploreOneMount(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  auto s = ParseScenario(n == 0 ? std::string(kTwoDirs) : SameNameRace(n), "race.json");
+  if (!s.ok()) {
+    state.SkipWithError("bad scenario");
+    return;
+  }
+  ExploreOptions o;
+  o.strategy = Strategy::kDpor;
+  o.shrink = false;
+  o.max_schedules = 100000000;
+  int64_t schedules = 0, per_run = 0, outcomes = 0;
+  for (auto _ : state) {
+    auto r = Explore(**s, model::Variant::kLookupCreate, o);
+    if (!r.ok() || !r->complete) {
+      state.SkipWithError("explore failed or incomplete");
+      return;
+    }
+    per_run = r->schedules;
+    outcomes = static_cast<int64_t>(r->outcomes.size());
+    schedules += r->schedules;
+  }
+  state.counters["schedules"] = static_cast<double>(per_run);
+  state.counters["outcomes"] = static_cast<double>(outcomes);
+  state.counters["schedules/s"] = benchmark::Counter(static_cast<double>(schedules), benchmark::Counter::kIsRate);
+  state.SetLabel((*s)->name);
+}
+BENCHMARK(BM_ExploreOneMount)->Arg(0)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond)->Iterations(1);
+
 }  // namespace
 }  // namespace fusesim::sim

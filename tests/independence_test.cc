@@ -34,7 +34,7 @@ TEST(Independence, BundledScenariosCommuteWhereTheFootprintsSaySo) {
       ScenarioExecutor ex(**s, v);
       for (uint64_t seed = 1; seed <= 8; ++seed) {
         RandomChooser c(seed);
-        auto run = ex.Run(c, /*record_footprints=*/false, 0);
+        auto run = ex.Run(c, {});
         ASSERT_TRUE(run.ok()) << path << ": " << run.status();
         if (run->step_limit) continue;
         auto report = CheckIndependence(ex, run->schedule);

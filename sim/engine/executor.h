@@ -37,16 +37,25 @@ struct RunSummary {
   bool step_limit = false;  // stopped by the per-run step bound
 };
 
+// What one Run() is asked for.
+struct RunOptions {
+  // Fill each actor's footprint for the step it runs (dpor and the
+  // independence check need them; they cost time).
+  bool record_footprints = false;
+  int64_t max_steps = 0;  // bounds the run (0: the executor's own bound)
+  // Compute RunSummary::outcome (runs that only look for a violation, as
+  // shrinking's replays, do without it).
+  bool outcome = true;
+};
+
 class Executor {
  public:
   virtual ~Executor() = default;
   // Names of the actors, by index ("t1", "bg:m0", ...): schedules print and
   // parse as these names.
   virtual const std::vector<std::string>& ActorNames() const = 0;
-  // One run from the initial state. `record_footprints`: fill each actor's
-  // footprint for the step it runs (dpor needs them; they cost time).
-  // `max_steps` bounds the run (0: the executor's own bound).
-  virtual absl::StatusOr<RunSummary> Run(Chooser& chooser, bool record_footprints, int64_t max_steps) = 0;
+  // One run from the initial state, as `o` asks.
+  virtual absl::StatusOr<RunSummary> Run(Chooser& chooser, const RunOptions& o) = 0;
 };
 
 }  // namespace fusesim::sim

@@ -473,7 +473,7 @@ class Explorer {
       for (const Prefix& p : level) {
         std::vector<int> enabled;
         ProbeChooser probe(p.steps, &enabled);
-        auto r = ex_.Run(probe, false, o_.max_steps);
+        auto r = ex_.Run(probe, {.max_steps = o_.max_steps, .outcome = false});
         if (r.ok() || enabled.empty()) {  // the schedule ends before this depth
           next.push_back(p);
           continue;
@@ -523,7 +523,7 @@ class Explorer {
       }
       DfsChooser chooser(&frames, replay, o_, &preemption_pruned_, forced, resumed);
       resumed = false;
-      auto report = ex_.Run(chooser, o_.strategy == Strategy::kDpor, o_.max_steps);
+      auto report = ex_.Run(chooser, {.record_footprints = o_.strategy == Strategy::kDpor, .max_steps = o_.max_steps});
       if (report.ok()) {
         Record(*report);
       } else if (absl::IsCancelled(report.status())) {
@@ -570,7 +570,7 @@ class Explorer {
     int64_t expected = 1;
     {
       SequentialChooser seq;
-      auto r = ex_.Run(seq, false, o_.max_steps);
+      auto r = ex_.Run(seq, {.max_steps = o_.max_steps, .outcome = false});
       if (!r.ok()) return absl::InternalError(absl::StrCat("the sequential run failed: ", r.status().message()));
       expected = static_cast<int64_t>(r->schedule.size());
     }
@@ -588,10 +588,10 @@ class Explorer {
       absl::StatusOr<RunSummary> r;
       if (o_.strategy == Strategy::kRandom) {
         RandomChooser c(seed, o_.max_preemptions);
-        r = ex_.Run(c, false, o_.max_steps);
+        r = ex_.Run(c, {.max_steps = o_.max_steps});
       } else {
         PctChooser c(seed, num_actors, o_.depth, expected);
-        r = ex_.Run(c, false, o_.max_steps);
+        r = ex_.Run(c, {.max_steps = o_.max_steps});
       }
       if (!r.ok()) return absl::InternalError(absl::StrCat("a sampled schedule failed: ", r.status().message()));
       Record(*r);
@@ -608,7 +608,7 @@ class Explorer {
     if (!idx.ok())
       return absl::InternalError(absl::StrCat("a found schedule does not parse: ", idx.status().message()));
     ReplayChooser c(*idx);
-    auto r = ex_.Run(c, false, o_.max_steps);
+    auto r = ex_.Run(c, {.max_steps = o_.max_steps, .outcome = false});
     if (!r.ok())
       return absl::InternalError(absl::StrCat("the schedule '", ScheduleToken(schedule), "' found for ", invariant,
                                               " does not replay: ", r.status().message()));
@@ -622,7 +622,7 @@ class Explorer {
     auto idx = Indices(prefix);
     if (!idx.ok()) return false;
     ReplayChooser c(*idx);
-    auto r = ex_.Run(c, false, o_.max_steps);
+    auto r = ex_.Run(c, {.max_steps = o_.max_steps, .outcome = false});
     if (!r.ok()) return false;
     for (const auto& viol : r->violations)
       if (viol.invariant == invariant) return true;

@@ -59,7 +59,7 @@ absl::StatusOr<IndependenceReport> CheckIndependence(Executor& program, const st
                                                      int64_t max_steps) {
   const std::vector<std::string>& names = program.ActorNames();
   RecordingChooser base_rec(schedule);
-  auto base = program.Run(base_rec, /*record_footprints=*/true, max_steps);
+  auto base = program.Run(base_rec, {.record_footprints = true, .max_steps = max_steps});
   if (!base.ok()) return base.status();
   if (base->schedule != schedule)
     return absl::InvalidArgumentError("the schedule is not a complete run: it does not end where the run ends");
@@ -77,7 +77,7 @@ absl::StatusOr<IndependenceReport> CheckIndependence(Executor& program, const st
     const std::string where = absl::StrCat("step ", i + 1, " (", names[a], " ", Describe(fp[i]), ", ", names[b], " ",
                                            Describe(fp[i + 1]), "): ");
     RecordingChooser rec(swapped);
-    auto run = program.Run(rec, /*record_footprints=*/true, max_steps);
+    auto run = program.Run(rec, {.record_footprints = true, .max_steps = max_steps});
     if (!run.ok()) {
       out.errors.push_back(absl::StrCat(where, "swapped, the run does not replay: ", run.status().message()));
       continue;

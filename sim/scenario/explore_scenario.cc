@@ -49,7 +49,7 @@ absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const
   // the same run the explorer counted).
   for (ExploredOutcome& x : e->outcomes) {
     ReplayChooser replay(x.schedule);
-    auto run = program.Run(replay, false, o.max_steps);
+    auto run = program.Run(replay, {.max_steps = o.max_steps});
     if (!run.ok())
       return absl::InternalError(
           absl::StrCat("an outcome's representative schedule does not replay: ", run.status().message()));

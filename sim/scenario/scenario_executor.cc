@@ -9,16 +9,16 @@ namespace fusesim::sim {
 ScenarioExecutor::ScenarioExecutor(const Scenario& s, model::Variant v, const ExecOptions& opts)
     : s_(s), v_(v), opts_(opts), names_(sim::ActorNames(s)) {}
 
-absl::StatusOr<RunSummary> ScenarioExecutor::Run(Chooser& chooser, bool record_footprints, int64_t max_steps) {
+absl::StatusOr<RunSummary> ScenarioExecutor::Run(Chooser& chooser, const RunOptions& o) {
   ExecOptions eo = opts_;
-  eo.record_footprints = record_footprints;
-  if (max_steps != 0) eo.max_steps = max_steps;
+  eo.record_footprints = o.record_footprints;
+  if (o.max_steps != 0) eo.max_steps = o.max_steps;
   auto r = Execute(s_, v_, chooser, eo);
   if (!r.ok()) return r.status();
   last_ = *std::move(r);
   RunSummary out;
   out.schedule = last_.steps;
-  out.outcome = OutcomeKey(last_);
+  if (o.outcome) out.outcome = OutcomeKey(last_);
   out.step_limit = last_.step_limit;
   out.violations.reserve(last_.violations.size());
   for (const auto& v : last_.violations) out.violations.push_back({v.invariant, v.detail});

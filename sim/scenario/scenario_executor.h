@@ -21,7 +21,7 @@ class ScenarioExecutor : public Executor {
  public:
   ScenarioExecutor(const Scenario& s, model::Variant v, const ExecOptions& opts = {});
   const std::vector<std::string>& ActorNames() const override { return names_; }
-  absl::StatusOr<RunSummary> Run(Chooser& chooser, bool record_footprints, int64_t max_steps) override;
+  absl::StatusOr<RunSummary> Run(Chooser& chooser, const RunOptions& o) override;
   // The report of the last successful Run().
   const RunReport& last_report() const { return last_; }
 

@@ -28,7 +28,7 @@ std::vector<std::string> CheckSampled(ToyProgram& p, int runs, int64_t* pairs) {
   std::vector<std::string> errors;
   for (int seed = 1; seed <= runs; ++seed) {
     RandomChooser c(static_cast<uint64_t>(seed));
-    auto run = p.Run(c, /*record=*/false, 0);
+    auto run = p.Run(c, {});
     EXPECT_TRUE(run.ok());
     auto report = CheckIndependence(p, run->schedule);
     EXPECT_TRUE(report.ok()) << report.status();

@@ -41,7 +41,7 @@ class ToyProgram : public Executor {
   }
   const std::vector<std::string>& ActorNames() const override { return names_; }
 
-  absl::StatusOr<RunSummary> Run(Chooser& chooser, bool record, int64_t max_steps) override {
+  absl::StatusOr<RunSummary> Run(Chooser& chooser, const RunOptions& o) override {
     State st;
     for (int i = 0; i < 8; ++i) st.mutexes[i].key = 1000 + i;
     std::vector<std::unique_ptr<Actor>> actors;
@@ -52,11 +52,11 @@ class ToyProgram : public Executor {
       Actor& a = *actors.back();
       a.index = static_cast<int>(t);
       a.name = names_[t];
-      a.record = record;
+      a.record = o.record_footprints;
       ptrs.push_back(&a);
     }
     for (size_t t = 0; t < code_.size(); ++t) actors[t]->root = Thread(*actors[t], code_[t], st, st.reads[t]);
-    auto loop = RunLoop(ptrs, chooser, max_steps > 0 ? max_steps : 1000);
+    auto loop = RunLoop(ptrs, chooser, o.max_steps > 0 ? o.max_steps : 1000);
     if (!loop.ok()) return loop.status();
     RunSummary out;
     out.schedule = loop->schedule;
