@@ -31,7 +31,9 @@
 #include "absl/strings/str_join.h"
 #include "oracle/isolation.h"
 #include "sim/engine/scheduler.h"
+#include "sim/engine/trace_equivalence.h"
 #include "sim/scenario/execution.h"
+#include "sim/scenario/scenario_executor.h"
 
 namespace fusesim::oracle {
 namespace {
@@ -453,6 +455,27 @@ absl::StatusOr<std::optional<sim::RunReport>> Settle(const sim::Scenario& s, sim
 }
 
 }  // namespace
+
+absl::StatusOr<sim::RunReport> TraceRunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
+  sim::ScenarioExecutor ex(s, model::Variant::kLookupCreate);
+  auto run = sim::RecordRun(ex, steps);
+  if (!run.ok()) return run.status();
+  auto on = sim::RunOnWithinTrace(ex, *run);
+  if (!on.ok()) return on.status();
+  sim::ReplayChooser chooser(*on);
+  sim::ExecOptions eo;
+  eo.trace = true;
+  return sim::Execute(s, model::Variant::kLookupCreate, chooser, eo);
+}
+
+absl::StatusOr<bool> SameModelTrace(const sim::Scenario& s, const std::vector<int>& a, const std::vector<int>& b) {
+  sim::ScenarioExecutor ex(s, model::Variant::kLookupCreate);
+  auto ra = sim::RecordRun(ex, a);
+  if (!ra.ok()) return ra.status();
+  auto rb = sim::RecordRun(ex, b);
+  if (!rb.ok()) return rb.status();
+  return sim::SameTrace(*ra, *rb);
+}
 
 absl::StatusOr<sim::RunReport> DeferredSchedule(const sim::Scenario& s, const std::vector<int>& steps) {
   auto st = StretchesOf(s, steps);

@@ -144,6 +144,17 @@ absl::StatusOr<std::vector<ScriptEvent>> ScriptFromModel(const sim::Scenario& s,
 // gate can).
 absl::StatusOr<sim::RunReport> RunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps);
 
+// The interleaving of the same Mazurkiewicz trace as the replay of `steps`
+// (lookup-create) in which each thread runs on as far as its steps commute
+// with the other threads' (sim::RunOnWithinTrace, by the model's
+// footprints): what a released real thread does, without changing which
+// conflicting step comes first. The result is that model run, traced.
+absl::StatusOr<sim::RunReport> TraceRunOnSchedule(const sim::Scenario& s, const std::vector<int>& steps);
+
+// Whether the replays of two schedules (lookup-create) are one Mazurkiewicz
+// trace of the model (sim::SameTrace).
+absl::StatusOr<bool> SameModelTrace(const sim::Scenario& s, const std::vector<int>& a, const std::vector<int>& b);
+
 // The other interleaving the gate can hold, derived from the run of the
 // replay schedule `steps` (lookup-create): a real thread, once the gate lets
 // it go at a visible point (its op's start, a request, a reply), runs on

@@ -125,9 +125,12 @@ struct ScenarioOutcome {
   bool agreed_on_retry = false;  // differed, then agreed on a retry
   // Gated: the schedule as written could not be forced and the verdict is
   // that of an interleaving with the same model outcome that could be:
-  // forced_as says which ("run-on", "deferred" or "mixed", see TryRunOnSchedule).
+  // forced_as says which ("trace", "run-on", "deferred" or "mixed", see
+  // TryRunOnSchedule); same_trace, whether it is the schedule's own
+  // Mazurkiewicz trace (by the model's footprints) or only the same outcome.
   bool forced_equivalent = false;
   std::string forced_as;
+  bool same_trace = false;
 };
 
 std::string Seq(const std::vector<std::string>& v) { return v.empty() ? "-" : absl::StrJoin(v, " "); }
@@ -250,7 +253,8 @@ void PrintText(const ScenarioOutcome& o, std::ostream& out) {
       << (o.status == "agree"         ? "AGREE"
           : o.status == "unforceable" ? "UNFORCEABLE"
                                       : "DIFFER")
-      << (o.forced_equivalent ? absl::StrCat(" (gated replay of the ", o.forced_as, " interleaving)")
+      << (o.forced_equivalent ? absl::StrCat(" (gated replay of the ", o.forced_as, " interleaving",
+                                             o.same_trace ? ", the same Mazurkiewicz trace)" : ", the same outcome)")
           : o.gated           ? " (gated replay)"
                               : "")
       << "\n";
@@ -312,6 +316,7 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
     if (o.gated) j["schedule_divergence"] = o.schedule_divergence;
     if (o.gated) j["forced_equivalent"] = o.forced_equivalent;
     if (o.forced_equivalent) j["forced_as"] = o.forced_as;
+    if (o.forced_equivalent) j["same_trace"] = o.same_trace;
     j["real_elapsed_ms"] = o.real_ms;
     j["model_sleep_ms"] = o.model_sleep_ms;
     j["notes"] = o.notes;
@@ -322,9 +327,10 @@ nlohmann::ordered_json ToJson(const ScenarioOutcome& o) {
 // The schedule as written could not be forced: follows instead an
 // interleaving the gate can hold, if the model gives it the same outcome
 // (the explorer's outcome key: results, request counts, dentries,
-// invariants). Tried in this order: each thread runs on to its next
-// request, block or op end (oracle::RunOnSchedule: what the real thread does
-// once released); each such stretch of a thread runs as late as the
+// invariants). Tried in this order: the same Mazurkiewicz trace with each
+// thread running on as far as its steps commute (oracle::TraceRunOnSchedule);
+// each thread runs on to its next request, block or op end
+// (oracle::RunOnSchedule: what the real thread does once released); each such stretch of a thread runs as late as the
 // schedule allows (oracle::DeferredSchedule: the gate holds the thread at
 // its previous visible point meanwhile); then up to kMaxMixed placements
 // between the two (oracle::MixedSchedules: some stretches early, the others
@@ -353,6 +359,8 @@ void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vect
       return false;
     }
     *same_outcome = true;
+    auto same_trace = oracle::SameModelTrace(s, model.steps, alt_model->steps);
+    const bool trace = same_trace.ok() && *same_trace;
     auto script = oracle::ScriptFromModel(s, alt_model->steps);
     if (!script.ok()) return false;
     opts.script = *script;
@@ -373,18 +381,24 @@ void TryRunOnSchedule(const Scenario& s, const RunReport& model, const std::vect
       }
       x.forced_equivalent = true;
       x.forced_as = name;
+      x.same_trace = trace;
       // What was tried before (alternatives with another outcome or not forced).
       x.notes.insert(x.notes.begin(), o->notes.begin() + static_cast<std::ptrdiff_t>(before.notes.size()),
                      o->notes.end());
-      x.notes.insert(x.notes.begin(), absl::StrCat("the schedule as written cannot be forced (", why,
-                                                   "); followed instead the interleaving with the same model outcome "
-                                                   "where ",
-                                                   what, ": --schedule '", token, "'"));
+      x.notes.insert(x.notes.begin(),
+                     absl::StrCat("the schedule as written cannot be forced (", why, "); followed instead the ",
+                                  trace ? "interleaving of the same Mazurkiewicz trace (it reorders only steps whose "
+                                          "footprints commute) "
+                                        : "interleaving with the same model outcome (another trace) ",
+                                  "where ", what, ": --schedule '", token, "'"));
       *o = std::move(x);
       return true;
     }
   };
   bool same = false;
+  if (attempt_one("trace", "each thread runs on as far as its steps commute with the others'",
+                  oracle::TraceRunOnSchedule(s, steps), &same))
+    return;
   if (attempt_one("run-on", "each thread runs on to its next request, block or op end", oracle::RunOnSchedule(s, steps),
                   &same))
     return;
@@ -707,7 +721,8 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
   InterruptScope interrupt_scope;
   const std::string kernel = oracle::KernelRelease();
   int64_t scenarios = 0, interleavings = 0, agree = 0, differ = 0, unforceable = 0, skipped = 0, errors = 0;
-  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0, deferred = 0, mixed = 0;
+  int64_t agreed_on_retry = 0, differ_forgets = 0, agree_run_on = 0, differ_run_on = 0, deferred = 0, mixed = 0,
+          same_trace = 0;
   std::map<std::string, int64_t> by_reason;
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   nlohmann::ordered_json unforced = nlohmann::ordered_json::array();
@@ -738,6 +753,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
       // (TryRunOnSchedule): counted as forced, and apart.
       if (o.forced_equivalent) ++(o.status == "agree" ? agree_run_on : differ_run_on);
       if (o.forced_equivalent && o.forced_as == "deferred") ++deferred;
+      if (o.forced_equivalent && o.same_trace) ++same_trace;
       if (o.forced_equivalent && o.forced_as == "mixed") ++mixed;
       if (o.status == "agree") {
         ++agree;
@@ -807,6 +823,7 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
     j["forced_agree_run_on"] = agree_run_on;
     j["forced_differ_run_on"] = differ_run_on;
     j["forced_deferred"] = deferred;
+    j["forced_same_trace"] = same_trace;
     j["forced_mixed"] = mixed;
     j["unforceable"] = unforceable;
     nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
@@ -824,7 +841,8 @@ int RunRaces(uint64_t first_seed, int64_t count, const std::string& dir, const o
         << " forced and agree, " << differ << " forced and differ";
     if (agree_run_on + differ_run_on > 0)
       out << " (forced through an equivalent interleaving: " << agree_run_on << " agree, " << differ_run_on
-          << " differ; " << deferred << " of them the deferred one, " << mixed << " a mixed one)";
+          << " differ; " << same_trace << " of them the same Mazurkiewicz trace, " << deferred << " the deferred one, "
+          << mixed << " a mixed one)";
     if (differ > 0)
       out << " (" << differ_forgets << " only in where forget messages fall; written to "
           << absl::StrJoin(written, ", ") << ")";

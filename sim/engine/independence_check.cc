@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/engine/trace_equivalence.h"
 
 namespace fusesim::sim {
 namespace {
@@ -17,32 +18,6 @@ bool Dependent(const Footprint& a, const Footprint& b) {
       if (Conflict(x, y)) return true;
   return false;
 }
-
-// Replays a schedule and records, per step, the enabled set and the
-// footprint of the step taken.
-class RecordingChooser : public Chooser {
- public:
-  explicit RecordingChooser(const std::vector<int>& schedule) : replay_(schedule) {}
-  absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
-                             const std::vector<Actor*>& actors) override {
-    if (step > 0) footprints_.push_back(actors[chosen_]->footprint);
-    enabled_.push_back(enabled);
-    auto pick = replay_.Choose(step, enabled, last, actors);
-    if (pick.ok()) chosen_ = *pick;
-    return pick;
-  }
-  void Finish(int steps, const std::vector<Actor*>& actors) override {
-    if (steps > 0) footprints_.push_back(actors[chosen_]->footprint);
-  }
-  const std::vector<Footprint>& footprints() const { return footprints_; }
-  const std::vector<std::vector<int>>& enabled() const { return enabled_; }
-
- private:
-  ReplayChooser replay_;
-  int chosen_ = -1;
-  std::vector<Footprint> footprints_;
-  std::vector<std::vector<int>> enabled_;
-};
 
 std::string Describe(const Footprint& f) {
   std::vector<std::string> parts;
@@ -58,17 +33,17 @@ std::string Describe(const Footprint& f) {
 absl::StatusOr<IndependenceReport> CheckIndependence(Executor& program, const std::vector<int>& schedule,
                                                      int64_t max_steps) {
   const std::vector<std::string>& names = program.ActorNames();
-  RecordingChooser base_rec(schedule);
-  auto base = program.Run(base_rec, {.record_footprints = true, .max_steps = max_steps});
-  if (!base.ok()) return base.status();
-  if (base->schedule != schedule)
+  auto base_run = RecordRun(program, schedule, max_steps);
+  if (!base_run.ok()) return base_run.status();
+  if (base_run->schedule != schedule)
     return absl::InvalidArgumentError("the schedule is not a complete run: it does not end where the run ends");
-  const std::vector<Footprint>& fp = base_rec.footprints();
+  const RunSummary* base = &base_run->summary;
+  const std::vector<Footprint>& fp = base_run->fp;
   IndependenceReport out;
   for (size_t i = 0; i + 1 < schedule.size(); ++i) {
     const int a = schedule[i], b = schedule[i + 1];
     if (a == b) continue;
-    const std::vector<int>& en = base_rec.enabled()[i];
+    const std::vector<int>& en = base_run->enabled[i];
     if (std::find(en.begin(), en.end(), b) == en.end()) continue;  // b was enabled by a's step
     if (Dependent(fp[i], fp[i + 1])) continue;
     ++out.pairs_checked;
@@ -76,18 +51,18 @@ absl::StatusOr<IndependenceReport> CheckIndependence(Executor& program, const st
     std::swap(swapped[i], swapped[i + 1]);
     const std::string where = absl::StrCat("step ", i + 1, " (", names[a], " ", Describe(fp[i]), ", ", names[b], " ",
                                            Describe(fp[i + 1]), "): ");
-    RecordingChooser rec(swapped);
-    auto run = program.Run(rec, {.record_footprints = true, .max_steps = max_steps});
-    if (!run.ok()) {
-      out.errors.push_back(absl::StrCat(where, "swapped, the run does not replay: ", run.status().message()));
+    auto swapped_run = RecordRun(program, swapped, max_steps);
+    if (!swapped_run.ok()) {
+      out.errors.push_back(absl::StrCat(where, "swapped, the run does not replay: ", swapped_run.status().message()));
       continue;
     }
+    const RunSummary* run = &swapped_run->summary;
     if (run->schedule != swapped) {
       out.errors.push_back(absl::StrCat(where, "swapped, the run ends after ", run->schedule.size(),
                                         " steps instead of ", swapped.size()));
       continue;
     }
-    const std::vector<Footprint>& sfp = rec.footprints();
+    const std::vector<Footprint>& sfp = swapped_run->fp;
     for (size_t j = i + 2; j < schedule.size(); ++j) {
       if (sfp[j] != fp[j]) {
         out.errors.push_back(absl::StrCat(where, "swapped, step ", j + 1, " (", names[schedule[j]], ") touches ",
