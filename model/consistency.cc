@@ -21,7 +21,7 @@ std::vector<std::string> CheckConsistency(const World& w) {
       out.push_back(
           absl::StrFormat("%s: %d requests queued but the counter says %d", m.config.name, pending, m.pending.value));
     const auto& nodes = w.server.nodes();
-    for (InodeId id = 0; id < m.inodes.size(); ++id) {
+    for (InodeId id : m.inodes.AllIds()) {
       const Inode& ino = m.inodes.at(id);
       if (ino.evicted || ino.nodeid == kRootNodeId) continue;
       if (ino.nodeid >= nodes.size() || (!nodes[ino.nodeid].exists && ino.nlookup > 0)) {

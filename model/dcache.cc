@@ -39,11 +39,13 @@ DentryId Dcache::MakeRoot(InodeId root_inode) {
 }
 
 DentryId Dcache::New(DentryId parent, NameId name, DState state) {
-  sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kWrite);
-  DentryId id = static_cast<DentryId>(dentries_.size());
+  const int pool = sim::running_actor != nullptr ? sim::running_actor->index + 1 : 0;
+  const DentryId id = dentries_.Add(pool);
+  sim::Record(PoolKey(mount_, 0, id >> PooledTable<Dentry>::kPoolShift), sim::AccessMode::kWrite);
+  if (dentries_.Spilled()) sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kWrite);
   sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
   sim::Record(CountKey(id), sim::AccessMode::kWrite);
-  Dentry& d = dentries_.emplace_back();
+  Dentry& d = dentries_[id];
   d.state = state;
   d.parent = parent;
   d.name = name;
@@ -281,8 +283,9 @@ void Dcache::ShrinkUnused(int op) {
   bool changed = true;
   while (changed) {
     changed = false;
-    sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kRead);
-    for (DentryId d = size() - 1; d >= 0; --d) {
+    const std::vector<DentryId> ids = AllIds();
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      const DentryId d = *it;
       const Dentry& de = at(d);
       sim::Record(CountKey(d), sim::AccessMode::kRead);
       if (d == root_ || de.state != DState::kHashed || de.count != 0) continue;
@@ -302,8 +305,9 @@ void Dcache::ShrinkParent(DentryId top, int op) {
   bool changed = true;
   while (changed) {
     changed = false;
-    sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kRead);
-    for (DentryId d = size() - 1; d >= 0; --d) {
+    const std::vector<DentryId> ids = AllIds();
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      const DentryId d = *it;
       const Dentry& de = at(d);
       sim::Record(CountKey(d), sim::AccessMode::kRead);
       if (de.state != DState::kHashed || de.count != 0 || !below(d)) continue;
@@ -325,9 +329,20 @@ DentryId Dcache::Resolve(const std::vector<NameId>& path) const {
   return cur;
 }
 
+std::vector<DentryId> Dcache::AllIds() const {
+  std::vector<DentryId> ids = dentries_.Ids();
+  int last = -1;
+  for (DentryId d : ids) {
+    const int pool = d >> PooledTable<Dentry>::kPoolShift;
+    if (pool != last) sim::Record(PoolKey(mount_, 0, pool), sim::AccessMode::kRead);
+    last = pool;
+  }
+  return ids;
+}
+
 std::vector<DentryId> Dcache::InLookup() const {
   std::vector<DentryId> out;
-  for (DentryId d = 0; d < size(); ++d)
+  for (DentryId d : AllIds())
     if (dentries_[d].state == DState::kInLookup) out.push_back(d);
   return out;
 }
@@ -345,8 +360,9 @@ std::vector<std::string> Dcache::CheckConsistency() const {
     if (de.state != DState::kInLookup || HashKey(de.parent, de.name) != key)
       out.push_back(absl::StrFormat("dentry %d is indexed as in-lookup but is not", d));
   }
-  std::vector<int> children(dentries_.size(), 0);
-  for (DentryId d = 0; d < size(); ++d) {
+  const std::vector<DentryId> ids = AllIds();
+  absl::flat_hash_map<DentryId, int> children;
+  for (DentryId d : ids) {
     const Dentry& de = at(d);
     if (de.state == DState::kFreed) continue;
     if (de.state == DState::kInLookup && !in_lookup_.contains(HashKey(de.parent, de.name)))
@@ -362,7 +378,7 @@ std::vector<std::string> Dcache::CheckConsistency() const {
     if (de.state == DState::kUnhashed && de.count == 0)
       out.push_back(absl::StrFormat("unhashed dentry %d has no reference but was not freed", d));
   }
-  for (DentryId d = 0; d < size(); ++d)
+  for (DentryId d : ids)
     if (at(d).state != DState::kFreed && at(d).count < children[d])
       out.push_back(absl::StrFormat("dentry %d has count %d below its %d children", d, at(d).count, children[d]));
   return out;

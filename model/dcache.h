@@ -20,8 +20,9 @@
 // reference count (dget() and a dput() that leaves it above 1 add; one that
 // leaves it at 1 or 0 writes, since the order of that decrement and an
 // increment decides whether the count reaches 0), the primary and in-lookup
-// hash slots of (parent, name), a directory's alias and the allocation of
-// dentry numbers.
+// hash slots of (parent, name), a directory's alias. Dentry numbers come
+// from the allocating actor's pool (pooled_table.h), so allocations by two
+// actors commute; allocating writes that pool's set, which the shrinkers read.
 //
 // Invariants:
 //  (1) at most one dentry per (parent, name) in each hash, unless a
@@ -40,6 +41,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "model/inode.h"
 #include "model/names.h"
+#include "model/pooled_table.h"
 #include "sim/engine/runtime.h"
 
 namespace fusesim::model {
@@ -143,9 +145,11 @@ class Dcache {
   DentryId d_find_alias(InodeId dir) const;
   // The hashed dentry for a path from the root, or kNoDentry.
   DentryId Resolve(const std::vector<NameId>& path) const;
+  // Every dentry's id, in id order (recording a read of each pool's set).
+  std::vector<DentryId> AllIds() const;
   // Dentries still in-lookup (for the in-lookup-leak invariant).
   std::vector<DentryId> InLookup() const;
-  int size() const { return static_cast<int>(dentries_.size()); }
+  int64_t size() const { return dentries_.size(); }
   // The primary hash's slot for (parent, name) (what d_lookup() reads),
   // and the in-lookup hash's (what d_alloc_parallel() also reads, and a
   // parallel lookup's completion).
@@ -173,7 +177,7 @@ class Dcache {
   int mount_;
   InodeTable* inodes_;
   ViolationSink sink_;
-  std::deque<Dentry> dentries_;  // stable addresses
+  PooledTable<Dentry> dentries_;  // stable addresses; ids do not depend on the interleaving
   absl::flat_hash_map<uint64_t, DentryId> hashed_;
   absl::flat_hash_map<uint64_t, DentryId> in_lookup_;
   absl::flat_hash_map<InodeId, DentryId> dir_alias_;  // directory -> its dentry

@@ -42,11 +42,13 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
     ino.inval_perm = ino.inval_other = false;
     return it->second;
   }
-  sim::Record(ConnKey(mount_, ConnField::kInodeIds), sim::AccessMode::kWrite);
-  InodeId id = static_cast<InodeId>(inodes_.size());
+  const int pool = sim::running_actor != nullptr ? sim::running_actor->index + 1 : 0;
+  const InodeId id = inodes_.Add(pool);
+  sim::Record(PoolKey(mount_, 1, id >> PooledTable<Inode>::kPoolShift), sim::AccessMode::kWrite);
+  if (inodes_.Spilled()) sim::Record(ConnKey(mount_, ConnField::kInodeIds), sim::AccessMode::kWrite);
   sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
   sim::Record(CountKey(id), sim::AccessMode::kWrite);
-  Inode& ino = inodes_.emplace_back();
+  Inode& ino = inodes_[id];
   ino.nodeid = nodeid;
   ino.is_dir = is_dir;
   ino.is_symlink = is_symlink;
@@ -110,9 +112,19 @@ void InodeTable::Iput(InodeId id, int op) {
   if (ino.count == 0 && id != root_) Evict(id, op);
 }
 
+std::vector<InodeId> InodeTable::AllIds() const {
+  std::vector<InodeId> ids = inodes_.Ids();
+  int last = -1;
+  for (InodeId id : ids) {
+    const int pool = id >> PooledTable<Inode>::kPoolShift;
+    if (pool != last) sim::Record(PoolKey(mount_, 1, pool), sim::AccessMode::kRead);
+    last = pool;
+  }
+  return ids;
+}
+
 void InodeTable::ShrinkUnused(int op) {
-  sim::Record(ConnKey(mount_, ConnField::kInodeIds), sim::AccessMode::kRead);
-  for (InodeId id = 0; id < size(); ++id) {
+  for (InodeId id : AllIds()) {
     const Inode& ino = at(id);
     sim::Record(CountKey(id), sim::AccessMode::kRead);
     if (!ino.evicted && ino.count == 0 && id != root_) Evict(id, op);
@@ -126,7 +138,7 @@ std::vector<std::string> InodeTable::CheckConsistency() const {
     if (ino.evicted || ino.nodeid != nodeid)
       out.push_back(absl::StrFormat("nodeid %d indexes inode %d, which is evicted or another node", nodeid, id));
   }
-  for (InodeId id = 0; id < size(); ++id) {
+  for (InodeId id : AllIds()) {
     const Inode& ino = inodes_[id];
     if (ino.evicted) continue;
     if (ino.count <= 0 && id != root_)

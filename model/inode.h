@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "model/keys.h"
 #include "model/names.h"
+#include "model/pooled_table.h"
 #include "model/request.h"
 #include "sim/engine/runtime.h"
 
@@ -63,7 +64,8 @@ struct Inode {
 // Footprints (sim::Record): an inode's fields (at() reads, mut() writes),
 // its i_count (Ihold() and an Iput() leaving it above 1 add; one leaving it
 // at 1 or 0 writes), the icache entry of each nodeid, and the connection's
-// counters (attr_version, evict_ctr) and inode numbering. Its locks are
+// counters (attr_version, evict_ctr). Inode numbers come from the allocating
+// actor's pool (pooled_table.h): allocating writes only that pool. Its locks are
 // reached through rwsem()/mutex(), whose waits record the lock.
 class InodeTable {
  public:
@@ -109,7 +111,9 @@ class InodeTable {
   void ShrinkUnused(int op);
   // fuse_queue_forget() for a reply whose inode could not be kept.
   void QueueForget(NodeId nodeid, uint64_t nlookup, int op, sim::Clock now);
-  int size() const { return static_cast<int>(inodes_.size()); }
+  int64_t size() const { return inodes_.size(); }
+  // Every inode's id, in id order (recording a read of each pool's set).
+  std::vector<InodeId> AllIds() const;
   InodeId root() const { return root_; }
   // fc->evict_ctr: inodes evicted so far. A LOOKUP or READDIRPLUS that makes
   // a new inode while another was evicted since it was sent leaves the new
@@ -150,7 +154,9 @@ class InodeTable {
   uint64_t IndexKey(NodeId nodeid) const;
 
   int mount_;
-  std::deque<Inode> inodes_;  // stable addresses: locks are waited on by address
+  // Stable addresses (locks are waited on by address); ids do not depend on
+  // the interleaving (pooled_table.h).
+  PooledTable<Inode> inodes_;
   absl::flat_hash_map<NodeId, InodeId> by_nodeid_;
   std::deque<QueuedRequest>* queue_;
   sim::Counter* pending_;

@@ -36,14 +36,22 @@ enum class ConnField : uint64_t {
   kEpoch = 2,        // fc->epoch
   kAttrVersion = 3,  // fc->attr_version
   kEvictCtr = 4,     // fc->evict_ctr
-  kDentryIds = 5,    // the next dentry number
-  kInodeIds = 6,     // the next inode number
+  kDentryIds = 5,    // dentry numbers drawn out of a full pool (pooled_table.h)
+  kInodeIds = 6,     // inode numbers drawn out of a full pool
 };
 
 inline uint64_t MakeKey(KeyKind kind, uint64_t a, uint64_t b);
 
 inline uint64_t ConnKey(int mount, ConnField f) {
   return MakeKey(KeyKind::kConn, static_cast<uint64_t>(mount), static_cast<uint64_t>(f));
+}
+
+// The set of a mount's dentries (table 0) or inodes (table 1) in one pool
+// of a PooledTable: written by allocating there, read by whoever walks them
+// all (the shrinkers).
+inline uint64_t PoolKey(int mount, int table, int pool) {
+  return MakeKey(KeyKind::kConn, static_cast<uint64_t>(mount),
+                 1024 + 1024 * static_cast<uint64_t>(table) + static_cast<uint64_t>(pool));
 }
 
 inline uint64_t MakeKey(KeyKind kind, uint64_t a, uint64_t b) {
