@@ -330,14 +330,8 @@ DentryId Dcache::Resolve(const std::vector<NameId>& path) const {
 }
 
 std::vector<DentryId> Dcache::AllIds() const {
-  std::vector<DentryId> ids = dentries_.Ids();
-  int last = -1;
-  for (DentryId d : ids) {
-    const int pool = d >> PooledTable<Dentry>::kPoolShift;
-    if (pool != last) sim::Record(PoolKey(mount_, 0, pool), sim::AccessMode::kRead);
-    last = pool;
-  }
-  return ids;
+  for (int pool : dentries_.Pools()) sim::Record(PoolKey(mount_, 0, pool), sim::AccessMode::kRead);
+  return dentries_.Ids();
 }
 
 std::vector<DentryId> Dcache::InLookup() const {

@@ -113,14 +113,8 @@ void InodeTable::Iput(InodeId id, int op) {
 }
 
 std::vector<InodeId> InodeTable::AllIds() const {
-  std::vector<InodeId> ids = inodes_.Ids();
-  int last = -1;
-  for (InodeId id : ids) {
-    const int pool = id >> PooledTable<Inode>::kPoolShift;
-    if (pool != last) sim::Record(PoolKey(mount_, 1, pool), sim::AccessMode::kRead);
-    last = pool;
-  }
-  return ids;
+  for (int pool : inodes_.Pools()) sim::Record(PoolKey(mount_, 1, pool), sim::AccessMode::kRead);
+  return inodes_.Ids();
 }
 
 void InodeTable::ShrinkUnused(int op) {

@@ -63,6 +63,13 @@ class PooledTable {
   }
   int64_t size() const { return size_; }
 
+  // The pools holding objects, ascending.
+  std::vector<int> Pools() const {
+    std::vector<int> out;
+    for (size_t p = 0; p < pools_.size(); ++p)
+      if (!pools_[p].empty()) out.push_back(static_cast<int>(p));
+    return out;
+  }
   // Every id, in id order.
   std::vector<int32_t> Ids() const {
     std::vector<int32_t> out;

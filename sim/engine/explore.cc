@@ -15,13 +15,6 @@ namespace {
 
 using Footprint = std::vector<Access>;
 
-bool Dependent(const Footprint& a, const Footprint& b) {
-  for (const Access& x : a)
-    for (const Access& y : b)
-      if (Conflict(x, y)) return true;
-  return false;
-}
-
 bool Contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 // What a blocked actor's next step would touch first: the object it waits

@@ -12,13 +12,6 @@ namespace {
 
 using Footprint = std::vector<Access>;
 
-bool Dependent(const Footprint& a, const Footprint& b) {
-  for (const Access& x : a)
-    for (const Access& y : b)
-      if (Conflict(x, y)) return true;
-  return false;
-}
-
 std::string Describe(const Footprint& f) {
   std::vector<std::string> parts;
   for (const Access& a : f) {

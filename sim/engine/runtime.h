@@ -124,6 +124,14 @@ inline bool Conflict(const Access& x, const Access& y) {
   return x.mode != y.mode || x.mode == AccessMode::kWrite;
 }
 
+// Whether two steps, by their footprints, do not commute.
+inline bool Dependent(const std::vector<Access>& a, const std::vector<Access>& b) {
+  for (const Access& x : a)
+    for (const Access& y : b)
+      if (Conflict(x, y)) return true;
+  return false;
+}
+
 enum class ActorKind : uint8_t { kThread, kServerThread, kAsyncQueue };
 
 struct Actor {

@@ -11,13 +11,6 @@ namespace {
 
 using Footprint = std::vector<Access>;
 
-bool Dependent(const Footprint& a, const Footprint& b) {
-  for (const Access& x : a)
-    for (const Access& y : b)
-      if (Conflict(x, y)) return true;
-  return false;
-}
-
 // Replays a schedule, recording each step's enabled set and footprint.
 class RecordingChooser : public Chooser {
  public:
