@@ -58,6 +58,10 @@ struct Frame {
   std::vector<std::pair<int, Footprint>> sleep;     // asleep at this state
   std::vector<std::pair<int, Footprint>> explored;  // siblings already explored
   bool fixed = false;                               // part of a shard's prefix: never branched
+  // Happens-before: per actor, the index of its latest step that happens
+  // before this one (-1: none). Empty until computed; a frame keeps it while
+  // its step is unchanged, so a run recomputes only the frames it changed.
+  std::vector<int> vc;
 
   bool IsPreemption(int c) const { return last >= 0 && c != last && Contains(enabled, last); }
 };
@@ -237,8 +241,12 @@ class ProbeChooser : public Chooser {
 void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<int, Footprint>>& pending,
                         int num_actors, bool bounded = false) {
   const int n = static_cast<int>(frames.size());
-  std::vector<std::vector<int>> vc(n, std::vector<int>(num_actors, -1));
+  // Frames before `from` are the previous run's, unchanged: their
+  // happens-before is known and their races were handled then.
+  int from = 0;
+  while (from < n && static_cast<int>(frames[from].vc.size()) == num_actors) ++from;
   std::vector<int> last_of(num_actors, -1);
+  for (int i = 0; i < from; ++i) last_of[frames[i].chosen] = i;
   auto add = [&](Frame& f, int p) {
     if (Contains(f.enabled, p)) {
       if (!Contains(f.backtrack, p)) f.backtrack.push_back(p);
@@ -260,21 +268,22 @@ void AddBacktrackPoints(std::vector<Frame>& frames, const std::vector<std::pair<
       return;
     }
   };
-  for (int i = 0; i < n; ++i) {
+  const std::vector<int> none(num_actors, -1);
+  for (int i = from; i < n; ++i) {
     const int p = frames[i].chosen;
-    std::vector<int> pre = last_of[p] >= 0 ? vc[last_of[p]] : std::vector<int>(num_actors, -1);
+    const std::vector<int>& pre = last_of[p] >= 0 ? frames[last_of[p]].vc : none;
     consider(p, frames[i].fp, i, pre);
-    std::vector<int>& c = vc[i];
-    c = pre;
+    std::vector<int> c = pre;
     for (int j = 0; j < i; ++j) {
       if (frames[j].chosen != p && Dependent(frames[j].fp, frames[i].fp))
-        for (int a = 0; a < num_actors; ++a) c[a] = std::max(c[a], vc[j][a]);
+        for (int a = 0; a < num_actors; ++a) c[a] = std::max(c[a], frames[j].vc[a]);
     }
     c[p] = i;
+    frames[i].vc = std::move(c);
     last_of[p] = i;
   }
   for (const auto& [p, fp] : pending) {
-    std::vector<int> pre = last_of[p] >= 0 ? vc[last_of[p]] : std::vector<int>(num_actors, -1);
+    const std::vector<int>& pre = last_of[p] >= 0 ? frames[last_of[p]].vc : none;
     consider(p, fp, n, pre);
   }
 }
@@ -548,6 +557,7 @@ class Explorer {
         if (next >= 0) {
           f.chosen = next;
           f.fp.clear();
+          f.vc.clear();
           replay = frames.size();
           found = true;
           break;
