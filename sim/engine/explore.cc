@@ -208,25 +208,49 @@ class DfsChooser : public Chooser {
   std::vector<std::pair<int, Footprint>> pending_;
 };
 
-// Records the enabled set at one depth of a forced prefix.
+// Records the enabled set at one depth of a forced prefix, and the prefix's
+// steps: the enabled set before each and, when footprints are recorded, the
+// footprint of each.
 class ProbeChooser : public Chooser {
  public:
   ProbeChooser(const std::vector<int>& prefix, std::vector<int>* enabled_at_end)
       : prefix_(prefix), out_(*enabled_at_end) {}
   absl::StatusOr<int> Choose(int step, const std::vector<int>& enabled, int last,
                              const std::vector<Actor*>& actors) override {
-    if (static_cast<size_t>(step) < prefix_.size()) return prefix_[step];
+    if (step > 0 && static_cast<size_t>(step) <= prefix_.size()) fps_.push_back(actors[prefix_[step - 1]]->footprint);
+    if (static_cast<size_t>(step) < prefix_.size()) {
+      enabled_at_.push_back(enabled);
+      return prefix_[step];
+    }
     if (static_cast<size_t>(step) == prefix_.size()) {
       out_ = enabled;
       return absl::CancelledError("probe done");
     }
     return then_.Choose(step, enabled, last, actors);
   }
+  void Finish(int steps, const std::vector<Actor*>& actors) override {
+    if (steps > 0 && static_cast<size_t>(steps) <= prefix_.size())
+      fps_.push_back(actors[prefix_[steps - 1]]->footprint);
+  }
+
+  // Whether no two adjacent steps of the prefix are independent, were both
+  // enabled, and come in decreasing actor order: of the prefixes that are
+  // one trace up to such swaps, the least keeps this form, and the states
+  // after them are equal, so dpor need explore below it alone.
+  bool Canonical() const {
+    for (size_t k = 1; k < fps_.size() && k < prefix_.size(); ++k) {
+      const int a = prefix_[k - 1], b = prefix_[k];
+      if (a > b && Contains(enabled_at_[k - 1], b) && !Dependent(fps_[k - 1], fps_[k])) return false;
+    }
+    return true;
+  }
 
  private:
   const std::vector<int>& prefix_;
   std::vector<int>& out_;
   SequentialChooser then_;
+  std::vector<std::vector<Access>> fps_;
+  std::vector<std::vector<int>> enabled_at_;
 };
 
 // Flanagan-Godefroid backtracking over an executed path: for each step (and
@@ -460,10 +484,13 @@ class Explorer {
   // Splits the schedule space: all exhaustive prefixes (within the
   // preemption bound), deepened level by level until there are at least
   // kMinPrefixes or kMaxSplitDepth is reached. Independent of the shard
-  // count, so any number of shards covers the same subtrees.
+  // count, so any number of shards covers the same subtrees. For dpor, only
+  // canonical prefixes (ProbeChooser::Canonical): one per class of prefixes
+  // that differ by swapping adjacent independent steps.
   absl::StatusOr<std::vector<std::vector<int>>> Prefixes() {
     constexpr size_t kMinPrefixes = 64;
     constexpr size_t kMaxSplitDepth = 24;
+    const bool reduce = o_.strategy == Strategy::kDpor;
     struct Prefix {
       std::vector<int> steps;
       int preemptions = 0;
@@ -475,8 +502,9 @@ class Explorer {
       for (const Prefix& p : level) {
         std::vector<int> enabled;
         ProbeChooser probe(p.steps, &enabled);
-        auto r = ex_.Run(probe, {.max_steps = o_.max_steps, .outcome = false});
-        if (r.ok() || enabled.empty()) {  // the schedule ends before this depth
+        auto r = ex_.Run(probe, {.record_footprints = reduce, .max_steps = o_.max_steps, .outcome = false});
+        if (reduce && !probe.Canonical()) continue;  // another prefix is the same trace
+        if (r.ok() || enabled.empty()) {             // the schedule ends before this depth
           next.push_back(p);
           continue;
         }
@@ -498,7 +526,16 @@ class Explorer {
       if (!grew) break;
     }
     std::vector<std::vector<int>> out;
-    for (Prefix& p : level) out.push_back(std::move(p.steps));
+    for (Prefix& p : level) {
+      if (reduce) {
+        std::vector<int> enabled;
+        ProbeChooser probe(p.steps, &enabled);
+        auto r = ex_.Run(probe, {.record_footprints = true, .max_steps = o_.max_steps, .outcome = false});
+        if (!r.ok() && !absl::IsCancelled(r.status())) return r.status();
+        if (!probe.Canonical()) continue;
+      }
+      out.push_back(std::move(p.steps));
+    }
     return out;
   }
 
