@@ -273,9 +273,10 @@ void Dcache::Free(DentryId d, int op) {
 void Dcache::dput(DentryId d, int op) {
   Dentry& de = dentries_[d];
   de.count--;
-  // A decrement to 1 or 0 does not commute with an increment: in the other
-  // order the count would reach 0 (or not).
-  sim::Record(CountKey(d), de.count <= 1 ? sim::AccessMode::kWrite : sim::AccessMode::kAdd);
+  // A decrement does not commute with an increment: in the other order the
+  // count may reach 0 (an increment of 2 by one step and this decrement to 2
+  // are, swapped, a decrement to 0). Increments commute with each other.
+  sim::Record(CountKey(d), sim::AccessMode::kWrite);
   if (de.count == 0 && at(d).state == DState::kUnhashed) Free(d, op);
 }
 

@@ -17,9 +17,9 @@
 //
 // Footprints: every access made during a step is recorded for the explorer
 // (sim::Record): a dentry's fields (at() reads, mut() writes), its
-// reference count (dget() and a dput() that leaves it above 1 add; one that
-// leaves it at 1 or 0 writes, since the order of that decrement and an
-// increment decides whether the count reaches 0), the primary and in-lookup
+// reference count (dget() adds, and increments commute; dput() writes, since
+// the order of a decrement and another step's increments can decide whether
+// the count reaches 0), the primary and in-lookup
 // hash slots of (parent, name), a directory's alias. Dentry numbers come
 // from the allocating actor's pool (pooled_table.h), so allocations by two
 // actors commute; allocating writes that pool's set, which the shrinkers read.

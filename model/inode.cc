@@ -105,8 +105,8 @@ void InodeTable::Evict(InodeId id, int op) {
 void InodeTable::Iput(InodeId id, int op) {
   Inode& ino = inodes_[id];
   ino.count--;
-  // A decrement to 1 or 0 does not commute with an increment.
-  sim::Record(CountKey(id), ino.count <= 1 ? sim::AccessMode::kWrite : sim::AccessMode::kAdd);
+  // A decrement does not commute with an increment (see Dcache::dput()).
+  sim::Record(CountKey(id), sim::AccessMode::kWrite);
   // FUSE's .drop_inode is generic_delete_inode: an unused inode is evicted
   // (and forgotten) at once, linked or not.
   if (ino.count == 0 && id != root_) Evict(id, op);

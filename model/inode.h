@@ -62,8 +62,7 @@ struct Inode {
 };
 
 // Footprints (sim::Record): an inode's fields (at() reads, mut() writes),
-// its i_count (Ihold() and an Iput() leaving it above 1 add; one leaving it
-// at 1 or 0 writes), the icache entry of each nodeid, and the connection's
+// its i_count (Ihold() adds; Iput() writes, as dput() does), the icache entry of each nodeid, and the connection's
 // counters (attr_version, evict_ctr). Inode numbers come from the allocating
 // actor's pool (pooled_table.h): allocating writes only that pool. Its locks are
 // reached through rwsem()/mutex(), whose waits record the lock.
