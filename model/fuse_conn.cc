@@ -152,7 +152,6 @@ sim::Task<Reply> FuseSimpleRequest(Kctx& k, Request req) {
   }
   k.a.clock += latency;
   k.w.waited_us += latency;
-  k.m.inodes.set_now(k.a.clock);
   if (k.w.tracing) k.w.Trace(k.a.index, "reply", DescribeRequest(k.w, req) + " " + DescribeReply(req, r));
   k.changed_dir[0] = k.changed_dir[1] = 0;
   if (r.err == Err::kOk && r.changed_dir) {
@@ -235,7 +234,6 @@ sim::Task<void> AsyncDelivery(World& w, Mount& m, sim::Actor& a, AsyncChannel ch
     if (q.holds_inode != kNoInode) {
       // fuse_release_end(): the reply drops the RELEASE's inode reference;
       // the last one evicts the inode and queues its FORGET.
-      m.inodes.set_now(a.clock);
       m.inodes.Iput(q.holds_inode, q.op);
     }
   }

@@ -1126,7 +1126,6 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
   if (dir == kNoInode) co_return Err::kENOENT;
   k.m.inodes.Ihold(dir);
   co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
-  k.m.inodes.set_now(k.now());
   Err err = Err::kENOTDIR;
   if (k.inode(dir).is_dir) {
     err = Err::kENOENT;

@@ -94,8 +94,8 @@ void InodeTable::Evict(InodeId id, int op) {
   ino.evicted = true;
   sim::Record(ConnKey(mount_, ConnField::kEvictCtr), sim::AccessMode::kWrite);
   evict_ctr_++;  // fuse_evict_inode(): fc->evict_ctr
-  // Queued at the evicting task's time.
-  QueueForget(ino.nodeid, ino.nlookup, op, sim::running_actor != nullptr ? sim::running_actor->clock : now_);
+  // Queued at the evicting task's time (0 outside a step: unit tests).
+  QueueForget(ino.nodeid, ino.nlookup, op, sim::running_actor != nullptr ? sim::running_actor->clock : 0);
   ino.nlookup = 0;
   sim::Record(IndexKey(ino.nodeid), sim::AccessMode::kWrite);
   auto it = by_nodeid_.find(ino.nodeid);

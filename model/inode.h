@@ -104,8 +104,6 @@ class InodeTable {
   }
   // iput(): drops a reference; the last one evicts (generic_delete_inode).
   void Iput(InodeId id, int op);
-  // Simulated time for FORGETs queued by evictions (set by the caller's step).
-  void set_now(sim::Clock now) { now_ = now; }
   // drop_caches: evicts every unused inode but the root.
   void ShrinkUnused(int op);
   // fuse_queue_forget() for a reply whose inode could not be kept.
@@ -162,7 +160,6 @@ class InodeTable {
   sim::Counter* forgets_;  // may be null
   bool own_forget_channel_ = false;
   InodeId root_ = kNoInode;
-  sim::Clock now_ = 0;
   uint64_t evict_ctr_ = 0;
   uint64_t attr_version_ = 1;
 };

@@ -31,7 +31,6 @@ bool IsDir(Kctx& k, DentryId d) { return k.m.dcache.positive(d) && k.inode(k.den
 // lookup_fast(): the dcache hit, revalidated; no lock.
 sim::Task<Walk> lookup_fast(Kctx& k, DentryId parent, NameId name, unsigned flags) {
   co_await sim::Point(k.a, "d_lookup");
-  k.m.inodes.set_now(k.now());
   Dcache& dc = k.m.dcache;
   DentryId d = dc.d_lookup(parent, name, k.a);
   if (d == kNoDentry) co_return Walk{};
@@ -148,7 +147,6 @@ sim::Task<Err> pick_link(Kctx& k, DentryId link, DentryId* cur, Nameidata* nd) {
 // included), `.` and `..` handled in place and symlinks followed.
 sim::Task<Err> walk_rest(Kctx& k, unsigned flags, Nameidata* nd) {
   Dcache& dc = k.m.dcache;
-  k.m.inodes.set_now(k.now());
   DentryId cur = nd->parent;
   nd->last = -1;
   nd->last_type = LastType::kRoot;
@@ -375,7 +373,6 @@ sim::Task<Walk> open_last_lookups(Kctx& k, const Nameidata& nd, File& file, uint
   } else {
     co_await sim::DownRead(k.a, dir, "i_rwsem (shared)");
   }
-  k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_open(k, nd, file, open_flag, flags);
   if (creat) {
     sim::UpWrite(k.a, dir);
@@ -440,7 +437,6 @@ sim::Task<Err> do_open(Kctx& k, DentryId dentry, uint32_t open_flag, File& file)
     e = co_await fuse_need_killpriv(k, file.inode);
     if (e == Err::kOk) {
       co_await sim::DownWrite(k.a, k.i_rwsem(file.inode), "i_rwsem (exclusive)");
-      k.m.inodes.set_now(k.now());
       sim::UpWrite(k.a, k.i_rwsem(file.inode));
     }
   }
@@ -540,9 +536,7 @@ sim::Task<OpenOutcome> SysOpenAt(Kctx& k, const File& dir, const std::vector<Nam
 }
 
 sim::Task<Err> SysClose(Kctx& k, File& file) {
-  k.m.inodes.set_now(k.now());
   Err e = co_await fuse_flush(k, file);
-  k.m.inodes.set_now(k.now());
   fuse_release(k, file);
   k.m.dcache.dput(file.dentry, k.op);
   k.m.inodes.Iput(file.inode, k.op);
@@ -578,7 +572,6 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
   }
   const InodeId dir = InodeOf(k, nd.parent);
   co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
-  k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, 0);
   e = w.err;
   InodeId victim = kNoInode;
@@ -597,7 +590,6 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
       // request (and, for rmdir, shrink_dcache_parent()); d_delete() after
       // it is dropped.
       co_await sim::DownWrite(k.a, k.i_rwsem(victim), "i_rwsem (exclusive)");
-      k.m.inodes.set_now(k.now());
       e = rmdir ? co_await fuse_rmdir(k, dir, d) : co_await fuse_unlink(k, dir, d);
       if (e == Err::kOk && rmdir) dc.ShrinkParent(d, k.op);
       sim::UpWrite(k.a, k.i_rwsem(victim));
@@ -632,7 +624,6 @@ sim::Task<Err> SysMkdir(Kctx& k, const std::vector<NameId>& path) {
   }
   const InodeId dir = InodeOf(k, nd.parent);
   co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
-  k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
   e = w.err;
   if (e == Err::kOk) {
@@ -724,7 +715,6 @@ sim::Task<Err> SysRename(Kctx& k, const std::vector<NameId>& from, const std::ve
     co_await sim::DownWrite(k.a, k.i_rwsem(odir), "i_rwsem (exclusive)");
   }
   const DentryId trap = RenameTrap(k, n.parent, o.parent);
-  k.m.inodes.set_now(k.now());
   Walk ow = co_await lookup_one_qstr_excl(k, odir, o.parent, o.last, 0);
   e = ow.err;
   Walk nw;
@@ -772,7 +762,6 @@ sim::Task<Err> CreateName(Kctx& k, const std::vector<NameId>& path, Make make) {
   }
   const InodeId dir = InodeOf(k, nd.parent);
   co_await sim::DownWrite(k.a, k.i_rwsem(dir), "i_rwsem (exclusive)");
-  k.m.inodes.set_now(k.now());
   Walk w = co_await lookup_one_qstr_excl(k, dir, nd.parent, nd.last, kLookupCreate | kLookupExcl);
   e = w.err;
   if (e == Err::kOk) {
@@ -845,7 +834,6 @@ sim::Task<Err> SysChmod(Kctx& k, const std::vector<NameId>& path, uint32_t mode)
   // chmod_common(): inode_lock(), notify_change() -> fuse_setattr().
   const InodeId ino = InodeOf(k, w.dentry);
   co_await sim::DownWrite(k.a, k.i_rwsem(ino), "i_rwsem (exclusive)");
-  k.m.inodes.set_now(k.now());
   Err e = co_await fuse_setattr(k, w.dentry, kFattrMode, mode, 0);
   sim::UpWrite(k.a, k.i_rwsem(ino));
   k.m.dcache.dput(w.dentry, k.op);
@@ -865,7 +853,6 @@ sim::Task<Err> SysTruncate(Kctx& k, const std::vector<NameId>& path, uint64_t si
     // GETXATTR), then notify_change() -> fuse_setattr(), under inode_lock().
     e = co_await fuse_need_killpriv(k, ino);
     co_await sim::DownWrite(k.a, k.i_rwsem(ino), "i_rwsem (exclusive)");
-    k.m.inodes.set_now(k.now());
     if (e == Err::kOk) e = co_await fuse_setattr(k, w.dentry, kFattrSize, 0, size);
     sim::UpWrite(k.a, k.i_rwsem(ino));
   }
@@ -886,7 +873,6 @@ sim::Task<Err> SysReaddir(Kctx& k, const std::vector<NameId>& path) {
   while (e == Err::kOk) {
     const InodeId dir = f.inode;
     co_await sim::DownRead(k.a, k.i_rwsem(dir), "i_rwsem (shared)");
-    k.m.inodes.set_now(k.now());
     int emitted = 0;
     e = co_await fuse_readdir(k, f, &pos, &emitted);
     sim::UpRead(k.a, k.i_rwsem(dir));
@@ -899,7 +885,6 @@ sim::Task<Err> SysReaddir(Kctx& k, const std::vector<NameId>& path) {
 }
 
 void SysDropCaches(Kctx& k) {
-  k.m.inodes.set_now(k.now());
   k.m.dcache.ShrinkUnused(k.op);
   k.m.inodes.ShrinkUnused(k.op);
 }

@@ -366,7 +366,6 @@ class Execution {
   sim::Task<Err> Notify(Actor& a, const OpSpec& op) {
     a.Touch(model::Server::GlobalKey(), false);
     Kctx nk{w_, *w_.mounts[op.mount], a, op.global};
-    nk.m.inodes.set_now(a.clock);
     switch (op.kind) {
       case OpKind::kNotifyIncEpoch:
         model::fuse_notify_inc_epoch(nk);
