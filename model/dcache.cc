@@ -55,27 +55,27 @@ DentryId Dcache::New(DentryId parent, NameId name, DState state) {
   return id;
 }
 
-DentryId Dcache::d_lookup(DentryId parent, NameId name, sim::Actor& a) {
-  a.Touch(SlotKey(parent, name), false);
+DentryId Dcache::d_lookup(DentryId parent, NameId name) {
+  sim::Record(SlotKey(parent, name), sim::AccessMode::kRead);
   auto it = hashed_.find(HashKey(parent, name));
   if (it == hashed_.end()) return kNoDentry;
   dget(it->second);
   return it->second;
 }
 
-Dcache::Parallel Dcache::d_alloc_parallel(DentryId parent, NameId name, sim::Actor& a) {
-  a.Touch(SlotKey(parent, name), false);
+Dcache::Parallel Dcache::d_alloc_parallel(DentryId parent, NameId name) {
+  sim::Record(SlotKey(parent, name), sim::AccessMode::kRead);
   const uint64_t key = HashKey(parent, name);
   if (auto it = hashed_.find(key); it != hashed_.end()) {
     dget(it->second);
     return {Parallel::kHashed, it->second};
   }
   if (auto it = in_lookup_.find(key); it != in_lookup_.end()) {
-    a.Touch(InLookupKey(parent, name), false);
+    sim::Record(InLookupKey(parent, name), sim::AccessMode::kRead);
     dget(it->second);
     return {Parallel::kInLookupOther, it->second};
   }
-  a.Touch(InLookupKey(parent, name), true);
+  sim::Record(InLookupKey(parent, name), sim::AccessMode::kWrite);
   DentryId d = New(parent, name, DState::kInLookup);
   in_lookup_[key] = d;
   return {Parallel::kNew, d};
@@ -86,14 +86,11 @@ bool Dcache::d_wait_lookup_matches(DentryId d, DentryId parent, NameId name) con
   return de.state == DState::kHashed && de.parent == parent && de.name == name;
 }
 
-DentryId Dcache::d_alloc(DentryId parent, NameId name, sim::Actor& a) {
-  (void)a;  // in no hash yet: New() records what it touches
-  return New(parent, name, DState::kUnhashed);
-}
+DentryId Dcache::d_alloc(DentryId parent, NameId name) { return New(parent, name, DState::kUnhashed); }
 
-void Dcache::Rehash(DentryId d, sim::Actor& a) {
+void Dcache::Rehash(DentryId d) {
   Dentry& de = mut(d);
-  a.Touch(SlotKey(de.parent, de.name), true);
+  sim::Record(SlotKey(de.parent, de.name), sim::AccessMode::kWrite);
   const uint64_t key = HashKey(de.parent, de.name);
   auto [it, inserted] = hashed_.try_emplace(key, d);
   if (!inserted && it->second != d) {
@@ -141,16 +138,16 @@ void Dcache::SetInode(DentryId d, InodeId inode) {
 void Dcache::d_add(DentryId d, InodeId inode, sim::Actor& a) {
   Dentry& de = mut(d);
   if (de.state == DState::kInLookup) {
-    a.Touch(InLookupKey(de.parent, de.name), true);
+    sim::Record(InLookupKey(de.parent, de.name), sim::AccessMode::kWrite);
     in_lookup_.erase(HashKey(de.parent, de.name));
     de.state = DState::kUnhashed;
     SetInode(d, inode);
-    Rehash(d, a);
+    Rehash(d);
     sim::Complete(a, de.lookup_done);
     return;
   }
   SetInode(d, inode);
-  Rehash(d, a);
+  Rehash(d);
 }
 
 bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Actor& a) {
@@ -172,7 +169,7 @@ bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Act
         dput(old_parent, -1);
       }
       od.name = de.name;
-      Rehash(other, a);
+      Rehash(other);
       dget(other);
       *alias = other;
       return true;
@@ -182,28 +179,27 @@ bool Dcache::d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Act
   return true;
 }
 
-bool Dcache::d_instantiate(DentryId d, InodeId inode, sim::Actor& a) {
-  (void)a;  // the hash is unchanged: SetInode() records the dentry
+bool Dcache::d_instantiate(DentryId d, InodeId inode) {
   if (at(d).state == DState::kInLookup) return false;
   SetInode(d, inode);
   return true;
 }
 
-void Dcache::d_drop(DentryId d, sim::Actor& a) {
+void Dcache::d_drop(DentryId d) {
   const Dentry& de = at(d);
-  a.Touch(SlotKey(de.parent, de.name), true);
+  sim::Record(SlotKey(de.parent, de.name), sim::AccessMode::kWrite);
   Unhash(d);
 }
 
-void Dcache::d_invalidate(DentryId d, sim::Actor& a, int op) {
-  d_drop(d, a);
+void Dcache::d_invalidate(DentryId d, int op) {
+  d_drop(d);
   if (positive(d) && inodes_->at(at(d).inode).is_dir) ShrinkParent(d, op);
 }
 
 void Dcache::d_lookup_done(DentryId d, sim::Actor& a) {
   Dentry& de = mut(d);
   if (de.state != DState::kInLookup) return;
-  a.Touch(InLookupKey(de.parent, de.name), true);
+  sim::Record(InLookupKey(de.parent, de.name), sim::AccessMode::kWrite);
   in_lookup_.erase(HashKey(de.parent, de.name));
   de.state = DState::kUnhashed;
   sim::Complete(a, de.lookup_done);
@@ -217,9 +213,9 @@ DentryId Dcache::d_find_alias(InodeId dir) const {
   return it->second;
 }
 
-void Dcache::d_delete(DentryId d, sim::Actor& a, int op) {
+void Dcache::d_delete(DentryId d, int op) {
   Dentry& de = mut(d);
-  a.Touch(SlotKey(de.parent, de.name), true);
+  sim::Record(SlotKey(de.parent, de.name), sim::AccessMode::kWrite);
   sim::Record(CountKey(d), sim::AccessMode::kRead);
   if (de.count == 1) {
     // dentry_unlink_inode(): stays hashed, now negative.
@@ -237,11 +233,11 @@ void Dcache::d_delete(DentryId d, sim::Actor& a, int op) {
   }
 }
 
-void Dcache::d_move(DentryId d, DentryId target, sim::Actor& a) {
+void Dcache::d_move(DentryId d, DentryId target) {
   Dentry& de = mut(d);
   const Dentry& te = at(target);
-  a.Touch(SlotKey(de.parent, de.name), true);
-  a.Touch(SlotKey(te.parent, te.name), true);
+  sim::Record(SlotKey(de.parent, de.name), sim::AccessMode::kWrite);
+  sim::Record(SlotKey(te.parent, te.name), sim::AccessMode::kWrite);
   Unhash(d);
   Unhash(target);
   if (de.parent != te.parent) {
@@ -251,7 +247,7 @@ void Dcache::d_move(DentryId d, DentryId target, sim::Actor& a) {
     dput(old_parent, -1);
   }
   de.name = te.name;
-  Rehash(d, a);
+  Rehash(d);
 }
 
 void Dcache::Free(DentryId d, int op) {

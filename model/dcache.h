@@ -23,6 +23,8 @@
 // hash slots of (parent, name), a directory's alias. Dentry numbers come
 // from the allocating actor's pool (pooled_table.h), so allocations by two
 // actors commute; allocating writes that pool's set, which the shrinkers read.
+// Only the calls that wake waiters (d_add(), d_splice_alias(),
+// d_lookup_done()) take the actor: the wake-up carries its clock.
 //
 // Invariants:
 //  (1) at most one dentry per (parent, name) in each hash, unless a
@@ -92,7 +94,7 @@ class Dcache {
 
   // d_lookup(): the hashed dentry for (parent, name) with a reference taken,
   // or kNoDentry.
-  DentryId d_lookup(DentryId parent, NameId name, sim::Actor& a);
+  DentryId d_lookup(DentryId parent, NameId name);
 
   struct Parallel {
     enum Kind { kHashed, kInLookupOther, kNew } kind;
@@ -101,12 +103,12 @@ class Dcache {
   // d_alloc_parallel(): a hashed dentry, another's in-lookup dentry (wait on
   // its lookup_done, then call d_alloc_parallel_recheck()), or a new
   // in-lookup dentry owned by the caller.
-  Parallel d_alloc_parallel(DentryId parent, NameId name, sim::Actor& a);
+  Parallel d_alloc_parallel(DentryId parent, NameId name);
   // After waiting on another's in-lookup dentry: true if it was hashed under
   // the same name (use it), false on mismatch (drop it and retry).
   bool d_wait_lookup_matches(DentryId d, DentryId parent, NameId name) const;
   // d_alloc(): an unhashed negative dentry (lookup under an exclusive lock).
-  DentryId d_alloc(DentryId parent, NameId name, sim::Actor& a);
+  DentryId d_alloc(DentryId parent, NameId name);
 
   // d_add(): in-lookup or unhashed -> hashed (negative if inode < 0); ends
   // the in-lookup state and wakes waiters.
@@ -117,18 +119,18 @@ class Dcache {
   bool d_splice_alias(InodeId inode, DentryId d, DentryId* alias, sim::Actor& a);
   // d_instantiate(): negative -> positive in place. Returns false for an
   // in-lookup dentry (BUG_ON on the d_alias/d_in_lookup_hash union).
-  bool d_instantiate(DentryId d, InodeId inode, sim::Actor& a);
+  bool d_instantiate(DentryId d, InodeId inode);
   // d_drop(): hashed -> unhashed.
-  void d_drop(DentryId d, sim::Actor& a);
+  void d_drop(DentryId d);
   // d_invalidate(): d_drop() plus pruning of unused children.
-  void d_invalidate(DentryId d, sim::Actor& a, int op);
+  void d_invalidate(DentryId d, int op);
   // d_lookup_done(): in-lookup -> unhashed, waking waiters.
   void d_lookup_done(DentryId d, sim::Actor& a);
   // d_delete(): after unlink/rmdir: negative in place if the caller holds the
   // only reference, else unhashed.
-  void d_delete(DentryId d, sim::Actor& a, int op);
+  void d_delete(DentryId d, int op);
   // d_move(): d takes target's name and hash slot; target is unhashed.
-  void d_move(DentryId d, DentryId target, sim::Actor& a);
+  void d_move(DentryId d, DentryId target);
 
   void dget(DentryId d) {
     sim::Record(CountKey(d), sim::AccessMode::kAdd);
@@ -169,7 +171,7 @@ class Dcache {
     return (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) | static_cast<uint32_t>(name);
   }
   DentryId New(DentryId parent, NameId name, DState state);
-  void Rehash(DentryId d, sim::Actor& a);
+  void Rehash(DentryId d);
   void Unhash(DentryId d);
   void SetInode(DentryId d, InodeId inode);
   void Free(DentryId d, int op);

@@ -207,7 +207,7 @@ sim::Task<Err> create_new_entry(Kctx& k, Opcode op, InodeId dir, DentryId entry,
     co_return Err::kEIO;  // the forget is freed, not sent: the lookup count leaks
   }
   InodeId ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us), r.is_symlink);
-  k.m.dcache.d_drop(entry, k.a);
+  k.m.dcache.d_drop(entry);
   DentryId alias;
   k.m.dcache.d_splice_alias(ino, entry, &alias, k.a);  // never hashed after d_drop
   DentryId target = entry;
@@ -270,7 +270,7 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
   DentryId target = entry;
   switch (HowToInstantiate(k, entry, opcode)) {
     case Instantiate::kDInstantiate:
-      if (!k.m.dcache.d_instantiate(entry, ino, k.a)) {
+      if (!k.m.dcache.d_instantiate(entry, ino)) {
         co_await Bug(k, "bug:d_instantiate-in-lookup",
                      absl::StrCat("d_instantiate() on in-lookup dentry ", DentryPath(k, entry)));
         co_return Err::kEIO;
@@ -278,7 +278,7 @@ sim::Task<Err> fuse_create_open(Kctx& k, InodeId dir, DentryId entry, File& file
       TraceDentry(k, entry, "d_instantiate");
       break;
     case Instantiate::kDropAndSplice:
-      k.m.dcache.d_drop(entry, k.a);
+      k.m.dcache.d_drop(entry);
       [[fallthrough]];
     case Instantiate::kDSpliceAlias: {
       DentryId alias;
@@ -467,7 +467,7 @@ sim::Task<AtomicOpenResult> atomic_open_2023(Kctx& k, InodeId dir, DentryId entr
   }
   if (r.nodeid == 0) co_return AtomicOpenResult{Err::kENOENT};
   InodeId ino = k.m.inodes.Iget(r.nodeid, r.is_dir, r.nlink, ValidUntil(k.now(), r.attr_valid_us));
-  dc.d_drop(entry, k.a);
+  dc.d_drop(entry);
   DentryId alias;
   dc.d_splice_alias(ino, entry, &alias, k.a);
   DentryId target = alias != kNoDentry ? alias : entry;
@@ -579,7 +579,7 @@ sim::Task<AtomicOpenResult> atomic_open_lookup_handle(Kctx& k, InodeId dir, Dent
       if (ent.is_dir || ent.nodeid == 0 || ent.nodeid == kRootNodeId) co_return create_done(k, entry, out, Err::kEIO);
       const sim::Clock attr_valid = rs[1].err == Err::kOk ? rs[1].attr_valid_us : 0;
       InodeId ino = k.m.inodes.Iget(ent.nodeid, false, ent.nlink, ValidUntil(k.now(), attr_valid));
-      if (!k.m.dcache.d_instantiate(entry, ino, k.a)) {
+      if (!k.m.dcache.d_instantiate(entry, ino)) {
         co_await Bug(k, "bug:d_instantiate-in-lookup",
                      absl::StrCat("d_instantiate() on in-lookup dentry ", DentryPath(k, entry)));
         co_return AtomicOpenResult{Err::kEIO};
@@ -630,7 +630,7 @@ void fuse_dir_changed(Kctx& k, InodeId dir) {
 }
 
 void fuse_invalidate_entry(Kctx& k, DentryId entry) {
-  k.m.dcache.d_invalidate(entry, k.a, k.op);
+  k.m.dcache.d_invalidate(entry, k.op);
   k.dentry_mut(entry).time = 0;
 }
 
@@ -997,11 +997,11 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
   const uint64_t epoch = k.epoch();
   if (de.nodeid == kRootNodeId) co_return Err::kEIO;  // invalid_nodeid()
   Dcache& dc = k.m.dcache;
-  DentryId d = dc.d_lookup(parent, de.name, k.a);
+  DentryId d = dc.d_lookup(parent, de.name);
   InodeId ino = kNoInode;
   for (;;) {
     if (d == kNoDentry) {  // retry:
-      Dcache::Parallel p = dc.d_alloc_parallel(parent, de.name, k.a);
+      Dcache::Parallel p = dc.d_alloc_parallel(parent, de.name);
       d = p.dentry;
       if (p.kind == Dcache::Parallel::kInLookupOther) {
         co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
@@ -1017,7 +1017,7 @@ sim::Task<Err> fuse_direntplus_link(Kctx& k, DentryId parent, const Dirent& de, 
       if (ino != kNoInode && k.inode(ino).nodeid != de.nodeid) ino = kNoInode;
       if (ino == kNoInode || k.inode(ino).is_dir != de.is_dir || k.inode(ino).is_symlink != de.is_symlink) {
         if (ino != kNoInode) k.inode_mut(ino).bad = true;  // fuse_stale_inode(): fuse_make_bad()
-        dc.d_invalidate(d, k.a, k.op);
+        dc.d_invalidate(d, k.op);
         dc.dput(d, k.op);
         d = kNoDentry;
         continue;
@@ -1130,10 +1130,10 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
   if (k.inode(dir).is_dir) {
     err = Err::kENOENT;
     const DentryId d = dc.d_find_alias(dir);
-    const DentryId entry = d == kNoDentry ? kNoDentry : dc.d_lookup(d, name, k.a);
+    const DentryId entry = d == kNoDentry ? kNoDentry : dc.d_lookup(d, name);
     if (entry != kNoDentry) {
       fuse_dir_changed(k, dir);
-      dc.d_invalidate(entry, k.a, k.op);
+      dc.d_invalidate(entry, k.op);
       k.dentry_mut(entry).time = 0;  // fuse_invalidate_entry_cache()
       TraceDentry(k, entry, "fuse_reverse_inval_entry");
       err = Err::kOk;
@@ -1144,7 +1144,7 @@ sim::Task<Err> fuse_reverse_inval_entry(Kctx& k, NodeId parent, NameId name, Nod
         } else {
           if (k.inode(ino).is_dir) dc.ShrinkParent(entry, k.op);
           k.inode_mut(ino).nlink = 0;  // clear_nlink()
-          dc.d_delete(entry, k.a, k.op);
+          dc.d_delete(entry, k.op);
         }
       }
       dc.dput(entry, k.op);

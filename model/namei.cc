@@ -32,11 +32,11 @@ bool IsDir(Kctx& k, DentryId d) { return k.m.dcache.positive(d) && k.inode(k.den
 sim::Task<Walk> lookup_fast(Kctx& k, DentryId parent, NameId name, unsigned flags) {
   co_await sim::Point(k.a, "d_lookup");
   Dcache& dc = k.m.dcache;
-  DentryId d = dc.d_lookup(parent, name, k.a);
+  DentryId d = dc.d_lookup(parent, name);
   if (d == kNoDentry) co_return Walk{};
   Revalidate rv = co_await fuse_dentry_revalidate(k, d, flags);
   if (rv.status > 0) co_return Walk{Err::kOk, d};
-  if (rv.status == 0) dc.d_invalidate(d, k.a, k.op);
+  if (rv.status == 0) dc.d_invalidate(d, k.op);
   dc.dput(d, k.op);
   co_return Walk{rv.status == 0 ? Err::kOk : rv.err, kNoDentry};
 }
@@ -45,7 +45,7 @@ sim::Task<Walk> lookup_fast(Kctx& k, DentryId parent, NameId name, unsigned flag
 sim::Task<Walk> lookup_slow_locked(Kctx& k, InodeId dir, DentryId parent, NameId name, unsigned flags) {
   Dcache& dc = k.m.dcache;
   for (;;) {
-    Dcache::Parallel p = dc.d_alloc_parallel(parent, name, k.a);
+    Dcache::Parallel p = dc.d_alloc_parallel(parent, name);
     DentryId d = p.dentry;
     if (p.kind == Dcache::Parallel::kInLookupOther) {
       co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
@@ -62,7 +62,7 @@ sim::Task<Walk> lookup_slow_locked(Kctx& k, InodeId dir, DentryId parent, NameId
         dc.dput(d, k.op);
         co_return Walk{rv.err};
       }
-      dc.d_invalidate(d, k.a, k.op);
+      dc.d_invalidate(d, k.op);
       dc.dput(d, k.op);
       continue;
     }
@@ -249,7 +249,7 @@ sim::Task<Walk> lookup_last_follow(Kctx& k, Nameidata* nd, unsigned flags, bool 
 // parent's exclusive lock (no d_alloc_parallel needed).
 sim::Task<Walk> lookup_one_qstr_excl(Kctx& k, InodeId dir, DentryId parent, NameId name, unsigned flags) {
   Dcache& dc = k.m.dcache;
-  DentryId d = dc.d_lookup(parent, name, k.a);
+  DentryId d = dc.d_lookup(parent, name);
   if (d != kNoDentry) {
     Revalidate rv = co_await fuse_dentry_revalidate(k, d, flags);
     if (rv.status < 0) {
@@ -257,13 +257,13 @@ sim::Task<Walk> lookup_one_qstr_excl(Kctx& k, InodeId dir, DentryId parent, Name
       co_return Walk{rv.err};
     }
     if (rv.status == 0) {
-      dc.d_invalidate(d, k.a, k.op);
+      dc.d_invalidate(d, k.op);
       dc.dput(d, k.op);
       d = kNoDentry;
     }
   }
   if (d == kNoDentry) {
-    d = dc.d_alloc(parent, name, k.a);
+    d = dc.d_alloc(parent, name);
     LookupResult lr = co_await fuse_lookup(k, dir, d);
     if (lr.err != Err::kOk) {
       dc.dput(d, k.op);
@@ -290,10 +290,10 @@ sim::Task<Walk> lookup_open(Kctx& k, const Nameidata& nd, File& file, uint32_t o
   Dcache& dc = k.m.dcache;
   const InodeId dir = InodeOf(k, nd.parent);
   file.created = false;
-  DentryId d = dc.d_lookup(nd.parent, nd.last, k.a);
+  DentryId d = dc.d_lookup(nd.parent, nd.last);
   for (;;) {
     if (d == kNoDentry) {
-      Dcache::Parallel p = dc.d_alloc_parallel(nd.parent, nd.last, k.a);
+      Dcache::Parallel p = dc.d_alloc_parallel(nd.parent, nd.last);
       d = p.dentry;
       if (p.kind == Dcache::Parallel::kInLookupOther) {
         co_await sim::WaitFor(k.a, dc.at(d).lookup_done, "d_wait_lookup");
@@ -311,7 +311,7 @@ sim::Task<Walk> lookup_open(Kctx& k, const Nameidata& nd, File& file, uint32_t o
       dc.dput(d, k.op);
       co_return Walk{rv.err};
     }
-    dc.d_invalidate(d, k.a, k.op);
+    dc.d_invalidate(d, k.op);
     dc.dput(d, k.op);
     d = kNoDentry;
   }
@@ -593,7 +593,7 @@ sim::Task<Err> UnlinkOrRmdir(Kctx& k, const std::vector<NameId>& path, bool rmdi
       e = rmdir ? co_await fuse_rmdir(k, dir, d) : co_await fuse_unlink(k, dir, d);
       if (e == Err::kOk && rmdir) dc.ShrinkParent(d, k.op);
       sim::UpWrite(k.a, k.i_rwsem(victim));
-      if (e == Err::kOk) dc.d_delete(d, k.a, k.op);
+      if (e == Err::kOk) dc.d_delete(d, k.op);
     }
     dc.dput(d, k.op);
   }
@@ -680,7 +680,7 @@ sim::Task<Err> vfs_rename(Kctx& k, InodeId odir, DentryId old, InodeId ndir, Den
   e = co_await fuse_rename(k, odir, old, ndir, nw);
   if (e == Err::kOk) {
     if (target != kNoInode && k.inode(target).is_dir) dc.ShrinkParent(nw, k.op);
-    dc.d_move(old, nw, k.a);
+    dc.d_move(old, nw);
   }
   co_return e;
 }

@@ -26,50 +26,50 @@ class DcacheTest : public ::testing::Test {
 };
 
 TEST_F(DcacheTest, DAllocParallelCreatesInLookupThenFindsIt) {
-  auto p = dc_.d_alloc_parallel(root_, 7, a_);
+  auto p = dc_.d_alloc_parallel(root_, 7);
   EXPECT_EQ(p.kind, Dcache::Parallel::kNew);
   EXPECT_TRUE(dc_.d_in_lookup(p.dentry));
   EXPECT_TRUE(dc_.d_unhashed(p.dentry));
-  EXPECT_EQ(dc_.d_lookup(root_, 7, a_), kNoDentry);  // not in the primary hash
-  auto q = dc_.d_alloc_parallel(root_, 7, a_);
+  EXPECT_EQ(dc_.d_lookup(root_, 7), kNoDentry);  // not in the primary hash
+  auto q = dc_.d_alloc_parallel(root_, 7);
   EXPECT_EQ(q.kind, Dcache::Parallel::kInLookupOther);
   EXPECT_EQ(q.dentry, p.dentry);
 }
 
 TEST_F(DcacheTest, DAddEndsInLookupAndWakesWaiters) {
-  auto p = dc_.d_alloc_parallel(root_, 7, a_);
+  auto p = dc_.d_alloc_parallel(root_, 7);
   EXPECT_FALSE(dc_.at(p.dentry).lookup_done.done);
   dc_.d_add(p.dentry, kNoInode, a_);  // negative
   EXPECT_TRUE(dc_.at(p.dentry).lookup_done.done);
   EXPECT_FALSE(dc_.d_in_lookup(p.dentry));
   EXPECT_TRUE(dc_.d_wait_lookup_matches(p.dentry, root_, 7));
-  EXPECT_EQ(dc_.d_lookup(root_, 7, a_), p.dentry);
-  auto q = dc_.d_alloc_parallel(root_, 7, a_);
+  EXPECT_EQ(dc_.d_lookup(root_, 7), p.dentry);
+  auto q = dc_.d_alloc_parallel(root_, 7);
   EXPECT_EQ(q.kind, Dcache::Parallel::kHashed);
 }
 
 TEST_F(DcacheTest, DLookupDoneWithoutHashingIsAMismatch) {
-  auto p = dc_.d_alloc_parallel(root_, 7, a_);
+  auto p = dc_.d_alloc_parallel(root_, 7);
   dc_.d_lookup_done(p.dentry, a_);
   EXPECT_TRUE(dc_.at(p.dentry).lookup_done.done);
   EXPECT_FALSE(dc_.d_wait_lookup_matches(p.dentry, root_, 7));
-  EXPECT_EQ(dc_.d_lookup(root_, 7, a_), kNoDentry);
+  EXPECT_EQ(dc_.d_lookup(root_, 7), kNoDentry);
 }
 
 TEST_F(DcacheTest, DInstantiateOnInLookupIsTheBug) {
-  auto p = dc_.d_alloc_parallel(root_, 7, a_);
+  auto p = dc_.d_alloc_parallel(root_, 7);
   InodeId ino = inodes_.Iget(5, false, 1, 1000);
-  EXPECT_FALSE(dc_.d_instantiate(p.dentry, ino, a_));
+  EXPECT_FALSE(dc_.d_instantiate(p.dentry, ino));
 }
 
 TEST_F(DcacheTest, DSpliceAliasOnHashedNegativeIsTheBug) {
-  auto p = dc_.d_alloc_parallel(root_, 7, a_);
+  auto p = dc_.d_alloc_parallel(root_, 7);
   dc_.d_add(p.dentry, kNoInode, a_);
   InodeId ino = inodes_.Iget(5, false, 1, 1000);
   DentryId alias;
   EXPECT_FALSE(dc_.d_splice_alias(ino, p.dentry, &alias, a_));
   // The safe idiom: d_drop() first.
-  dc_.d_drop(p.dentry, a_);
+  dc_.d_drop(p.dentry);
   EXPECT_TRUE(dc_.d_splice_alias(ino, p.dentry, &alias, a_));
   EXPECT_EQ(alias, kNoDentry);
   EXPECT_TRUE(dc_.positive(p.dentry));
@@ -77,27 +77,27 @@ TEST_F(DcacheTest, DSpliceAliasOnHashedNegativeIsTheBug) {
 }
 
 TEST_F(DcacheTest, DInstantiateOnHashedNegativeIsLegal) {
-  auto p = dc_.d_alloc_parallel(root_, 7, a_);
+  auto p = dc_.d_alloc_parallel(root_, 7);
   dc_.d_add(p.dentry, kNoInode, a_);
   InodeId ino = inodes_.Iget(5, false, 1, 1000);
-  EXPECT_TRUE(dc_.d_instantiate(p.dentry, ino, a_));
+  EXPECT_TRUE(dc_.d_instantiate(p.dentry, ino));
   EXPECT_TRUE(dc_.positive(p.dentry));
 }
 
 TEST_F(DcacheTest, SecondHashedDentryForOneNameIsReported) {
-  DentryId a = dc_.d_alloc(root_, 7, a_);
+  DentryId a = dc_.d_alloc(root_, 7);
   dc_.d_add(a, kNoInode, a_);
-  DentryId b = dc_.d_alloc(root_, 7, a_);
+  DentryId b = dc_.d_alloc(root_, 7);
   dc_.d_add(b, kNoInode, a_);
   EXPECT_EQ(violations_, std::vector<std::string>{"single-dentry"});
 }
 
 TEST_F(DcacheTest, DDeleteNegativeWhenOnlyUserUnhashedOtherwise) {
   InodeId ino = inodes_.Iget(5, false, 1, 1000);
-  DentryId d = dc_.d_alloc(root_, 7, a_);
+  DentryId d = dc_.d_alloc(root_, 7);
   dc_.d_add(d, ino, a_);
   inodes_.mut(ino).nlink = 0;  // unlinked
-  dc_.d_delete(d, a_, -1);     // count == 1: becomes negative, inode evicted
+  dc_.d_delete(d, -1);         // count == 1: becomes negative, inode evicted
   EXPECT_FALSE(dc_.positive(d));
   EXPECT_FALSE(dc_.d_unhashed(d));
   ASSERT_EQ(queue_.size(), 1u);
@@ -105,20 +105,20 @@ TEST_F(DcacheTest, DDeleteNegativeWhenOnlyUserUnhashedOtherwise) {
   EXPECT_EQ(queue_.front().req.forgets.front(), std::make_pair(NodeId{5}, uint64_t{1}));
 
   InodeId ino2 = inodes_.Iget(6, false, 1, 1000);
-  DentryId e = dc_.d_alloc(root_, 8, a_);
+  DentryId e = dc_.d_alloc(root_, 8);
   dc_.d_add(e, ino2, a_);
   dc_.dget(e);  // an open file holds it
-  dc_.d_delete(e, a_, -1);
+  dc_.d_delete(e, -1);
   EXPECT_TRUE(dc_.positive(e));
   EXPECT_TRUE(dc_.d_unhashed(e));
 }
 
 TEST_F(DcacheTest, ShrinkUnusedFreesUnusedAndForgetsInodes) {
   InodeId dir = inodes_.Iget(2, true, 2, 1000);
-  DentryId d = dc_.d_alloc(root_, 1, a_);
+  DentryId d = dc_.d_alloc(root_, 1);
   dc_.d_add(d, dir, a_);
   InodeId f = inodes_.Iget(3, false, 1, 1000);
-  DentryId fd = dc_.d_alloc(d, 2, a_);
+  DentryId fd = dc_.d_alloc(d, 2);
   dc_.d_add(fd, f, a_);
   dc_.dput(fd, -1);
   dc_.dput(d, -1);  // only the child's reference is left on d
@@ -132,9 +132,9 @@ TEST_F(DcacheTest, ShrinkUnusedFreesUnusedAndForgetsInodes) {
 
 TEST_F(DcacheTest, DirectorySpliceMovesTheExistingAlias) {
   InodeId dir = inodes_.Iget(2, true, 2, 1000);
-  DentryId a = dc_.d_alloc(root_, 1, a_);
+  DentryId a = dc_.d_alloc(root_, 1);
   dc_.d_add(a, dir, a_);
-  auto p = dc_.d_alloc_parallel(root_, 2, a_);  // the same directory under a new name
+  auto p = dc_.d_alloc_parallel(root_, 2);  // the same directory under a new name
   DentryId alias;
   ASSERT_TRUE(dc_.d_splice_alias(dir, p.dentry, &alias, a_));
   EXPECT_EQ(alias, a);
