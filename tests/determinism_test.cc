@@ -8,17 +8,12 @@
 #include "sim/scenario/execution.h"
 #include "sim/scenario/explore_scenario.h"
 #include "sim/scenario/scenario_loader.h"
+#include "tests/bundled_scenarios.h"
 
 namespace fusesim::sim {
 namespace {
 
-std::vector<std::string> BundledScenarios() {
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(FUSESIM_SOURCE_DIR) + "/scenarios"))
-    if (e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using testing::BundledScenarios;
 
 TEST(Determinism, EveryBundledScenarioRendersIdenticallyTwice) {
   const auto files = BundledScenarios();

@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "sim/scenario/execution.h"
 #include "sim/scenario/scenario_loader.h"
+#include "tests/bundled_scenarios.h"
 
 namespace fusesim::sim {
 namespace {
@@ -429,9 +430,8 @@ namespace {
 // schedule that `run --schedule` replays into the same violation.
 TEST(Explore, EveryBundledFindingReplays) {
   int replayed = 0;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(FUSESIM_SOURCE_DIR) + "/scenarios")) {
-    if (e.path().extension() != ".json") continue;
-    auto s = LoadScenario(e.path().string());
+  for (const std::string& path : testing::BundledScenarios()) {
+    auto s = LoadScenario(path);
     ASSERT_TRUE(s.ok());
     if ((*s)->schedule.mode != ScheduleSpec::Mode::kExplore) continue;
     for (model::Variant v : (*s)->variants) {
@@ -445,7 +445,7 @@ TEST(Explore, EveryBundledFindingReplays) {
         ASSERT_TRUE(rep.ok());
         bool found = false;
         for (const auto& viol : rep->violations) found |= viol.invariant == f.invariant;
-        EXPECT_TRUE(found) << e.path() << " [" << model::VariantName(v) << "] " << f.invariant << " with '"
+        EXPECT_TRUE(found) << path << " [" << model::VariantName(v) << "] " << f.invariant << " with '"
                            << ScheduleToken(f.schedule) << "'";
         EXPECT_LE(f.schedule.size(), f.found.size());
         ++replayed;
@@ -465,13 +465,9 @@ namespace {
 // thread whose exhaustive search completes within a budget, under each of
 // its variants, dpor finds the same outcomes and the same violations.
 TEST(Explore, DporFindsWhatExhaustiveFindsOnEveryBundledRace) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(FUSESIM_SOURCE_DIR) + "/scenarios"))
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
   int compared = 0;
   int64_t dpor_total = 0, exhaustive_total = 0;
-  for (const auto& path : files) {
+  for (const std::filesystem::path path : testing::BundledScenarios()) {
     auto s = LoadScenario(path.string());
     ASSERT_TRUE(s.ok()) << s.status();
     if ((*s)->threads.size() < 2) continue;

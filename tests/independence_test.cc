@@ -15,17 +15,14 @@
 #include "sim/engine/scheduler.h"
 #include "sim/scenario/scenario_executor.h"
 #include "sim/scenario/scenario_loader.h"
+#include "tests/bundled_scenarios.h"
 
 namespace fusesim::sim {
 namespace {
 
 TEST(Independence, BundledScenariosCommuteWhereTheFootprintsSaySo) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(FUSESIM_SOURCE_DIR) + "/scenarios"))
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
   int64_t pairs = 0, scenarios = 0;
-  for (const auto& path : files) {
+  for (const std::filesystem::path path : testing::BundledScenarios()) {
     auto s = LoadScenario(path.string());
     ASSERT_TRUE(s.ok()) << s.status();
     if ((*s)->threads.size() < 2) continue;
