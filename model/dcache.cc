@@ -39,10 +39,7 @@ DentryId Dcache::MakeRoot(InodeId root_inode) {
 }
 
 DentryId Dcache::New(DentryId parent, NameId name, DState state) {
-  const int pool = sim::running_actor != nullptr ? sim::running_actor->index + 1 : 0;
-  const DentryId id = dentries_.Add(pool);
-  sim::Record(PoolKey(mount_, 0, id >> PooledTable<Dentry>::kPoolShift), sim::AccessMode::kWrite);
-  if (dentries_.Spilled()) sim::Record(ConnKey(mount_, ConnField::kDentryIds), sim::AccessMode::kWrite);
+  const DentryId id = dentries_.AddForRunningStep(mount_, 0, ConnKey(mount_, ConnField::kDentryIds));
   sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
   sim::Record(CountKey(id), sim::AccessMode::kWrite);
   Dentry& d = dentries_[id];

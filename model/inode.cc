@@ -42,10 +42,7 @@ InodeId InodeTable::Iget(NodeId nodeid, bool is_dir, uint32_t nlink, sim::Clock 
     ino.inval_perm = ino.inval_other = false;
     return it->second;
   }
-  const int pool = sim::running_actor != nullptr ? sim::running_actor->index + 1 : 0;
-  const InodeId id = inodes_.Add(pool);
-  sim::Record(PoolKey(mount_, 1, id >> PooledTable<Inode>::kPoolShift), sim::AccessMode::kWrite);
-  if (inodes_.Spilled()) sim::Record(ConnKey(mount_, ConnField::kInodeIds), sim::AccessMode::kWrite);
+  const InodeId id = inodes_.AddForRunningStep(mount_, 1, ConnKey(mount_, ConnField::kInodeIds));
   sim::Record(FieldsKey(id), sim::AccessMode::kWrite);
   sim::Record(CountKey(id), sim::AccessMode::kWrite);
   Inode& ino = inodes_[id];

@@ -12,7 +12,8 @@
 // actor + 1 for an actor's steps. A pool that is full (kPerPool objects)
 // spills into the highest pool that still has room; those numbers then do
 // depend on the order of the spilling allocations, and the caller records
-// that (Spilled()).
+// that (Spilled()). AddForRunningStep() does both: it allocates in the
+// running step's pool and records the allocation for the explorer.
 //
 // Addresses are stable (locks and completions are waited on by address).
 // Iteration is in id order: pool by pool, each in allocation order.
@@ -22,6 +23,9 @@
 #include <cstdint>
 #include <deque>
 #include <vector>
+
+#include "model/keys.h"
+#include "sim/engine/runtime.h"
 
 namespace fusesim::model {
 
@@ -53,6 +57,15 @@ class PooledTable {
   }
   // Whether the last Add() spilled out of its pool.
   bool Spilled() const { return spilled_; }
+  // Add() in the running actor's pool (0 outside a step), recording a write
+  // of that pool's set (PoolKey(mount, table, pool)), which the shrinkers
+  // read, and of spill_key when the pool was full.
+  int32_t AddForRunningStep(int mount, int table, uint64_t spill_key) {
+    const int32_t id = Add(sim::running_actor != nullptr ? sim::running_actor->index + 1 : 0);
+    sim::Record(PoolKey(mount, table, id >> kPoolShift), sim::AccessMode::kWrite);
+    if (spilled_) sim::Record(spill_key, sim::AccessMode::kWrite);
+    return id;
+  }
 
   T& operator[](int32_t id) { return pools_[id >> kPoolShift][id & (kPerPool - 1)]; }
   const T& operator[](int32_t id) const { return pools_[id >> kPoolShift][id & (kPerPool - 1)]; }
