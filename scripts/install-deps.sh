@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libfuse3-dev fuse3 python3 python3-jsonschema
+  libfuse3-dev fuse3 python3 python3-jsonschema python3-yaml parallel
 )
 if [ "${1:-}" = "--clang" ]; then
   packages+=(clang libclang-rt-14-dev clang-tidy)

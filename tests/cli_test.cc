@@ -742,6 +742,70 @@ TEST(Cli, ExploreCutByMaxSchedulesExits4AndNamesTheBound) {
   EXPECT_THAT(full.out, Not(HasSubstr("not finished")));
 }
 
+// A run over part of the space cannot refute "outcomes: 2" by seeing one:
+// not FAIL, but not proven either (exit 4 under a bound).
+TEST(Cli, ExploreCutShortDoesNotFailAnOutcomeItMayNotHaveReached) {
+  const std::string file = std::string(FUSESIM_SOURCE_DIR) + "/scenarios/explore-same-name-two-threads.json";
+  CliResult r = Cli({"explore", file, "--variants", "lookup-create", "--max-schedules", "20"});
+  EXPECT_EQ(r.code, kExitIncomplete) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 outcomes (incomplete"));
+  EXPECT_THAT(r.out, Not(HasSubstr("FAIL")));
+  EXPECT_THAT(r.out, HasSubstr("expectations: not proven"));
+}
+
+// Shards judge their part (exit 0 when nothing in it failed, never "ok");
+// `merge --scenario` judges the whole: exit 0 and "expectations: ok" for
+// the complete merge, exit 1 when the merged outcomes refute the scenario.
+TEST(Cli, MergeWithScenarioJudgesTheShardsAsOneRun) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = std::string(FUSESIM_SOURCE_DIR) + "/scenarios/explore-same-name-two-threads.json";
+  std::vector<std::string> shards;
+  for (int i = 0; i < 3; ++i) {
+    const std::string out = dir + "/shard-" + std::to_string(i) + ".json";
+    CliResult t = Cli({"explore", file, "--variants", "lookup-create", "--shard", std::to_string(i) + "/3"});
+    EXPECT_EQ(t.code, kExitOk) << t.out << t.err;
+    EXPECT_THAT(t.out, HasSubstr("judge the merged shards with `fusesim merge --scenario"));
+    EXPECT_THAT(t.out, Not(HasSubstr("expectations: ok")));
+    CliResult j = Cli({"explore", file, "--variants", "lookup-create", "--shard", std::to_string(i) + "/3", "--format",
+                       "json", "-o", out});
+    EXPECT_EQ(j.code, kExitOk) << j.err;
+    nlohmann::json x = nlohmann::json::parse(ReadFile(out), nullptr, false);
+    EXPECT_EQ(x["expectations"]["proven"], false);
+    EXPECT_EQ(x["expectations"]["scope"], "shard");
+    shards.push_back(out);
+  }
+  std::vector<std::string> args = {"merge"};
+  args.insert(args.end(), shards.begin(), shards.end());
+  CliResult plain = Cli(args);
+  EXPECT_EQ(plain.code, kExitOk) << plain.err;
+  EXPECT_FALSE(nlohmann::json::parse(plain.out).contains("expectations"));
+
+  args.insert(args.end(), {"--scenario", file});
+  CliResult judged = Cli(args);
+  EXPECT_EQ(judged.code, kExitOk) << judged.err;
+  EXPECT_THAT(judged.err, HasSubstr("explore-same-name-two-threads [lookup-create]: expectations: ok"));
+  nlohmann::json m = nlohmann::json::parse(judged.out);
+  EXPECT_EQ(m["expectations"]["proven"], true);
+  EXPECT_EQ(m["outcomes"].size(), 2u);
+
+  // The same shards against a scenario that expects 3 outcomes: FAIL.
+  nlohmann::json other = nlohmann::json::parse(ReadFile(file));
+  other["expect"]["lookup-create"]["outcomes"] = 3;
+  const std::string three = WriteFile(dir, "three.json", other.dump());
+  args.back() = three;
+  CliResult failed = Cli(args);
+  EXPECT_EQ(failed.code, kExitFailed) << failed.err;
+  EXPECT_THAT(failed.err, HasSubstr("outcomes: expected 3, got 2"));
+
+  // Shards of another scenario: bad input, named.
+  other["name"] = "another";
+  args.back() = WriteFile(dir, "another.json", other.dump());
+  CliResult wrong = Cli(args);
+  EXPECT_EQ(wrong.code, kExitBadInput) << wrong.err;
+  EXPECT_THAT(wrong.err, HasSubstr("not an exploration of another"));
+}
+
 TEST(Cli, ExplorePreemptionBoundMakesTheRunIncomplete) {
   ScratchDir dir_scratch;
   const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sim/scenario/execution.h"
+#include "sim/scenario/expect.h"
 #include "sim/scenario/scenario_loader.h"
 #include "tests/bundled_scenarios.h"
 
@@ -348,6 +349,54 @@ TEST(Explore, ShardsMergeIntoTheSameResultForAnyCount) {
     for (const auto& o : whole->outcomes) b.insert(o.key);
     EXPECT_EQ(a, b);
   }
+}
+
+// A shard cannot judge what needs the whole space (a violation the scenario
+// expects somewhere, the number of outcomes); it judges what its part can
+// refute, and the merge, replaying each outcome, judges the whole.
+TEST(Explore, ShardsJudgeTheirPartAndTheMergeJudgesTheWhole) {
+  auto base = Load(kLitmus[2]);  // stat vs create: atomic-create breaks an invariant
+  auto whole = Explore(*base, model::Variant::kAtomicCreate, ExploreOptions{});
+  ASSERT_TRUE(whole.ok());
+  std::set<std::string> broken;
+  for (const auto& f : whole->findings) broken.insert(f.invariant);
+  ASSERT_FALSE(broken.empty());
+  nlohmann::json text = nlohmann::json::parse(kLitmus[2]);
+  text["variants"] = {"atomic-create"};
+  text["expect"]["atomic-create"] = {{"violations", broken}, {"outcomes", whole->outcomes.size()}};
+  auto s = Load(text.dump());
+  const int n = 7;
+  std::vector<nlohmann::ordered_json> parts;
+  int refuted_alone = 0;
+  for (int i = 0; i < n; ++i) {
+    ExploreOptions o;
+    o.shard_index = i;
+    o.shard_count = n;
+    auto r = Explore(*s, model::Variant::kAtomicCreate, o);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(CheckExplore(*s, model::Variant::kAtomicCreate, *r, /*whole_space=*/false), std::vector<std::string>{})
+        << "shard " << i;
+    if (!CheckExplore(*s, model::Variant::kAtomicCreate, *r).empty()) ++refuted_alone;
+    parts.push_back(nlohmann::ordered_json::parse(ExploreToJson(*r).dump()));
+  }
+  // Judged as a whole, some shard alone would have failed.
+  EXPECT_GT(refuted_alone, 0);
+  auto merged = MergeExploreJson(parts);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  auto judged = JudgeExploreJson(*s, model::Variant::kAtomicCreate, *merged);
+  ASSERT_TRUE(judged.ok()) << judged.status();
+  EXPECT_EQ(*judged, std::vector<std::string>{});
+  // One outcome fewer: the whole is refuted.
+  nlohmann::ordered_json fewer = *merged;
+  fewer["outcomes"].erase(fewer["outcomes"].size() - 1);
+  judged = JudgeExploreJson(*s, model::Variant::kAtomicCreate, fewer);
+  ASSERT_TRUE(judged.ok());
+  EXPECT_FALSE(judged->empty());
+  // An outcome whose schedule does not give its key: not this scenario's.
+  nlohmann::ordered_json other = *merged;
+  other["outcomes"][0]["key"] = "{}";
+  EXPECT_FALSE(JudgeExploreJson(*s, model::Variant::kAtomicCreate, other).ok());
+  EXPECT_FALSE(JudgeExploreJson(*s, model::Variant::kLookupCreate, *merged).ok());
 }
 
 TEST(Explore, MergeRejectsMissingOrRepeatedShards) {

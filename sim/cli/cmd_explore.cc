@@ -222,8 +222,12 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
       break;
     }
     ++explored;
-    std::vector<std::string> fails = CheckExplore(s, var, *r);
-    if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
+    // A run that covered part of the space (a shard, a cut, sampling) judges
+    // what the part can refute; `fusesim merge --scenario` judges shards as a
+    // whole. A resumed run is judged below, once its parts are merged.
+    const bool shard = o.shard_count > 0;
+    std::vector<std::string> fails;
+    if (saved == nullptr) fails = CheckExplore(s, var, *r, /*whole_space=*/!shard && r->complete);
     if (CutByBound(*r)) exit = WorseExit(exit, kExitIncomplete);
     const bool cut =
         CutByBound(*r) || std::find(r->bounds_hit.begin(), r->bounds_hit.end(), "interrupted") != r->bounds_hit.end();
@@ -241,16 +245,32 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
           return kExitBadInput;
         }
         j = *merged;
+        // The whole run is both parts: judge it from its merged outcomes.
+        auto judged = JudgeExploreJson(s, var, j, /*whole_space=*/!shard && j.value("complete", false));
+        if (!judged.ok()) {
+          err << "fusesim explore: --resume: " << judged.status().message() << "\n";
+          return kExitBadInput;
+        }
+        fails = *judged;
       }
       // "passed": nothing failed in what was explored; "proven": and that
       // was the whole space (what the text calls "expectations: ok").
       const bool whole = j.value("complete", false);
-      j["expectations"] = {{"passed", fails.empty()}, {"proven", fails.empty() && whole}, {"failures", fails}};
+      j["expectations"] = {
+          {"passed", fails.empty()}, {"proven", fails.empty() && whole && !shard}, {"failures", fails}};
+      if (shard) j["expectations"]["scope"] = "shard";
       all.push_back(j);
+      if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
     } else {
       res << ExploreToText(*r);
+      if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
       if (!fails.empty()) {
         for (const auto& f : fails) res << "  FAIL " << f << "\n";
+      } else if (shard) {
+        res << absl::StrFormat(
+            "  expectations: none failed in shard %s; judge the merged shards with "
+            "`fusesim merge --scenario %s`\n",
+            r->shard, s.file);
       } else if (r->complete) {
         res << "  expectations: ok\n";
       } else if (cut) {

@@ -5,6 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "sim/engine/scheduler.h"
+#include "sim/scenario/execution.h"
+#include "sim/scenario/expect.h"
 
 namespace fusesim::sim {
 
@@ -245,6 +248,42 @@ bool CutByBound(const ExploreResult& r) {
   for (const std::string& b : r.bounds_hit)
     if (b == "max-schedules" || b == "max-preemptions" || b == "time-budget") return true;
   return false;
+}
+
+absl::StatusOr<std::vector<std::string>> JudgeExploreJson(const Scenario& s, model::Variant v,
+                                                          const nlohmann::ordered_json& run, bool whole_space) {
+  const std::string where = absl::StrCat(run.value("scenario", ""), " [", run.value("variant", ""), "]");
+  if (run.value("scenario", "") != s.name || run.value("variant", "") != model::VariantName(v))
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": not an exploration of ", s.name, " [", std::string(model::VariantName(v)), "]"));
+  if (!run.contains("outcomes") || !run["outcomes"].is_array())
+    return absl::InvalidArgumentError(absl::StrCat(where, ": no outcomes"));
+  ExploreResult r;
+  r.complete = run.value("complete", false);
+  for (const auto& o : run["outcomes"]) {
+    if (!o.contains("schedule") || !o["schedule"].is_array() || !o.contains("key") || !o.contains("count"))
+      return absl::InvalidArgumentError(absl::StrCat(where, ": an outcome without schedule, key or count"));
+    std::vector<std::string> names;
+    for (const auto& n : o["schedule"]) {
+      if (!n.is_string()) return absl::InvalidArgumentError(absl::StrCat(where, ": a schedule step is not a name"));
+      names.push_back(n.get<std::string>());
+    }
+    auto steps = ScheduleIndices(s, names);
+    if (!steps.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", steps.status().message()));
+    ReplayChooser c(*steps);
+    auto rep = Execute(s, v, c);
+    if (!rep.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", rep.status().message()));
+    Outcome out;
+    out.key = OutcomeKey(*rep);
+    if (out.key != o["key"].get<std::string>())
+      return absl::InvalidArgumentError(absl::StrCat(where,
+                                                     ": an outcome's schedule does not replay to its outcome (explored "
+                                                     "with another scenario file or another fusesim?)"));
+    out.count = o["count"].get<int64_t>();
+    out.report = *std::move(rep);
+    r.outcomes.push_back(std::move(out));
+  }
+  return CheckExplore(s, v, r, whole_space);
 }
 
 std::string ExploreToText(const ExploreResult& r) {

@@ -23,6 +23,14 @@ absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohma
 // (explore --resume) into what one uninterrupted run reports.
 absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
                                                          const nlohmann::ordered_json& rest);
+// Judges the JSON of one variant's exploration that no single process
+// explored whole (merged shards, or an interrupted run with its
+// continuation) against the scenario's expectations, as CheckExplore()
+// judges a run (whole_space as there). Each outcome's schedule is replayed
+// for the report the expectations read; an outcome whose schedule does not
+// replay to its key (another scenario or another fusesim) is an error.
+absl::StatusOr<std::vector<std::string>> JudgeExploreJson(const Scenario& s, model::Variant v,
+                                                          const nlohmann::ordered_json& run, bool whole_space = true);
 std::string ExploreToText(const ExploreResult& r);
 // Why an exploration is incomplete, for people ("max-schedules 100 reached,
 // preemption bound 2 excluded schedules", "interrupted", "random sampling

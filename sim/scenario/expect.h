@@ -28,7 +28,15 @@ std::vector<std::string> CheckRun(const Scenario& s, model::Variant v, const Run
 // in every schedule (any_of lists the acceptable alternatives), "violations"
 // is the union over all schedules, "deadlock": false means no schedule
 // deadlocked, "outcomes" counts distinct outcomes.
-std::vector<std::string> CheckExplore(const Scenario& s, model::Variant v, const ExploreResult& r);
+// With `whole_space` false (the exploration covered part of the space: one
+// shard of `--shard I/N`, a run cut by a bound or budget, random sampling),
+// only what a part can refute is checked: every schedule's fields, a
+// deadlock or a broken invariant the scenario does not expect, more outcomes
+// than expected. What needs the whole space (an expected violation or
+// deadlock not seen, fewer outcomes) is left to the complete run, or to
+// `fusesim merge --scenario` for shards.
+std::vector<std::string> CheckExplore(const Scenario& s, model::Variant v, const ExploreResult& r,
+                                      bool whole_space = true);
 
 // The invariant names a report broke, sorted and unique.
 std::vector<std::string> BrokenInvariants(const RunReport& r);
