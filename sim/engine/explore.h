@@ -107,14 +107,16 @@ struct Finding {
   int preemptions = 0;
 };
 
-struct Exploration {
+// What an exploration found and how far it went, but its outcomes (whose
+// form depends on who reads them: ExploredOutcome here, with a report in a
+// scenario's ExploreResult).
+struct ExplorationSummary {
   std::string strategy;
-  int64_t schedules = 0;                  // complete schedules explored
-  int64_t sleep_blocked = 0;              // dpor: redundant prefixes abandoned
-  bool complete = true;                   // the space was covered within the bounds
-  std::vector<std::string> bounds_hit;    // "max-schedules", "time-budget", "interrupted", ...
-  std::vector<ExploredOutcome> outcomes;  // sorted by key
-  std::vector<Finding> findings;          // one per invariant, shortest schedule
+  int64_t schedules = 0;                // complete schedules explored
+  int64_t sleep_blocked = 0;            // dpor: redundant prefixes abandoned
+  bool complete = true;                 // the space was covered within the bounds
+  std::vector<std::string> bounds_hit;  // "max-schedules", "time-budget", "interrupted", ...
+  std::vector<Finding> findings;        // one per invariant, shortest schedule
   int max_preemptions = -1;
   int64_t max_schedules = 0;
   std::string shard;     // "I/N" or ""
@@ -128,6 +130,10 @@ struct Exploration {
   bool deepened = false;
   int deepened_to = -1;
   int covered_preemptions = -1;
+};
+
+struct Exploration : ExplorationSummary {
+  std::vector<ExploredOutcome> outcomes;  // sorted by key
 };
 
 // Explores `program` as `o` says. Errors: bad options (InvalidArgument), a

@@ -28,23 +28,10 @@ absl::StatusOr<ExploreResult> Explore(const Scenario& s, model::Variant v, const
   auto e = Explore(program, o);
   if (!e.ok()) return e.status();
   ExploreResult r;
+  static_cast<ExplorationSummary&>(r) = std::move(static_cast<ExplorationSummary&>(*e));
   r.scenario = s.name;
   r.variant = std::string(model::VariantName(v));
   r.file = s.file;
-  r.strategy = e->strategy;
-  r.schedules = e->schedules;
-  r.sleep_blocked = e->sleep_blocked;
-  r.complete = e->complete;
-  r.bounds_hit = std::move(e->bounds_hit);
-  r.findings = std::move(e->findings);
-  r.max_preemptions = e->max_preemptions;
-  r.max_schedules = e->max_schedules;
-  r.shard = std::move(e->shard);
-  r.prefixes = e->prefixes;
-  r.resume = std::move(e->resume);
-  r.deepened = e->deepened;
-  r.deepened_to = e->deepened_to;
-  r.covered_preemptions = e->covered_preemptions;
   // Each outcome's report is its representative's replay (deterministic:
   // the same run the explorer counted).
   for (ExploredOutcome& x : e->outcomes) {

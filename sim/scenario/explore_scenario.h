@@ -26,24 +26,13 @@ struct Outcome {
   RunReport report;  // its representative run (shortest schedule, then smallest token)
 };
 
-struct ExploreResult {
-  std::string scenario, variant, strategy;
-  std::string file;                     // the scenario's path, for replay lines ("" for a
-                                        // scenario parsed from text); not in the JSON
-  int64_t schedules = 0;                // complete schedules explored
-  int64_t sleep_blocked = 0;            // dpor: redundant prefixes abandoned
-  bool complete = true;                 // the space was covered within the bounds
-  std::vector<std::string> bounds_hit;  // "max-schedules", "time-budget", "interrupted", ...
-  std::vector<Outcome> outcomes;        // sorted by key
-  std::vector<Finding> findings;        // one per invariant, shortest schedule
-  int max_preemptions = -1;
-  int64_t max_schedules = 0;
-  std::string shard;      // "I/N" or ""
-  int64_t prefixes = 0;   // subtrees of the split (sharded runs)
-  nlohmann::json resume;  // see Exploration::resume
-  bool deepened = false;
-  int deepened_to = -1;
-  int covered_preemptions = -1;
+// The engine's exploration of a scenario (ExplorationSummary: counts,
+// bounds, findings), named, with each outcome's report.
+struct ExploreResult : ExplorationSummary {
+  std::string scenario, variant;
+  std::string file;               // the scenario's path, for replay lines ("" for a
+                                  // scenario parsed from text); not in the JSON
+  std::vector<Outcome> outcomes;  // sorted by key
 };
 
 // The key that makes two runs the same outcome: results (with the created
