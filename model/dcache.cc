@@ -269,6 +269,12 @@ void Dcache::dput(DentryId d, int op) {
   // A decrement does not commute with an increment: in the other order the
   // count may reach 0 (an increment of 2 by one step and this decrement to 2
   // are, swapped, a decrement to 0). Increments commute with each other.
+  // The root dentry is pinned (sb->s_root) and never freed, so nothing
+  // depends on where its count goes: its decrements commute too.
+  if (d == root_) {
+    sim::Record(CountKey(d), sim::AccessMode::kAdd);
+    return;
+  }
   sim::Record(CountKey(d), sim::AccessMode::kWrite);
   if (de.count == 0 && at(d).state == DState::kUnhashed) Free(d, op);
 }

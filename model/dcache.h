@@ -19,7 +19,8 @@
 // (sim::Record): a dentry's fields (at() reads, mut() writes), its
 // reference count (dget() adds, and increments commute; dput() writes, since
 // the order of a decrement and another step's increments can decide whether
-// the count reaches 0), the primary and in-lookup
+// the count reaches 0; but the root's, which is pinned and never freed, adds),
+// the primary and in-lookup
 // hash slots of (parent, name), a directory's alias. Dentry numbers come
 // from the allocating actor's pool (pooled_table.h), so allocations by two
 // actors commute; allocating writes that pool's set, which the shrinkers read.

@@ -102,8 +102,9 @@ void InodeTable::Evict(InodeId id, int op) {
 void InodeTable::Iput(InodeId id, int op) {
   Inode& ino = inodes_[id];
   ino.count--;
-  // A decrement does not commute with an increment (see Dcache::dput()).
-  sim::Record(CountKey(id), sim::AccessMode::kWrite);
+  // A decrement does not commute with an increment (see Dcache::dput()),
+  // but the root inode's: it is never evicted, whatever its count.
+  sim::Record(CountKey(id), id == root_ ? sim::AccessMode::kAdd : sim::AccessMode::kWrite);
   // FUSE's .drop_inode is generic_delete_inode: an unused inode is evicted
   // (and forgotten) at once, linked or not.
   if (ino.count == 0 && id != root_) Evict(id, op);
