@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/one_mount_races.h"
 #include "benchmark/benchmark.h"
 #include "sim/engine/executor.h"
 #include "sim/engine/explore.h"
@@ -64,19 +65,11 @@ class HomeKeyExecutor : public Executor {
   Executor& inner_;
 };
 
-std::string SameName(int n) {
-  std::string threads;
-  for (int i = 1; i <= n; ++i)
-    absl::StrAppend(&threads, i > 1 ? ", " : "", R"({"name": "t)", i,
-                    R"(", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]})");
-  return absl::StrCat(R"({"name": "same-name-)", n, R"(", "mounts": [{"name": "m0"}], "threads": [)", threads, "]}");
-}
-
 // range(0): threads; range(1): 0 this engine's footprints, 1 the home key.
 void BM_SameNameThreads(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const bool home = state.range(1) == 1;
-  auto s = ParseScenario(SameName(n), "race.json");
+  auto s = ParseScenario(SameNameRace(n), "race.json");
   if (!s.ok()) {
     state.SkipWithError("bad scenario");
     return;
@@ -90,20 +83,16 @@ void BM_SameNameThreads(benchmark::State& state) {
     o.shrink = false;
     o.max_schedules = int64_t{1} << 40;
     o.time_budget_s = kBudgetSeconds;
-    auto plain = Explore(program, o);
-    if (!plain.ok()) {
-      state.SkipWithError("explore failed");
-      return;
-    }
-    r = *std::move(plain);
-    if (!r.complete) {
-      o.deepen = true;
-      auto deep = Explore(program, o);
-      if (!deep.ok()) {
-        state.SkipWithError("explore --deepen failed");
+    // Plain DPOR; if the budget cuts it, iterative deepening.
+    for (bool deepen : {false, true}) {
+      o.deepen = deepen;
+      auto e = Explore(program, o);
+      if (!e.ok()) {
+        state.SkipWithError(deepen ? "explore --deepen failed" : "explore failed");
         return;
       }
-      r = *std::move(deep);
+      r = *std::move(e);
+      if (r.complete) break;
     }
   }
   state.counters["schedules"] = static_cast<double>(r.schedules);

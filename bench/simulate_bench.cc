@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "bench/one_mount_races.h"
 #include "benchmark/benchmark.h"
 #include "sim/report/compare.h"
 #include "sim/report/report.h"
@@ -150,25 +151,12 @@ BENCHMARK(BM_Explore)
     ->Args({2, static_cast<int>(Strategy::kDpor)})
     ->Unit(benchmark::kMillisecond);
 
-// The race the tool exists for: n threads O_CREAT one name on one mount
-// (default timeouts), and two threads O_CREAT in two directories. dpor,
-// complete: schedules (Mazurkiewicz traces up to the model's footprints),
-// outcomes, schedules/s. docs/exploring.md has the figures.
-std::string SameNameRace(int n) {
-  std::string threads;
-  for (int i = 1; i <= n; ++i)
-    absl::StrAppend(&threads, i > 1 ? ", " : "", R"({"name": "t)", i,
-                    R"(", "ops": [{"op": "open", "path": "/f", "flags": "O_CREAT|O_WRONLY"}]})");
-  return absl::StrCat(R"({"name": "same-name-)", n, R"(", "mounts": [{"name": "m0"}], "threads": [)", threads, "]}");
-}
-constexpr char kTwoDirs[] =
-    R"({"name": "two-dirs", "mounts": [{"name": "m0"}], "server": {"tree": ["/d/", "/e/"]},
-        "threads": [{"name": "a", "ops": [{"op": "open", "path": "/d/f", "flags": "O_CREAT|O_WRONLY"}]},
-                    {"name": "b", "ops": [{"op": "open", "path": "/e/f", "flags": "O_CREAT|O_WRONLY"}]}]})";
-
+// The race the tool exists for (one_mount_races.h). dpor, complete:
+// schedules (Mazurkiewicz traces up to the model's footprints), outcomes,
+// schedules/s. docs/exploring.md has the figures.
 void BM_ExploreOneMount(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  auto s = ParseScenario(n == 0 ? std::string(kTwoDirs) : SameNameRace(n), "race.json");
+  auto s = ParseScenario(n == 0 ? std::string(kTwoDirsRace) : SameNameRace(n), "race.json");
   if (!s.ok()) {
     state.SkipWithError("bad scenario");
     return;
