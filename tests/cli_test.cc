@@ -806,6 +806,47 @@ TEST(Cli, MergeWithScenarioJudgesTheShardsAsOneRun) {
   EXPECT_THAT(wrong.err, HasSubstr("not an exploration of another"));
 }
 
+// A shard file that is JSON but not explore's: exit 2 naming the file and
+// the JSON pointer of the first bad value (never an internal error).
+TEST(Cli, MergeAndResumeNameTheBadValueOfAMalformedResult) {
+  ScratchDir dir_scratch;
+  const std::string dir = dir_scratch.path();
+  const std::string file = std::string(FUSESIM_SOURCE_DIR) + "/scenarios/explore-same-name-two-threads.json";
+  const std::string shard = dir + "/s.json";
+  CliResult t =
+      Cli({"explore", file, "--variants", "lookup-create", "--shard", "0/1", "--format", "json", "-o", shard});
+  ASSERT_EQ(t.code, kExitOk) << t.err;
+  const nlohmann::json good = nlohmann::json::parse(ReadFile(shard));
+  struct Case {
+    const char* pointer;
+    nlohmann::json value;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"/complete", "yes", "/complete: expected true or false"},
+      {"/bounds_hit", 5, "/bounds_hit: expected an array of strings"},
+      {"/outcomes/0/count", "x", "/outcomes/0/count: expected an integer"},
+      {"/outcomes/0/schedule/0", 7, "/outcomes/0/schedule/0: expected a string"},
+      {"/shard", "9/3", "/shard: expected \"I/N\" with 0 <= I < N"},
+      {"/violations", nullptr, "/violations: expected an array"},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json bad = good;
+    bad[nlohmann::json::json_pointer(c.pointer)] = c.value;
+    const std::string f = WriteFile(dir, "bad.json", bad.dump());
+    CliResult m = Cli({"merge", f, "--scenario", file});
+    EXPECT_EQ(m.code, kExitBadInput) << c.pointer << m.err;
+    EXPECT_THAT(m.err, HasSubstr(f + ": " + c.message)) << m.err;
+    CliResult r = Cli({"explore", file, "--variants", "lookup-create", "--format", "json", "--resume", f});
+    EXPECT_EQ(r.code, kExitBadInput) << c.pointer << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.message)) << r.err;
+  }
+  const std::string not_runs = WriteFile(dir, "list.json", "[1, 2]");
+  CliResult m = Cli({"merge", not_runs});
+  EXPECT_EQ(m.code, kExitBadInput) << m.err;
+  EXPECT_THAT(m.err, HasSubstr("/0: not the JSON of `fusesim explore --format json`"));
+}
+
 TEST(Cli, ExplorePreemptionBoundMakesTheRunIncomplete) {
   ScratchDir dir_scratch;
   const std::string file = WriteFile(dir_scratch.path(), "race.json", kTwoMountRace);

@@ -167,6 +167,10 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
           << ": not the JSON of `fusesim explore --format json`\n";
       return kExitBadInput;
     }
+    if (auto shape = CheckExploreJsonShape(partial); !shape.ok()) {
+      err << "fusesim explore: --resume: " << parsed->get("resume") << ": " << shape.message() << "\n";
+      return kExitBadInput;
+    }
     if (format != "json") {
       err << "fusesim explore: --resume writes JSON: add --format json\n";
       return kExitBadInput;

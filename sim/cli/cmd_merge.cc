@@ -52,6 +52,10 @@ int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       err << "fusesim merge: " << f << ": not JSON\n";
       return kExitBadInput;
     }
+    if (auto shape = CheckExploreJsonShape(j); !shape.ok()) {
+      err << "fusesim merge: " << f << ": " << shape.message() << "\n";
+      return kExitBadInput;
+    }
     parts.push_back(std::move(j));
   }
   auto merged = MergeExploreJson(parts);

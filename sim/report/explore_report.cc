@@ -1,5 +1,6 @@
 #include "sim/report/explore_report.h"
 
+#include <cstdio>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -112,7 +113,71 @@ nlohmann::ordered_json AccumulateRuns(const std::vector<const nlohmann::ordered_
   return m;
 }
 
+namespace {
+
+absl::Status ShapeError(const std::string& pointer, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(pointer, ": ", what));
+}
+
+absl::Status CheckStrings(const nlohmann::ordered_json& a, const std::string& pointer) {
+  if (!a.is_array()) return ShapeError(pointer, "expected an array of strings");
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!a[i].is_string()) return ShapeError(absl::StrCat(pointer, "/", i), "expected a string");
+  return absl::OkStatus();
+}
+
+absl::Status CheckRunShape(const nlohmann::ordered_json& r, const std::string& at) {
+  if (!r.is_object()) return ShapeError(at.empty() ? "/" : at, "not the JSON of `fusesim explore --format json`");
+  for (const char* k : {"scenario", "variant", "strategy"})
+    if (!r.contains(k) || !r[k].is_string()) return ShapeError(absl::StrCat(at, "/", k), "expected a string");
+  for (const char* k : {"max_preemptions", "max_schedules", "schedules_explored", "sleep_blocked"})
+    if (!r.contains(k) || !r[k].is_number_integer()) return ShapeError(absl::StrCat(at, "/", k), "expected an integer");
+  if (r.contains("prefixes") && !r["prefixes"].is_number_integer())
+    return ShapeError(absl::StrCat(at, "/prefixes"), "expected an integer");
+  if (!r.contains("complete") || !r["complete"].is_boolean())
+    return ShapeError(absl::StrCat(at, "/complete"), "expected true or false");
+  if (!r.contains("bounds_hit")) return ShapeError(absl::StrCat(at, "/bounds_hit"), "missing");
+  if (auto st = CheckStrings(r["bounds_hit"], absl::StrCat(at, "/bounds_hit")); !st.ok()) return st;
+  if (r.contains("shard")) {
+    const auto& sh = r["shard"];
+    int i = 0, n = 0;
+    char rest = 0;
+    if (!sh.is_string() ||
+        (sh.get<std::string>().rfind("merged ", 0) != 0 &&
+         (std::sscanf(sh.get<std::string>().c_str(), "%d/%d%c", &i, &n, &rest) != 2 || i < 0 || n <= 0 || i >= n)))
+      return ShapeError(absl::StrCat(at, "/shard"), "expected \"I/N\" with 0 <= I < N");
+  }
+  for (const char* list : {"outcomes", "violations"}) {
+    const std::string p = absl::StrCat(at, "/", list);
+    if (!r.contains(list) || !r[list].is_array()) return ShapeError(p, "expected an array");
+    for (size_t i = 0; i < r[list].size(); ++i) {
+      const auto& o = r[list][i];
+      const std::string q = absl::StrCat(p, "/", i);
+      if (!o.is_object()) return ShapeError(q, "expected an object");
+      const char* name = std::string(list) == "outcomes" ? "key" : "invariant";
+      if (!o.contains(name) || !o[name].is_string()) return ShapeError(absl::StrCat(q, "/", name), "expected a string");
+      if (std::string(list) == "outcomes" && (!o.contains("count") || !o["count"].is_number_integer()))
+        return ShapeError(absl::StrCat(q, "/count"), "expected an integer");
+      const char* steps = std::string(list) == "outcomes" ? "schedule" : "found";
+      if (!o.contains(steps)) return ShapeError(absl::StrCat(q, "/", steps), "missing");
+      if (auto st = CheckStrings(o[steps], absl::StrCat(q, "/", steps)); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckExploreJsonShape(const nlohmann::ordered_json& part) {
+  if (!part.is_array()) return CheckRunShape(part, "");
+  for (size_t i = 0; i < part.size(); ++i)
+    if (auto st = CheckRunShape(part[i], absl::StrCat("/", i)); !st.ok()) return st;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohmann::ordered_json>& parts) {
+  for (const auto& part : parts)
+    if (auto st = CheckExploreJsonShape(part); !st.ok()) return st;
   struct Group {
     std::vector<const nlohmann::ordered_json*> runs;
   };
@@ -175,6 +240,8 @@ absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohma
 
 absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered_json& partial,
                                                          const nlohmann::ordered_json& rest) {
+  if (auto st = CheckExploreJsonShape(partial); !st.ok()) return st;
+  if (auto st = CheckExploreJsonShape(rest); !st.ok()) return st;
   auto runs_of = [](const nlohmann::ordered_json& j) {
     std::vector<const nlohmann::ordered_json*> v;
     if (j.is_array()) {
@@ -252,22 +319,16 @@ bool CutByBound(const ExploreResult& r) {
 
 absl::StatusOr<std::vector<std::string>> JudgeExploreJson(const Scenario& s, model::Variant v,
                                                           const nlohmann::ordered_json& run, bool whole_space) {
-  const std::string where = absl::StrCat(run.value("scenario", ""), " [", run.value("variant", ""), "]");
-  if (run.value("scenario", "") != s.name || run.value("variant", "") != model::VariantName(v))
+  if (auto st = CheckRunShape(run, ""); !st.ok()) return st;
+  const std::string where =
+      absl::StrCat(run["scenario"].get<std::string>(), " [", run["variant"].get<std::string>(), "]");
+  if (run["scenario"] != s.name || run["variant"] != model::VariantName(v))
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": not an exploration of ", s.name, " [", std::string(model::VariantName(v)), "]"));
-  if (!run.contains("outcomes") || !run["outcomes"].is_array())
-    return absl::InvalidArgumentError(absl::StrCat(where, ": no outcomes"));
   ExploreResult r;
   r.complete = run.value("complete", false);
   for (const auto& o : run["outcomes"]) {
-    if (!o.contains("schedule") || !o["schedule"].is_array() || !o.contains("key") || !o.contains("count"))
-      return absl::InvalidArgumentError(absl::StrCat(where, ": an outcome without schedule, key or count"));
-    std::vector<std::string> names;
-    for (const auto& n : o["schedule"]) {
-      if (!n.is_string()) return absl::InvalidArgumentError(absl::StrCat(where, ": a schedule step is not a name"));
-      names.push_back(n.get<std::string>());
-    }
+    const std::vector<std::string> names = Strings(o["schedule"]);
     auto steps = ScheduleIndices(s, names);
     if (!steps.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", steps.status().message()));
     ReplayChooser c(*steps);

@@ -15,6 +15,10 @@ namespace fusesim::sim {
 // Outcomes sorted by key and findings by invariant, so that results of
 // shards merge (MergeExploreJson) into exactly what one process reports.
 nlohmann::ordered_json ExploreToJson(const ExploreResult& r);
+// Checks that `part` (a file of `fusesim explore --format json`: one run or
+// an array of runs) has the fields, of the types, that merging and judging
+// read; the error names the first bad value's JSON pointer.
+absl::Status CheckExploreJsonShape(const nlohmann::ordered_json& part);
 // Merges the JSON of explorations of the same scenarios and variants by
 // shards 0..N-1 of N (each an object or an array of objects). Errors on
 // missing or repeated shards and on mismatched runs.
