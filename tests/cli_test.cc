@@ -841,6 +841,13 @@ TEST(Cli, MergeAndResumeNameTheBadValueOfAMalformedResult) {
     EXPECT_EQ(r.code, kExitBadInput) << c.pointer << r.err;
     EXPECT_THAT(r.err, HasSubstr(c.message)) << r.err;
   }
+  // A merged result merged again: said so (was an uncaught std::stoi).
+  const std::string merged = dir + "/merged.json";
+  CliResult once = Cli({"merge", shard, "-o", merged});
+  ASSERT_EQ(once.code, kExitOk) << once.err;
+  CliResult twice = Cli({"merge", merged});
+  EXPECT_EQ(twice.code, kExitBadInput) << twice.err;
+  EXPECT_THAT(twice.err, HasSubstr("a merged result (merged 1) cannot be merged again"));
   const std::string not_runs = WriteFile(dir, "list.json", "[1, 2]");
   CliResult m = Cli({"merge", not_runs});
   EXPECT_EQ(m.code, kExitBadInput) << m.err;

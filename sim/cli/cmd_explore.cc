@@ -135,11 +135,8 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
     o.deepen = true;
   }
   if (parsed->has("shard")) {
-    const std::string sh = parsed->get("shard");
-    const size_t slash = sh.find('/');
     int i = -1, n = 0;
-    if (slash == std::string::npos || !absl::SimpleAtoi(sh.substr(0, slash), &i) ||
-        !absl::SimpleAtoi(sh.substr(slash + 1), &n) || n < 1 || n > 100000 || i < 0 || i >= n) {
+    if (!ParseShard(parsed->get("shard"), &i, &n)) {
       err << "fusesim explore: --shard needs I/N with 0 <= I < N, e.g. 0/4\n";
       return kExitBadInput;
     }
@@ -257,17 +254,11 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
         }
         fails = *judged;
       }
-      // "passed": nothing failed in what was explored; "proven": and that
-      // was the whole space (what the text calls "expectations: ok").
-      const bool whole = j.value("complete", false);
-      j["expectations"] = {
-          {"passed", fails.empty()}, {"proven", fails.empty() && whole && !shard}, {"failures", fails}};
+      j["expectations"] = ExpectationsJson(fails, /*whole_space=*/!shard && j.value("complete", false));
       if (shard) j["expectations"]["scope"] = "shard";
       all.push_back(j);
-      if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
     } else {
       res << ExploreToText(*r);
-      if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
       if (!fails.empty()) {
         for (const auto& f : fails) res << "  FAIL " << f << "\n";
       } else if (shard) {
@@ -287,6 +278,7 @@ int CmdExplore(const std::vector<std::string>& args, std::ostream& out, std::ost
                                IncompleteReason(*r));
       }
     }
+    if (!fails.empty()) exit = WorseExit(exit, kExitFailed);
     if (Interrupted()) break;
   }
   // What was not done, whatever the format (JSON goes to stdout or -o).

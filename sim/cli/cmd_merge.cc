@@ -82,7 +82,7 @@ int CmdMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       const bool whole = run->value("complete", false);
       auto fails = JudgeExploreJson(**s, *v, *run, /*whole_space=*/whole);
       if (!fails.ok()) return ReportError(absl::StrCat("fusesim merge: ", (*s)->file), fails.status(), err);
-      (*run)["expectations"] = {{"passed", fails->empty()}, {"proven", fails->empty() && whole}, {"failures", *fails}};
+      (*run)["expectations"] = ExpectationsJson(*fails, whole);
       err << (*s)->name << " [" << name << "]: ";
       if (!fails->empty()) {
         exit = WorseExit(exit, kExitFailed);

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -717,6 +718,18 @@ class Explorer {
 };
 
 }  // namespace
+
+bool ParseShard(std::string_view text, int* index, int* count) {
+  const absl::string_view t(text.data(), text.size());
+  const size_t slash = t.find('/');
+  int i = -1, n = 0;
+  if (slash == absl::string_view::npos || !absl::SimpleAtoi(t.substr(0, slash), &i) ||
+      !absl::SimpleAtoi(t.substr(slash + 1), &n) || n < 1 || n > kMaxShards || i < 0 || i >= n)
+    return false;
+  *index = i;
+  *count = n;
+  return true;
+}
 
 absl::StatusOr<Strategy> ParseStrategy(const std::string& s) {
   if (s == "dpor") return Strategy::kDpor;

@@ -36,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -47,6 +48,10 @@ namespace fusesim::sim {
 
 enum class Strategy { kDpor, kExhaustive, kRandom, kPct };
 absl::StatusOr<Strategy> ParseStrategy(const std::string& s);
+// Parses a shard "I/N" (0 <= I < N <= kMaxShards), as --shard takes it and
+// explore's JSON names it; false for anything else.
+inline constexpr int kMaxShards = 100000;
+bool ParseShard(std::string_view text, int* index, int* count);
 std::string StrategyName(Strategy s);
 
 // What a progress line shows: the counts so far (continuing a resumed run's)

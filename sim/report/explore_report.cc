@@ -1,6 +1,5 @@
 #include "sim/report/explore_report.h"
 
-#include <cstdio>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -138,29 +137,35 @@ absl::Status CheckRunShape(const nlohmann::ordered_json& r, const std::string& a
     return ShapeError(absl::StrCat(at, "/complete"), "expected true or false");
   if (!r.contains("bounds_hit")) return ShapeError(absl::StrCat(at, "/bounds_hit"), "missing");
   if (auto st = CheckStrings(r["bounds_hit"], absl::StrCat(at, "/bounds_hit")); !st.ok()) return st;
+  // A shard's "I/N", or what a merge wrote ("merged N", which cannot be
+  // merged again: MergeExploreJson says so).
   if (r.contains("shard")) {
     const auto& sh = r["shard"];
     int i = 0, n = 0;
-    char rest = 0;
     if (!sh.is_string() ||
-        (sh.get<std::string>().rfind("merged ", 0) != 0 &&
-         (std::sscanf(sh.get<std::string>().c_str(), "%d/%d%c", &i, &n, &rest) != 2 || i < 0 || n <= 0 || i >= n)))
+        (sh.get<std::string>().rfind("merged ", 0) != 0 && !ParseShard(sh.get<std::string>(), &i, &n)))
       return ShapeError(absl::StrCat(at, "/shard"), "expected \"I/N\" with 0 <= I < N");
   }
-  for (const char* list : {"outcomes", "violations"}) {
-    const std::string p = absl::StrCat(at, "/", list);
-    if (!r.contains(list) || !r[list].is_array()) return ShapeError(p, "expected an array");
-    for (size_t i = 0; i < r[list].size(); ++i) {
-      const auto& o = r[list][i];
+  // Outcomes and findings: named by a string, with a schedule.
+  struct List {
+    const char* list;
+    const char* name;   // "key" or "invariant"
+    const char* steps;  // "schedule" or "found"
+    bool counted;       // has "count"
+  };
+  for (const List& l : {List{"outcomes", "key", "schedule", true}, List{"violations", "invariant", "found", false}}) {
+    const std::string p = absl::StrCat(at, "/", l.list);
+    if (!r.contains(l.list) || !r[l.list].is_array()) return ShapeError(p, "expected an array");
+    for (size_t i = 0; i < r[l.list].size(); ++i) {
+      const auto& o = r[l.list][i];
       const std::string q = absl::StrCat(p, "/", i);
       if (!o.is_object()) return ShapeError(q, "expected an object");
-      const char* name = std::string(list) == "outcomes" ? "key" : "invariant";
-      if (!o.contains(name) || !o[name].is_string()) return ShapeError(absl::StrCat(q, "/", name), "expected a string");
-      if (std::string(list) == "outcomes" && (!o.contains("count") || !o["count"].is_number_integer()))
+      if (!o.contains(l.name) || !o[l.name].is_string())
+        return ShapeError(absl::StrCat(q, "/", l.name), "expected a string");
+      if (l.counted && (!o.contains("count") || !o["count"].is_number_integer()))
         return ShapeError(absl::StrCat(q, "/count"), "expected an integer");
-      const char* steps = std::string(list) == "outcomes" ? "schedule" : "found";
-      if (!o.contains(steps)) return ShapeError(absl::StrCat(q, "/", steps), "missing");
-      if (auto st = CheckStrings(o[steps], absl::StrCat(q, "/", steps)); !st.ok()) return st;
+      if (!o.contains(l.steps)) return ShapeError(absl::StrCat(q, "/", l.steps), "missing");
+      if (auto st = CheckStrings(o[l.steps], absl::StrCat(q, "/", l.steps)); !st.ok()) return st;
     }
   }
   return absl::OkStatus();
@@ -212,9 +217,11 @@ absl::StatusOr<nlohmann::ordered_json> MergeExploreJson(const std::vector<nlohma
       if (!r->contains("shard"))
         return absl::InvalidArgumentError(
             absl::StrCat(key.first, " [", key.second, "]: a run without --shard cannot be merged"));
-      const std::string sh = (*r)["shard"].get<std::string>();
-      const size_t slash = sh.find('/');
-      const int i = std::stoi(sh.substr(0, slash)), count = std::stoi(sh.substr(slash + 1));
+      int i = 0, count = 0;
+      if (!ParseShard((*r)["shard"].get<std::string>(), &i, &count))
+        return absl::InvalidArgumentError(absl::StrCat(key.first, " [", key.second, "]: a merged result (",
+                                                       (*r)["shard"].get<std::string>(),
+                                                       ") cannot be merged again: merge the shards themselves"));
       if (n >= 0 && count != n)
         return absl::InvalidArgumentError(
             absl::StrCat(key.first, " [", key.second, "]: shards of different counts (", n, " and ", count, ")"));
@@ -345,6 +352,10 @@ absl::StatusOr<std::vector<std::string>> JudgeExploreJson(const Scenario& s, mod
     r.outcomes.push_back(std::move(out));
   }
   return CheckExplore(s, v, r, whole_space);
+}
+
+nlohmann::ordered_json ExpectationsJson(const std::vector<std::string>& fails, bool whole_space) {
+  return {{"passed", fails.empty()}, {"proven", fails.empty() && whole_space}, {"failures", fails}};
 }
 
 std::string ExploreToText(const ExploreResult& r) {

@@ -35,6 +35,10 @@ absl::StatusOr<nlohmann::ordered_json> MergeContinuation(const nlohmann::ordered
 // replay to its key (another scenario or another fusesim) is an error.
 absl::StatusOr<std::vector<std::string>> JudgeExploreJson(const Scenario& s, model::Variant v,
                                                           const nlohmann::ordered_json& run, bool whole_space = true);
+// The "expectations" object of an exploration's JSON: "passed" (nothing in
+// `fails`), "proven" (passed, and `whole_space` was covered: what the text
+// calls "expectations: ok"), "failures".
+nlohmann::ordered_json ExpectationsJson(const std::vector<std::string>& fails, bool whole_space);
 std::string ExploreToText(const ExploreResult& r);
 // Why an exploration is incomplete, for people ("max-schedules 100 reached,
 // preemption bound 2 excluded schedules", "interrupted", "random sampling
