@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "model/errno.h"
 #include "model/names.h"
 #include "model/opcode.h"
@@ -97,7 +98,7 @@ class Server {
     NameId name = -1;
     uint64_t mtime = 0;  // bumped when a name is added or removed (directories)
     absl::flat_hash_map<NameId, NodeId> children;
-    std::vector<uint64_t> nlookup;  // per mount
+    absl::InlinedVector<uint64_t, 2> nlookup;  // per mount (no allocation for one or two)
     int open_count = 0;
   };
   struct OpenHandle {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +26,10 @@
 
 namespace fusesim::model {
 
+// One op's state during a run, indexed by the op's number (World::ops).
+// Small: a run of a million ops holds a million of these. Its name ("t1.0")
+// is not kept; World::op_label gives it when a violation needs it.
 struct OpRecord {
-  std::string label;  // "t1.0"
   int actor = -1;
   bool started = false;
   bool done = false;
@@ -70,7 +73,7 @@ class World {
   }
 
   void AddViolation(const std::string& invariant, const std::string& detail, int op) {
-    violations.push_back({invariant, detail, op >= 0 ? ops[op].label : ""});
+    violations.push_back({invariant, detail, op >= 0 && op_label ? op_label(op) : ""});
     if (tracing) trace.push_back({op >= 0 ? ops[op].actor : -1, "violation", invariant + ": " + detail});
   }
   void CountRequest(Opcode op, int op_index, bool waited) {
@@ -88,6 +91,8 @@ class World {
   Variant variant;
   std::vector<std::unique_ptr<Mount>> mounts;
   std::deque<OpRecord> ops;  // stable addresses: completions are waited on
+  // The name of op i ("t1.0"), for violations; set by whoever fills ops.
+  std::function<std::string(int)> op_label;
   std::vector<Violation> violations;
   std::array<int, kNumOpcodes> request_counts{};
   int round_trips = 0;

@@ -20,8 +20,8 @@ struct Outcome {
   std::string Op(const std::string& label) const {
     for (const OpOutcome& o : report.results) {
       if (o.label != label) continue;
-      std::string s = o.result;
-      if (!o.requests.empty()) absl::StrAppend(&s, " ", absl::StrJoin(o.requests, " "));
+      std::string s(o.result);
+      if (!o.requests.empty()) absl::StrAppend(&s, " ", absl::StrJoin(RequestNames(o), " "));
       return s;
     }
     return "no op " + label;

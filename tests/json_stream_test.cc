@@ -43,6 +43,33 @@ TEST(JsonStream, WritesWhatDumpWrites) {
   EXPECT_EQ(out, doc.dump(2));
 }
 
+// String/Int/Bool write without a JSON value; they must still escape (and
+// reject invalid UTF-8) exactly as dump() does, keys included.
+TEST(JsonStream, ScalarsWithoutAValueWriteWhatDumpWrites) {
+  const std::vector<std::string> texts = {"",         "plain",   "quote\"d",    "back\\slash", "tab\tnew\nline",
+                                          "\x01\x1f", "del\x7f", "caf\xc3\xa9", "/w/d0/f0",    "~"};
+  ordered_json doc = ordered_json::object();
+  std::string out;
+  JsonStream js(&out);
+  js.BeginObject();
+  for (const std::string& t : texts) {
+    js.BeginArray(t);
+    js.String(t);
+    js.Int(-42);
+    js.Int(int64_t{1} << 40);
+    js.Bool(true);
+    js.Bool(false);
+    js.End();
+    doc[t] = ordered_json::array({t, -42, int64_t{1} << 40, true, false});
+  }
+  js.End();
+  EXPECT_EQ(out, doc.dump(2));
+  std::string bad;
+  JsonStream bs(&bad);
+  bs.BeginArray();
+  EXPECT_THROW(bs.String("\xff\xfe"), nlohmann::json::type_error);  // as dump() throws
+}
+
 // The report as a DOM, built field by field as docs/scenario-format.md §3
 // lists them.
 ordered_json ReferenceReport(const RunReport& r, const ordered_json& extra) {
@@ -60,7 +87,7 @@ ordered_json ReferenceReport(const RunReport& r, const ordered_json& extra) {
     ordered_json e;
     e["result"] = o.result;
     if (o.is_open && o.result == "ok") e["created"] = o.created;
-    e["requests"] = o.requests;
+    e["requests"] = RequestNames(o);
     e["round_trips"] = o.round_trips;
     j["results"][o.label] = e;
   }

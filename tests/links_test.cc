@@ -42,7 +42,7 @@ std::vector<Op> RunOps(const std::string& ops, const std::string& tree = R"(["/d
   if (!r.ok()) return {};
   EXPECT_THAT(r->violations, IsEmpty());
   std::vector<Op> out;
-  for (const OpOutcome& o : r->results) out.push_back({o.result, o.requests});
+  for (const OpOutcome& o : r->results) out.push_back({std::string(o.result), RequestNames(o)});
   return out;
 }
 

@@ -143,10 +143,10 @@ void Compare(const RunReport& model, const oracle::OracleResult& real, bool exac
     const oracle::RealOp& r = real.ops[g];
     Row row;
     row.label = m.label;
-    row.syscall = m.op;
-    row.model_result = m.result;
-    row.model_requests = m.requests;
-    for (const std::string& q : m.requests) per_op[q]++;
+    row.syscall = g < static_cast<int>(model.op_texts.size()) ? model.op_texts[g] : "";
+    row.model_result = std::string(m.result);
+    row.model_requests = RequestNames(m);
+    for (const std::string& q : row.model_requests) per_op[q]++;
     row.real_result = r.ran ? r.result : "not-run";
     for (const auto& q : r.requests) {
       row.real_requests.push_back(q.opcode);

@@ -1,5 +1,7 @@
 #include "sim/report/json_stream.h"
 
+#include <charconv>
+
 namespace fusesim::sim {
 
 size_t JsonStream::Indent() const { return 2 * (static_cast<size_t>(level_) + stack_.size()); }
@@ -13,9 +15,44 @@ void JsonStream::Prefix(std::string_view key) {
     out_.append(Indent(), ' ');
   }
   if (!stack_.empty() && stack_.back().close == '}') {
-    out_ += nlohmann::ordered_json(std::string(key)).dump();
+    AppendQuoted(key);
     out_ += ": ";
   }
+}
+
+void JsonStream::AppendQuoted(std::string_view s) {
+  // Printable ASCII other than '"' and '\\' is written as is by dump();
+  // anything else (escapes, UTF-8, and invalid UTF-8, which dump() rejects)
+  // goes through nlohmann, so the bytes and the errors stay dump()'s.
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      out_ += nlohmann::ordered_json(std::string(s)).dump();
+      return;
+    }
+  }
+  out_ += '"';
+  out_.append(s);
+  out_ += '"';
+}
+
+void JsonStream::String(std::string_view s, std::string_view key) {
+  Prefix(key);
+  AppendQuoted(s);
+  MaybeFlush();
+}
+
+void JsonStream::Int(int64_t n, std::string_view key) {
+  Prefix(key);
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), n);
+  out_.append(buf, end);
+  MaybeFlush();
+}
+
+void JsonStream::Bool(bool b, std::string_view key) {
+  Prefix(key);
+  out_ += b ? "true" : "false";
+  MaybeFlush();
 }
 
 void JsonStream::MaybeFlush() {

@@ -9,6 +9,7 @@
 #ifndef FUSESIM_SIM_REPORT_JSON_STREAM_H_
 #define FUSESIM_SIM_REPORT_JSON_STREAM_H_
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -32,11 +33,18 @@ class JsonStream {
   void End();
   // A member (in an object: `key` required) or element (in an array).
   void Value(const nlohmann::ordered_json& v, std::string_view key = {});
+  // The same for scalars, written without building a JSON value (the hot
+  // path of a big report: one per op, per step and per path).
+  void String(std::string_view s, std::string_view key = {});
+  void Int(int64_t n, std::string_view key = {});
+  void Bool(bool b, std::string_view key = {});
 
  private:
   void Begin(std::string_view key, char open);
   void Prefix(std::string_view key);  // separator, newline, indentation, key
   void MaybeFlush();
+  // `s` as a JSON string literal, as dump() writes it.
+  void AppendQuoted(std::string_view s);
   size_t Indent() const;  // spaces before a line at the current depth
 
   struct Open {

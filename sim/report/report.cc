@@ -12,7 +12,14 @@ namespace fusesim::sim {
 
 std::string ResultWithCreated(const OpOutcome& o) {
   if (o.result == "ok" && o.is_open) return o.created ? "ok+created" : "ok+existing";
-  return o.result;
+  return std::string(o.result);
+}
+
+std::vector<std::string> RequestNames(const OpOutcome& o) {
+  std::vector<std::string> names;
+  names.reserve(o.requests.size());
+  for (model::Opcode q : o.requests) names.emplace_back(model::OpcodeName(q));
+  return names;
 }
 
 std::string ScheduleTokenOf(const RunReport& r, size_t max_chars, bool* cut) {
@@ -72,7 +79,7 @@ void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, s
   js.Value(r.scenario, "scenario");
   js.Value(r.variant, "variant");
   js.BeginArray("schedule");
-  for (int a : r.steps) js.Value(r.actor_names[a]);
+  for (int a : r.steps) js.String(r.actor_names[a]);
   js.End();
   ordered_json requests = ordered_json::object();
   for (const auto& [op, n] : r.requests) AppendUnique(requests, op, n);
@@ -83,16 +90,18 @@ void AppendReportJson(const RunReport& r, const nlohmann::ordered_json& extra, s
   // Op labels and dentry keys are unique (one per op, keys of a map).
   js.BeginObject("results");
   for (const OpOutcome& o : r.results) {
-    ordered_json e = ordered_json::object();
-    AppendUnique(e, "result", o.result);
-    if (o.is_open && o.result == "ok") AppendUnique(e, "created", o.created);
-    AppendUnique(e, "requests", o.requests);
-    AppendUnique(e, "round_trips", o.round_trips);
-    js.Value(e, o.label);
+    js.BeginObject(o.label);
+    js.String(o.result, "result");
+    if (o.is_open && o.result == "ok") js.Bool(o.created, "created");
+    js.BeginArray("requests");
+    for (model::Opcode q : o.requests) js.String(model::OpcodeName(q));
+    js.End();
+    js.Int(o.round_trips, "round_trips");
+    js.End();
   }
   js.End();
   js.BeginObject("dentries");
-  for (const auto& [k, v] : r.dentries) js.Value(v, k);
+  for (const auto& [k, v] : r.dentries) js.String(v, k);
   js.End();
   js.Value(r.dir_changed, "dir_changed");
   js.Value(r.spurious_dir_changed, "spurious_dir_changed");
@@ -136,9 +145,10 @@ std::string ReportToText(const RunReport& r) {
   for (const auto& [op, n] : r.requests) reqs.push_back(absl::StrCat(op, "=", n));
   absl::StrAppendFormat(&s, "  requests: %s (round trips %d, simulated %dus)\n",
                         reqs.empty() ? "none" : absl::StrJoin(reqs, " "), r.round_trips, r.simulated_time_us);
-  for (const OpOutcome& o : r.results) {
-    absl::StrAppendFormat(&s, "  %-8s %-40s %-12s %s\n", o.label, o.op, ResultWithCreated(o),
-                          o.requests.empty() ? "" : absl::StrJoin(o.requests, " "));
+  for (size_t i = 0; i < r.results.size(); ++i) {
+    const OpOutcome& o = r.results[i];
+    absl::StrAppendFormat(&s, "  %-8s %-40s %-12s %s\n", o.label, i < r.op_texts.size() ? r.op_texts[i] : "",
+                          ResultWithCreated(o), absl::StrJoin(RequestNames(o), " "));
   }
   for (const auto& [k, v] : r.dentries) absl::StrAppendFormat(&s, "  dentry %s: %s\n", k, v);
   absl::StrAppendFormat(&s, "  dir_changed %d (spurious %d)\n", r.dir_changed, r.spurious_dir_changed);

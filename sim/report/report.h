@@ -9,21 +9,26 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+#include "model/opcode.h"
 #include "model/world.h"
 #include "nlohmann/json.hpp"
 #include "sim/engine/schedule_token.h"  // ScheduleToken
 
 namespace fusesim::sim {
 
+// One op's result. Small and without allocations of its own (a report of a
+// million ops holds a million of these): the result is a static name and
+// the requests are opcodes, usually a few, inline.
 struct OpOutcome {
-  std::string label;     // "t1.0"
-  std::string op;        // "open /d/f O_CREAT|O_WRONLY", for text output
-  std::string result;    // "ok", errno name, "BUG", "hung", "not-run"
-  bool is_open = false;  // created is meaningful
+  std::string label;        // "t1.0"
+  std::string_view result;  // "ok", errno name (model::ErrName), "BUG", "hung", "not-run": static strings
+  bool is_open = false;     // created is meaningful
   bool created = false;
-  std::vector<std::string> requests;
+  absl::InlinedVector<model::Opcode, 6> requests;  // in the order sent
   int round_trips = 0;
 };
 
@@ -43,6 +48,10 @@ struct RunReport {
   uint64_t simulated_time_us = 0;  // makespan, sleeps included
   uint64_t request_time_us = 0;    // time threads waited for replies, summed
   std::vector<OpOutcome> results;  // in scenario order
+  // op_texts[i]: results[i]'s op as the text report shows it ("open /d/f
+  // O_CREAT|O_WRONLY"); empty unless the run was asked for them
+  // (ExecOptions::describe_ops).
+  std::vector<std::string> op_texts;
   std::map<std::string, std::string> dentries;
   int dir_changed = 0;
   int spurious_dir_changed = 0;
@@ -60,6 +69,8 @@ struct RunReport {
 
 // "ok+created" / "ok+existing" for successful opens, else the result.
 std::string ResultWithCreated(const OpOutcome& o);
+// The names of o's requests ("LOOKUP", "CREATE"), in order.
+std::vector<std::string> RequestNames(const OpOutcome& o);
 
 // The §3 JSON object (ordered keys).
 nlohmann::ordered_json ReportToJson(const RunReport& r);

@@ -129,14 +129,14 @@ class Execution {
     for (const auto& e : s.tree) w_.server.AddPath(e.ids, e.is_dir);
     for (size_t g = 0; g < s.ops.size(); ++g) {
       model::OpRecord& rec = w_.ops.emplace_back();
-      rec.label = s.op(static_cast<int>(g)).label();
       rec.actor = s.ops[g].first;
       rec.completion.key = model::MakeKey(model::KeyKind::kOp, g, 0);
     }
-    for (const auto& t : s.threads) {  // process exit of each thread
-      model::OpRecord& rec = w_.ops.emplace_back();
-      rec.label = t.name + ".exit";
-    }
+    for (size_t t = 0; t < s.threads.size(); ++t) w_.ops.emplace_back();  // process exit of each thread
+    w_.op_label = [&s](int g) {
+      const int n = static_cast<int>(s.ops.size());
+      return g < n ? s.op(g).label() : s.threads[g - n].name + ".exit";
+    };
     for (size_t t = 0; t < s.threads.size(); ++t) {
       auto a = std::make_unique<Actor>();
       a->index = static_cast<int>(t);
@@ -193,7 +193,7 @@ class Execution {
     StepMarker marker(chooser, w_.trace, &step_starts_);
     auto loop = RunLoop(actors, opts_.trace ? static_cast<Chooser&>(marker) : chooser, MaxSteps(), observer, hook);
     if (!loop.ok()) return loop.status();
-    return Finish(*loop);
+    return Finish(*std::move(loop));
   }
 
  private:
@@ -395,14 +395,14 @@ class Execution {
       if (rec.created != rec.server_created) {
         w_.AddViolation(
             "fmode-created",
-            absl::StrFormat("%s on %s: FMODE_CREATED is %s but the server %s the file in this call", rec.label, op.path,
-                            rec.created ? "set" : "clear", rec.server_created ? "created" : "did not create"),
+            absl::StrFormat("%s on %s: FMODE_CREATED is %s but the server %s the file in this call", op.label(),
+                            op.path, rec.created ? "set" : "clear", rec.server_created ? "created" : "did not create"),
             op.global);
       }
       if (creat && excl && !rec.server_created) {
         w_.AddViolation(
             "o-excl",
-            absl::StrFormat("%s: open(%s, O_CREAT|O_EXCL) succeeded on a file it did not create", rec.label, op.path),
+            absl::StrFormat("%s: open(%s, O_CREAT|O_EXCL) succeeded on a file it did not create", op.label(), op.path),
             op.global);
       }
       return;
@@ -410,7 +410,7 @@ class Execution {
     if (!creat) return;
     if (rec.err == Err::kEEXIST && !excl) {
       w_.AddViolation("posix-errno",
-                      absl::StrFormat("%s: open(%s, O_CREAT) without O_EXCL failed with EEXIST", rec.label, op.path),
+                      absl::StrFormat("%s: open(%s, O_CREAT) without O_EXCL failed with EEXIST", op.label(), op.path),
                       op.global);
     }
     if (op.relative) return;  // the server cannot resolve a path relative to a descriptor
@@ -419,7 +419,7 @@ class Execution {
     if (rec.err == Err::kEIO && tn != nullptr && tn->is_dir) {
       w_.AddViolation(
           "posix-errno",
-          absl::StrFormat("%s: open(%s, O_CREAT) of a directory failed with EIO, not EISDIR", rec.label, op.path),
+          absl::StrFormat("%s: open(%s, O_CREAT) of a directory failed with EIO, not EISDIR", op.label(), op.path),
           op.global);
     }
     if (rec.err == Err::kENOENT && !op.path_ids.empty()) {
@@ -430,41 +430,44 @@ class Execution {
       if (pn != nullptr && pn->is_dir && (last == nullptr || !last->is_symlink)) {
         w_.AddViolation("posix-errno",
                         absl::StrFormat("%s: open(%s, O_CREAT) failed with ENOENT although the directory exists",
-                                        rec.label, op.path),
+                                        op.label(), op.path),
                         op.global);
       }
     }
   }
 
-  RunReport Finish(const LoopResult& loop) {
+  RunReport Finish(LoopResult loop) {
     RunReport r;
     r.scenario = s_.name;
     r.variant = std::string(model::VariantName(w_.variant));
     for (auto& a : actors_) r.actor_names.push_back(a->name);
-    r.steps = loop.schedule;
+    r.steps = std::move(loop.schedule);
     bool any_bug = false;
     for (auto& a : actors_) any_bug |= a->bugged;
     w_.current_op = -1;
     // Ops (reserved: growing by doubling would hold the old and the new
     // array at once, the peak of a big run).
+    // Each op's record is dropped as its outcome is made (a deque frees its
+    // blocks from the front), so the two never coexist in full: the peak of
+    // a big run. Nothing after this reads w_.ops by index.
     r.results.reserve(s_.ops.size());
-    for (size_t g = 0; g < s_.ops.size(); ++g) {
-      const model::OpRecord& rec = w_.ops[g];
+    if (opts_.describe_ops) r.op_texts.reserve(s_.ops.size());
+    for (size_t g = 0; g < s_.ops.size(); ++g, w_.ops.pop_front()) {
+      const model::OpRecord& rec = w_.ops.front();
       OpOutcome o;
-      o.label = rec.label;
-      if (opts_.describe_ops) o.op = Describe(s_.op(static_cast<int>(g)));
+      o.label = s_.op(static_cast<int>(g)).label();
+      if (opts_.describe_ops) r.op_texts.push_back(Describe(s_.op(static_cast<int>(g))));
       if (rec.bug)
         o.result = "BUG";
       else if (rec.done)
-        o.result = std::string(model::ErrName(rec.err));
+        o.result = model::ErrName(rec.err);
       else if (rec.started)
         o.result = "hung";
       else
         o.result = "not-run";
       o.is_open = rec.is_open;
       o.created = rec.created;
-      o.requests.reserve(rec.requests.size());
-      for (model::Opcode op : rec.requests) o.requests.emplace_back(model::OpcodeName(op));
+      o.requests.assign(rec.requests.begin(), rec.requests.end());
       o.round_trips = rec.round_trips;
       r.results.push_back(std::move(o));
     }

@@ -35,7 +35,7 @@ struct ExecOptions {
   // Run model/consistency.h after every step; what it finds goes to
   // RunReport::internal_errors (a bug in fusesim, not in the kernel).
   bool check_consistency = false;
-  // Fill OpOutcome::op ("open /d/f O_CREAT|O_WRONLY") for every op.
+  // Fill RunReport::op_texts ("open /d/f O_CREAT|O_WRONLY") for every op.
   bool describe_ops = true;
 };
 

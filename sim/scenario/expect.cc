@@ -1,10 +1,12 @@
 #include "sim/scenario/expect.h"
 
 #include <algorithm>
-#include <set>
-
 #include <optional>
+#include <set>
+#include <string_view>
 #include <utility>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/scenario/explore_scenario.h"
@@ -92,10 +94,18 @@ void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::v
     if (e->spurious_dir_changed && *e->spurious_dir_changed != r.spurious_dir_changed)
       fails.push_back(absl::StrCat(where, "/spurious_dir_changed: expected ", *e->spurious_dir_changed, ", got ",
                                    r.spurious_dir_changed));
+    // Found by label in one pass (a scenario may expect something of each
+    // of 100,000 ops); a label given twice in a report: the last one.
+    absl::flat_hash_map<std::string_view, const OpOutcome*> by_label;
+    if (!e->results.empty() || !e->requests_per_op.empty())
+      for (const OpOutcome& o : r.results) by_label[o.label] = &o;
+    auto find = [&](const std::string& label) -> const OpOutcome* {
+      auto it = by_label.find(label);
+      return it == by_label.end() ? nullptr : it->second;
+    };
     for (const auto& [label, accepted] : e->results) {
-      std::string got = "?";
-      for (const OpOutcome& o : r.results)
-        if (o.label == label) got = ResultWithCreated(o);
+      const OpOutcome* o = find(label);
+      const std::string got = o ? ResultWithCreated(*o) : "?";
       bool ok = false;
       for (const std::string& want : accepted) ok |= ResultMatches(want, got);
       if (!ok)
@@ -103,11 +113,8 @@ void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::v
             absl::StrCat(where, "/results/", label, ": expected ", absl::StrJoin(accepted, " or "), ", got ", got));
     }
     for (const auto& [label, accepted] : e->requests_per_op) {
-      const OpOutcome* got = nullptr;
-      for (const OpOutcome& o : r.results)
-        if (o.label == label) got = &o;
-      static const std::vector<std::string> kNone;
-      const std::vector<std::string>& seq = got ? got->requests : kNone;
+      const OpOutcome* got = find(label);
+      const std::vector<std::string> seq = got ? RequestNames(*got) : std::vector<std::string>{};
       bool ok = false;
       for (const auto& want : accepted) ok |= SequenceMatches(want, seq);
       if (!ok) {
