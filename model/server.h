@@ -16,6 +16,7 @@
 #define FUSESIM_MODEL_SERVER_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -143,7 +144,7 @@ class Server {
   static Err ParentDirError(const Node* parent);
   sim::Clock Latency(Opcode op) const;
   // Nodes by id (index 0 unused), for invariant checks.
-  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::deque<Node>& nodes() const { return nodes_; }
   const std::map<uint64_t, OpenHandle>& handles() const { return handles_; }
   CompoundExcl compound_excl() const { return config_.compound_excl; }
 
@@ -178,7 +179,7 @@ class Server {
   ServerConfig config_;
   const NameTable* names_ = nullptr;
   int num_mounts_;
-  std::vector<Node> nodes_;
+  std::deque<Node> nodes_;  // by NodeId; a deque: no copy of every node when it grows
   std::map<uint64_t, OpenHandle> handles_;
   uint64_t next_fh_ = 1;
   std::vector<int> error_uses_;
