@@ -28,37 +28,38 @@ using InodeId = int32_t;
 inline constexpr InodeId kNoInode = -1;
 
 struct Inode {
+  // (Fields ordered by size, so that a million inodes take no padding.)
   NodeId nodeid = 0;
-  bool is_dir = false;
-  bool is_symlink = false;  // S_IFLNK
   uint64_t nlookup = 0;
-  int count = 0;             // i_count
-  uint32_t nlink = 1;        // as the kernel believes it
   sim::Clock attr_time = 0;  // fi->i_time: attributes valid until then
   // fi->attr_version: the connection's attr_version when the attributes were
   // last set. A reply to a request sent before that is not applied
   // (fuse_change_attributes_i(): "fi->attr_version > attr_version").
   uint64_t attr_version = 0;
-  bool inval_perm = false;   // fi->inval_mask has MODE|UID|GID
-  bool inval_other = false;  // fi->inval_mask has other STATX bits
-  bool bad = false;          // fuse_make_bad()
-  bool evicted = false;
-  bool advise_rdplus = false;  // FUSE_I_ADVISE_RDPLUS (directories)
   // The directory's mtime as the last attribute reply gave it (the server's
   // change count of the directory), and fi->rdc, the readdir cache that
   // FOPEN_CACHE_DIR listings fill and read (fs/fuse/readdir.c): complete
   // once a listing reached the end; valid while the mtime it was started at
   // and the inode's version are unchanged.
   uint64_t mtime = 0;
-  bool rdc_cached = false;
   uint64_t rdc_mtime = 0;
-  bool init_rdplus = false;  // FUSE_I_INIT_RDPLUS: made by READDIRPLUS
-  // cache_symlinks: the target is in the page cache (page_get_link_raw()).
-  bool link_cached = false;
-  std::vector<NameId> link;
-  bool link_abs = false;
+  std::vector<NameId> link;  // a symlink's target
   sim::RwSem i_rwsem;
   sim::Mutex fuse_mutex;  // fuse_lock_inode() without FUSE_PARALLEL_DIROPS
+  int count = 0;          // i_count
+  uint32_t nlink = 1;     // as the kernel believes it
+  bool is_dir = false;
+  bool is_symlink = false;   // S_IFLNK
+  bool inval_perm = false;   // fi->inval_mask has MODE|UID|GID
+  bool inval_other = false;  // fi->inval_mask has other STATX bits
+  bool bad = false;          // fuse_make_bad()
+  bool evicted = false;
+  bool advise_rdplus = false;  // FUSE_I_ADVISE_RDPLUS (directories)
+  bool rdc_cached = false;     // fi->rdc complete (above)
+  bool init_rdplus = false;    // FUSE_I_INIT_RDPLUS: made by READDIRPLUS
+  // cache_symlinks: the target is in the page cache (page_get_link_raw()).
+  bool link_cached = false;
+  bool link_abs = false;
 };
 
 // Footprints (sim::Record): an inode's fields (at() reads, mut() writes),

@@ -1,6 +1,7 @@
 #include "sim/report/compare.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -160,7 +161,7 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
   for (model::Variant v : variants)
     if (std::find(s.variants.begin(), s.variants.end(), v) == s.variants.end())
       out.forced_variants.emplace_back(model::VariantName(v));
-  std::vector<OpOutcome> baseline;
+  std::deque<OpOutcome> baseline;
   for (model::Variant v : variants) {
     ReplayChooser chooser(steps);
     ExecOptions eo;

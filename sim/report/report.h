@@ -6,6 +6,7 @@
 #define FUSESIM_SIM_REPORT_REPORT_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <ostream>
 #include <string>
@@ -47,7 +48,9 @@ struct RunReport {
   int round_trips = 0;
   uint64_t simulated_time_us = 0;  // makespan, sleeps included
   uint64_t request_time_us = 0;    // time threads waited for replies, summed
-  std::vector<OpOutcome> results;  // in scenario order
+  // In scenario order. A deque: filled while the run's own per-op records
+  // are dropped, so that the two never take memory at once.
+  std::deque<OpOutcome> results;
   // op_texts[i]: results[i]'s op as the text report shows it ("open /d/f
   // O_CREAT|O_WRONLY"); empty unless the run was asked for them
   // (ExecOptions::describe_ops).

@@ -1,7 +1,9 @@
 #include "sim/scenario/execution.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -201,13 +203,13 @@ class Execution {
     const ThreadSpec& ts = s_.threads[t];
     Actor& a = *actors_[t];
     model::Mount& m = *w_.mounts[ts.mount];
-    struct OpenFd {
-      std::string label;
-      model::File file;
-      bool open;
-    };
-    std::vector<OpenFd> fds;
-    absl::flat_hash_map<std::string, size_t> open_by_label;  // label -> index in fds
+    // The thread's open files by the order they were opened (the order the
+    // exit closes them in), and the labelled ones by label (the ops' own,
+    // which outlive the run). Only what is open: a thread of a million
+    // open+close pairs holds one at a time.
+    std::map<uint64_t, model::File> fds;
+    uint64_t opened = 0;
+    absl::flat_hash_map<std::string_view, uint64_t> open_by_label;  // label -> key in fds
     for (const OpSpec& op : ts.ops) {
       if (!op.after().empty()) {
         a.after.clear();
@@ -233,7 +235,7 @@ class Execution {
               o.err = model::BuildOpenFlags(k, op.flags);
               if (o.err == Err::kOk) o.err = Err::kEBADF;
             } else {
-              o = co_await model::SysOpenAt(k, fds[at->second].file, op.path_ids, op.flags, &f);
+              o = co_await model::SysOpenAt(k, fds.at(at->second), op.path_ids, op.flags, &f);
             }
           } else {
             o = co_await model::SysOpen(k, op.path_ids, op.flags, &f);
@@ -242,8 +244,8 @@ class Execution {
           rec.is_open = true;
           rec.created = o.created;
           if (err == Err::kOk) {
-            if (!op.fd.empty()) open_by_label[op.fd] = fds.size();
-            fds.push_back({op.fd, f, true});
+            if (!op.fd.empty()) open_by_label[op.fd] = opened;
+            fds.emplace(opened++, f);
           }
           break;
         }
@@ -251,10 +253,11 @@ class Execution {
           err = Err::kEBADF;
           auto it = open_by_label.find(op.fd);
           if (it != open_by_label.end()) {
-            OpenFd& fd = fds[it->second];
+            auto fd = fds.find(it->second);
+            model::File file = fd->second;
             open_by_label.erase(it);
-            fd.open = false;
-            err = co_await model::SysClose(k, fd.file);
+            fds.erase(fd);
+            err = co_await model::SysClose(k, file);
           }
           break;
         }
@@ -340,13 +343,13 @@ class Execution {
     }
     // Process exit: close what is still open, in the order it was opened.
     const int exit_op = static_cast<int>(s_.ops.size()) + t;
-    for (OpenFd& fd : fds) {
-      if (!fd.open) continue;
+    while (!fds.empty()) {
       co_await sim::Point(a, "exit: close");
       w_.current_op = exit_op;
       Kctx k{w_, m, a, exit_op};
-      fd.open = false;
-      (void)co_await model::SysClose(k, fd.file);
+      model::File file = fds.begin()->second;
+      fds.erase(fds.begin());
+      (void)co_await model::SysClose(k, file);
     }
   }
 
@@ -447,10 +450,10 @@ class Execution {
     w_.current_op = -1;
     // Ops (reserved: growing by doubling would hold the old and the new
     // array at once, the peak of a big run).
-    // Each op's record is dropped as its outcome is made (a deque frees its
-    // blocks from the front), so the two never coexist in full: the peak of
-    // a big run. Nothing after this reads w_.ops by index.
-    r.results.reserve(s_.ops.size());
+    // Each op's record is dropped as its outcome is made (both are deques,
+    // which free and take blocks as they go), so the two never take memory
+    // in full at once: that was the peak of a big run. Nothing after this
+    // reads w_.ops by index.
     if (opts_.describe_ops) r.op_texts.reserve(s_.ops.size());
     for (size_t g = 0; g < s_.ops.size(); ++g, w_.ops.pop_front()) {
       const model::OpRecord& rec = w_.ops.front();
