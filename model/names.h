@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 
 namespace fusesim::model {
 
@@ -24,8 +25,10 @@ class NameTable {
   NameTable(const NameTable&) = default;
   NameTable& operator=(const NameTable&) = default;
 
+  // (Looked up by the view itself: absl's string hash is transparent, so no
+  // string is made for a name already interned, the loader's common case.)
   NameId Intern(std::string_view name) {
-    auto it = ids_.find(std::string(name));
+    auto it = ids_.find(absl::string_view(name.data(), name.size()));
     if (it != ids_.end()) return it->second;
     NameId id = static_cast<NameId>(names_.size());
     names_.emplace_back(name);
@@ -34,7 +37,7 @@ class NameTable {
   }
   // -1 if the name was never interned.
   NameId Find(std::string_view name) const {
-    auto it = ids_.find(std::string(name));
+    auto it = ids_.find(absl::string_view(name.data(), name.size()));
     return it == ids_.end() ? -1 : it->second;
   }
   const std::string& Name(NameId id) const { return names_[id]; }

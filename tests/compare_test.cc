@@ -209,9 +209,10 @@ namespace fusesim::sim {
 namespace {
 
 TEST(Workload, TooBigIsRefusedBeforeExpanding) {
-  auto s = ParseScenario(R"({"name": "w", "workload": {"kind": "archive", "files": 1000000}})", "w.json");
+  auto s = ParseScenario(R"({"name": "w", "workload": {"kind": "cp-a", "files": 1000000, "dirs": 1}})", "w.json");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(std::string(s.status().message()).find("/workload/files: the workload would have 2000001 ops"),
+  EXPECT_NE(std::string(s.status().message())
+                .find("/workload/files: the workload would have 7000010 ops, above the limit of 2500000"),
             std::string::npos)
       << s.status();
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fusesim backs its heap with transparent huge pages (sim/cli/main.cc): it
+# fusesim backs its heap with transparent huge pages (sim/cli/huge_pages.h): it
 # executes itself again, once, with GLIBC_TUNABLES=glibc.malloc.hugetlb=1.
 # Checked from outside, on a run long enough to watch: the process (same
 # pid) ends up with the tunable in its environment, prints byte for byte

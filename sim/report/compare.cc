@@ -193,7 +193,9 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
     if (v == model::Variant::kLookupCreate) baseline = r->results;
     if (!baseline.empty() && v != model::Variant::kLookupCreate) {
       for (size_t i = 0; i < r->results.size() && i < baseline.size(); ++i) {
-        const std::string a = ResultWithCreated(baseline[i]), b = ResultWithCreated(r->results[i]);
+        const OpOutcome &x = baseline[i], &y = r->results[i];
+        if (x.result == y.result && x.is_open == y.is_open && x.created == y.created) continue;  // the usual case
+        const std::string a = ResultWithCreated(x), b = ResultWithCreated(y);
         if (a != b)
           row.behaviour_changes.push_back(
               absl::StrCat(r->results[i].label, " (", DescribeOp(s.op(static_cast<int>(i))), "): ", a, " -> ", b));

@@ -252,19 +252,28 @@ class Loader {
   absl::StatusOr<std::vector<model::NameId>> Path(const std::string& path, const std::string& ptr,
                                                   bool allow_trailing_slash = false, bool allow_dots = false,
                                                   bool report = true) {
+    return PathWith(
+        path, [&] { return ptr; }, allow_trailing_slash, allow_dots, report);
+  }
+  // The same, with the value's pointer made only for an error (`ptr()`):
+  // the per-op path of a big scenario.
+  template <typename PointerFn>
+  absl::StatusOr<std::vector<model::NameId>> PathWith(const std::string& path, const PointerFn& ptr,
+                                                      bool allow_trailing_slash, bool allow_dots, bool report) {
     if (path.empty() || path[0] != '/')
-      return r_.Error(ptr, absl::StrCat("path ", Quote(path), " is not absolute (it must start with /)"));
+      return r_.Error(ptr(), absl::StrCat("path ", Quote(path), " is not absolute (it must start with /)"));
     if (path.size() > limits_.max_path_bytes)
       return r_.Error(
-          ptr, absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
+          ptr(), absl::StrCat("path is ", path.size(), " bytes long, above PATH_MAX (", limits_.max_path_bytes, ")"));
     std::string_view body = path;
     if (allow_trailing_slash && body.size() > 1 && body.back() == '/') body.remove_suffix(1);
-    if (body.size() > 1 && body.back() == '/') return r_.Error(ptr, absl::StrCat("path ", Quote(path), " ends with /"));
+    if (body.size() > 1 && body.back() == '/')
+      return r_.Error(ptr(), absl::StrCat("path ", Quote(path), " ends with /"));
     // The components: what lies between the slashes after the first.
     const size_t parts = body == "/" ? 0 : std::count(body.begin() + 1, body.end(), '/') + 1;
     if (static_cast<int64_t>(parts) > limits_.max_path_components)
       return r_.Error(
-          ptr, absl::StrCat("path has ", parts, " components, above the limit of ", limits_.max_path_components));
+          ptr(), absl::StrCat("path has ", parts, " components, above the limit of ", limits_.max_path_components));
     std::vector<model::NameId> ids;
     ids.reserve(parts);
     bool has_dots = false;
@@ -273,10 +282,10 @@ class Loader {
       if (end == std::string_view::npos) end = body.size();
       const std::string_view part = body.substr(start, end - start);
       start = end + 1;
-      if (part.empty()) return r_.Error(ptr, absl::StrCat("path ", Quote(path), " has an empty component (//)"));
+      if (part.empty()) return r_.Error(ptr(), absl::StrCat("path ", Quote(path), " has an empty component (//)"));
       const bool dots = part == "." || part == "..";
       if (dots && !allow_dots)
-        return r_.Error(ptr,
+        return r_.Error(ptr(),
                         absl::StrCat("path ", Quote(path), " uses . or ..; only the paths of kernel-side ops may"));
       has_dots |= dots;
       ids.push_back(s_->names.Intern(part));
@@ -447,13 +456,22 @@ class Loader {
     const json& v = op["flags"];
     if (!v.is_string())
       return r_.Error(ptr + "/flags", absl::StrCat("expected flags like \"O_CREAT|O_WRONLY\", got ", v.type_name()));
+    // A big scenario spells the same few flag sets again and again.
+    const std::string& text = v.get_ref<const std::string&>();
+    if (auto hit = flags_parsed_.find(text); hit != flags_parsed_.end()) return hit->second;
+    absl::StatusOr<uint32_t> parsed = ParseFlags(text, ptr);
+    if (parsed.ok()) flags_parsed_.emplace(text, *parsed);
+    return parsed;
+  }
+
+  absl::StatusOr<uint32_t> ParseFlags(const std::string& text, const std::string& ptr) {
     static const std::pair<const char*, uint32_t> kFlags[] = {
         {"O_RDONLY", model::kORdonly},       {"O_WRONLY", model::kOWronly},     {"O_RDWR", model::kORdwr},
         {"O_CREAT", model::kOCreat},         {"O_EXCL", model::kOExcl},         {"O_TRUNC", model::kOTrunc},
         {"O_DIRECTORY", model::kODirectory}, {"O_NOFOLLOW", model::kONofollow}, {"O_APPEND", model::kOAppend}};
     uint32_t flags = 0;
     int access_modes = 0;
-    for (absl::string_view piece : absl::StrSplit(v.get<std::string>(), '|')) {
+    for (absl::string_view piece : absl::StrSplit(text, '|')) {
       std::string part(piece);
       part.erase(0, part.find_first_not_of(' '));
       part.erase(part.find_last_not_of(' ') + 1);
@@ -568,7 +586,9 @@ class Loader {
         if (t != last) fds.clear();
         last = t;
         ThreadSpec& th = s_->threads[t];
-        return LoadOp(o, OpPointer(t, i), th, th.ops[i], &fds);
+        op_ptr_.clear();  // reused: no allocation per op
+        absl::StrAppend(&op_ptr_, "/threads/", t, "/ops/", i);
+        return LoadOp(o, op_ptr_, th, th.ops[i], &fds);
       }));
     } else {
       for (size_t t = 0; t < ts.size(); ++t) {
@@ -695,7 +715,8 @@ class Loader {
     }
     if (std::find(keys.begin(), keys.end(), "path") != keys.end() && !op.relative) {
       FUSESIM_ASSIGN(op.path, r_.String(o, p, "path", true));
-      FUSESIM_ASSIGN(op.path_ids, Path(op.path, p + "/path", false, kernel_side));
+      FUSESIM_ASSIGN(op.path_ids, PathWith(
+                                      op.path, [&] { return p + "/path"; }, false, kernel_side, true));
     }
     if (std::find(keys.begin(), keys.end(), "to") != keys.end()) {
       OpSpecRare& rare = op.MutableRare();
@@ -744,11 +765,13 @@ class Loader {
     }
     if (op.kind == OpKind::kOpen) {
       FUSESIM_ASSIGN(op.flags, Flags(o, p));
-      std::string flags_text;
-      FUSESIM_ASSIGN(flags_text, r_.String(o, p, "flags", false, "O_RDONLY"));
-      std::shared_ptr<const std::string>& shared = flags_texts_[flags_text];
-      if (!shared) shared = std::make_shared<const std::string>(std::move(flags_text));
-      op.SetFlagsText(shared);
+      // (Flags() checked that "flags", if given, is a string.)
+      static const std::string kRdonly = "O_RDONLY";
+      const std::string& flags_text = o.contains("flags") ? o["flags"].get_ref<const std::string&>() : kRdonly;
+      auto shared = flags_texts_.find(flags_text);
+      if (shared == flags_texts_.end())
+        shared = flags_texts_.emplace(flags_text, std::make_shared<const std::string>(flags_text)).first;
+      op.SetFlagsText(shared->second);
       if (o.contains("mode")) FUSESIM_ASSIGN(op.mode, Mode(o["mode"], p + "/mode"));
       if (o.contains("fd")) {
         FUSESIM_ASSIGN(op.fd, r_.String(o, p, "fd", true));
@@ -1119,6 +1142,8 @@ class Loader {
   absl::flat_hash_map<std::string, int> thread_index_;  // thread name -> index in s_->threads
   // The flags of open ops as written: few distinct texts, shared by the ops.
   absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> flags_texts_;
+  absl::flat_hash_map<std::string, uint32_t> flags_parsed_;  // flags text -> bits (Flags())
+  std::string op_ptr_;                                       // the JSON pointer of the op being loaded
   std::map<int, std::string> after_ptr_;
   const std::string* text_ = nullptr;  // see StreamOps
   std::vector<size_t> op_counts_;
