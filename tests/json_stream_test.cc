@@ -92,7 +92,7 @@ ordered_json ReferenceReport(const RunReport& r, const ordered_json& extra) {
     j["results"][o.label] = e;
   }
   j["dentries"] = ordered_json::object();
-  for (const auto& [k, v] : r.dentries) j["dentries"][k] = v;
+  for (const auto& [k, v] : r.dentries) j["dentries"][k] = std::string(v);
   j["dir_changed"] = r.dir_changed;
   j["spurious_dir_changed"] = r.spurious_dir_changed;
   j["violations"] = ordered_json::array();

@@ -5,6 +5,8 @@
 
 #include "gtest/gtest.h"
 #include "sim/report/report.h"
+#include "sim/scenario/execution.h"
+#include "sim/scenario/scenario_loader.h"
 
 namespace fusesim::sim {
 namespace {
@@ -42,6 +44,33 @@ TEST(ScheduleTokenOf, StopsSoonAfterTheLimitWithTheSamePrefix) {
   cut = true;
   EXPECT_EQ(ScheduleTokenOf(WithSteps({0, 0, 1}), 160, &cut), "t1*2,t2");
   EXPECT_FALSE(cut);
+}
+
+}  // namespace
+}  // namespace fusesim::sim
+
+namespace fusesim::sim {
+namespace {
+
+// The dentries report is sorted by key whatever the order of the mounts
+// ("mb" before "ma", and "m" + "a2" sorting before "ma:" since '2' < ':'),
+// and DentryState finds a key in it, "absent" for one it does not list.
+TEST(Dentries, SortedByKeyWhateverTheMountOrder) {
+  auto s = ParseScenario(R"({"name": "d", "mounts": [{"name": "mb"}, {"name": "ma"}, {"name": "ma2"}],
+    "server": {"tree": ["/e"]},
+    "threads": [{"name": "t1", "mount": "mb", "ops": [{"op": "stat", "path": "/e"}, {"op": "stat", "path": "/f"}]}]})",
+                         "d.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  SequentialChooser c;
+  auto r = Execute(**s, model::Variant::kLookupCreate, c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : r->dentries) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"ma2:/e", "ma2:/f", "ma:/e", "ma:/f", "mb:/e", "mb:/f"}));
+  EXPECT_EQ(DentryState(*r, "mb:/e"), "positive");
+  EXPECT_EQ(DentryState(*r, "mb:/f"), "negative");
+  EXPECT_EQ(DentryState(*r, "ma:/e"), "absent");  // listed: never looked up there
+  EXPECT_EQ(DentryState(*r, "mz:/e"), "absent");  // not listed
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "sim/report/report.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +14,12 @@ namespace fusesim::sim {
 std::string ResultWithCreated(const OpOutcome& o) {
   if (o.result == "ok" && o.is_open) return o.created ? "ok+created" : "ok+existing";
   return std::string(o.result);
+}
+
+std::string_view DentryState(const RunReport& r, std::string_view key) {
+  auto it = std::lower_bound(r.dentries.begin(), r.dentries.end(), key,
+                             [](const auto& entry, std::string_view k) { return entry.first < k; });
+  return it != r.dentries.end() && it->first == key ? it->second : "absent";
 }
 
 std::vector<std::string> RequestNames(const OpOutcome& o) {

@@ -55,7 +55,10 @@ struct RunReport {
   // O_CREAT|O_WRONLY"); empty unless the run was asked for them
   // (ExecOptions::describe_ops).
   std::vector<std::string> op_texts;
-  std::map<std::string, std::string> dentries;
+  // "MOUNT:/path" -> the dentry's state, "positive", "negative" or "absent"
+  // (static names): sorted by key, keys unique. (A sorted array, not a map:
+  // a report of a million paths holds a million of these.)
+  std::vector<std::pair<std::string, std::string_view>> dentries;
   int dir_changed = 0;
   int spurious_dir_changed = 0;
   std::vector<model::Violation> violations;
@@ -72,6 +75,9 @@ struct RunReport {
 
 // "ok+created" / "ok+existing" for successful opens, else the result.
 std::string ResultWithCreated(const OpOutcome& o);
+// The state of the dentry `key` ("m0:/d/f") in r.dentries; "absent" if the
+// report does not list it.
+std::string_view DentryState(const RunReport& r, std::string_view key);
 // The names of o's requests ("LOOKUP", "CREATE"), in order.
 std::vector<std::string> RequestNames(const OpOutcome& o);
 

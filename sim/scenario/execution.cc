@@ -525,17 +525,23 @@ class Execution {
             -1);
       }
     }
-    // Dentries of every path the scenario names, on every mount (paths are
-    // sorted, so the keys arrive in order).
-    for (const auto& mp : w_.mounts) {
-      if (!opts_.report_dentries) break;
-      const std::string prefix = mp->config.name + ":";
-      for (size_t i = 0; i < s_.paths.size(); ++i) {
-        if (s_.paths[i] == "/") continue;
-        model::DentryId d = mp->dcache.Resolve(s_.path_ids[i]);
-        const char* state = d == model::kNoDentry ? "absent" : mp->dcache.positive(d) ? "positive" : "negative";
-        r.dentries.emplace_hint(r.dentries.end(), prefix + s_.paths[i], state);
+    // Dentries of every path the scenario names, on every mount. The paths
+    // are sorted, so one mount's keys arrive in order; mounts are in the
+    // scenario's order, sorted after if that is not the keys' order.
+    if (opts_.report_dentries) {
+      r.dentries.reserve(w_.mounts.size() * s_.paths.size());
+      for (const auto& mp : w_.mounts) {
+        const std::string prefix = mp->config.name + ":";
+        for (size_t i = 0; i < s_.paths.size(); ++i) {
+          if (s_.paths[i] == "/") continue;
+          model::DentryId d = mp->dcache.Resolve(s_.path_ids[i]);
+          const std::string_view state = d == model::kNoDentry    ? "absent"
+                                         : mp->dcache.positive(d) ? "positive"
+                                                                  : "negative";
+          r.dentries.emplace_back(prefix + s_.paths[i], state);
+        }
       }
+      if (!std::is_sorted(r.dentries.begin(), r.dentries.end())) std::sort(r.dentries.begin(), r.dentries.end());
     }
     for (model::Opcode op : model::AllOpcodes()) {
       int n = w_.request_counts[model::OpcodeIndex(op)];

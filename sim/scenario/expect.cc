@@ -125,8 +125,7 @@ void CheckFields(const Scenario& s, model::Variant v, const RunReport& r, std::v
       }
     }
     for (const auto& [key, want] : e->dentries) {
-      auto it = r.dentries.find(key);
-      std::string got = it == r.dentries.end() ? "absent" : it->second;
+      const std::string got(DentryState(r, key));
       if (got != want) fails.push_back(absl::StrCat(where, "/dentries/", key, ": expected ", want, ", got ", got));
     }
   }

@@ -15,7 +15,9 @@ std::string OutcomeKey(const RunReport& r) {
   for (const OpOutcome& o : r.results) res[o.label] = ResultWithCreated(o);
   j["results"] = res;
   j["requests"] = r.requests;
-  j["dentries"] = r.dentries;
+  nlohmann::ordered_json dentries = nlohmann::ordered_json::object();
+  for (const auto& [key, state] : r.dentries) dentries[key] = std::string(state);  // sorted, as a map's
+  j["dentries"] = std::move(dentries);
   std::set<std::string> inv;
   for (const auto& v : r.violations) inv.insert(v.invariant);
   j["violations"] = inv;
