@@ -1,5 +1,7 @@
 #include "model/opcode.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_join.h"
@@ -56,17 +58,34 @@ const std::vector<Opcode>& AllOpcodes() {
   return *all;
 }
 
-int OpcodeIndex(Opcode op) {
-  const auto& t = Table();
-  for (size_t i = 0; i < t.size(); ++i)
-    if (t[i].first == op) return static_cast<int>(i);
-  return 0;
+namespace {
+
+// Opcode value -> index in Table(), -1 for a value that is no opcode: a
+// counter is bumped per request, so no search.
+const std::vector<int16_t>& IndexByValue() {
+  static const auto* index = [] {
+    uint16_t max = 0;
+    for (const auto& [op, name] : Table()) max = std::max(max, static_cast<uint16_t>(op));
+    auto* v = new std::vector<int16_t>(max + 1, -1);
+    for (size_t i = 0; i < Table().size(); ++i) (*v)[static_cast<uint16_t>(Table()[i].first)] = static_cast<int16_t>(i);
+    return v;
+  }();
+  return *index;
 }
 
+int IndexOf(Opcode op) {
+  const auto& index = IndexByValue();
+  const auto value = static_cast<uint16_t>(op);
+  return value < index.size() ? index[value] : -1;
+}
+
+}  // namespace
+
+int OpcodeIndex(Opcode op) { return std::max(IndexOf(op), 0); }
+
 std::string_view OpcodeName(Opcode op) {
-  for (const auto& [o, name] : Table())
-    if (o == op) return name;
-  return "?";
+  const int i = IndexOf(op);
+  return i < 0 ? "?" : Table()[i].second;
 }
 
 std::optional<Opcode> ParseOpcode(std::string_view name) {
