@@ -58,6 +58,24 @@ TEST(OpStream, VisitsOpsInDocumentOrder) {
   EXPECT_EQ(visits, 2);
 }
 
+// An op's own DOM is whole, as json::parse builds it: nested containers,
+// every scalar type, a repeated key's last value.
+TEST(OpStream, VisitsEachOpAsParseBuildsIt) {
+  const std::string op = R"({"op": "stat", "x": {"y": [1, {"z": [true, null, -2, 3.5, 18446744073709551615]}, []]},
+    "e": {}, "k": 1, "k": "last"})";
+  const std::string text = absl::StrCat(R"({"threads": [{"name": "t1", "ops": [)", op, ", ", op, "]}]}");
+  std::vector<json> seen;
+  absl::Status st = ForEachOp(text, [&](int, size_t, const json& o) {
+    seen.push_back(o);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], json::parse(op));
+  EXPECT_EQ(seen[1].dump(), json::parse(op).dump());
+  EXPECT_EQ(seen[0]["k"], "last");
+}
+
 // The same scenario with its keys in two orders: the ops (which name a
 // mount, fds, other ops) before everything they refer to, and after.
 TEST(OpStream, ScenarioLoadsTheSameInAnyKeyOrder) {

@@ -1,7 +1,8 @@
 // Streams the ops of a scenario's threads out of its JSON text, so that the
 // loader never holds a DOM of every op (a scenario of a million creates has
-// two million): nlohmann's parse callback drops each element of a
-// /threads/T/ops array as soon as it is parsed. The keys of the scenario
+// two million): each element of a /threads/T/ops array is dropped as soon
+// as it is parsed (ParseWithoutOps: nlohmann's parse callback; ForEachOp: a
+// SAX handler that builds nothing but the op in hand). The keys of the scenario
 // can come in any order (ops before the mounts or the thread's name they
 // need), so there are two passes over the text:
 //
@@ -15,8 +16,8 @@
 //    an empty array: the loader only names its type). Stops at the first
 //    visit that fails and returns its status; builds nothing else.
 //
-// Both throw what json::parse throws; ForEachOp is for a text that
-// ParseWithoutOps parsed.
+// ParseWithoutOps throws what json::parse throws; ForEachOp is for a text
+// that ParseWithoutOps parsed (a syntax error there is an internal error).
 #ifndef FUSESIM_SIM_SCENARIO_OP_STREAM_H_
 #define FUSESIM_SIM_SCENARIO_OP_STREAM_H_
 
