@@ -122,10 +122,34 @@ absl::StatusOr<Knobs> ReadKnobs(const json& w, const WorkloadLimits& lim) {
   return k;
 }
 
+// The ops are built member by member: an initializer list copies each
+// value once more, and a workload has up to 2,500,000 ops.
 json Open(const std::string& path, const char* flags, const std::string& fd) {
-  return json{{"op", "open"}, {"path", path}, {"flags", flags}, {"fd", fd}};
+  json o(json::value_t::object);
+  auto& m = o.get_ref<json::object_t&>();
+  m.emplace("op", "open");
+  m.emplace("path", path);
+  m.emplace("flags", flags);
+  m.emplace("fd", fd);
+  return o;
 }
-json Close(const std::string& fd) { return json{{"op", "close"}, {"fd", fd}}; }
+json Close(const std::string& fd) {
+  json o(json::value_t::object);
+  auto& m = o.get_ref<json::object_t&>();
+  m.emplace("op", "close");
+  m.emplace("fd", fd);
+  return o;
+}
+
+// A thread {"name": NAME, "ops": OPS} with the ops moved in: an
+// initializer list would copy them, and they are most of a workload.
+json Thread(std::string name, json&& ops) {
+  json th(json::value_t::object);
+  auto& m = th.get_ref<json::object_t&>();
+  m.emplace("name", std::move(name));
+  m.emplace("ops", std::move(ops));
+  return th;
+}
 
 // A deterministic permutation of 0..n-1.
 std::vector<int64_t> Shuffled(int64_t n, Random& rng) {
@@ -135,8 +159,18 @@ std::vector<int64_t> Shuffled(int64_t n, Random& rng) {
   return v;
 }
 
-json PathOp(const char* op, const std::string& path) { return json{{"op", op}, {"path", path}}; }
-json Lstat(const std::string& path) { return json{{"op", "stat"}, {"path", path}, {"nofollow", true}}; }
+json PathOp(const char* op, const std::string& path) {
+  json o(json::value_t::object);
+  auto& m = o.get_ref<json::object_t&>();
+  m.emplace("op", op);
+  m.emplace("path", path);
+  return o;
+}
+json Lstat(const std::string& path) {
+  json o = PathOp("stat", path);
+  o.get_ref<json::object_t&>().emplace("nofollow", true);
+  return o;
+}
 std::string OpName(const std::string& thread, size_t index) { return absl::StrCat(thread, ".", index); }
 
 // Entry kinds of the archive-like programs, assigned by a seeded permutation:
@@ -198,11 +232,11 @@ void GitCheckout(const Knobs& k, Random& rng, json& tree, json& threads) {
       const std::string fd = absl::StrCat("f", e.i);
       json o = Open(e.path, "O_WRONLY|O_CREAT|O_EXCL", fd);
       o["mode"] = kind[e.i] == 2 ? "0777" : "0666";
-      ops.push_back(o);
+      ops.push_back(std::move(o));
       ops.push_back(Close(fd));
     }
   }
-  threads.push_back({{"name", "git"}, {"ops", ops}});
+  threads.push_back(Thread("git", std::move(ops)));
 }
 
 // GNU tar x (extract.c), archive order: a directory's member, then its files.
@@ -235,7 +269,7 @@ void Tar(const Knobs& k, Random& rng, json& tree, json& threads) {
       }
     }
   }
-  threads.push_back({{"name", "tar"}, {"ops", ops}});
+  threads.push_back(Thread("tar", std::move(ops)));
 }
 
 // cp -a /src /dst (coreutils copy.c, copy_internal() and copy_dir()): stat of
@@ -300,7 +334,7 @@ void CpA(const Knobs& k, Random& rng, json& tree, json& threads) {
         ops.push_back(Open(s, "O_RDONLY|O_NOFOLLOW", sfd));
         json o = Open(t, "O_WRONLY|O_CREAT|O_EXCL", dfd);
         o["mode"] = "0644";
-        ops.push_back(o);
+        ops.push_back(std::move(o));
         ops.push_back({{"op", "chmod"}, {"path", t}, {"mode", "0644"}});
         ops.push_back(Close(dfd));
         ops.push_back(Close(sfd));
@@ -309,8 +343,11 @@ void CpA(const Knobs& k, Random& rng, json& tree, json& threads) {
     ops.push_back({{"op", "chmod"}, {"path", dst}, {"mode", "0755"}});
   }
   ops.push_back({{"op", "chmod"}, {"path", "/dst"}, {"mode", "0755"}});
-  if (!setup.empty()) threads.push_back({{"name", "setup"}, {"server_side", true}, {"ops", setup}});
-  threads.push_back({{"name", "cp"}, {"ops", ops}});
+  if (!setup.empty()) {
+    threads.push_back(Thread("setup", std::move(setup)));
+    threads.back()["server_side"] = true;
+  }
+  threads.push_back(Thread("cp", std::move(ops)));
 }
 
 // ls -l /w/d, then creating in it (a shell's > /w/d/new): ls lstat()s its
@@ -332,7 +369,7 @@ void LsCreate(const Knobs& k, json& tree, json& threads) {
     ops.push_back(Open(absl::StrCat("/w/d/new", c), "O_WRONLY|O_CREAT|O_TRUNC", fd));
     ops.push_back(Close(fd));
   }
-  threads.push_back({{"name", "ls"}, {"ops", ops}});
+  threads.push_back(Thread("ls", std::move(ops)));
 }
 
 // A build compiling `units` translation units (one compiler process each,
@@ -371,7 +408,7 @@ void IncludeSearch(const Knobs& k, Random& rng, json& tree, json& threads) {
       ops.push_back(Open("/obj/" + obj, "O_WRONLY|O_CREAT|O_TRUNC", obj));
       ops.push_back(Close(obj));
     }
-    threads.push_back({{"name", absl::StrCat("cc", t)}, {"ops", ops}});
+    threads.push_back(Thread(absl::StrCat("cc", t), std::move(ops)));
   }
 }
 
@@ -402,13 +439,13 @@ void Mdtest(const Knobs& k, const json& mounts, json& tree, json& threads) {
       for (int64_t i = t, j = 0; i < k.files; i += k.threads, ++j) make(t, j, added[t]);
     for (int64_t t = 0; t < k.threads; ++t) barrier(t, added[t][0]);
     for (int64_t t = 0; t < k.threads; ++t)
-      for (auto& o : added[t]) ops[t].push_back(o);
+      for (auto& o : added[t]) ops[t].push_back(std::move(o));
   };
   phase([&](int64_t t, int64_t j, json& out) {
     const std::string fd = absl::StrCat("c", j);
     json o = Open(item(t, j), "O_RDWR|O_CREAT", fd);
     o["mode"] = "0664";
-    out.push_back(o);
+    out.push_back(std::move(o));
     out.push_back(Close(fd));
   });
   if (k.stat) phase([&](int64_t t, int64_t j, json& out) { out.push_back(PathOp("stat", item(t, j))); });
@@ -416,15 +453,15 @@ void Mdtest(const Knobs& k, const json& mounts, json& tree, json& threads) {
     phase([&](int64_t t, int64_t j, json& out) { out.push_back(PathOp("unlink", item(t, j))); });
     json rm = PathOp("rmdir", dir);
     barrier(0, rm);
-    ops[0].push_back(rm);
+    ops[0].push_back(std::move(rm));
   }
   for (int64_t t = 0; t < k.threads; ++t) {
-    json th = {{"name", name(t)}, {"ops", ops[t]}};
+    json th = Thread(name(t), std::move(ops[t]));
     if (mounts.is_array() && !mounts.empty()) {
       const json& m = mounts[static_cast<size_t>(t) % mounts.size()];
       if (m.is_object() && m.contains("name")) th["mount"] = m["name"];  // else the loader reports the mount
     }
-    threads.push_back(th);
+    threads.push_back(std::move(th));
   }
 }
 
@@ -488,10 +525,10 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
         const std::string fd = absl::StrCat("f", i);
         json o = Open(path, flags, fd);
         if (archive && t > 0) o["after"] = absl::StrCat("t0.", dirs - 1);  // directories first
-        ops.push_back(o);
+        ops.push_back(std::move(o));
         ops.push_back(Close(fd));
       }
-      threads.push_back({{"name", absl::StrCat("t", t)}, {"ops", ops}});
+      threads.push_back(Thread(absl::StrCat("t", t), std::move(ops)));
     }
   } else if (k.kind == "mkdirp") {
     tree.push_back("/w/");
@@ -508,7 +545,7 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
         ops.push_back(Open(absl::StrCat(path.substr(0, path.rfind('/')), "/file"), "O_WRONLY|O_CREAT|O_TRUNC", fd));
         ops.push_back(Close(fd));
       }
-      threads.push_back({{"name", absl::StrCat("t", t)}, {"ops", ops}});
+      threads.push_back(Thread(absl::StrCat("t", t), std::move(ops)));
     }
   } else if (k.kind == "git-checkout") {
     GitCheckout(k, rng, tree, threads);
@@ -538,12 +575,13 @@ absl::Status ExpandWorkload(json& root, const WorkloadLimits& limits) {
         ops.push_back(Open(absl::StrCat("/w/d", i % k.dirs, "/", name), "O_WRONLY|O_CREAT", fd));
         ops.push_back(Close(fd));
       }
-      threads.push_back({{"name", absl::StrCat("c", c)}, {"mount", root["mounts"][c]["name"]}, {"ops", ops}});
+      threads.push_back(Thread(absl::StrCat("c", c), std::move(ops)));
+      threads.back()["mount"] = root["mounts"][c]["name"];
     }
   }
   if (!root.contains("server")) root["server"] = json::object();
-  root["server"]["tree"] = tree;
-  root["threads"] = threads;
+  root["server"]["tree"] = std::move(tree);
+  root["threads"] = std::move(threads);
   root.erase("workload");
   return absl::OkStatus();
 }
