@@ -130,15 +130,19 @@ absl::StatusOr<LatencyModel> LatencyPreset(const std::string& name) {
   return m;
 }
 
-absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, const CompareOptions& o) {
-  Scenario s = scenario;  // with the latency model applied
+absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& s, const CompareOptions& o) {
+  // The server with the latency model applied: runs take it in place of the
+  // scenario's (a copy of a scenario of a million ops would cost 400 MB);
+  // an exploration runs a copy of the scenario with it (explored scenarios
+  // are small).
+  model::ServerConfig server = s.server;
   const bool own_latency = !s.server.latency_us.empty() || s.server.default_latency_us != 0;
   if (!own_latency || o.latency_overrides_scenario) {
-    s.server.default_latency_us = o.latency.rtt_us + o.latency.default_server_us;
-    s.server.latency_us.clear();
+    server.default_latency_us = o.latency.rtt_us + o.latency.default_server_us;
+    server.latency_us.clear();
     for (Opcode op : model::AllOpcodes()) {
       auto it = o.latency.server_us.find(op);
-      s.server.latency_us[op] =
+      server.latency_us[op] =
           o.latency.rtt_us + (it == o.latency.server_us.end() ? o.latency.default_server_us : it->second);
     }
   }
@@ -167,6 +171,7 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
     ExecOptions eo;
     eo.report_dentries = false;
     eo.describe_ops = false;
+    eo.server = &server;
     auto r = Execute(s, v, chooser, eo);
     if (!r.ok()) return r.status();
     VariantRow row;
@@ -184,7 +189,9 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& scenario, con
       if (!eo.ok()) return eo.status();
       eo->max_schedules = std::min(eo->max_schedules, o.explore_max_schedules);
       eo->shrink = false;
-      auto e = Explore(s, v, *eo);
+      Scenario with_latency = s;
+      with_latency.server = server;
+      auto e = Explore(with_latency, v, *eo);
       if (!e.ok()) return e.status();
       for (const auto& f : e->findings) inv.insert(f.invariant);
       row.schedules = e->schedules;

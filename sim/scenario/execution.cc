@@ -116,7 +116,9 @@ class StepMarker : public Chooser {
 class Execution {
  public:
   Execution(const Scenario& s, model::Variant v, const ExecOptions& opts)
-      : s_(s), opts_(opts), w_(&s.names, s.server, static_cast<int>(s.mounts.size()), v) {
+      : s_(s),
+        opts_(opts),
+        w_(&s.names, opts.server != nullptr ? *opts.server : s.server, static_cast<int>(s.mounts.size()), v) {
     w_.tracing = opts.trace;
     for (const auto& mc : s.mounts) {
       model::Mount& m = w_.AddMount(mc);

@@ -37,6 +37,10 @@ struct ExecOptions {
   bool check_consistency = false;
   // Fill RunReport::op_texts ("open /d/f O_CREAT|O_WRONLY") for every op.
   bool describe_ops = true;
+  // The server to run with instead of the scenario's own (compare's latency
+  // model), so that no copy of a big scenario is needed for it. Must
+  // outlive the call.
+  const model::ServerConfig* server = nullptr;
 };
 
 // "open /d/f O_CREAT|O_WRONLY": an op as text reports show it.
