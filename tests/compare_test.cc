@@ -9,6 +9,7 @@
 #include "model/variant.h"
 #include "nlohmann/json.hpp"
 #include "sim/scenario/scenario_loader.h"
+#include "tests/bundled_scenarios.h"
 
 namespace fusesim::sim {
 namespace {
@@ -18,6 +19,38 @@ const VariantRow& Row(const ScenarioComparison& c, const std::string& v) {
     if (r.variant == v) return r;
   ADD_FAILURE() << "no row for " << v;
   return c.rows.front();
+}
+
+// Variants run on threads (CompareOptions::jobs) give the report one thread
+// gives, byte for byte: every bundled scenario (explored ones included) and
+// the workloads, with jobs from 1 to more than the variants.
+TEST(Compare, TheReportIsTheSameForAnyNumberOfJobs) {
+  std::vector<std::string> files = testing::BundledScenarios();
+  for (const char* w : {"archive-10k", "git-checkout-1k", "nfs-two-clients", "mdtest-8x50"})
+    files.push_back(absl::StrCat(FUSESIM_SOURCE_DIR, "/workloads/", w, ".json"));
+  std::string reference;
+  for (int jobs : {1, 2, 3, 8}) {
+    Comparison c;
+    c.latency = *LatencyPreset("local");
+    CompareOptions o;
+    o.latency = c.latency;
+    o.jobs = jobs;
+    for (const std::string& f : files) {
+      auto s = LoadScenario(f);
+      ASSERT_TRUE(s.ok()) << s.status();
+      auto sc = CompareScenario(**s, o);
+      ASSERT_TRUE(sc.ok()) << f << ": " << sc.status();
+      c.scenarios.push_back(std::move(*sc));
+    }
+    Summarize(c);
+    const std::string text = CompareToJson(c);
+    if (jobs == 1) {
+      reference = text;
+      EXPECT_NE(text.find("\"behaviour_changes\": [\n"), std::string::npos);  // some, found against the baseline
+    } else {
+      EXPECT_TRUE(text == reference) << "jobs " << jobs << " differs from jobs 1";
+    }
+  }
 }
 
 TEST(Compare, Archive10kMatchesAnIndependentCount) {

@@ -1,6 +1,7 @@
 // fusesim compare SCENARIO|DIR...: the round-trip-savings report.
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,7 @@ const CommandSpec& CompareSpec() {
           {"rtt-us", "MICROSECONDS", "transport cost per round trip (overrides the preset's)"},
           FormatOption({"md", "csv", "json", "html"}, "md (default), csv, json or html"),
           OutputOption("write the report to FILE (atomically) instead of stdout"),
+          {"jobs", "N", "variants run at once, on threads (default: the machine's cores; the report is the same)"},
       },
   };
   return kSpec;
@@ -80,6 +82,14 @@ int CmdCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
   CompareOptions o;
   o.latency = *latency;
   o.latency_overrides_scenario = parsed->has("preset") || parsed->has("rtt-us");
+  {
+    int64_t jobs = std::max(1u, std::thread::hardware_concurrency());
+    if (absl::Status st = IntFlag(*parsed, "jobs", 1, 256, &jobs); !st.ok()) {
+      err << "fusesim compare: " << st.message() << "\n";
+      return kExitBadInput;
+    }
+    o.jobs = static_cast<int>(jobs);
+  }
   InterruptScope interrupt_scope;
   for (size_t fi = 0; fi < files->size(); ++fi) {
     const std::string& f = (*files)[fi];

@@ -28,7 +28,8 @@ namespace internal {
 
 // Coroutine frames are allocated and freed at every modelled call; a
 // per-thread free list per size class (64-byte granules up to 4 KiB) keeps
-// that off malloc. Memory is reused, never returned.
+// that off malloc. Memory is reused, and returned when the thread ends (a
+// thread of `compare --jobs` does not leave its frames behind).
 class FrameAllocator {
  public:
   static void* Allocate(std::size_t n) {
@@ -59,9 +60,24 @@ class FrameAllocator {
   };
   static constexpr std::size_t kGranule = 64;
   static constexpr std::size_t kBuckets = 64;
+  struct FreeLists {
+    std::array<Node*, kBuckets> heads{};
+    FreeLists() = default;
+    FreeLists(const FreeLists&) = delete;
+    FreeLists& operator=(const FreeLists&) = delete;
+    ~FreeLists() {
+      for (Node* n : heads) {
+        while (n != nullptr) {
+          Node* next = n->next;
+          ::operator delete(n);
+          n = next;
+        }
+      }
+    }
+  };
   static std::array<Node*, kBuckets>& Free() {
-    thread_local std::array<Node*, kBuckets> free{};
-    return free;
+    thread_local FreeLists lists;
+    return lists.heads;
   }
 };
 

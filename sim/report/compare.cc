@@ -1,8 +1,12 @@
 #include "sim/report/compare.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
+#include <future>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -165,8 +169,23 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& s, const Comp
   for (model::Variant v : variants)
     if (std::find(s.variants.begin(), s.variants.end(), v) == s.variants.end())
       out.forced_variants.emplace_back(model::VariantName(v));
-  std::deque<OpOutcome> baseline;
-  for (model::Variant v : variants) {
+  // One variant's row. Its behaviour changes need the baseline's results,
+  // which the baseline's run publishes (`baseline` is set once it is done,
+  // to null if it failed or is not compared).
+  const bool has_baseline = !variants.empty() && variants[0] == model::Variant::kLookupCreate;
+  std::promise<const std::deque<OpOutcome>*> baseline_done;
+  std::shared_future<const std::deque<OpOutcome>*> baseline = baseline_done.get_future().share();
+  std::deque<OpOutcome> baseline_results;
+  auto run_variant = [&](model::Variant v) -> absl::StatusOr<VariantRow> {
+    const bool is_baseline = v == model::Variant::kLookupCreate;
+    // Publish the baseline whatever happens, so that no other run waits forever.
+    struct Publish {
+      bool armed;
+      std::promise<const std::deque<OpOutcome>*>& p;
+      ~Publish() {
+        if (armed) p.set_value(nullptr);
+      }
+    } publish{is_baseline, baseline_done};
     ReplayChooser chooser(steps);
     ExecOptions eo;
     eo.report_dentries = false;
@@ -197,18 +216,49 @@ absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& s, const Comp
       row.schedules = e->schedules;
     }
     row.violations.assign(inv.begin(), inv.end());
-    if (v == model::Variant::kLookupCreate) baseline = r->results;
-    if (!baseline.empty() && v != model::Variant::kLookupCreate) {
-      for (size_t i = 0; i < r->results.size() && i < baseline.size(); ++i) {
-        const OpOutcome &x = baseline[i], &y = r->results[i];
-        if (x.result == y.result && x.is_open == y.is_open && x.created == y.created) continue;  // the usual case
-        const std::string a = ResultWithCreated(x), b = ResultWithCreated(y);
-        if (a != b)
-          row.behaviour_changes.push_back(
-              absl::StrCat(r->results[i].label, " (", DescribeOp(s.op(static_cast<int>(i))), "): ", a, " -> ", b));
+    if (is_baseline) {
+      baseline_results = std::move(r->results);
+      publish.armed = false;
+      baseline_done.set_value(baseline_results.empty() ? nullptr : &baseline_results);
+      return row;
+    }
+    const std::deque<OpOutcome>* base = has_baseline ? baseline.get() : nullptr;
+    if (base == nullptr) return row;
+    for (size_t i = 0; i < r->results.size() && i < base->size(); ++i) {
+      const OpOutcome &x = (*base)[i], &y = r->results[i];
+      if (x.result == y.result && x.is_open == y.is_open && x.created == y.created) continue;  // the usual case
+      const std::string a = ResultWithCreated(x), b = ResultWithCreated(y);
+      if (a != b)
+        row.behaviour_changes.push_back(
+            absl::StrCat(r->results[i].label, " (", DescribeOp(s.op(static_cast<int>(i))), "): ", a, " -> ", b));
+    }
+    return row;
+  };
+  // Up to o.jobs variants at once, taken in order (the baseline first); the
+  // rows, and the first error in variant order, as one at a time gives.
+  std::vector<std::optional<absl::StatusOr<VariantRow>>> rows(variants.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < variants.size(); i = next++) {
+      try {  // on a thread, an exception would end the process: the caller's "internal error" instead
+        rows[i] = run_variant(variants[i]);
+      } catch (const std::exception& e) {
+        rows[i] = absl::InternalError(absl::StrCat("uncaught exception: ", e.what()));
       }
     }
-    out.rows.push_back(std::move(row));
+  };
+  const size_t threads = std::min<size_t>(std::max(o.jobs, 1), variants.size());
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+  }
+  for (auto& row : rows) {
+    if (!row->ok()) return row->status();
+    out.rows.push_back(std::move(**row));
   }
   return out;
 }

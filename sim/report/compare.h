@@ -94,6 +94,10 @@ struct CompareOptions {
   // preset applies to every scenario.
   bool latency_overrides_scenario = false;
   int64_t explore_max_schedules = 20000;
+  // Variants run at once, each on a thread of its own (lookup-create first,
+  // whose results the others' behaviour changes need). The report is the
+  // same for any value; memory grows with it (each run holds its world).
+  int jobs = 1;
 };
 
 absl::StatusOr<ScenarioComparison> CompareScenario(const Scenario& s, const CompareOptions& o);
