@@ -450,8 +450,6 @@ class Execution {
     bool any_bug = false;
     for (auto& a : actors_) any_bug |= a->bugged;
     w_.current_op = -1;
-    // Ops (reserved: growing by doubling would hold the old and the new
-    // array at once, the peak of a big run).
     // Each op's record is dropped as its outcome is made (both are deques,
     // which free and take blocks as they go), so the two never take memory
     // in full at once: that was the peak of a big run. Nothing after this
